@@ -1,0 +1,54 @@
+# The two set-up commands of the README are `make run` and `make test`; everything else is for
+# developers and operators. Each target creates the virtual environment when it is missing.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# Offline artefact installation: a local mirror laid out like shared/artifacts, when one exists.
+ARTIFACTS_MIRROR ?= $(or $(EINVOICE_ARTIFACTS_MIRROR),$(if $(wildcard ../shared/artifacts/MANIFEST.json),../shared/artifacts,))
+ARTIFACTS_FROM := $(if $(ARTIFACTS_MIRROR),--from $(ARTIFACTS_MIRROR),)
+
+.PHONY: run test install artifacts migrate openapi bench bench-validation bench-intake \
+        bench-masterdata bench-matching clean
+
+$(BIN)/einvoice: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $@
+
+install: $(BIN)/einvoice
+
+artifacts: install
+	$(BIN)/einvoice artifacts install $(ARTIFACTS_FROM)
+
+migrate: install
+	$(BIN)/einvoice migrate
+
+## run: install, fetch and verify the validation artefacts, migrate, serve on http://127.0.0.1:8000
+run: artifacts migrate
+	$(BIN)/einvoice serve
+
+## test: the whole test suite (PostgreSQL too when TEST_DATABASE_URL is set)
+test: install
+	$(BIN)/pytest
+
+openapi: install
+	$(BIN)/python scripts/dump_openapi.py
+
+bench: bench-validation bench-intake bench-masterdata bench-matching
+
+bench-validation: install
+	$(BIN)/python bench/bench_validation.py
+
+bench-intake: install
+	$(BIN)/python bench/bench_intake.py
+
+bench-masterdata: install
+	$(BIN)/python bench/bench_masterdata.py
+
+bench-matching: install
+	$(BIN)/python bench/bench_matching.py
+
+clean:
+	rm -rf $(VENV) data test-output *.egg-info

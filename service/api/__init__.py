@@ -1,0 +1,34 @@
+"""The /v1 API: one router per resource, every one behind an API key.
+
+Authentication is enforced per route through the role dependencies in ``deps.py`` (so each
+operation documents its own 401/403); this module only assembles the routers.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from service.api.deps import get_principal
+from service.errors import Forbidden, Unauthorized, problem_responses
+from service.api import (
+    decisions,
+    erp,
+    events,
+    goods_receipts,
+    invoices,
+    keys,
+    purchase_orders,
+    review,
+    suppliers,
+    webhooks,
+)
+
+# Belt and braces: every /v1 route needs a valid key even if a route forgets its role guard.
+api_router = APIRouter(
+    prefix="/v1",
+    dependencies=[Depends(get_principal)],
+    responses=problem_responses(Unauthorized, Forbidden),
+)
+for module in (invoices, decisions, review, erp, events, webhooks, suppliers, purchase_orders,
+               goods_receipts, keys):
+    api_router.include_router(module.router)

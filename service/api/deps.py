@@ -1,0 +1,75 @@
+"""Authentication and role guards for the /v1 API.
+
+``Authorization: Bearer <key>``; a missing or unknown key is 401, a role that may not call the
+endpoint is 403 (both RFC 9457 problem details). ``admin`` may do everything.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from service.db import SessionDep
+from service.errors import Forbidden, Unauthorized
+from service.keys import find_active_key
+from service.models.keys import Role
+
+_bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer ei_...`")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: an API key (or, in the workspace, a staff user)."""
+
+    role: Role
+    actor: str  # what audit events record: "key:<prefix>" or "user:<name>"
+    supplier_id: uuid.UUID | None = None
+    key_id: uuid.UUID | None = None
+    name: str = ""
+
+    def has_role(self, *roles: Role) -> bool:
+        return self.role is Role.admin or self.role in roles
+
+
+def get_principal(
+    request: Request,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+        raise Unauthorized("send an API key as 'Authorization: Bearer <key>'")
+    key = find_active_key(session, credentials.credentials)
+    if key is None:
+        raise Unauthorized("the API key is unknown or revoked")
+    principal = Principal(
+        role=Role(key.role), actor=f"key:{key.prefix}", supplier_id=key.supplier_id,
+        key_id=key.id, name=key.name,
+    )
+    request.state.principal = principal
+    return principal
+
+
+def require(*roles: Role):
+    """Dependency factory: the caller must have one of ``roles`` (admin always passes)."""
+
+    def guard(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+        if not principal.has_role(*roles):
+            allowed = ", ".join(r.value for r in roles) or "admin"
+            raise Forbidden(f"role '{principal.role.value}' may not do this; needs: {allowed}")
+        return principal
+
+    return guard
+
+
+AnyPrincipal = Annotated[Principal, Depends(get_principal)]
+InvoiceSubmitter = Annotated[Principal, Depends(require(Role.supplier, Role.gateway))]
+InvoiceReader = Annotated[
+    Principal, Depends(require(Role.supplier, Role.gateway, Role.erp, Role.reviewer))
+]
+ErpPrincipal = Annotated[Principal, Depends(require(Role.erp))]
+Reviewer = Annotated[Principal, Depends(require(Role.reviewer))]
+Admin = Annotated[Principal, Depends(require())]

@@ -1,0 +1,130 @@
+"""Core commands: serve, migrate, keys."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import typer
+
+from service.cli.common import connect, fail, load_settings, session_scope
+from service.models.keys import Role
+
+keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
+    app.command("migrate")(migrate)
+    app.add_typer(keys_app, name="keys")
+
+
+def serve(
+    host: str = typer.Option(None, help="Bind address (default: EINVOICE_HOST or 127.0.0.1)."),
+    port: int = typer.Option(None, help="Port (default: EINVOICE_PORT or 8000)."),
+    workers: int = typer.Option(None, help="Server processes (default: EINVOICE_WORKERS or 1)."),
+) -> None:
+    """Run the HTTP service (uvicorn)."""
+    import uvicorn
+
+    from service.logging import configure_logging
+    from service.migrations import current_heads
+
+    settings = load_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    engine = connect(settings)
+    engine.dispose()
+    at, heads = current_heads(settings.database_url)
+    if at not in heads:
+        raise fail(f"database schema is at {at or 'nothing'}, this version needs {', '.join(heads)}: "
+                   "run `einvoice migrate`", 2)
+    uvicorn.run(
+        "service.main:build_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers or settings.workers,
+        log_config=None,
+        proxy_headers=True,
+    )
+
+
+def migrate() -> None:
+    """Create or upgrade the database schema (Alembic migrations)."""
+    from service.migrations import upgrade
+
+    settings = load_settings()
+    connect(settings).dispose()
+    upgrade(settings.database_url)
+    typer.echo("database schema is up to date", err=True)
+
+
+@keys_app.command("create")
+def keys_create(
+    role: Role = typer.Option(..., "--role", help="supplier, gateway, erp, reviewer or admin."),
+    supplier: str = typer.Option(None, "--supplier", help="Supplier id (required for role supplier)."),
+    name: str = typer.Option("", "--name", help="Who or what uses the key."),
+) -> None:
+    """Create a key and print it once on stdout (nothing else is printed there)."""
+    from service.keys import create_key
+
+    supplier_id = None
+    if supplier is not None:
+        try:
+            supplier_id = uuid.UUID(supplier)
+        except ValueError:
+            raise fail(f"--supplier must be a supplier id (UUID), got {supplier!r}", 2) from None
+    with session_scope() as session:
+        if supplier_id is not None:
+            _require_supplier(session, supplier_id)
+        try:
+            row, clear = create_key(session, role=role, supplier_id=supplier_id, name=name)
+        except ValueError as exc:
+            raise fail(str(exc), 2) from None
+    typer.echo(clear)
+    typer.echo(f"created {row.role.value} key {row.prefix} ({row.id}); store it now, it is not shown again",
+               err=True)
+
+
+def _require_supplier(session, supplier_id: uuid.UUID) -> None:
+    from service.models import masterdata
+
+    supplier_cls = getattr(masterdata, "Supplier", None)
+    if supplier_cls is not None and session.get(supplier_cls, supplier_id) is None:
+        raise fail(f"no supplier {supplier_id}", 2)
+
+
+@keys_app.command("list")
+def keys_list(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """List keys (never their secrets)."""
+    from service.keys import list_keys
+
+    with session_scope() as session:
+        rows = list_keys(session)
+        out = [
+            {"id": str(k.id), "prefix": k.prefix, "role": k.role.value, "name": k.name,
+             "supplier_id": str(k.supplier_id) if k.supplier_id else None,
+             "created_at": k.created_at.isoformat(),
+             "revoked_at": k.revoked_at.isoformat() if k.revoked_at else None}
+            for k in rows
+        ]
+    if as_json:
+        typer.echo(json.dumps(out, indent=2))
+        return
+    for k in out:
+        state = "revoked" if k["revoked_at"] else "active"
+        typer.echo(f"{k['prefix']:<14} {k['role']:<9} {state:<8} {k['name'] or '-':<24} {k['id']}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(key: str = typer.Argument(..., help="Key id or prefix.")) -> None:
+    """Revoke a key; it stops working at once."""
+    from service.errors import NotFound
+    from service.keys import revoke_key
+
+    with session_scope() as session:
+        try:
+            row = revoke_key(session, key)
+        except NotFound as exc:
+            raise fail(str(exc), 1) from None
+    typer.echo(f"revoked {row.prefix}", err=True)

@@ -1,0 +1,101 @@
+"""Database engine and the per-request unit of work.
+
+One session per request, committed once by ``get_session`` after the handler returns and rolled
+back if it raises: services ``flush()``, they never ``commit()``. That keeps an invoice's status,
+its audit event, its ledger update and its outbox entry in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlmodel import Session, create_engine
+
+
+def normalise_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs that name no driver."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def make_engine(url: str) -> Engine:
+    url = normalise_url(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def _sqlite_begin(conn) -> None:
+    # pysqlite's own transaction handling is switched off (see _sqlite_pragmas); we emit BEGIN.
+    # Writing transactions use BEGIN IMMEDIATE: they take the write lock before their first read,
+    # so two invoices can never read the same ledger state and both consume it, and a transaction
+    # never fails half-way on a read-to-write lock upgrade. Read-only requests begin DEFERRED and,
+    # under WAL, never block writers.
+    mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def reading(engine: Engine) -> Engine:
+    """The same engine for read-only work (no write lock taken on SQLite)."""
+    return engine.execution_options(sqlite_begin="DEFERRED")
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # isolation_level=None hands transaction control to SQLAlchemy's "begin" event above.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def get_engine(request: Request) -> Engine:
+    return request.app.state.engine
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """The request's unit of work: commit once on success, roll back on any error."""
+    engine = request.app.state.engine
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        engine = reading(engine)
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+# scope="function": commit BEFORE the response is sent, so a failed commit is an error response,
+# never a 201 for data that was rolled back.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+@contextmanager
+def unit_of_work(engine: Engine) -> Iterator[Session]:
+    """The same unit of work outside a request (CLI, workers, background jobs)."""
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise

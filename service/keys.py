@@ -1,0 +1,67 @@
+"""Create, find, list and revoke API keys. Only a SHA-256 of each key is stored."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+
+from sqlmodel import Session, select
+
+from service.errors import NotFound
+from service.models.base import utcnow
+from service.models.keys import ApiKey, Role
+
+KEY_PREFIX = "ei"
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_key(
+    session: Session, *, role: Role, supplier_id: uuid.UUID | None = None, name: str = ""
+) -> tuple[ApiKey, str]:
+    """Return the stored row and the clear key (shown once, never stored)."""
+    if role is Role.supplier and supplier_id is None:
+        raise ValueError("a supplier key needs --supplier ID")
+    if role is not Role.supplier and supplier_id is not None:
+        raise ValueError("only supplier keys are bound to a supplier")
+    prefix = secrets.token_hex(6)
+    clear = f"{KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+    row = ApiKey(prefix=prefix, secret_hash=_hash(clear), name=name, role=role, supplier_id=supplier_id)
+    session.add(row)
+    session.flush()
+    return row, clear
+
+
+def find_active_key(session: Session, clear: str) -> ApiKey | None:
+    parts = clear.split("_", 2)
+    if len(parts) != 3 or parts[0] != KEY_PREFIX:
+        return None
+    row = session.exec(select(ApiKey).where(ApiKey.prefix == parts[1])).first()
+    if row is None or row.revoked_at is not None:
+        return None
+    if not hmac.compare_digest(row.secret_hash, _hash(clear)):
+        return None
+    return row
+
+
+def list_keys(session: Session) -> list[ApiKey]:
+    return list(session.exec(select(ApiKey).order_by(ApiKey.created_at)))
+
+
+def revoke_key(session: Session, key_id_or_prefix: str) -> ApiKey:
+    row = None
+    try:
+        row = session.get(ApiKey, uuid.UUID(key_id_or_prefix))
+    except ValueError:
+        row = session.exec(select(ApiKey).where(ApiKey.prefix == key_id_or_prefix)).first()
+    if row is None:
+        raise NotFound(f"no API key {key_id_or_prefix}")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        session.add(row)
+        session.flush()
+    return row

@@ -1,0 +1,173 @@
+"""Application factory: settings -> engine, validation engine, routers, error handlers, middleware."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from sqlalchemy.engine import Engine
+
+from service import __version__, background, ui
+from service.api import api_router
+from service.api.health import router as health_router
+from service.config import Settings, get_settings
+from service.db import make_engine
+from service.errors import Problem, install_problem_handlers
+from service.logging import configure_logging, request_id_var
+from service.metrics import Metrics
+from service.validation_setup import load_validation
+
+log = logging.getLogger("einvoice")
+
+DESCRIPTION = """
+Receives UBL 2.1 invoices and credit notes (Peppol BIS Billing 3.0, EN 16931, NLCIUS), validates
+them exactly as the official validators do, matches them to purchase orders and goods receipts,
+approves the right ones automatically and flags the rest for finance staff. ERP systems load master
+data and poll the decisions.
+
+Field descriptions use the EN 16931 business-term names (BT-1 invoice number, BT-13 purchase order
+reference, ...). Decimal values travel as JSON strings. Errors are RFC 9457 problem details.
+"""
+
+
+def _operation_id(route: APIRoute) -> str:
+    # Stable ids: routes set operation_id explicitly; this is the fallback "<tag>-<name>".
+    tag = route.tags[0] if route.tags else "default"
+    return f"{tag}-{route.name}"
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    validation: tuple[Any, list[str]] | None = None,
+) -> FastAPI:
+    """Build the app. Tests pass a ready engine and a validation engine built once per session."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.engine = engine or make_engine(settings.database_url)
+        app.state.validation, app.state.validation_problems = validation or load_validation(settings)
+        for problem in app.state.validation_problems:
+            log.error("not ready: %s", problem)
+        background.start(app)
+        try:
+            yield
+        finally:
+            background.stop(app)
+            if engine is None:
+                app.state.engine.dispose()
+
+    app = FastAPI(
+        title="E-invoice service",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+        openapi_tags=[
+            {"name": "invoices", "description": "Submit and read invoices and credit notes."},
+            {"name": "decisions", "description": "Explained matching decisions."},
+            {"name": "review", "description": "Actions of finance staff on flagged invoices."},
+            {"name": "erp", "description": "Booking and payment reported by the ERP."},
+            {"name": "events", "description": "Change feed of status transitions."},
+            {"name": "webhooks", "description": "Push notifications of status transitions."},
+            {"name": "suppliers", "description": "Supplier master data."},
+            {"name": "purchase-orders", "description": "Purchase orders (JSON or UBL Order)."},
+            {"name": "goods-receipts", "description": "Goods receipts (JSON, UBL ReceiptAdvice or DespatchAdvice)."},
+            {"name": "keys", "description": "API keys (admin)."},
+            {"name": "operations", "description": "Health, readiness and metrics."},
+        ],
+    )
+    app.state.settings = settings
+    app.state.metrics = Metrics()
+    app.state.engine = engine  # replaced in lifespan when None
+    app.state.validation = None
+    app.state.validation_problems = []
+    install_problem_handlers(app)
+    app.include_router(health_router)
+    app.include_router(api_router)
+    ui.mount(app, settings)
+    app.add_middleware(RequestContextMiddleware)
+    _register_problem_schema(app)
+    return app
+
+
+def _register_problem_schema(app: FastAPI) -> None:
+    original = app.openapi
+
+    def openapi():
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = original()
+        schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = (
+            Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        )
+        schema["components"].setdefault("securitySchemes", {})
+        return schema
+
+    app.openapi = openapi
+
+
+class RequestContextMiddleware:
+    """Request id (X-Request-ID in and out), access log line, and request metrics."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        request_id = incoming if 0 < len(incoming) <= 128 and incoming.isprintable() else uuid.uuid4().hex
+        token = request_id_var.set(request_id)
+        scope.setdefault("state", {})["request_id"] = request_id
+        started = time.perf_counter()
+        status_holder = {"status": 500}
+
+        async def send_with_id(message):
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = list(message["headers"]) + [(b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            elapsed = time.perf_counter() - started
+            template = _route_template(scope)
+            status = status_holder["status"]
+            app = scope.get("app")
+            if app is not None and hasattr(app.state, "metrics"):
+                app.state.metrics.observe(scope["method"], template, status, elapsed)
+            log.info(
+                "%s %s %s %.1fms", scope["method"], scope["path"], status, elapsed * 1000,
+                extra={"method": scope["method"], "path": scope["path"], "status": status,
+                       "duration_ms": round(elapsed * 1000, 2)},
+            )
+            request_id_var.reset(token)
+
+
+def _route_template(scope) -> str:
+    """The matched route as a template (/v1/invoices/{invoice_id}), to keep metric labels bounded.
+
+    Nested routers report only their own part of the path, so rebuild the template from the
+    request path and the path parameters.
+    """
+    if scope.get("route") is None:
+        return "unmatched"
+    params = {str(v): k for k, v in (scope.get("path_params") or {}).items()}
+    return "/".join(f"{{{params[seg]}}}" if seg in params else seg for seg in scope["path"].split("/"))
+
+
+def build_app() -> FastAPI:
+    """Entry point for uvicorn workers (`service.main:build_app`, factory=True)."""
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    return create_app(settings)

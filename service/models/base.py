@@ -1,0 +1,103 @@
+"""Shared column types and helpers for SQLModel tables.
+
+- ``UTCDateTime`` stores timezone-aware UTC and always returns aware datetimes (SQLite drops the
+  offset; we put it back).
+- ``DecimalType`` keeps amounts and quantities exact: NUMERIC on PostgreSQL, TEXT on SQLite
+  (SQLite's NUMERIC would silently round-trip through float).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from enum import Enum
+
+from sqlalchemy import Enum as SAEnum
+from sqlalchemy import MetaData, Numeric, String
+from sqlalchemy.types import DateTime, TypeDecorator
+from sqlmodel import Field, SQLModel
+
+# Deterministic constraint names so migrations can refer to them (set before any table exists).
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata: MetaData = SQLModel.metadata
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> uuid.UUID:
+    return uuid.uuid4()
+
+
+class UTCDateTime(TypeDecorator):
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use timezone-aware UTC")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class DecimalType(TypeDecorator):
+    impl = Numeric(28, 8)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(64))
+        return dialect.type_descriptor(Numeric(28, 8, asdecimal=True))
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        value = Decimal(value)
+        if not value.is_finite():
+            raise ValueError(f"not a finite decimal: {value}")
+        if dialect.name == "sqlite":
+            return format(value, "f")
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return plain_decimal(Decimal(value))
+
+
+def plain_decimal(value: Decimal) -> Decimal:
+    """Drop trailing zeros (PostgreSQL pads NUMERIC(28,8)) without switching to exponent form."""
+    value = value.normalize()
+    if value.as_tuple().exponent > 0:
+        value = value.quantize(Decimal(1))
+    return value
+
+
+def enum_type(enum_cls: type[Enum], length: int = 32) -> SAEnum:
+    """Store an enum as its value in a VARCHAR (no native PostgreSQL enum types to migrate)."""
+    return SAEnum(enum_cls, native_enum=False, create_constraint=False, length=length,
+                  values_callable=lambda e: [m.value for m in e], validate_strings=True)
+
+
+def created_at_field() -> datetime:
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+__all__ = ["enum_type", "plain_decimal", "DecimalType", "UTCDateTime", "created_at_field", "metadata", "new_id", "utcnow", "SQLModel"]

@@ -1,0 +1,3 @@
+"""Tables of the erp area (owned by that area)."""
+
+from __future__ import annotations

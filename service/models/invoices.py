@@ -1,0 +1,81 @@
+"""Invoices (the stored submission and its lifecycle state) and their audit trail.
+
+Owned by the intake area; the lifecycle (service/lifecycle.py) is the only writer of ``status``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, LargeBinary, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from service.models.base import DecimalType, UTCDateTime, enum_type, new_id, utcnow
+
+
+class InvoiceStatus(StrEnum):
+    received = "received"
+    rejected = "rejected"
+    needs_review = "needs_review"
+    on_hold = "on_hold"
+    approved = "approved"
+    booked = "booked"
+    paid = "paid"
+
+
+class DocumentType(StrEnum):
+    invoice = "invoice"
+    credit_note = "credit_note"
+
+
+# One submitted document (accepted or rejected), with its original bytes and current status.
+class Invoice(SQLModel, table=True):
+    __tablename__ = "invoices"
+    __table_args__ = (UniqueConstraint("sha256"),)
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    status: InvoiceStatus = Field(default=InvoiceStatus.received, sa_type=enum_type(InvoiceStatus, 16), index=True)
+    document_type: DocumentType | None = Field(default=None, sa_type=enum_type(DocumentType, 16))
+    sha256: str = Field(max_length=64)
+    media_type: str = Field(default="application/xml", max_length=100)
+    size_bytes: int = 0
+    document: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+    invoice_number: str | None = Field(default=None, max_length=200, index=True)  # BT-1
+    type_code: str | None = Field(default=None, max_length=8)  # BT-3
+    issue_date: date | None = None  # BT-2
+    due_date: date | None = None  # BT-9
+    currency: str | None = Field(default=None, max_length=3)  # BT-5
+    seller_name: str | None = Field(default=None, max_length=500)  # BT-27
+    seller_key: str | None = Field(default=None, max_length=300, index=True)  # normalised seller identity
+    supplier_id: uuid.UUID | None = Field(default=None, index=True)
+    purchase_order: str | None = Field(default=None, max_length=200, index=True)  # BT-13
+    payable_amount: Decimal | None = Field(default=None, sa_type=DecimalType)  # BT-115
+    tax_inclusive_amount: Decimal | None = Field(default=None, sa_type=DecimalType)  # BT-112
+
+    reasons: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    validation_report: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    data: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))  # EN 16931 model as JSON
+
+    received_by: str = Field(default="", max_length=200)
+    version: int = 1  # bumped on every change; feeds the ETag
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+# A status transition: who, when, from, to, why. Written in the same transaction as the change.
+class AuditEvent(SQLModel, table=True):
+    __tablename__ = "audit_events"
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    invoice_id: uuid.UUID = Field(foreign_key="invoices.id", index=True)
+    from_status: InvoiceStatus | None = Field(default=None, sa_type=enum_type(InvoiceStatus, 16))
+    to_status: InvoiceStatus = Field(sa_type=enum_type(InvoiceStatus, 16))
+    actor: str = Field(max_length=200)  # "key:<prefix>", "user:<name>", "system"
+    reason_codes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    comment: str | None = None
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

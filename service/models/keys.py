@@ -1,0 +1,34 @@
+"""API keys: only a SHA-256 of the secret is stored; the key itself is shown once at creation."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel import Field, SQLModel
+
+from service.models.base import UTCDateTime, enum_type, new_id, utcnow
+
+
+class Role(StrEnum):
+    supplier = "supplier"  # bound to one supplier: posts invoices, reads only its own
+    gateway = "gateway"  # Peppol access point / mailroom: posts invoices of any supplier
+    erp = "erp"  # loads master data and orders, reads all, acknowledges (booked / paid)
+    reviewer = "reviewer"  # review actions (approve / reject / hold / comment)
+    admin = "admin"  # everything: keys, settings, replay
+
+
+# An API key row. The secret is "ei_<prefix>_<random>"; prefix is stored in clear to find the row.
+class ApiKey(SQLModel, table=True):
+    __tablename__ = "api_keys"
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    prefix: str = Field(max_length=16, unique=True, index=True)
+    secret_hash: str = Field(max_length=64)
+    name: str = Field(default="", max_length=200)
+    role: Role = Field(sa_type=enum_type(Role, 16))
+    supplier_id: uuid.UUID | None = Field(default=None, index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

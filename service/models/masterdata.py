@@ -1,0 +1,3 @@
+"""Tables of the masterdata area (owned by that area)."""
+
+from __future__ import annotations

@@ -1,0 +1,161 @@
+"""Reason codes: stable strings shared by the API, the UI, metrics and tests (see DESIGN.md).
+
+Each code carries a short explanation in Dutch and English. Detailed, per-check messages are built
+by the module that raises the code (validation, matching); these texts are the fallback and the
+labels used in lists and dashboards.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ReasonCode(StrEnum):
+    # validation
+    SCHEMA_INVALID = "SCHEMA_INVALID"
+    RULE_VIOLATION = "RULE_VIOLATION"
+    NOT_WELL_FORMED = "NOT_WELL_FORMED"
+    UNSUPPORTED_DOCUMENT = "UNSUPPORTED_DOCUMENT"
+    DUPLICATE_INVOICE = "DUPLICATE_INVOICE"
+    # matching
+    PO_REFERENCE_MISSING = "PO_REFERENCE_MISSING"
+    PO_NOT_FOUND = "PO_NOT_FOUND"
+    PO_CLOSED = "PO_CLOSED"
+    SUPPLIER_MISMATCH = "SUPPLIER_MISMATCH"
+    CURRENCY_MISMATCH = "CURRENCY_MISMATCH"
+    LINE_NOT_MATCHED = "LINE_NOT_MATCHED"
+    LINE_AMBIGUOUS = "LINE_AMBIGUOUS"
+    UNIT_MISMATCH = "UNIT_MISMATCH"
+    PRICE_VARIANCE = "PRICE_VARIANCE"
+    QUANTITY_EXCEEDS_ORDERED = "QUANTITY_EXCEEDS_ORDERED"
+    QUANTITY_EXCEEDS_RECEIVED = "QUANTITY_EXCEEDS_RECEIVED"
+    NOT_RECEIVED = "NOT_RECEIVED"
+    VAT_MISMATCH = "VAT_MISMATCH"
+    CHARGE_NOT_ON_PO = "CHARGE_NOT_ON_PO"
+    TOTAL_VARIANCE = "TOTAL_VARIANCE"
+    BANK_ACCOUNT_UNVERIFIED = "BANK_ACCOUNT_UNVERIFIED"
+    SUPPLIER_UNKNOWN = "SUPPLIER_UNKNOWN"
+    DUPLICATE_SUSPECTED = "DUPLICATE_SUSPECTED"
+    CREDIT_NOTE_UNMATCHED = "CREDIT_NOTE_UNMATCHED"
+
+    @property
+    def message_en(self) -> str:
+        return _MESSAGES[self][1]
+
+    @property
+    def message_nl(self) -> str:
+        return _MESSAGES[self][0]
+
+    def message(self, language: str = "nl") -> str:
+        return self.message_nl if language == "nl" else self.message_en
+
+
+# code -> (Dutch, English)
+_MESSAGES: dict[ReasonCode, tuple[str, str]] = {
+    ReasonCode.SCHEMA_INVALID: (
+        "Het document voldoet niet aan het UBL 2.1-schema.",
+        "The document does not conform to the UBL 2.1 schema.",
+    ),
+    ReasonCode.RULE_VIOLATION: (
+        "Het document overtreedt een of meer bedrijfsregels.",
+        "The document violates one or more business rules.",
+    ),
+    ReasonCode.NOT_WELL_FORMED: (
+        "Het document is geen goed gevormde XML.",
+        "The document is not well-formed XML.",
+    ),
+    ReasonCode.UNSUPPORTED_DOCUMENT: (
+        "Dit documenttype of deze specificatie wordt niet ondersteund.",
+        "This document type or specification is not supported.",
+    ),
+    ReasonCode.DUPLICATE_INVOICE: (
+        "Deze leverancier heeft al een factuur met dit nummer ingediend.",
+        "This supplier has already submitted an invoice with this number.",
+    ),
+    ReasonCode.PO_REFERENCE_MISSING: (
+        "De factuur verwijst niet naar een inkooporder (BT-13).",
+        "The invoice does not reference a purchase order (BT-13).",
+    ),
+    ReasonCode.PO_NOT_FOUND: (
+        "De inkooporder waarnaar de factuur verwijst is onbekend.",
+        "The referenced purchase order is unknown.",
+    ),
+    ReasonCode.PO_CLOSED: (
+        "De inkooporder is gesloten.",
+        "The purchase order is closed.",
+    ),
+    ReasonCode.SUPPLIER_MISMATCH: (
+        "De verkoper is niet de leverancier van de inkooporder.",
+        "The seller is not the purchase order's supplier.",
+    ),
+    ReasonCode.CURRENCY_MISMATCH: (
+        "De valuta wijkt af van die van de inkooporder.",
+        "The currency differs from the purchase order's currency.",
+    ),
+    ReasonCode.LINE_NOT_MATCHED: (
+        "Een factuurregel past bij geen enkele orderregel.",
+        "An invoice line matches no purchase order line.",
+    ),
+    ReasonCode.LINE_AMBIGUOUS: (
+        "Een factuurregel past bij meer dan een orderregel.",
+        "An invoice line matches more than one purchase order line.",
+    ),
+    ReasonCode.UNIT_MISMATCH: (
+        "De eenheid is niet om te rekenen naar die van de orderregel.",
+        "The unit cannot be converted to the order line's unit.",
+    ),
+    ReasonCode.PRICE_VARIANCE: (
+        "De prijs ligt boven de orderprijs plus tolerantie.",
+        "The price exceeds the order price plus tolerance.",
+    ),
+    ReasonCode.QUANTITY_EXCEEDS_ORDERED: (
+        "De gefactureerde hoeveelheid overschrijdt de bestelde hoeveelheid.",
+        "The invoiced quantity exceeds the ordered quantity.",
+    ),
+    ReasonCode.QUANTITY_EXCEEDS_RECEIVED: (
+        "De gefactureerde hoeveelheid overschrijdt de ontvangen hoeveelheid.",
+        "The invoiced quantity exceeds the received quantity.",
+    ),
+    ReasonCode.NOT_RECEIVED: (
+        "Er is nog niets ontvangen op deze orderregel.",
+        "Nothing has been received on this order line yet.",
+    ),
+    ReasonCode.VAT_MISMATCH: (
+        "Btw-categorie of -tarief wijkt af van de orderregel.",
+        "VAT category or rate differs from the order line.",
+    ),
+    ReasonCode.CHARGE_NOT_ON_PO: (
+        "Een toeslag (bijv. vracht) staat niet op de inkooporder.",
+        "A charge (e.g. freight) is not on the purchase order.",
+    ),
+    ReasonCode.TOTAL_VARIANCE: (
+        "Het totaal wijkt meer dan de tolerantie af van het verwachte totaal.",
+        "The total differs from the expected total by more than the tolerance.",
+    ),
+    ReasonCode.BANK_ACCOUNT_UNVERIFIED: (
+        "Het rekeningnummer (BT-84) is niet bekend bij deze leverancier.",
+        "The payment account (BT-84) is not among the supplier's known accounts.",
+    ),
+    ReasonCode.SUPPLIER_UNKNOWN: (
+        "De verkoper is geen bekende leverancier.",
+        "The seller is not a known supplier.",
+    ),
+    ReasonCode.DUPLICATE_SUSPECTED: (
+        "Mogelijk dubbel: zelfde verkoper, bedrag en datum onder een ander nummer.",
+        "Suspected duplicate: same seller, amount and date under another number.",
+    ),
+    ReasonCode.CREDIT_NOTE_UNMATCHED: (
+        "De creditnota kan niet aan een factuur worden gekoppeld.",
+        "The credit note cannot be tied to an invoice.",
+    ),
+}
+
+VALIDATION_CODES = frozenset(
+    {
+        ReasonCode.SCHEMA_INVALID,
+        ReasonCode.RULE_VIOLATION,
+        ReasonCode.NOT_WELL_FORMED,
+        ReasonCode.UNSUPPORTED_DOCUMENT,
+        ReasonCode.DUPLICATE_INVOICE,
+    }
+)
