@@ -1,0 +1,367 @@
+"""ISO Schematron (queryBinding xslt2/xslt3) -> XSLT 3.0 emitting SVRL.
+
+The emitted stylesheet reproduces the observable behaviour of the ISO skeleton
+(``iso_schematron_skeleton_for_saxon.xsl``) that produced the official EN 16931 and
+SI-UBL stylesheets, so that both report identical ``(id, flag, location)`` triples:
+
+* every pattern is one XSLT mode; its rules are templates with descending priorities,
+  so the first rule (in document order) whose context matches a node wins, per pattern;
+* each pattern walks the document from ``/`` over ``@*|*`` (attributes included);
+* global lets and pattern lets are global variables (context: the document node),
+  rule lets are local variables of the rule template;
+* locations are the skeleton's ``schematron-select-full-path`` strings
+  (``/*:Invoice[namespace-uri()='...'][1]/*:ID[namespace-uri()='...'][1]``).
+
+It omits what the findings do not need (``svrl:fired-rule``, ``svrl:active-pattern`` and
+the skeleton's extra default-mode pass over the document).
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import etree
+
+__all__ = [
+    "COMPILER_VERSION",
+    "SchematronCompileError",
+    "compile_schematron",
+    "compile_schematron_cached",
+    "load_schema",
+]
+
+# Bump whenever the emitted XSLT changes: it is part of the cache key.
+COMPILER_VERSION = "1"
+
+SCH = "http://purl.oclc.org/dsdl/schematron"
+XSL = "http://www.w3.org/1999/XSL/Transform"
+SVRL = "http://purl.oclc.org/dsdl/svrl"
+XS = "http://www.w3.org/2001/XMLSchema"
+# Namespace of the helper functions we emit ourselves.
+LOC = "urn:einvoice:schematron:internal"
+
+_S = f"{{{SCH}}}"
+_X = f"{{{XSL}}}"
+_V = f"{{{SVRL}}}"
+
+
+class SchematronCompileError(Exception):
+    """The Schematron source cannot be compiled (bad include, unknown abstract pattern, ...)."""
+
+
+def _parser() -> etree.XMLParser:
+    return etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True, remove_pis=True)
+
+
+@dataclass
+class LoadedSchema:
+    """A Schematron schema with includes resolved and abstract patterns instantiated."""
+
+    root: etree._Element
+    sources: list[Path] = field(default_factory=list)
+
+
+def _resolve_includes(el: etree._Element, base: Path, sources: list[Path], depth: int = 0) -> None:
+    if depth > 32:
+        raise SchematronCompileError("include nesting too deep (cycle?)")
+    for inc in list(el.iter(f"{_S}include")):
+        href = inc.get("href")
+        if not href:
+            raise SchematronCompileError("sch:include without href")
+        path = (base.parent / href).resolve()
+        if not path.is_file():
+            raise SchematronCompileError(f"included file not found: {href} (from {base})")
+        sources.append(path)
+        included = etree.parse(str(path), _parser()).getroot()
+        _resolve_includes(included, path, sources, depth + 1)
+        parent = inc.getparent()
+        if parent is None:
+            raise SchematronCompileError("sch:include cannot be the root element")
+        included.tail = inc.tail
+        parent.replace(inc, included)
+
+
+def _substitute(text: str, params: list[tuple[str, str]]) -> str:
+    # Textual macro substitution as in iso_abstract_expand: longest names first, so that
+    # `$BR-CO-10` is never consumed by a shorter parameter `$BR-CO-1`.
+    for name, value in params:
+        text = text.replace("$" + name, value)
+    return text
+
+
+def _instantiate(instance: etree._Element, abstract: etree._Element) -> etree._Element:
+    params = [(p.get("name", ""), p.get("value", "")) for p in instance.findall(f"{_S}param")]
+    params.sort(key=lambda nv: len(nv[0]), reverse=True)
+    new = etree.Element(f"{_S}pattern", nsmap=abstract.nsmap)
+    for k, v in instance.attrib.items():
+        if k not in ("is-a", "abstract"):
+            new.set(k, v)
+    for child in abstract:
+        if child.tag == f"{_S}param":
+            continue
+        c = copy.deepcopy(child)
+        for node in c.iter():
+            if not isinstance(node.tag, str):
+                continue
+            for k, v in node.attrib.items():
+                if "$" in v:
+                    node.set(k, _substitute(v, params))
+        new.append(c)
+    # Lets and rules the instance declares itself come after the abstract body.
+    for child in instance:
+        if child.tag != f"{_S}param":
+            new.append(copy.deepcopy(child))
+    new.tail = instance.tail
+    return new
+
+
+def _expand_abstract_patterns(root: etree._Element) -> None:
+    abstracts = {p.get("id"): p for p in root.iter(f"{_S}pattern") if p.get("abstract") == "true"}
+    for p in list(root.iter(f"{_S}pattern")):
+        is_a = p.get("is-a")
+        if is_a:
+            if is_a not in abstracts:
+                raise SchematronCompileError(f"pattern {p.get('id')!r}: unknown abstract pattern {is_a!r}")
+            p.getparent().replace(p, _instantiate(p, abstracts[is_a]))
+    for p in abstracts.values():
+        p.getparent().remove(p)
+
+
+def _expand_abstract_rules(root: etree._Element) -> None:
+    abstract_rules = {r.get("id"): r for r in root.iter(f"{_S}rule") if r.get("abstract") == "true"}
+    for ext in list(root.iter(f"{_S}extends")):
+        ref = ext.get("rule")
+        if ref not in abstract_rules:
+            raise SchematronCompileError(f"sch:extends: unknown abstract rule {ref!r}")
+        parent = ext.getparent()
+        idx = parent.index(ext)
+        parent.remove(ext)
+        for i, child in enumerate(abstract_rules[ref]):
+            parent.insert(idx + i, copy.deepcopy(child))
+    for r in abstract_rules.values():
+        r.getparent().remove(r)
+
+
+def load_schema(sch_path: Path) -> LoadedSchema:
+    """Parse a .sch file, resolve includes and instantiate abstract patterns and rules."""
+    sch_path = Path(sch_path).resolve()
+    sources = [sch_path]
+    root = etree.parse(str(sch_path), _parser()).getroot()
+    if root.tag != f"{_S}schema":
+        raise SchematronCompileError(f"{sch_path}: root element is not an ISO Schematron schema")
+    qb = (root.get("queryBinding") or "xslt").lower()
+    if qb not in ("xslt2", "xslt3", "xpath2", "xpath3", "xpath31"):
+        raise SchematronCompileError(f"unsupported queryBinding {qb!r} (need xslt2 or xslt3)")
+    _resolve_includes(root, sch_path, sources)
+    _expand_abstract_patterns(root)
+    _expand_abstract_rules(root)
+    return LoadedSchema(root=root, sources=sources)
+
+
+# ---------------------------------------------------------------------------------------------
+# Emission
+
+
+def _avt_escape(s: str) -> str:
+    return s.replace("{", "{{").replace("}", "}}")
+
+
+_LOCATION_FUNCTIONS = f"""
+<xsl:stylesheet version="3.0" xmlns:xsl="{XSL}" xmlns:xs="{XS}" xmlns:loc="{LOC}">
+  <!-- The ISO skeleton's schematron-select-full-path, as functions. Elements: the full path;
+       the document node: the paths of its element children (built-in template); other nodes
+       (attributes, text): their string value (built-in template). -->
+  <xsl:function name="loc:path" as="xs:string">
+    <xsl:param name="n" as="node()"/>
+    <xsl:sequence select="
+      if ($n instance of element()) then loc:element-path($n)
+      else if ($n instance of document-node()) then string-join($n/node()!(if (. instance of element()) then loc:element-path(.) else if (. instance of text()) then string(.) else ''), '')
+      else if ($n instance of comment() or $n instance of processing-instruction()) then ''
+      else string($n)"/>
+  </xsl:function>
+  <xsl:function name="loc:element-path" as="xs:string">
+    <xsl:param name="e" as="element()"/>
+    <xsl:sequence select="string-join($e/ancestor-or-self::*!loc:step(.), '')"/>
+  </xsl:function>
+  <xsl:function name="loc:step" as="xs:string">
+    <xsl:param name="e" as="element()"/>
+    <xsl:variable name="ln" select="local-name($e)"/>
+    <xsl:variable name="ns" select="namespace-uri($e)"/>
+    <xsl:sequence select="concat('/',
+      if ($ns = '') then name($e) else concat('*:', $ln, '[namespace-uri()=''', $ns, ''']'),
+      '[', 1 + count($e/preceding-sibling::*[local-name() = $ln and namespace-uri() = $ns]), ']')"/>
+  </xsl:function>
+</xsl:stylesheet>
+"""
+
+
+class _Emitter:
+    def __init__(self, schema: LoadedSchema, phase: str | None):
+        self.root = schema.root
+        self.phase = phase
+        nsmap: dict[str, str] = {"xsl": XSL, "xs": XS, "svrl": SVRL, "loc": LOC}
+        for ns in self.root.iter(f"{_S}ns"):
+            prefix, uri = ns.get("prefix"), ns.get("uri")
+            if prefix and uri is not None and prefix not in ("xsl", "svrl", "loc"):
+                nsmap[prefix] = uri
+        self.nsmap = nsmap
+        self.out = etree.Element(f"{_X}stylesheet", nsmap=nsmap)
+        self.out.set("version", "3.0")
+        self.out.set("exclude-result-prefixes", " ".join(p for p in nsmap if p not in ("svrl",)))
+
+    def _x(self, parent: etree._Element, xsl_name: str, **attrs: str) -> etree._Element:
+        el = etree.SubElement(parent, f"{_X}{xsl_name}")
+        for k, v in attrs.items():
+            el.set(k.rstrip("_").replace("_", "-"), v)
+        return el
+
+    def active_patterns(self) -> tuple[list[etree._Element], list[etree._Element]]:
+        patterns = [p for p in self.root.iter(f"{_S}pattern")]
+        phase = self.phase or self.root.get("defaultPhase")
+        if not phase or phase == "#ALL":
+            return patterns, []
+        phases = {ph.get("id"): ph for ph in self.root.iter(f"{_S}phase")}
+        if phase not in phases:
+            raise SchematronCompileError(f"unknown phase {phase!r}; known: {sorted(phases)}")
+        ph = phases[phase]
+        active = {a.get("pattern") for a in ph.iter(f"{_S}active")}
+        return [p for p in patterns if p.get("id") in active], ph.findall(f"{_S}let")
+
+    def emit_let(self, parent: etree._Element, let: etree._Element) -> None:
+        var = self._x(parent, "variable", name=let.get("name", ""))
+        if let.get("value") is not None:
+            var.set("select", let.get("value"))
+        else:
+            for child in let:
+                var.append(copy.deepcopy(child))
+            if let.text and let.text.strip():
+                var.text = let.text
+
+    def emit_message(self, target: etree._Element, node: etree._Element) -> None:
+        """Copy assert/report content into svrl:text: text, value-of, name, emph/dir/span."""
+        if node.text:
+            t = self._x(target, "text")
+            t.text = node.text
+        for child in node:
+            if child.tag == f"{_S}value-of":
+                self._x(target, "value-of", select=child.get("select", "."))
+            elif child.tag == f"{_S}name":
+                self._x(target, "value-of", select=f"name({child.get('path', '.')})")
+            elif isinstance(child.tag, str):
+                self.emit_message(target, child)
+            if child.tail:
+                t = self._x(target, "text")
+                t.text = child.tail
+
+    def emit_check(self, parent: etree._Element, check: etree._Element, diagnostics: dict) -> None:
+        is_assert = check.tag == f"{_S}assert"
+        test = check.get("test", "true()")
+        if is_assert:
+            choose = self._x(parent, "choose")
+            self._x(choose, "when", test=test)
+            body = self._x(choose, "otherwise")
+            el = etree.SubElement(body, f"{_V}failed-assert")
+        else:
+            body = self._x(parent, "if", test=test)
+            el = etree.SubElement(body, f"{_V}successful-report")
+        el.set("test", _avt_escape(test))
+        for attr in ("id", "flag", "role"):
+            if check.get(attr) is not None:
+                el.set(attr, _avt_escape(check.get(attr)))
+        self._x(el, "attribute", name="location", select="loc:path(.)")
+        for ref in (check.get("diagnostics") or "").split():
+            if ref in diagnostics:
+                d = etree.SubElement(el, f"{_V}diagnostic-reference")
+                d.set("diagnostic", ref)
+                self.emit_message(etree.SubElement(d, f"{_V}text"), diagnostics[ref])
+        self.emit_message(etree.SubElement(el, f"{_V}text"), check)
+
+    def emit(self) -> str:
+        out = self.out
+        self._x(out, "output", method="xml", indent="no")
+        for fn in etree.fromstring(_LOCATION_FUNCTIONS):
+            if isinstance(fn.tag, str):
+                out.append(fn)
+        # Foreign XSLT (functions, keys, ...) anywhere at schema or pattern level is copied through.
+        for el in self.root.iter(f"{_X}*"):
+            parent = el.getparent()
+            if parent is not None and parent.tag in (f"{_S}schema", f"{_S}pattern"):
+                out.append(copy.deepcopy(el))
+        diagnostics = {d.get("id"): d for d in self.root.iter(f"{_S}diagnostic")}
+        for let in self.root.findall(f"{_S}let"):
+            self.emit_let(out, let)
+        patterns, phase_lets = self.active_patterns()
+        for let in phase_lets:
+            self.emit_let(out, let)
+        main = self._x(out, "template", match="/")
+        report = etree.SubElement(main, f"{_V}schematron-output")
+        title = self.root.find(f"{_S}title")
+        report.set("title", _avt_escape("".join(title.itertext()).strip()) if title is not None else "")
+        report.set("schemaVersion", _avt_escape(self.root.get("schemaVersion", "")))
+        for i, pattern in enumerate(patterns, start=1):
+            mode = f"M{i}"
+            self._x(report, "apply-templates", select="/", mode=mode)
+            for let in pattern.findall(f"{_S}let"):
+                self.emit_let(out, let)
+            rules = pattern.findall(f"{_S}rule")
+            for j, rule in enumerate(rules):
+                tpl = self._x(out, "template", match=rule.get("context", ""), mode=mode,
+                              priority=str(1000 + len(rules) - 1 - j))
+                for child in rule:
+                    if child.tag == f"{_S}let":
+                        self.emit_let(tpl, child)
+                    elif child.tag in (f"{_S}assert", f"{_S}report"):
+                        self.emit_check(tpl, child, diagnostics)
+                self._x(tpl, "apply-templates", select="@*|*", mode=mode)
+            self._x(out, "template", match="text()", mode=mode, priority="-1")
+            dflt = self._x(out, "template", match="@*|node()", mode=mode, priority="-2")
+            self._x(dflt, "apply-templates", select="@*|*", mode=mode)
+        return etree.tostring(out, encoding="unicode", pretty_print=True)
+
+
+def compile_schematron(sch_path: Path, *, phase: str | None = None) -> str:
+    """Compile an ISO Schematron file (xslt2 binding) to the text of an XSLT 3.0 stylesheet.
+
+    The stylesheet, applied to a document (with the document also set as global context
+    item), returns an ``svrl:schematron-output`` holding ``svrl:failed-assert`` and
+    ``svrl:successful-report`` elements with ``@id``, ``@flag``, ``@location``, ``@test``
+    and ``svrl:text``. ``phase`` selects a ``sch:phase`` (default: ``@defaultPhase``, else all).
+    """
+    return _Emitter(load_schema(sch_path), phase).emit()
+
+
+def _source_digest(sch_path: Path, phase: str | None) -> tuple[str, list[Path]]:
+    sources = load_schema(sch_path).sources
+    h = hashlib.sha256()
+    h.update(f"compiler={COMPILER_VERSION}\nphase={phase or ''}\n".encode())
+    for src in sources:
+        h.update(src.name.encode() + b"\0")
+        h.update(hashlib.sha256(src.read_bytes()).digest())
+    return h.hexdigest(), sources
+
+
+def compile_schematron_cached(sch_path: Path, cache_dir: Path, *, phase: str | None = None) -> Path:
+    """Compile ``sch_path`` unless a stylesheet for the same sources is already cached.
+
+    The file is named by the SHA-256 of all source files (entry + includes), the phase and
+    the compiler version, so a changed include or compiler invalidates it.
+    """
+    sch_path = Path(sch_path)
+    digest, _ = _source_digest(sch_path, phase)
+    stem = re.sub(r"[^A-Za-z0-9_.-]", "_", sch_path.stem)
+    target = Path(cache_dir) / f"{stem}-{digest[:20]}.xsl"
+    if target.is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    text = compile_schematron(sch_path, phase=phase)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".xsl")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, target)
+    return target

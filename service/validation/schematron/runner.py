@@ -1,0 +1,79 @@
+"""Run a compiled Schematron stylesheet (ours or an official one) with saxonche."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from service.validation.svrl import RawFinding, parse_svrl
+
+from .compiler import compile_schematron_cached
+
+__all__ = ["RuleSetResult", "SchematronRuleSet"]
+
+
+@dataclass(slots=True)
+class RuleSetResult:
+    """Outcome of one rule set on one document.
+
+    ``failed`` holds every failed assert and successful report (``findings`` is an alias);
+    ``error`` is the caught dynamic error (e.g. ``XPTY0004 ...``) when the transform stopped,
+    in which case ``failed`` is empty and the document must be treated as rejected.
+    """
+
+    name: str
+    failed: list[RawFinding] = field(default_factory=list)
+    error: str | None = None
+    duration_ms: float = 0.0
+
+    @property
+    def findings(self) -> list[RawFinding]:
+        return self.failed
+
+
+class SchematronRuleSet:
+    """A compiled XSLT executable for one rule set. Not thread-safe: one per process/thread.
+
+    The processor is shared (``saxonche.PySaxonProcessor``, one per process) and passed in.
+    """
+
+    def __init__(self, name: str, executable: Any, xsl_path: Path):
+        self.name = name
+        self.xsl_path = xsl_path
+        self._exe = executable
+
+    @classmethod
+    def from_xslt(cls, xsl_path: Path, *, name: str, processor: Any) -> "SchematronRuleSet":
+        """Compile an XSLT (our output or an official ISO-skeleton stylesheet) once."""
+        xslt = processor.new_xslt30_processor()
+        exe = xslt.compile_stylesheet(stylesheet_file=str(Path(xsl_path).resolve()))
+        if exe is None:  # older saxonche reported errors through the processor
+            raise RuntimeError(f"cannot compile {xsl_path}: {getattr(xslt, 'error_message', '')}")
+        return cls(name, exe, Path(xsl_path))
+
+    @classmethod
+    def load(
+        cls, processor: Any, sch_path: Path, cache_dir: Path, *, name: str | None = None, phase: str | None = None
+    ) -> "SchematronRuleSet":
+        """Compile ``sch_path`` (cached by source SHA-256) and load it."""
+        xsl = compile_schematron_cached(Path(sch_path), Path(cache_dir), phase=phase)
+        return cls.from_xslt(xsl, name=name or Path(sch_path).stem, processor=processor)
+
+    def run(self, node: Any) -> RuleSetResult:
+        """Apply the rule set to a parsed ``PyXdmNode`` (document node). Never raises for
+        dynamic errors of the stylesheet: they are returned in ``result.error``."""
+        start = time.perf_counter()
+        result = RuleSetResult(name=self.name)
+        try:
+            self._exe.set_global_context_item(xdm_item=node)
+            svrl = self._exe.apply_templates_returning_string(xdm_value=node)
+            if svrl is None:
+                raise RuntimeError("transformation returned no result")
+            result.failed = parse_svrl(svrl)
+        except Exception as exc:  # saxonche raises PySaxonApiError; anything else is as fatal
+            msg = " ".join(str(exc).split()) or type(exc).__name__
+            result.error = f"rule set {self.name!r} stopped with a dynamic error: {msg}"
+        result.duration_ms = (time.perf_counter() - start) * 1000
+        return result
