@@ -16,6 +16,7 @@ RUN pip install --no-cache-dir .
 # Artefacts: from a mirror in the build context when given, else downloaded and verified.
 ARG ARTIFACTS_MIRROR=""
 COPY . /context
+ENV EINVOICE_SCHEMAS_MANIFEST=/src/schemas/manifest.json
 RUN if [ -n "$ARTIFACTS_MIRROR" ]; then \
         einvoice artifacts install --dir /opt/artifacts --from "/context/$ARTIFACTS_MIRROR"; \
     else \
@@ -26,8 +27,10 @@ FROM python:3.11-slim
 RUN useradd --system --uid 10001 --home-dir /app --create-home einvoice
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build --chown=einvoice /opt/artifacts /opt/artifacts
+COPY --chown=einvoice schemas /app/schemas
 ENV PATH=/opt/venv/bin:$PATH \
     EINVOICE_ARTIFACTS_DIR=/opt/artifacts \
+    EINVOICE_SCHEMAS_MANIFEST=/app/schemas/manifest.json \
     EINVOICE_VALIDATION_CACHE_DIR=/app/data/cache \
     DATABASE_URL=sqlite:////app/data/einvoice.db \
     EINVOICE_HOST=0.0.0.0 \
