@@ -1,9 +1,242 @@
-"""Commands of the validation (validate, artifacts) area."""
+"""Commands of the validation area: `einvoice validate PATH...` and `einvoice artifacts ...`."""
 
 from __future__ import annotations
 
+import json
+import multiprocessing
+import os
+import sys
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
 import typer
+
+from service.cli import artifacts
+
+
+class RuleSetName(StrEnum):
+    en16931 = "en16931"
+    peppol_bis_3 = "peppol-bis-3"
+    nlcius = "nlcius"
+    nlcius_gaccount = "nlcius-gaccount"
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the `einvoice` app."""
+    app.command("validate")(validate_command)
+    artifacts.register(app)
+
+
+def validate_command(
+    paths: list[Path] = typer.Argument(..., help="Files and folders (searched for *.xml)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of tables."),
+    rules: RuleSetName = typer.Option(
+        None, "--rules", help="Validate against this rule set instead of the detected scenario."
+    ),
+    no_xsd: bool = typer.Option(False, "--no-xsd", help="Skip the UBL 2.1 XSD layer."),
+    jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes (default: every core)."),
+    artifacts_dir: Path = typer.Option(
+        None, "--artifacts-dir", help="Installed artefacts (default: EINVOICE_ARTIFACTS_DIR)."
+    ),
+    show: int = typer.Option(10, help="Findings shown per failing file in the text output."),
+) -> None:
+    """Validate UBL invoices and credit notes in bulk; exit 0 when all are valid, 1 otherwise."""
+    from service.cli.common import fail, load_settings
+    from service.validation.artefacts import missing_artefacts
+
+    files = _collect(paths)
+    if not files:
+        raise fail("no XML files found in " + ", ".join(str(p) for p in paths), 2)
+    settings = load_settings()
+    adir = artifacts_dir or settings.artifacts_dir
+    problems = missing_artefacts(adir)
+    if problems:
+        raise fail(f"{problems[0]} (and {len(problems) - 1} more); run `einvoice artifacts install`"
+                   if len(problems) > 1 else f"{problems[0]}; run `einvoice artifacts install`", 2)
+    options = {
+        "artifacts_dir": str(adir),
+        "cache_dir": str(settings.validation_cache_dir),
+        "accepted": list(settings.accepted_scenarios),
+        "rules": rules.value if rules else None,
+        "xsd": not no_xsd,
+    }
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(files)))
+    results = _run(files, options, workers, progress=not as_json or sys.stderr.isatty())
+    summary = _summary(results)
+    if as_json:
+        typer.echo(json.dumps({"files": results, "summary": summary}, indent=1, ensure_ascii=False))
+    else:
+        _print_text(results, summary, show)
+    raise typer.Exit(0 if summary["invalid"] == 0 and summary["error"] == 0 else 1)
+
+
+def _collect(paths: list[Path]) -> list[Path]:
+    from service.cli.common import fail
+
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() == ".xml")
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise fail(f"no such file or directory: {path}", 2)
+    return list(dict.fromkeys(files))
+
+
+# -- workers --------------------------------------------------------------------------------------
+_engine = None
+_options: dict[str, Any] = {}
+
+
+def _init_worker(options: dict[str, Any]) -> None:
+    global _engine, _options
+    from service.validation.engine import ValidationEngine
+
+    _options = options
+    _engine = ValidationEngine(
+        Path(options["artifacts_dir"]),
+        cache_dir=Path(options["cache_dir"]),
+        accepted_scenarios=options["accepted"],
+        verify=False,  # verified once by the parent
+    )
+
+
+def _validate_file(path: str) -> dict[str, Any]:
+    assert _engine is not None
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        return {
+            "path": path,
+            "scenario": None,
+            "outcome": "error",
+            "reason_code": None,
+            "duration_ms": 0.0,
+            "findings": [
+                {"rule_id": "READ-ERROR", "severity": "fatal", "location": None,
+                 "message": f"cannot read file: {exc.strerror or exc}", "layer": "io"}
+            ],
+        }
+    report = _engine.validate(data, rules=_options["rules"], xsd=_options["xsd"])
+    return {
+        "path": path,
+        "scenario": report.scenario,
+        "outcome": report.outcome.value,
+        "reason_code": report.reason_code,
+        "document_sha256": report.document_sha256,
+        "duration_ms": report.duration_ms,
+        "layers": [{"name": lr.name, "validity": lr.validity.value, "duration_ms": lr.duration_ms}
+                   for lr in report.layers],
+        "notes": list(report.notes),
+        "findings": [
+            {
+                "rule_id": f.rule_id,
+                "severity": f.severity.value,
+                "location": f.location,
+                "line": f.line,
+                "message": f.message,
+                "layer": f.layer,
+                "business_terms": list(f.business_terms),
+            }
+            for f in report.findings
+        ],
+    }
+
+
+def _run(files: list[Path], options: dict[str, Any], workers: int, progress: bool) -> list[dict]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    names = [str(f) for f in files]
+    results: dict[str, dict] = {}
+    show = progress and sys.stderr.isatty() and len(files) > 1
+    with Progress(
+        TextColumn("validating"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        transient=True, disable=not show,
+    ) as bar:
+        task = bar.add_task("validate", total=len(names))
+        if workers == 1:
+            _init_worker(options)
+            for name in names:
+                results[name] = _validate_file(name)
+                bar.advance(task)
+        else:
+            ctx = multiprocessing.get_context("spawn")  # SaxonC must not be forked once started
+            with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
+                                     initargs=(options,)) as pool:
+                futures = {pool.submit(_validate_file, name): name for name in names}
+                for fut in as_completed(futures):
+                    results[futures[fut]] = fut.result()
+                    bar.advance(task)
+    return [results[n] for n in names]
+
+
+# -- output ---------------------------------------------------------------------------------------
+def _summary(results: list[dict]) -> dict[str, Any]:
+    outcomes = Counter(r["outcome"] for r in results)
+    by_scenario: dict[str, Counter] = {}
+    rule_counts: Counter = Counter()
+    rule_files: Counter = Counter()
+    rule_severity: dict[str, str] = {}
+    for r in results:
+        by_scenario.setdefault(r["scenario"] or "unsupported", Counter())[r["outcome"]] += 1
+        seen = set()
+        for f in r["findings"]:
+            rid = f["rule_id"] or f"{f['layer']}:schema"
+            rule_counts[rid] += 1
+            rule_severity.setdefault(rid, f["severity"])
+            if rid not in seen:
+                rule_files[rid] += 1
+                seen.add(rid)
+    return {
+        "total": len(results),
+        "valid": outcomes.get("valid", 0),
+        "invalid": outcomes.get("invalid", 0),
+        "error": outcomes.get("error", 0),
+        "by_scenario": {
+            s: {k: c.get(k, 0) for k in ("valid", "invalid", "error")} for s, c in sorted(by_scenario.items())
+        },
+        "top_rules": [
+            {"rule_id": rid, "severity": rule_severity[rid], "count": n, "files": rule_files[rid]}
+            for rid, n in rule_counts.most_common(10)
+        ],
+    }
+
+
+def _print_text(results: list[dict], summary: dict[str, Any], show: int) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console(highlight=False)
+    for r in results:
+        if r["outcome"] == "valid":
+            continue
+        console.print(f"[bold red]{r['outcome'].upper()}[/] {escape(r['path'])} "
+                      f"({r['scenario'] or 'unsupported'})")
+        fatal = [f for f in r["findings"] if f["severity"] == "fatal"]
+        for f in fatal[:show]:
+            where = f"line {f['line']}" if f.get("line") else (f["location"] or "")
+            console.print(f"  [red]{escape(f['rule_id'] or f['layer'])}[/] {escape(f['message'][:300])}"
+                          f" [dim]{escape(where)}[/]")
+        if len(fatal) > show:
+            console.print(f"  ... and {len(fatal) - show} more")
+
+    totals = Table(title="Validation summary")
+    for col in ("scenario", "valid", "invalid", "error"):
+        totals.add_column(col, justify="left" if col == "scenario" else "right")
+    for scenario, c in summary["by_scenario"].items():
+        totals.add_row(scenario, str(c["valid"]), str(c["invalid"]), str(c["error"]))
+    totals.add_row("[bold]all files[/]", str(summary["valid"]), str(summary["invalid"]),
+                   str(summary["error"]))
+    console.print(totals)
+    if summary["top_rules"]:
+        top = Table(title="Most frequent rules")
+        for col in ("rule", "severity", "findings", "files"):
+            top.add_column(col, justify="left" if col in ("rule", "severity") else "right")
+        for t in summary["top_rules"]:
+            top.add_row(escape(t["rule_id"]), t["severity"], str(t["count"]), str(t["files"]))
+        console.print(top)

@@ -1,0 +1,494 @@
+"""The validation engine: bytes in, ``ValidationReport`` out. Pure: no web framework, no database.
+
+Pipeline (KoSIT's ``DefaultCheck``): secure parse -> identify -> scenario -> UBL 2.1 XSD -> each
+Schematron rule set of the scenario -> report. Schemas and stylesheets are compiled once per engine;
+build one engine per process (SaxonC is not thread-safe: the engine serialises its own calls).
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+from lxml import etree
+from saxonche import PySaxonApiError, PySaxonProcessor
+
+from service import __version__
+from service.validation.artefacts import (
+    Manifest,
+    ManifestFile,
+    load_manifest,
+    missing_artefacts,
+    sha256_file,
+)
+from service.validation.report import (
+    Artefact,
+    DocumentIdentity,
+    Finding,
+    LayerKind,
+    LayerResult,
+    Outcome,
+    Severity,
+    ValidationReport,
+    Validity,
+)
+from service.validation.rulesets import RuleSetOutput, RuleSetRunner, SchRuleSet, XsltRuleSet
+from service.validation.scenarios import RULE_SETS, SCENARIOS, RuleSetSpec, identify, select_scenario
+from service.validation.svrl import short_location
+from service.validation.terms import business_terms
+from service.validation.xmlsafe import XmlSyntaxError, parse_bytes
+from service.validation.xsd import UBL_DOCUMENTS, XsdSchema, ubl_namespace, ubl_xsd_path
+
+__all__ = [
+    "ArtefactsMissing",
+    "ENGINE_VERSION",
+    "UnknownRuleSet",
+    "ValidationEngine",
+    "default_engine",
+    "set_default_engine",
+    "validate",
+]
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "?"
+
+
+ENGINE_VERSION = (
+    f"einvoice-validation/{__version__} (saxonche {_version('saxonche')}, "
+    f"lxml {_version('lxml')}, xmlschema {_version('xmlschema')})"
+)
+
+_SEVERITY = {
+    "fatal": Severity.fatal,
+    "error": Severity.fatal,
+    "warning": Severity.warning,
+    "warn": Severity.warning,
+    "information": Severity.information,
+    "info": Severity.information,
+}
+_ROOTS = {f"{{{ubl_namespace(d)}}}{d}": d for d in UBL_DOCUMENTS}
+
+
+class ArtefactsMissing(RuntimeError):
+    """Required artefacts are missing or corrupt; ``problems`` says which."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("validation artefacts missing: " + "; ".join(problems[:5]))
+        self.problems = problems
+
+
+class UnknownRuleSet(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    spec: RuleSetSpec
+    runner: RuleSetRunner | None
+    artefact: Artefact
+    load_error: str | None = None
+
+
+class ValidationEngine:
+    """Compiled artefacts and the Saxon processor of one process.
+
+    ``artifacts_dir`` holds the installed files of ``schemas/manifest.json``; ``cache_dir`` is where the
+    Schematron compiler keeps compiled stylesheets; ``accepted_scenarios`` limits the scenarios the
+    engine validates (others are reported as ``UNSUPPORTED_DOCUMENT``). Rule sets are compiled on
+    first use; call ``warm()`` to compile everything up front (the app does, in its lifespan).
+    Raises ``ArtefactsMissing`` when a required artefact is missing or fails its SHA-256 check.
+    """
+
+    def __init__(
+        self,
+        artifacts_dir: Path,
+        *,
+        cache_dir: Path | None = None,
+        accepted_scenarios: Iterable[str] | None = None,
+        manifest: Manifest | None = None,
+        verify: bool = True,
+    ) -> None:
+        self.artifacts_dir = Path(artifacts_dir)
+        self.cache_dir = Path(cache_dir) if cache_dir else None
+        self.manifest = manifest or load_manifest()
+        self.accepted_scenarios = frozenset(accepted_scenarios or SCENARIOS)
+        if verify:
+            problems = missing_artefacts(self.artifacts_dir, self.manifest)
+            if problems:
+                raise ArtefactsMissing(problems)
+        self._lock = threading.RLock()
+        self._processor = PySaxonProcessor(license=False)
+        self._xsd: dict[str, XsdSchema] = {}
+        self._rule_sets: dict[str, _Loaded] = {}
+
+    # -- artefacts -------------------------------------------------------------------------------
+    def _artefact(self, name: str, local_path: str) -> Artefact:
+        try:
+            entry: ManifestFile | None = self.manifest.get(local_path)
+        except KeyError:
+            entry = None
+        if entry is not None:
+            return Artefact(name=name, version=entry.version, sha256=entry.sha256, path=local_path)
+        sha = sha256_file(self.artifacts_dir / local_path)  # not pinned (tests, custom rule sets)
+        return Artefact(name=name, version="unpinned", sha256=sha, path=local_path)
+
+    def xsd_schema(self, document: str) -> tuple[XsdSchema, Artefact]:
+        """The compiled UBL 2.1 schema of a document type ('Invoice', 'Order', ...)."""
+        with self._lock:
+            path = ubl_xsd_path(self.artifacts_dir, document)
+            if document not in self._xsd:
+                self._xsd[document] = XsdSchema(path)
+            rel = path.relative_to(self.artifacts_dir).as_posix()
+            return self._xsd[document], self._artefact(path.name, rel)
+
+    def rule_set(self, name: str) -> _Loaded:
+        with self._lock:
+            loaded = self._rule_sets.get(name)
+            if loaded is None:
+                spec = RULE_SETS.get(name)
+                if spec is None:
+                    raise UnknownRuleSet(name)
+                artefact = self._artefact(name, spec.path)
+                path = self.artifacts_dir / spec.path
+                try:
+                    runner: RuleSetRunner
+                    if spec.kind == "xslt":
+                        runner = XsltRuleSet(self._processor, path)
+                    else:
+                        runner = SchRuleSet(self._processor, path, self.cache_dir, name=name)
+                    loaded = _Loaded(spec, runner, artefact)
+                except Exception as exc:  # reported per document as an error layer, never a crash
+                    loaded = _Loaded(spec, None, artefact, f"{type(exc).__name__}: {exc}")
+                self._rule_sets[name] = loaded
+            return loaded
+
+    def warm(self, *, diagnostics: bool = False) -> list[str]:
+        """Compile every schema and rule set the accepted scenarios need; return load problems."""
+        problems = []
+        with self._lock:
+            for document in ("Invoice", "CreditNote"):
+                schema, _ = self.xsd_schema(document)
+                if diagnostics:
+                    schema.diagnostics_schema()
+            names = {r for s in self.accepted_scenarios if s in SCENARIOS for r in SCENARIOS[s].rule_sets}
+            for name in sorted(names):
+                loaded = self.rule_set(name)
+                if loaded.load_error:
+                    problems.append(f"rule set {name} cannot be loaded: {loaded.load_error}")
+        return problems
+
+    # -- validation ------------------------------------------------------------------------------
+    def validate(self, xml: bytes, *, rules: str | None = None, xsd: bool = True) -> ValidationReport:
+        """Validate one document and explain every failure.
+
+        ``rules`` names a rule set (``en16931``, ``peppol-bis-3``, ``nlcius``, ``nlcius-gaccount``)
+        to apply instead of the detected scenario; ``xsd=False`` skips the XSD layer (rule-set
+        authors testing partial documents). Never raises for document problems: malformed XML,
+        unsupported documents and rule-set dynamic errors all end up in the report.
+        Raises ``UnknownRuleSet`` for an unknown ``rules`` name.
+        """
+        if rules is not None and rules not in RULE_SETS:
+            raise UnknownRuleSet(rules)
+        with self._lock:
+            return _Run(self, xml, rules=rules, xsd=xsd).run()
+
+
+class _Run:
+    """One validation: collects layers as it goes."""
+
+    def __init__(self, engine: ValidationEngine, xml: bytes, *, rules: str | None, xsd: bool) -> None:
+        self.engine = engine
+        self.xml = xml
+        self.rules = rules
+        self.xsd = xsd
+        self.layers: list[LayerResult] = []
+        self.artefacts: list[Artefact] = []
+        self.notes: list[str] = []
+        self.document = DocumentIdentity()
+        self.scenario_id: str | None = None
+        self.scenario_name: str | None = None
+
+    def run(self) -> ValidationReport:
+        started = time.perf_counter()
+        validated_at = datetime.now(UTC)
+        sha = hashlib.sha256(self.xml).hexdigest()
+        tree = self._parse()
+        if tree is not None:
+            self._validate_tree(tree)
+        return self._report(sha, validated_at, started)
+
+    # layers ---------------------------------------------------------------------------------------
+    def _parse(self) -> etree._ElementTree | None:
+        t = time.perf_counter()
+        try:
+            tree = parse_bytes(self.xml)
+        except XmlSyntaxError as exc:
+            finding = Finding(
+                rule_id="NOT_WELL_FORMED",
+                severity=Severity.fatal,
+                message=exc.message,
+                line=exc.line,
+                column=exc.column,
+                layer="xml",
+            )
+            self.layers.append(_layer("xml", LayerKind.xml, None, t, (finding,)))
+            return None
+        self.layers.append(_layer("xml", LayerKind.xml, None, t, ()))
+        return tree
+
+    def _validate_tree(self, tree: etree._ElementTree) -> None:
+        root = tree.getroot()
+        self.document = identify(root)
+        if self.rules is not None:
+            spec = RULE_SETS[self.rules]
+            self.scenario_id, self.scenario_name = f"rules:{spec.name}", spec.title
+            rule_sets: tuple[str, ...] = (spec.name,)
+            self.notes.append(f"Rule set {spec.name} applied as requested, not the detected scenario.")
+        else:
+            scenario = select_scenario(self.document)
+            if scenario is None or scenario.id not in self.engine.accepted_scenarios:
+                self._unsupported(scenario.id if scenario else None)
+                return
+            self.scenario_id, self.scenario_name = scenario.id, scenario.name
+            rule_sets = scenario.rule_sets
+            if scenario.note:
+                self.notes.append(scenario.note)
+
+        xsd_ok = True
+        if self.xsd:
+            xsd_ok = self._xsd_layer(tree)
+        else:
+            self.layers.append(
+                LayerResult(name="xsd", kind=LayerKind.xsd, validity=Validity.skipped, duration_ms=0.0)
+            )
+        if not xsd_ok:
+            for name in rule_sets:
+                self.layers.append(
+                    LayerResult(
+                        name=name,
+                        kind=LayerKind.schematron,
+                        artefact=self.engine.rule_set(name).artefact,
+                        validity=Validity.skipped,
+                        duration_ms=0.0,
+                    )
+                )
+            return
+        self._schematron_layers(rule_sets)
+
+    def _unsupported(self, detected: str | None) -> None:
+        doc = self.document
+        found = (
+            f"root element {doc.root or '?'}, CustomizationID {doc.customization_id or '(none)'}, "
+            f"ProfileID {doc.profile_id or '(none)'}"
+        )
+        if detected is not None:
+            message = f"Scenario {detected} is not accepted by this service ({found})."
+        else:
+            message = (
+                "Not a UBL 2.1 Invoice or CreditNote declaring EN 16931 or a supported CIUS in "
+                f"CustomizationID (BT-24); found {found}."
+            )
+        finding = Finding(
+            rule_id="UNSUPPORTED_DOCUMENT",
+            severity=Severity.fatal,
+            message=message,
+            location="/*",
+            layer="scenario",
+            business_terms=("BT-24",),
+        )
+        self.layers.append(
+            LayerResult(
+                name="scenario",
+                kind=LayerKind.scenario,
+                validity=Validity.invalid,
+                duration_ms=0.0,
+                findings=(finding,),
+            )
+        )
+
+    def _xsd_layer(self, tree: etree._ElementTree) -> bool:
+        t = time.perf_counter()
+        document = _ROOTS.get(self.document.root or "")
+        if document is None:
+            finding = Finding(
+                rule_id=None,
+                severity=Severity.fatal,
+                message=f"No UBL 2.1 schema for root element {self.document.root}.",
+                location="/*",
+                line=tree.getroot().sourceline,
+                layer="xsd",
+            )
+            self.layers.append(_layer("xsd", LayerKind.xsd, None, t, (finding,)))
+            return False
+        schema, artefact = self.engine.xsd_schema(document)
+        self.artefacts.append(artefact)
+        check = schema.check(tree)
+        self.layers.append(_layer("xsd", LayerKind.xsd, artefact, t, check.findings))
+        return check.valid
+
+    def _schematron_layers(self, rule_sets: tuple[str, ...]) -> None:
+        t = time.perf_counter()
+        node = None
+        parse_error = None
+        try:
+            node = self.engine._processor.parse_xml(xml_text=_decode(self.xml))
+        except (PySaxonApiError, UnicodeDecodeError, LookupError) as exc:
+            parse_error = " ".join(str(exc).split()) or type(exc).__name__
+        saxon_parse_ms = (time.perf_counter() - t) * 1000
+        for i, name in enumerate(rule_sets):
+            t = time.perf_counter()
+            loaded = self.engine.rule_set(name)
+            self.artefacts.append(loaded.artefact)
+            if loaded.load_error or node is None:
+                error = loaded.load_error or f"document could not be read by Saxon: {parse_error}"
+                output = RuleSetOutput([], error)
+            else:
+                assert loaded.runner is not None
+                output = loaded.runner.run(node)
+            findings = [_finding(raw, name) for raw in output.findings]
+            if output.error:
+                findings.append(
+                    Finding(
+                        rule_id="RULESET-ERROR",
+                        severity=Severity.fatal,
+                        message=(
+                            f"Rule set {name} ({loaded.spec.title}, {loaded.artefact.version}) stopped "
+                            f"with an error on this document, so it could not be validated against "
+                            f"it; the document is rejected. Error: {output.error}"
+                        ),
+                        location="/*",
+                        layer=name,
+                    )
+                )
+            extra = saxon_parse_ms if i == 0 else 0.0  # the shared Saxon parse counts for the first
+            self.layers.append(
+                _layer(
+                    name,
+                    LayerKind.schematron,
+                    loaded.artefact,
+                    t,
+                    tuple(findings),
+                    error=output.error,
+                    extra_ms=extra,
+                )
+            )
+
+    def _report(self, sha: str, validated_at: datetime, started: float) -> ValidationReport:
+        findings = [f for layer in self.layers for f in layer.findings]
+        if any(layer.validity is Validity.error for layer in self.layers):
+            outcome = Outcome.error
+        elif any(layer.validity is Validity.invalid for layer in self.layers):
+            outcome = Outcome.invalid
+        else:
+            outcome = Outcome.valid
+        most_severe = None
+        for severity in (Severity.fatal, Severity.warning, Severity.information):
+            if any(f.severity is severity for f in findings):
+                most_severe = severity
+                break
+        return ValidationReport(
+            document_sha256=sha,
+            scenario=self.scenario_id,
+            scenario_name=self.scenario_name,
+            document=self.document,
+            artefacts=tuple(dict.fromkeys(self.artefacts)),
+            engine_version=ENGINE_VERSION,
+            validated_at=validated_at,
+            outcome=outcome,
+            most_severe=most_severe,
+            duration_ms=round((time.perf_counter() - started) * 1000, 3),
+            layers=tuple(self.layers),
+            notes=tuple(self.notes),
+        )
+
+
+def _layer(
+    name: str,
+    kind: LayerKind,
+    artefact: Artefact | None,
+    started: float,
+    findings: tuple[Finding, ...],
+    *,
+    error: str | None = None,
+    extra_ms: float = 0.0,
+) -> LayerResult:
+    if error:
+        validity = Validity.error
+    elif any(f.severity is Severity.fatal for f in findings):
+        validity = Validity.invalid
+    else:
+        validity = Validity.valid
+    return LayerResult(
+        name=name,
+        kind=kind,
+        artefact=artefact,
+        validity=validity,
+        duration_ms=round((time.perf_counter() - started) * 1000 + extra_ms, 3),
+        findings=findings,
+        error=error,
+    )
+
+
+def _finding(raw, layer: str) -> Finding:
+    flag = (raw.flag or "").strip().lower()
+    severity = _SEVERITY.get(flag, Severity.fatal)
+    message = " ".join((raw.text or "").split())
+    return Finding(
+        rule_id=raw.rule_id or None,
+        severity=severity,
+        message=message,
+        location=short_location(raw.location) if raw.location else None,
+        test=raw.test or None,
+        layer=layer,
+        business_terms=business_terms(message),
+    )
+
+
+def _decode(xml: bytes) -> str:
+    """Decode the document for Saxon with the encoding lxml accepted (declaration or BOM)."""
+    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                          (codecs.BOM_UTF16_BE, "utf-16")):
+        if xml.startswith(bom):
+            return xml.decode(encoding)
+    head = xml[:200]
+    if head.startswith(b"<?xml"):
+        end = head.find(b"?>")
+        decl = head[: end if end > 0 else len(head)].decode("ascii", "replace")
+        for quote in ('"', "'"):
+            marker = f"encoding={quote}"
+            if marker in decl:
+                enc = decl.split(marker, 1)[1].split(quote, 1)[0]
+                return xml.decode(enc)
+    return xml.decode("utf-8")
+
+
+# -- process-wide default ------------------------------------------------------------------------
+_default: ValidationEngine | None = None
+
+
+def set_default_engine(engine: ValidationEngine | None) -> None:
+    """Install the process-wide engine (the app's lifespan and the CLI workers do this once)."""
+    global _default
+    _default = engine
+
+
+def default_engine() -> ValidationEngine:
+    if _default is None:
+        raise RuntimeError("no validation engine configured: call set_default_engine() first")
+    return _default
+
+
+def validate(xml: bytes, *, rules: str | None = None, xsd: bool = True) -> ValidationReport:
+    """Validate with the process-wide engine; see ``ValidationEngine.validate``."""
+    return default_engine().validate(xml, rules=rules, xsd=xsd)

@@ -1,0 +1,126 @@
+"""UBL 2.1 XSD layer: lxml for the fast path, xmlschema for precise diagnostics on failure."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import xmlschema
+from lxml import etree
+
+from service.validation.report import Finding, Severity
+
+__all__ = ["UBL_DOCUMENTS", "XsdSchema", "ubl_namespace", "ubl_xsd_path"]
+
+# UBL 2.1 document types the service reads (local name == XSD name part).
+UBL_DOCUMENTS = (
+    "Invoice",
+    "CreditNote",
+    "Order",
+    "OrderResponse",
+    "DespatchAdvice",
+    "ReceiptAdvice",
+    "ApplicationResponse",
+)
+
+
+def ubl_namespace(document: str) -> str:
+    return f"urn:oasis:names:specification:ubl:schema:xsd:{document}-2"
+
+
+def ubl_xsd_path(artifacts_dir: Path, document: str) -> Path:
+    """Installed UBL 2.1 XSD of a document type (runtime ``xsdrt`` variant: same semantics, smaller)."""
+    return artifacts_dir / "ubl-2.1" / "xsdrt" / "maindoc" / f"UBL-{document}-2.1.xsd"
+
+
+@dataclass(frozen=True, slots=True)
+class XsdCheck:
+    valid: bool
+    findings: tuple[Finding, ...]
+
+
+class XsdSchema:
+    """One UBL document schema, compiled once with lxml; xmlschema is compiled on first failure."""
+
+    def __init__(self, path: Path, layer: str = "xsd") -> None:
+        self.path = path
+        self.layer = layer
+        parser = etree.XMLParser(no_network=True, resolve_entities=False)
+        self._lxml = etree.XMLSchema(etree.parse(str(path), parser=parser))
+        self._lock = threading.Lock()
+        self._xmlschema: xmlschema.XMLSchema10 | None = None
+
+    def diagnostics_schema(self) -> xmlschema.XMLSchema10:
+        with self._lock:
+            if self._xmlschema is None:
+                self._xmlschema = xmlschema.XMLSchema10(str(self.path), allow="sandbox")
+            return self._xmlschema
+
+    def check(self, tree: etree._ElementTree) -> XsdCheck:
+        if self._lxml.validate(tree):
+            return XsdCheck(True, ())
+        lxml_log = [(e.line, e.path, e.message) for e in self._lxml.error_log]
+        try:
+            findings = self._diagnose(tree)
+        except Exception:  # never let the diagnostics engine hide the lxml verdict
+            findings = ()
+        if not findings:
+            findings = tuple(
+                Finding(
+                    rule_id=None,
+                    severity=Severity.fatal,
+                    message=message,
+                    location=path,
+                    line=line,
+                    layer=self.layer,
+                )
+                for line, path, message in lxml_log
+            )
+        return XsdCheck(False, findings)
+
+    def _diagnose(self, tree: etree._ElementTree) -> tuple[Finding, ...]:
+        schema = self.diagnostics_schema()
+        findings = []
+        for err in schema.iter_errors(tree):
+            elem = err.elem
+            location = err.path
+            line = getattr(elem, "sourceline", None) if elem is not None else None
+            child = getattr(err, "invalid_child", None)
+            if child is not None and getattr(child, "sourceline", None):
+                line = child.sourceline
+                location = f"{err.path}/{_prefixed(child, err.namespaces)}"
+            reason = err.reason or err.message
+            expected = _expected(err)
+            if expected and "expected" not in reason.lower():
+                reason = f"{reason} Expected: {expected}."
+            findings.append(
+                Finding(
+                    rule_id=None,
+                    severity=Severity.fatal,
+                    message=reason,
+                    location=location,
+                    line=line,
+                    layer=self.layer,
+                )
+            )
+        return tuple(findings)
+
+
+def _prefixed(elem: etree._Element, namespaces: dict[str, str] | None) -> str:
+    qname = etree.QName(elem)
+    for prefix, uri in (namespaces or {}).items():
+        if uri == qname.namespace and prefix:
+            return f"{prefix}:{qname.localname}"
+    return elem.prefix + ":" + qname.localname if elem.prefix else qname.localname
+
+
+def _expected(err: xmlschema.XMLSchemaValidationError) -> str | None:
+    expected = getattr(err, "expected", None)
+    if not expected:
+        return None
+    names = []
+    for item in expected:
+        name = getattr(item, "prefixed_name", None) or getattr(item, "name", None) or str(item)
+        names.append(name)
+    return ", ".join(names)
