@@ -6,12 +6,34 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import quoteattr
+
+from lxml import etree
 
 from service.validation.svrl import RawFinding, parse_svrl
 
 from .compiler import compile_schematron_cached
 
 __all__ = ["RuleSetResult", "SchematronRuleSet"]
+
+_ERR_NS = "urn:einvoice:schematron:error"
+
+# Imports the rule set's stylesheet and runs its root template inside xsl:try, so that a dynamic
+# error (e.g. XPTY0004) comes back as data with its error code instead of an exception (and
+# without Saxon printing it to stderr). Works for official ISO-skeleton stylesheets and ours.
+_WRAPPER = """<xsl:stylesheet version="3.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
+    xmlns:err="http://www.w3.org/2005/xqt-errors" xmlns:e="{ns}" exclude-result-prefixes="err">
+  <xsl:import href={href}/>
+  <xsl:template match="/" priority="1000">
+    <xsl:try>
+      <xsl:apply-imports/>
+      <xsl:catch>
+        <e:dynamic-error code="{{local-name-from-QName($err:code)}}" description="{{$err:description}}"/>
+      </xsl:catch>
+    </xsl:try>
+  </xsl:template>
+</xsl:stylesheet>
+"""
 
 
 @dataclass(slots=True)
@@ -48,7 +70,8 @@ class SchematronRuleSet:
     def from_xslt(cls, xsl_path: Path, *, name: str, processor: Any) -> "SchematronRuleSet":
         """Compile an XSLT (our output or an official ISO-skeleton stylesheet) once."""
         xslt = processor.new_xslt30_processor()
-        exe = xslt.compile_stylesheet(stylesheet_file=str(Path(xsl_path).resolve()))
+        wrapper = _WRAPPER.format(ns=_ERR_NS, href=quoteattr(Path(xsl_path).resolve().as_uri()))
+        exe = xslt.compile_stylesheet(stylesheet_text=wrapper)
         if exe is None:  # older saxonche reported errors through the processor
             raise RuntimeError(f"cannot compile {xsl_path}: {getattr(xslt, 'error_message', '')}")
         return cls(name, exe, Path(xsl_path))
@@ -71,6 +94,10 @@ class SchematronRuleSet:
             svrl = self._exe.apply_templates_returning_string(xdm_value=node)
             if svrl is None:
                 raise RuntimeError("transformation returned no result")
+            if _ERR_NS in svrl:
+                err = etree.fromstring(svrl.encode())
+                if err.tag == f"{{{_ERR_NS}}}dynamic-error":
+                    raise RuntimeError(f"{err.get('code')}: {err.get('description')}")
             result.failed = parse_svrl(svrl)
         except Exception as exc:  # saxonche raises PySaxonApiError; anything else is as fatal
             msg = " ".join(str(exc).split()) or type(exc).__name__
