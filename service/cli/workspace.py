@@ -1,9 +1,74 @@
-"""Commands of the review workspace (users ...) area."""
+"""Commands of the review workspace: staff accounts (`einvoice users ...`)."""
 
 from __future__ import annotations
 
+import sys
+
 import typer
+
+from service.cli.common import fail, session_scope
+from service.models.workspace import Language, StaffRole
+
+users_app = typer.Typer(help="Staff accounts of the review workspace.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the `einvoice` app."""
+    app.add_typer(users_app, name="users")
+
+
+@users_app.command("create")
+def create(
+    username: str = typer.Argument(..., help="Login name (stored lower-case)."),
+    role: StaffRole = typer.Option(StaffRole.reviewer, "--role", help="reviewer or admin."),
+    name: str = typer.Option("", "--name", help="Display name (default: the username)."),
+    language: Language = typer.Option(Language.nl, "--language", help="nl (default) or en."),
+    password_stdin: bool = typer.Option(False, "--password-stdin",
+                                        help="Read the password from standard input instead of a prompt."),
+) -> None:
+    """Create a staff account; the password is asked for (never an argument)."""
+    from service.ui.accounts import AccountError, create_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        with session_scope() as session:
+            user = create_user(session, username=username, password=password, role=role,
+                               display_name=name, language=language)
+            typer.echo(f"created {user.role.value} {user.username}")
+    except AccountError as exc:
+        raise fail(str(exc)) from None
+
+
+@users_app.command("list")
+def list_users() -> None:
+    """List the staff accounts (username, role, language, locked, last login)."""
+    from sqlmodel import select
+
+    from service.models.workspace import StaffUser
+    from service.ui.accounts import is_locked
+
+    with session_scope() as session:
+        users = session.exec(select(StaffUser).order_by(StaffUser.username)).all()
+        for u in users:
+            state = "locked" if is_locked(u) else ("inactive" if not u.active else "active")
+            last = u.last_login_at.isoformat(timespec="seconds") if u.last_login_at else "-"
+            typer.echo(f"{u.username}\t{u.role.value}\t{u.language.value}\t{state}\t{last}")
+        if not users:
+            typer.echo("no staff accounts; create one with `einvoice users create NAME --role admin`", err=True)
+
+
+@users_app.command("unlock")
+def unlock_user(username: str = typer.Argument(..., help="The locked account.")) -> None:
+    """Lift a lock-out after too many failed logins (also signs the user out everywhere)."""
+    from service.ui.accounts import find_user, unlock
+
+    with session_scope() as session:
+        user = find_user(session, username)
+        if user is None:
+            raise fail(f"no user {username!r}")
+        unlock(user)
+        session.add(user)
+        typer.echo(f"unlocked {user.username}")

@@ -1,3 +1,51 @@
-"""Tables of the workspace area (owned by that area)."""
+"""Tables of the workspace area: staff accounts of the review workspace and invoice comments."""
 
 from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel import Field, SQLModel
+
+from service.models.base import UTCDateTime, enum_type, new_id, utcnow
+
+
+class StaffRole(StrEnum):
+    reviewer = "reviewer"  # works the review queue
+    admin = "admin"  # reviewer plus account management
+
+
+class Language(StrEnum):
+    nl = "nl"
+    en = "en"
+
+
+# A member of the finance staff who signs in to the workspace (not an API key).
+class StaffUser(SQLModel, table=True):
+    __tablename__ = "staff_users"
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    username: str = Field(max_length=100, unique=True, index=True)  # stored lower-case
+    display_name: str = Field(default="", max_length=200)
+    password_hash: str = Field(max_length=255)  # argon2id, never the password
+    role: StaffRole = Field(default=StaffRole.reviewer, sa_type=enum_type(StaffRole, 16))
+    language: Language = Field(default=Language.nl, sa_type=enum_type(Language, 8))
+    active: bool = True
+    failed_logins: int = 0  # consecutive failures; reset by a successful login or `users unlock`
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Part of every session cookie; bumped at logout and unlock so old cookies stop working.
+    session_epoch: int = 0
+    last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+# A free-text note on an invoice by a reviewer (status changes are AuditEvents, not comments).
+class InvoiceComment(SQLModel, table=True):
+    __tablename__ = "invoice_comments"
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    invoice_id: uuid.UUID = Field(foreign_key="invoices.id", index=True)
+    actor: str = Field(max_length=200)  # "user:<name>" or "key:<prefix>"
+    text: str
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
