@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import re
 import threading
 import time
 from collections.abc import Iterable
@@ -77,6 +78,7 @@ _SEVERITY = {
     "information": Severity.information,
     "info": Severity.information,
 }
+_RULE_IN_MESSAGE = re.compile(r"\[([A-Za-z][A-Za-z0-9_.\-]*-[A-Za-z0-9_.\-]+)\]")
 _ROOTS = {f"{{{ubl_namespace(d)}}}{d}": d for d in UBL_DOCUMENTS}
 
 
@@ -444,8 +446,11 @@ def _finding(raw, layer: str) -> Finding:
     flag = (raw.flag or "").strip().lower()
     severity = _SEVERITY.get(flag, Severity.fatal)
     message = " ".join((raw.text or "").split())
+    rule_id = raw.rule_id or None
+    if rule_id is None and (m := _RULE_IN_MESSAGE.match(message)):
+        rule_id = m.group(1)  # SI-UBL 2.0 asserts carry their id only as a "[SI-V20-...]-" prefix
     return Finding(
-        rule_id=raw.rule_id or None,
+        rule_id=rule_id,
         severity=severity,
         message=message,
         location=short_location(raw.location) if raw.location else None,

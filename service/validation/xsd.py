@@ -54,7 +54,7 @@ class XsdSchema:
     def diagnostics_schema(self) -> xmlschema.XMLSchema10:
         with self._lock:
             if self._xmlschema is None:
-                self._xmlschema = xmlschema.XMLSchema10(str(self.path), allow="sandbox")
+                self._xmlschema = xmlschema.XMLSchema10(str(self.path), allow="local")
             return self._xmlschema
 
     def check(self, tree: etree._ElementTree) -> XsdCheck:
@@ -104,6 +104,7 @@ class XsdSchema:
                     layer=self.layer,
                 )
             )
+        findings.sort(key=lambda f: f.line or 0)
         return tuple(findings)
 
 
