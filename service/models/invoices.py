@@ -11,7 +11,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from service.models.base import DecimalType, UTCDateTime, enum_type, new_id, utcnow
@@ -35,7 +35,11 @@ class DocumentType(StrEnum):
 # One submitted document (accepted or rejected), with its original bytes and current status.
 class Invoice(SQLModel, table=True):
     __tablename__ = "invoices"
-    __table_args__ = (UniqueConstraint("sha256"),)
+    __table_args__ = (
+        UniqueConstraint("sha256"),
+        UniqueConstraint("dedup_key"),
+        Index("ix_invoices_status_due_date_id", "status", "due_date", "id"),  # review queue paging
+    )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     status: InvoiceStatus = Field(default=InvoiceStatus.received, sa_type=enum_type(InvoiceStatus, 16), index=True)
@@ -60,6 +64,10 @@ class Invoice(SQLModel, table=True):
     reasons: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     validation_report: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     data: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))  # EN 16931 model as JSON
+    # "<seller_key>|<document_type>|<BT-1>" for accepted documents only (NULL for rejected ones): the
+    # unique constraint makes DUPLICATE_INVOICE race-free across processes.
+    dedup_key: str | None = Field(default=None, max_length=600)
+    duplicate_of: uuid.UUID | None = Field(default=None)  # the first invoice, for DUPLICATE_INVOICE
 
     received_by: str = Field(default="", max_length=200)
     version: int = 1  # bumped on every change; feeds the ETag
@@ -79,3 +87,23 @@ class AuditEvent(SQLModel, table=True):
     reason_codes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     comment: str | None = None
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+# An embedded attachment (BG-24, EmbeddedDocumentBinaryObject) extracted from an accepted invoice.
+class InvoiceAttachment(SQLModel, table=True):
+    __tablename__ = "invoice_attachments"
+    __table_args__ = (UniqueConstraint("invoice_id", "position"),)
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    invoice_id: uuid.UUID = Field(foreign_key="invoices.id", index=True)
+    position: int  # n in /v1/invoices/{id}/attachments/{n}, 1-based, in document order
+    document_reference: str = Field(max_length=200)  # BT-122
+    description: str | None = None  # BT-123
+    filename: str | None = Field(default=None, max_length=300)  # BT-125 filename
+    mime_code: str | None = Field(default=None, max_length=100)  # BT-125 mime code, as declared
+    mime_allowed: bool = False  # declared mime code is on Peppol's MimeCode list
+    content_matches: bool = False  # the bytes look like the declared type (magic numbers)
+    size_bytes: int = 0
+    sha256: str = Field(max_length=64)
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
