@@ -32,9 +32,13 @@ def load_validation(settings: Settings) -> tuple[ValidationEngine | None, list[s
     try:
         engine = build_engine(settings)
     except ArtefactsMissing as exc:
-        problems = [f"{p} (run `einvoice artifacts install`)" for p in exc.problems[:20]]
-        if len(exc.problems) > 20:
-            problems.append(f"... and {len(exc.problems) - 20} more")
+        hint = "(run `einvoice artifacts install`)"
+        problems = [f"{p} {hint}" for p in exc.problems[:5]]
+        if len(exc.problems) > 5:
+            problems.append(
+                f"... {len(exc.problems)} required artefacts missing or corrupt under "
+                f"{settings.artifacts_dir} {hint}"
+            )
         return None, problems
     problems = engine.warm(diagnostics=True)
     if problems:
