@@ -133,9 +133,17 @@ class ValidationEngine:
         self._processor = PySaxonProcessor(license=False)
         self._xsd: dict[str, XsdSchema] = {}
         self._rule_sets: dict[str, _Loaded] = {}
+        self._artefacts: dict[tuple[str, str], Artefact] = {}
+        self._builder = self._processor.new_document_builder()
 
     # -- artefacts -------------------------------------------------------------------------------
     def _artefact(self, name: str, local_path: str) -> Artefact:
+        key = (name, local_path)
+        if key not in self._artefacts:
+            self._artefacts[key] = self._describe(name, local_path)
+        return self._artefacts[key]
+
+    def _describe(self, name: str, local_path: str) -> Artefact:
         try:
             entry: ManifestFile | None = self.manifest.get(local_path)
         except KeyError:
@@ -344,7 +352,7 @@ class _Run:
         node = None
         parse_error = None
         try:
-            node = self.engine._processor.parse_xml(xml_text=_decode(self.xml))
+            node = self.engine._builder.parse_xml(xml_text=_decode(self.xml))
         except (PySaxonApiError, UnicodeDecodeError, LookupError) as exc:
             parse_error = " ".join(str(exc).split()) or type(exc).__name__
         saxon_parse_ms = (time.perf_counter() - t) * 1000

@@ -1,0 +1,172 @@
+"""Validation benchmark: median milliseconds per layer for the Peppol base example and invoices of
+100, 1,000 and 5,000 lines generated from it (`make bench-validation`).
+
+Uses the installed artefacts (EINVOICE_ARTIFACTS_DIR) or, when they are not installed, the mirror
+(EINVOICE_ARTIFACTS_MIRROR, default ../shared/artifacts), which has the same layout. Timings are
+in-process, after a warm-up, with the engine built once (as in the service).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import sys
+import time
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+from lxml import etree
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from service.validation import ValidationEngine  # noqa: E402
+from service.validation.artefacts import missing_artefacts  # noqa: E402
+
+BASE = "peppol-bis-billing-3/rules/examples/base-example.xml"
+CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
+CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
+CENT = Decimal("0.01")
+
+# Reference figures measured on this machine class (2 cores), from the issue.
+ANCHORS = {
+    "Saxon-HE (warm JVM, KoSIT), EN 16931 layer only": {"base": 3.0, 1000: 149.0, 5000: 1090.0},
+    "saxonche + official EN 16931 XSLT (parsed doc)": {"base": 3.1, 1000: 600.0, 5000: 2300.0},
+    "lxml parse + XSD": {"base": 0.28, 1000: 32.0, 5000: 152.0},
+}
+
+
+def generate_invoice(base: bytes, lines: int) -> bytes:
+    """The base example with ``lines`` invoice lines (copies of its first line) and totals that add up."""
+    root = etree.fromstring(base)
+    existing = root.findall(f"{{{CAC}}}InvoiceLine")
+    template = existing[0]
+    for line in existing:
+        root.remove(line)
+    total = Decimal(0)
+    for i in range(1, lines + 1):
+        line = etree.fromstring(etree.tostring(template))
+        price = Decimal(10 + i % 7)
+        quantity = Decimal(1 + i % 3)
+        amount = price * quantity
+        total += amount
+        line.find(f"{{{CBC}}}ID").text = str(i)
+        line.find(f"{{{CBC}}}InvoicedQuantity").text = str(quantity)
+        line.find(f"{{{CBC}}}LineExtensionAmount").text = str(amount)
+        line.find(f"{{{CAC}}}Price/{{{CBC}}}PriceAmount").text = str(price)
+        root.append(line)
+    charge = Decimal(25)
+    taxable = total + charge
+    tax = (taxable * Decimal("0.25")).quantize(CENT, ROUND_HALF_UP)
+    tax_total = root.find(f"{{{CAC}}}TaxTotal")
+    tax_total.find(f"{{{CBC}}}TaxAmount").text = str(tax)
+    subtotal = tax_total.find(f"{{{CAC}}}TaxSubtotal")
+    subtotal.find(f"{{{CBC}}}TaxableAmount").text = str(taxable)
+    subtotal.find(f"{{{CBC}}}TaxAmount").text = str(tax)
+    totals = root.find(f"{{{CAC}}}LegalMonetaryTotal")
+    totals.find(f"{{{CBC}}}LineExtensionAmount").text = str(total)
+    totals.find(f"{{{CBC}}}TaxExclusiveAmount").text = str(taxable)
+    totals.find(f"{{{CBC}}}TaxInclusiveAmount").text = str(taxable + tax)
+    totals.find(f"{{{CBC}}}PayableAmount").text = str(taxable + tax)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def artefacts_dir() -> Path:
+    installed = Path(os.environ.get("EINVOICE_ARTIFACTS_DIR", REPO / "data" / "artifacts"))
+    if installed.is_dir() and not missing_artefacts(installed):
+        return installed
+    mirror = Path(os.environ.get("EINVOICE_ARTIFACTS_MIRROR") or REPO.parent / "shared" / "artifacts")
+    if missing_artefacts(mirror):
+        sys.exit(f"no artefacts in {installed} or {mirror}: run `einvoice artifacts install`")
+    return mirror
+
+
+def measure(engine: ValidationEngine, xml: bytes, runs: int) -> dict[str, float]:
+    engine.validate(xml)  # warm-up (compiles, JIT-free but caches)
+    per_layer: dict[str, list[float]] = {}
+    totals = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        report = engine.validate(xml)
+        totals.append((time.perf_counter() - t) * 1000)
+        assert report.valid, [(f.rule_id, f.message) for f in report.fatal_findings][:5]
+        for layer in report.layers:
+            per_layer.setdefault(layer.name, []).append(layer.duration_ms)
+    result = {name: statistics.median(values) for name, values in per_layer.items()}
+    result["total"] = statistics.median(totals)
+    return result
+
+
+def _rss_mb(field: str) -> float:
+    """VmRSS / VmHWM (peak) of this process in MB (Linux); NaN elsewhere."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def _reset_peak_rss() -> None:
+    try:
+        Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to the current RSS
+    except OSError:
+        pass
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="base,100,1000,5000", help="comma-separated line counts")
+    parser.add_argument("--runs", type=int, default=0, help="runs per size (default: by size)")
+    args = parser.parse_args()
+
+    adir = artefacts_dir()
+    t = time.perf_counter()
+    engine = ValidationEngine(
+        adir, cache_dir=REPO / "data" / "cache", accepted_scenarios=["peppol-bis-billing-3"]
+    )
+    engine.warm()
+    startup = time.perf_counter() - t
+    rss_warm = _rss_mb("VmRSS")
+    base = (adir / BASE).read_bytes()
+
+    print(f"artefacts: {adir}")
+    print(f"engine: {engine.rule_set('en16931').artefact.version} EN 16931, "
+          f"Peppol {engine.rule_set('peppol-bis-3').artefact.version}; warm-up compile {startup:.1f} s")
+    print()
+    header = f"{'document':<16}{'bytes':>10}{'xml':>9}{'xsd':>9}{'en16931':>10}{'peppol':>10}{'total':>10}{'ms/line':>9}"
+    print(header)
+    print("-" * len(header))
+    rows = {}
+    for size in args.sizes.split(","):
+        if size == "base":
+            xml, lines, runs = base, 2, args.runs or 200
+        else:
+            lines = int(size)
+            xml = generate_invoice(base, lines)
+            runs = args.runs or (50 if lines <= 100 else 9 if lines <= 1000 else 5)
+        _reset_peak_rss()
+        m = measure(engine, xml, runs)
+        m["peak_mb"] = _rss_mb("VmHWM")
+        rows[size] = m
+        label = "base example" if size == "base" else f"{lines:,} lines"
+        per_line = m["total"] / lines if size != "base" else float("nan")
+        print(f"{label:<16}{len(xml):>10,}{m['xml']:>9.2f}{m['xsd']:>9.2f}{m['en16931']:>10.2f}"
+              f"{m['peppol-bis-3']:>10.2f}{m['total']:>10.2f}{per_line:>9.3f}")
+    print()
+    print("median of runs, milliseconds; en16931 includes the shared Saxon parse of the document.")
+    print(f"RSS after compiling the Peppol scenario: {rss_warm:.0f} MB; peak RSS while validating: "
+          + ", ".join(f"{k}: {v['peak_mb']:.0f} MB" for k, v in rows.items()))
+    print(f"process peak RSS overall: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    print()
+    print("anchors (issue, same machine class):")
+    for name, values in ANCHORS.items():
+        print(f"  {name}: base {values['base']} ms, 1,000 lines {values[1000]} ms, 5,000 lines {values[5000]} ms")
+    print("targets: whole Peppol scenario <= 3 ms on the base example; 5,000 lines < 1.5 s; linear; < 300 MB")
+
+
+if __name__ == "__main__":
+    main()
