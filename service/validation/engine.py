@@ -214,10 +214,30 @@ class ValidationEngine:
             return _Run(self, xml, rules=rules, xsd=xsd).run()
 
 
+    def validate_schema(self, xml: bytes) -> ValidationReport:
+        """Secure parse + UBL 2.1 XSD only, for any UBL document type the service reads.
+
+        For orders, despatch and receipt advices and application responses (no Schematron rules
+        are applied); the scenario is ``ubl-xsd:<Document>``, e.g. ``ubl-xsd:Order``. A root element
+        that is not one of ``UBL_DOCUMENTS`` gives ``UNSUPPORTED_DOCUMENT``.
+        """
+        with self._lock:
+            return _Run(self, xml, rules=None, xsd=True, schema_only=True).run()
+
+
 class _Run:
     """One validation: collects layers as it goes."""
 
-    def __init__(self, engine: ValidationEngine, xml: bytes, *, rules: str | None, xsd: bool) -> None:
+    def __init__(
+        self,
+        engine: ValidationEngine,
+        xml: bytes,
+        *,
+        rules: str | None,
+        xsd: bool,
+        schema_only: bool = False,
+    ) -> None:
+        self.schema_only = schema_only
         self.engine = engine
         self.xml = xml
         self.rules = rules
@@ -260,6 +280,14 @@ class _Run:
     def _validate_tree(self, tree: etree._ElementTree) -> None:
         root = tree.getroot()
         self.document = identify(root)
+        if self.schema_only:
+            document = _ROOTS.get(self.document.root or "")
+            if document is None:
+                self._unsupported(None, schema_only=True)
+                return
+            self.scenario_id, self.scenario_name = f"ubl-xsd:{document}", f"UBL 2.1 {document} (XSD only)"
+            self._xsd_layer(tree)
+            return
         if self.rules is not None:
             spec = RULE_SETS[self.rules]
             self.scenario_id, self.scenario_name = f"rules:{spec.name}", spec.title
@@ -296,13 +324,15 @@ class _Run:
             return
         self._schematron_layers(rule_sets)
 
-    def _unsupported(self, detected: str | None) -> None:
+    def _unsupported(self, detected: str | None, *, schema_only: bool = False) -> None:
         doc = self.document
         found = (
             f"root element {doc.root or '?'}, CustomizationID {doc.customization_id or '(none)'}, "
             f"ProfileID {doc.profile_id or '(none)'}"
         )
-        if detected is not None:
+        if schema_only:
+            message = f"Not a UBL 2.1 {', '.join(UBL_DOCUMENTS)}; found {found}."
+        elif detected is not None:
             message = f"Scenario {detected} is not accepted by this service ({found})."
         else:
             message = (

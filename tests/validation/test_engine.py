@@ -183,3 +183,30 @@ def test_module_level_validate_uses_the_process_wide_engine(engine: ValidationEn
 def test_layer_validity_values(engine: ValidationEngine, mirror: Path):
     report = engine.validate((mirror / BASE).read_bytes())
     assert {layer.validity for layer in report.layers} == {Validity.valid}
+
+
+@pytest.mark.parametrize(
+    "relative, document",
+    [
+        ("ubl-2.1/xml/UBL-Order-2.1-Example.xml", "Order"),
+        ("ubl-2.1/xml/UBL-OrderResponse-2.1-Example.xml", "OrderResponse"),
+        (BASE, "Invoice"),
+    ],
+)
+def test_validate_schema_checks_any_ubl_document_against_its_xsd(
+    engine: ValidationEngine, mirror: Path, relative: str, document: str
+):
+    report = engine.validate_schema((mirror / relative).read_bytes())
+    assert report.scenario == f"ubl-xsd:{document}"
+    assert layers(report) == [("xml", "valid"), ("xsd", "valid")]
+    assert report.artefacts[0].name == f"UBL-{document}-2.1.xsd"
+
+
+def test_validate_schema_explains_xsd_errors_and_unknown_roots(engine: ValidationEngine, mirror: Path):
+    order = replace_once(
+        (mirror / "ubl-2.1/xml/UBL-Order-2.1-Example.xml").read_bytes(), r"(<cbc:IssueDate>)", r"<cbc:Nope/>\g<1>"
+    )
+    report = engine.validate_schema(order)
+    assert report.reason_code == "SCHEMA_INVALID"
+    assert "cbc:Nope" in report.findings[0].message and report.findings[0].line
+    assert engine.validate_schema(b"<x/>").reason_code == "UNSUPPORTED_DOCUMENT"
