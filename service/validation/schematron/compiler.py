@@ -1,19 +1,25 @@
 """ISO Schematron (queryBinding xslt2/xslt3) -> XSLT 3.0 emitting SVRL.
 
-The emitted stylesheet reproduces the observable behaviour of the ISO skeleton
-(``iso_schematron_skeleton_for_saxon.xsl``) that produced the official EN 16931 and
-SI-UBL stylesheets, so that both report identical ``(id, flag, location)`` triples:
+The emitted stylesheet reports what the ISO skeleton (``iso_schematron_skeleton_for_saxon.xsl``,
+which produced the official EN 16931 and SI-UBL stylesheets) reports, so both give identical
+``(id, flag, location)`` findings:
 
-* every pattern is one XSLT mode; its rules are templates with descending priorities,
-  so the first rule (in document order) whose context matches a node wins, per pattern;
-* each pattern walks the document from ``/`` over ``@*|*`` (attributes included);
+* in each pattern the first rule (in document order) whose context matches a node wins;
+  every element and attribute of the document (and the document node) is a candidate;
 * global lets and pattern lets are global variables (context: the document node),
-  rule lets are local variables of the rule template;
+  rule lets are local variables evaluated per context node;
 * locations are the skeleton's ``schematron-select-full-path`` strings
   (``/*:Invoice[namespace-uri()='...'][1]/*:ID[namespace-uri()='...'][1]``).
 
-It omits what the findings do not need (``svrl:fired-rule``, ``svrl:active-pattern`` and
-the skeleton's extra default-mode pass over the document).
+Evaluation ("select" strategy, the default): instead of walking every node through every
+pattern's template rules (the skeleton; cost = nodes x patterns x rules, and the reason the
+official stylesheets are slow on big invoices), each rule *selects* its context nodes
+(``//`` + context, see ``patterns.py``) minus the nodes an earlier rule of the same pattern
+took. Long code-list literals and ``//@attr`` scans are rewritten into map lookups
+(``optimize.py``). Each pattern also keeps the skeleton-style template walk as a fallback that
+runs if the fast path raises anything, so dynamic-error behaviour stays the skeleton's.
+``svrl:fired-rule`` and ``svrl:active-pattern`` are not emitted; findings come per pattern,
+rule by rule (document order within a rule) rather than interleaved in document order.
 """
 
 from __future__ import annotations
@@ -28,6 +34,9 @@ from pathlib import Path
 
 from lxml import etree
 
+from .optimize import Rewriter, list_tokens
+from .patterns import analyse
+
 __all__ = [
     "COMPILER_VERSION",
     "SchematronCompileError",
@@ -37,7 +46,7 @@ __all__ = [
 ]
 
 # Bump whenever the emitted XSLT changes: it is part of the cache key.
-COMPILER_VERSION = "1"
+COMPILER_VERSION = "2"
 
 SCH = "http://purl.oclc.org/dsdl/schematron"
 XSL = "http://www.w3.org/1999/XSL/Transform"
@@ -45,6 +54,7 @@ SVRL = "http://purl.oclc.org/dsdl/svrl"
 XS = "http://www.w3.org/2001/XMLSchema"
 # Namespace of the helper functions we emit ourselves.
 LOC = "urn:einvoice:schematron:internal"
+MAP = "http://www.w3.org/2005/xpath-functions/map"
 
 _S = f"{{{SCH}}}"
 _X = f"{{{XSL}}}"
@@ -173,7 +183,7 @@ def _avt_escape(s: str) -> str:
 
 
 _LOCATION_FUNCTIONS = f"""
-<xsl:stylesheet version="3.0" xmlns:xsl="{XSL}" xmlns:xs="{XS}" xmlns:loc="{LOC}">
+<xsl:stylesheet version="3.0" xmlns:xsl="{XSL}" xmlns:xs="{XS}" xmlns:loc="{LOC}" xmlns:map="{MAP}">
   <!-- The ISO skeleton's schematron-select-full-path, as functions. Elements: the full path;
        the document node: the paths of its element children (built-in template); other nodes
        (attributes, text): their string value (built-in template). -->
@@ -184,6 +194,16 @@ _LOCATION_FUNCTIONS = f"""
       else if ($n instance of document-node()) then string-join($n/node()!(if (. instance of element()) then loc:element-path(.) else if (. instance of text()) then string(.) else ''), '')
       else if ($n instance of comment() or $n instance of processing-instruction()) then ''
       else string($n)"/>
+  </xsl:function>
+  <xsl:function name="loc:in-list" as="xs:boolean">
+    <xsl:param name="tokens" as="map(xs:string, xs:boolean)"/>
+    <xsl:param name="list" as="xs:string"/>
+    <xsl:param name="probe" as="xs:string?"/>
+    <!-- = contains($list, $probe): a map hit for ' token ', the real thing otherwise -->
+    <xsl:sequence select="
+      if (starts-with($probe, ' ') and ends-with($probe, ' ') and string-length($probe) gt 2
+          and not(contains(substring($probe, 2, string-length($probe) - 2), ' ')))
+      then map:contains($tokens, $probe) else contains($list, $probe)"/>
   </xsl:function>
   <xsl:function name="loc:element-path" as="xs:string">
     <xsl:param name="e" as="element()"/>
@@ -202,13 +222,15 @@ _LOCATION_FUNCTIONS = f"""
 
 
 class _Emitter:
-    def __init__(self, schema: LoadedSchema, phase: str | None):
+    def __init__(self, schema: LoadedSchema, phase: str | None, strategy: str = "select"):
         self.root = schema.root
         self.phase = phase
-        nsmap: dict[str, str] = {"xsl": XSL, "xs": XS, "svrl": SVRL, "loc": LOC}
+        self.strategy = strategy
+        self.rewriter = Rewriter()
+        nsmap: dict[str, str] = {"xsl": XSL, "xs": XS, "svrl": SVRL, "loc": LOC, "map": MAP}
         for ns in self.root.iter(f"{_S}ns"):
             prefix, uri = ns.get("prefix"), ns.get("uri")
-            if prefix and uri is not None and prefix not in ("xsl", "svrl", "loc"):
+            if prefix and uri is not None and prefix not in ("xsl", "svrl", "loc", "map"):
                 nsmap[prefix] = uri
         self.nsmap = nsmap
         self.out = etree.Element(f"{_X}stylesheet", nsmap=nsmap)
@@ -233,10 +255,13 @@ class _Emitter:
         active = {a.get("pattern") for a in ph.iter(f"{_S}active")}
         return [p for p in patterns if p.get("id") in active], ph.findall(f"{_S}let")
 
-    def emit_let(self, parent: etree._Element, let: etree._Element) -> None:
+    def optimised(self, expr: str) -> str:
+        return self.rewriter.rewrite(expr) if self.strategy == "select" else expr
+
+    def emit_let(self, parent: etree._Element, let: etree._Element, *, optimise: bool = False) -> None:
         var = self._x(parent, "variable", name=let.get("name", ""))
         if let.get("value") is not None:
-            var.set("select", let.get("value"))
+            var.set("select", self.optimised(let.get("value")) if optimise else let.get("value"))
         else:
             for child in let:
                 var.append(copy.deepcopy(child))
@@ -264,11 +289,11 @@ class _Emitter:
         test = check.get("test", "true()")
         if is_assert:
             choose = self._x(parent, "choose")
-            self._x(choose, "when", test=test)
+            self._x(choose, "when", test=self.optimised(test))
             body = self._x(choose, "otherwise")
             el = etree.SubElement(body, f"{_V}failed-assert")
         else:
-            body = self._x(parent, "if", test=test)
+            body = self._x(parent, "if", test=self.optimised(test))
             el = etree.SubElement(body, f"{_V}successful-report")
         el.set("test", _avt_escape(test))
         for attr in ("id", "flag", "role"):
@@ -281,6 +306,43 @@ class _Emitter:
                 d.set("diagnostic", ref)
                 self.emit_message(etree.SubElement(d, f"{_V}text"), diagnostics[ref])
         self.emit_message(etree.SubElement(el, f"{_V}text"), check)
+
+    def emit_rule_body(self, parent: etree._Element, rule: etree._Element, diagnostics: dict) -> None:
+        for child in rule:
+            if child.tag == f"{_S}let":
+                self.emit_let(parent, child, optimise=True)
+            elif child.tag in (f"{_S}assert", f"{_S}report"):
+                self.emit_check(parent, child, diagnostics)
+
+    def emit_template_mode(self, mode: str, rules: list[etree._Element], diagnostics: dict) -> None:
+        """The skeleton's evaluation: one mode, rules as templates by descending priority,
+        walking ``@*|*`` from the document node."""
+        out = self.out
+        for j, rule in enumerate(rules):
+            tpl = self._x(out, "template", match=rule.get("context", ""), mode=mode,
+                          priority=str(1000 + len(rules) - 1 - j))
+            self.emit_rule_body(tpl, rule, diagnostics)
+            self._x(tpl, "apply-templates", select="@*|*", mode=mode)
+        self._x(out, "template", match="text()", mode=mode, priority="-1")
+        dflt = self._x(out, "template", match="@*|node()", mode=mode, priority="-2")
+        self._x(dflt, "apply-templates", select="@*|*", mode=mode)
+
+    def emit_select_template(self, name: str, rules: list[etree._Element], diagnostics: dict) -> bool:
+        """Same findings as the template mode, by selecting each rule's context nodes minus
+        those an earlier rule of the pattern already took (first matching rule wins)."""
+        contexts = [analyse(rule.get("context", ""), self.nsmap) for rule in rules]
+        if any(c is None for c in contexts):
+            return False
+        tpl = self._x(self.out, "template", name=name)
+        for j, (rule, ctx) in enumerate(zip(rules, contexts)):
+            earlier = [f"$loc:r{k}" for k in range(j) if contexts[k].may_overlap(ctx)]
+            select = ctx.select
+            if earlier:
+                select = f"({select}) except ({' | '.join(earlier)})"
+            self._x(tpl, "variable", name=f"loc:r{j}", select=select)
+            loop = self._x(tpl, "for-each", select=f"$loc:r{j}")
+            self.emit_rule_body(loop, rule, diagnostics)
+        return True
 
     def emit(self) -> str:
         out = self.out
@@ -305,35 +367,59 @@ class _Emitter:
         report.set("title", _avt_escape("".join(title.itertext()).strip()) if title is not None else "")
         report.set("schemaVersion", _avt_escape(self.root.get("schemaVersion", "")))
         for i, pattern in enumerate(patterns, start=1):
-            mode = f"M{i}"
-            self._x(report, "apply-templates", select="/", mode=mode)
             for let in pattern.findall(f"{_S}let"):
                 self.emit_let(out, let)
             rules = pattern.findall(f"{_S}rule")
-            for j, rule in enumerate(rules):
-                tpl = self._x(out, "template", match=rule.get("context", ""), mode=mode,
-                              priority=str(1000 + len(rules) - 1 - j))
-                for child in rule:
-                    if child.tag == f"{_S}let":
-                        self.emit_let(tpl, child)
-                    elif child.tag in (f"{_S}assert", f"{_S}report"):
-                        self.emit_check(tpl, child, diagnostics)
-                self._x(tpl, "apply-templates", select="@*|*", mode=mode)
-            self._x(out, "template", match="text()", mode=mode, priority="-1")
-            dflt = self._x(out, "template", match="@*|node()", mode=mode, priority="-2")
-            self._x(dflt, "apply-templates", select="@*|*", mode=mode)
+            mode = f"M{i}"
+            self.emit_template_mode(mode, rules, diagnostics)
+            if self.strategy == "select" and self.emit_select_template(f"loc:P{i}", rules, diagnostics):
+                # Select each rule's context nodes; if anything raises (an error in a match
+                # pattern is a non-match for template rules, not for select expressions),
+                # fall back to the exact template walk, which then behaves like the skeleton.
+                attempt = self._x(report, "try")
+                self._x(attempt, "call-template", name=f"loc:P{i}")
+                catch = self._x(attempt, "catch")
+                # Marker for diagnostics/tests: this pattern ran through the fallback.
+                marker = etree.SubElement(catch, f"{{{LOC}}}fallback")
+                marker.set("pattern", _avt_escape(pattern.get("id") or mode))
+                self._x(catch, "apply-templates", select="/", mode=mode)
+            else:
+                self._x(report, "apply-templates", select="/", mode=mode)
+        self.emit_rewrite_support()
         return etree.tostring(out, encoding="unicode", pretty_print=True)
 
+    def emit_rewrite_support(self) -> None:
+        """Globals used by the rewritten tests (see optimize.py), placed after xsl:output."""
+        at = 1
+        for literal, var in self.rewriter.lists.items():
+            entries = ", ".join(f"'{t}': true()" for t in list_tokens(literal))
+            el = etree.Element(f"{_X}variable", name=var, select=f"map{{{entries}}}")
+            el.set("as", "map(xs:string, xs:boolean)")
+            self.out.insert(at, el)
+            at += 1
+        if self.rewriter.uses_attribute_index:
+            # (map:merge with duplicates=combine is quadratic in Saxon; grouping is linear)
+            el = etree.Element(f"{_X}variable", name="loc:attr-index")
+            el.set("as", "map(xs:QName, attribute()+)")
+            group = etree.SubElement(etree.SubElement(el, f"{_X}map"), f"{_X}for-each-group",
+                                     select="//@*", group_by="node-name(.)")
+            group.set("group-by", group.attrib.pop("group_by"))
+            etree.SubElement(group, f"{_X}map-entry", key="current-grouping-key()", select="current-group()")
+            self.out.insert(at, el)
 
-def compile_schematron(sch_path: Path, *, phase: str | None = None) -> str:
+
+def compile_schematron(sch_path: Path, *, phase: str | None = None, strategy: str = "select") -> str:
     """Compile an ISO Schematron file (xslt2 binding) to the text of an XSLT 3.0 stylesheet.
 
     The stylesheet, applied to a document (with the document also set as global context
     item), returns an ``svrl:schematron-output`` holding ``svrl:failed-assert`` and
     ``svrl:successful-report`` elements with ``@id``, ``@flag``, ``@location``, ``@test``
     and ``svrl:text``. ``phase`` selects a ``sch:phase`` (default: ``@defaultPhase``, else all).
+    ``strategy="templates"`` emits only the skeleton-style template walk (for comparisons).
     """
-    return _Emitter(load_schema(sch_path), phase).emit()
+    if strategy not in ("select", "templates"):
+        raise ValueError(f"unknown strategy {strategy!r}")
+    return _Emitter(load_schema(sch_path), phase, strategy).emit()
 
 
 def _source_digest(sch_path: Path, phase: str | None) -> tuple[str, list[Path]]:

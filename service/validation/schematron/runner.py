@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ from .compiler import compile_schematron_cached
 __all__ = ["RuleSetResult", "SchematronRuleSet"]
 
 _ERR_NS = "urn:einvoice:schematron:error"
+_FALLBACK = "urn:einvoice:schematron:internal"  # namespace of the compiler's fallback marker
 
 # Imports the rule set's stylesheet and runs its root template inside xsl:try, so that a dynamic
 # error (e.g. XPTY0004) comes back as data with its error code instead of an exception (and
@@ -49,6 +51,8 @@ class RuleSetResult:
     failed: list[RawFinding] = field(default_factory=list)
     error: str | None = None
     duration_ms: float = 0.0
+    # Patterns whose fast (select) evaluation raised and were re-run as a template walk.
+    fallback_patterns: list[str] = field(default_factory=list)
 
     @property
     def findings(self) -> list[RawFinding]:
@@ -99,6 +103,8 @@ class SchematronRuleSet:
                 if err.tag == f"{{{_ERR_NS}}}dynamic-error":
                     raise RuntimeError(f"{err.get('code')}: {err.get('description')}")
             result.failed = parse_svrl(svrl)
+            if _FALLBACK in svrl:
+                result.fallback_patterns = re.findall(r'fallback[^>]*pattern="([^"]*)"', svrl)
         except Exception as exc:  # saxonche raises PySaxonApiError; anything else is as fatal
             msg = " ".join(str(exc).split()) or type(exc).__name__
             result.error = f"rule set {self.name!r} stopped with a dynamic error: {msg}"

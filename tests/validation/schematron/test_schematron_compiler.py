@@ -40,14 +40,15 @@ def schema(body: str, *, head: str = "", attrs: str = "") -> str:
 def run(saxon, tmp_path: Path):
     """Write a schema (and extra files), compile it, run it on DOC (or ``doc``)."""
 
-    def _run(sch: str, *, doc: str = DOC, files: dict[str, str] | None = None, phase: str | None = None):
+    def _run(sch: str, *, doc: str = DOC, files: dict[str, str] | None = None, phase: str | None = None,
+             strategy: str = "select"):
         for name, text in (files or {}).items():
             (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
             (tmp_path / name).write_text(text)
         path = tmp_path / "s.sch"
         path.write_text(sch)
-        xsl = tmp_path / f"s-{phase}.xsl"
-        xsl.write_text(compile_schematron(path, phase=phase))
+        xsl = tmp_path / f"s-{phase}-{strategy}.xsl"
+        xsl.write_text(compile_schematron(path, phase=phase, strategy=strategy))
         rs = SchematronRuleSet.from_xslt(xsl, name="synthetic", processor=saxon)
         return rs.run(saxon.parse_xml(xml_text=doc))
 
@@ -244,3 +245,49 @@ def test_cache_is_keyed_by_all_sources(tmp_path: Path) -> None:
     second = compile_schematron_cached(path, cache)
     assert second != first and 'id="Y"' in second.read_text()
     assert compile_schematron_cached(path, cache, phase="#ALL") not in (first, second)
+
+
+def _same_both_strategies(run, sch: str):
+    fast, walk = run(sch), run(sch, strategy="templates")
+    assert (fast.error is None) == (walk.error is None), (fast.error, walk.error)
+    assert sorted(map(repr, fast.failed)) == sorted(map(repr, walk.failed))
+    return fast
+
+
+def test_error_in_a_context_pattern_behaves_like_the_template_walk(run) -> None:
+    # xs:integer('A') fails while matching; template rules treat that as a non-match (XSLT 3.0),
+    # so the later rule takes the node. The fast path must give the same answer.
+    result = _same_both_strategies(run, schema("""
+      <pattern>
+        <rule context="d:item[xs:integer(d:qty) = 0 or xs:integer(@code) gt 0]">
+          <assert id="R1" test="false()" flag="fatal">r1</assert></rule>
+        <rule context="d:item"><assert id="R2" test="false()" flag="fatal">r2</assert></rule>
+      </pattern>""", head='<ns prefix="xs" uri="http://www.w3.org/2001/XMLSchema"/>'))
+    assert result.error is None
+
+
+def test_first_match_with_overlapping_wildcards_same_as_template_walk(run) -> None:
+    result = _same_both_strategies(run, schema("""
+      <pattern>
+        <rule context="d:item[@code='B']/d:qty"><assert id="Q" test="false()" flag="fatal">q</assert></rule>
+        <rule context="*[ends-with(local-name(), 'ty')]"><assert id="W" test="false()" flag="fatal">w</assert></rule>
+        <rule context="d:*"><assert id="D" test="false()" flag="fatal">d</assert></rule>
+        <rule context="@*"><assert id="A" test="false()" flag="fatal">a</assert></rule>
+        <rule context="node()"><assert id="N" test="false()" flag="fatal">n</assert></rule>
+      </pattern>"""))
+    assert result.fallback_patterns == []
+    assert ids(result) == sorted(["Q", "W", "W", "D", "D", "D", "D", "A", "A", "A", "A", "N"])
+
+
+def test_code_list_and_attribute_scan_rewrites_keep_results(run) -> None:
+    codes = " ".join(f"C{i:03d}" for i in range(300))
+    result = _same_both_strategies(run, schema(f"""
+      <pattern>
+        <rule context="d:item">
+          <assert id="LIST" test="contains(' {codes} ', concat(' ', @code, ' '))" flag="fatal">l</assert>
+          <assert id="PAIR" test="not(contains(' {codes} ', ' C001 C002 '))" flag="fatal">p</assert>
+          <assert id="EMPTY" test="not(contains(' {codes} ', ''))" flag="fatal">e</assert>
+          <assert id="ATTR" test="count(//@code) = 2 and not(//@kind)" flag="fatal">a</assert>
+        </rule>
+      </pattern>"""))
+    assert ids(result).count("LIST") == 3 and ids(result).count("PAIR") == 3 and ids(result).count("ATTR") == 3

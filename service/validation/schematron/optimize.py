@@ -1,0 +1,101 @@
+"""Rewrites of rule tests that keep their value and remove per-node costs that grow with size.
+
+* Code lists: ``contains(' A B C ', X)`` with a long literal scans the literal for every
+  context node. It becomes ``loc:in-list($loc:listN, ' A B C ', X)``: when ``X`` is
+  ``' token '`` (one space-free token between single spaces) the answer is a lookup in a map
+  of exactly the ``' token '`` substrings of the literal; any other ``X`` falls back to
+  ``contains`` itself. Both give the same boolean for every input.
+* Attribute scans: ``//@name`` at the start of a path walks every node of the document each
+  time. It becomes ``$loc:attr-index(QName('', 'name'))``, a lookup in a map of all attribute
+  nodes by name built once per run, in document order (same node sequence).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# A literal shorter than this is cheap to scan; leave it alone.
+MIN_LIST_LENGTH = 200
+
+_CONTAINS = re.compile(r"(?<![\w.\-:])contains\(\s*'( [^']* )'\s*,", re.S)
+_ATTR_SCAN = re.compile(r"//@([A-Za-z_][\w.\-]*)(?![\w.\-:(\[])")
+# A "//" that starts a path follows one of these (or the start of the expression); after a
+# name, ")", "]", ".", "*" or "$x" it continues a path and means something else.
+_PATH_START_BEFORE = set("(,[=<>!+|-") | {""}
+
+
+def _closing_paren(expr: str, start: int) -> int | None:
+    """Index of the ")" closing the call whose arguments start at ``start``."""
+    depth, quote = 1, ""
+    for i in range(start, len(expr)):
+        c = expr[i]
+        if quote:
+            if c == quote:
+                quote = ""
+        elif c in "'\"":
+            quote = c
+        elif c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+            if depth == 0:
+                return i
+    return None
+
+
+def list_tokens(literal: str) -> list[str]:
+    """The ``' token '`` substrings of ``literal`` (token non-empty and free of spaces)."""
+    parts = literal.split(" ")
+    return sorted({f" {p} " for p in parts[1:-1] if p})
+
+
+@dataclass
+class Rewriter:
+    lists: dict[str, str] = field(default_factory=dict)  # literal -> variable name
+    uses_attribute_index: bool = False
+
+    def _list_var(self, literal: str) -> str:
+        if literal not in self.lists:
+            self.lists[literal] = f"loc:list{len(self.lists) + 1}"
+        return self.lists[literal]
+
+    def code_lists(self, expr: str) -> str:
+        out, pos = [], 0
+        for m in _CONTAINS.finditer(expr):
+            literal = m.group(1)
+            if m.start() < pos or len(literal) < MIN_LIST_LENGTH:
+                continue
+            end = _closing_paren(expr, m.end())
+            if end is None:
+                return expr
+            arg = self.code_lists(expr[m.end():end])
+            out.append(expr[pos:m.start()])
+            out.append(f"loc:in-list(${self._list_var(literal)}, '{literal}', {arg})")
+            pos = end + 1
+        out.append(expr[pos:])
+        return "".join(out)
+
+    def attribute_scans(self, expr: str) -> str:
+        def repl(m: re.Match) -> str:
+            before = expr[: m.start()].rstrip()
+            if (before[-1:] if before else "") not in _PATH_START_BEFORE or _in_string(expr, m.start()):
+                return m.group(0)
+            self.uses_attribute_index = True
+            return f"$loc:attr-index(QName('', '{m.group(1)}'))"
+
+        return _ATTR_SCAN.sub(repl, expr)
+
+    def rewrite(self, expr: str) -> str:
+        return self.attribute_scans(self.code_lists(expr))
+
+
+def _in_string(expr: str, index: int) -> bool:
+    quote = ""
+    for c in expr[:index]:
+        if quote:
+            if c == quote:
+                quote = ""
+        elif c in "'\"":
+            quote = c
+    return bool(quote)

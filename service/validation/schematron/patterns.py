@@ -1,0 +1,152 @@
+"""Rule contexts (XSLT match patterns) turned into select expressions, and overlap analysis.
+
+A node N matches a path pattern P when N is in ``root(N)//(P)`` (XSLT 3.0, 5.5.3), so a
+pattern branch that is not absolute selects the same nodes as ``//`` + branch. This lets the
+compiled rule set *select* each rule's context nodes (a fast name scan on Saxon's tree)
+instead of pushing every node of the document through every pattern's template rules.
+
+Only plain path patterns are translated; anything else (``key()``/``id()``/``doc()`` roots,
+``current()``, parenthesised unions) makes :func:`analyse` return ``None`` and the pattern
+keeps the template-based evaluation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_QNAME = re.compile(r"^(?:([A-Za-z_][\w.\-]*):)?([A-Za-z_][\w.\-]*)$")
+_WILD = re.compile(r"^(?:\*|[A-Za-z_][\w.\-]*:\*|\*:[A-Za-z_][\w.\-]*)$")
+_KIND_TESTS = ("node()", "text()", "comment()", "processing-instruction(", "document-node(")
+_UNSUPPORTED_ROOTS = ("key(", "id(", "doc(", "root(", "element-with-id(", "(", ".", "$")
+
+
+def _split_top(expr: str, sep: str) -> list[str] | None:
+    """Split on ``sep`` outside brackets, parentheses and string literals (None if unbalanced)."""
+    parts, depth, quote, start = [], 0, "", 0
+    i = 0
+    while i < len(expr):
+        c = expr[i]
+        if quote:
+            if c == quote:
+                quote = ""
+        elif c in "'\"":
+            quote = c
+        elif c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+            if depth < 0:
+                return None
+        elif c == sep and depth == 0:
+            parts.append(expr[start:i])
+            start = i + 1
+        i += 1
+    if depth or quote:
+        return None
+    parts.append(expr[start:])
+    return parts
+
+
+def _strip_predicates(step: str) -> str | None:
+    step = step.strip()
+    while step.endswith("]"):
+        depth, quote = 0, ""
+        for i in range(len(step) - 1, -1, -1):
+            c = step[i]
+            if quote:
+                if c == quote:
+                    quote = ""
+            elif c in "'\"":
+                quote = c
+            elif c == "]":
+                depth += 1
+            elif c == "[":
+                depth -= 1
+                if depth == 0:
+                    step = step[:i].rstrip()
+                    break
+        else:
+            return None
+    return step
+
+
+@dataclass(frozen=True)
+class Branch:
+    """One ``|`` branch of a rule context."""
+
+    select: str  # XPath selecting exactly the nodes the branch matches
+    kind: str  # "element" | "attribute" | "document" | "any"
+    name: tuple[str, str] | None  # expanded name of the final step, None for wildcards
+
+    def may_overlap(self, other: "Branch") -> bool:
+        if "any" not in (self.kind, other.kind) and self.kind != other.kind:
+            return False
+        return self.name is None or other.name is None or self.name == other.name
+
+
+@dataclass(frozen=True)
+class Context:
+    branches: tuple[Branch, ...]
+    needs_kind_filter: bool  # the pattern can match nodes the skeleton's walk never visits
+
+    @property
+    def select(self) -> str:
+        sel = " | ".join(b.select for b in self.branches)
+        if self.needs_kind_filter:
+            sel = (f"({sel})[. instance of element() or . instance of attribute()"
+                   " or . instance of document-node() or parent::node() instance of document-node()]")
+        return sel
+
+    def may_overlap(self, other: "Context") -> bool:
+        return any(a.may_overlap(b) for a in self.branches for b in other.branches)
+
+
+def analyse(context: str, nsmap: dict[str, str]) -> Context | None:
+    """Translate a rule context into a select expression, or None when not supported."""
+    if "current()" in context or " union " in context or "intersect" in context or "except" in context:
+        return None
+    parts = _split_top(context, "|")
+    if not parts:
+        return None
+    branches = []
+    kind_filter = False
+    for raw in parts:
+        text = " ".join(raw.split())
+        if not text:
+            return None
+        if text.startswith(_UNSUPPORTED_ROOTS):
+            return None
+        if any(k in text for k in _KIND_TESTS):
+            kind_filter = True
+        if text == "/":
+            branches.append(Branch("/", "document", None))
+            continue
+        select = text if text.startswith("/") else "//" + text
+        # the final step: after the last top-level "/"
+        steps = _split_top(text, "/")
+        if steps is None:
+            return None
+        last = _strip_predicates(steps[-1])
+        if last is None:
+            return None
+        kind, name = "any", None
+        if last.startswith("@") or last.startswith("attribute::"):
+            kind = "attribute"
+            last = last[1:] if last.startswith("@") else last[len("attribute::"):]
+        elif last.startswith("child::"):
+            kind = "element"
+            last = last[len("child::"):]
+        m = _QNAME.match(last)
+        if m:
+            prefix, local = m.group(1), m.group(2)
+            if prefix is not None and prefix not in nsmap:
+                return None
+            name = (nsmap[prefix] if prefix else "", local)
+            kind = "element" if kind == "any" else kind
+        elif _WILD.match(last):
+            kind = "element" if kind == "any" else kind
+        else:
+            kind = "any"
+        branches.append(Branch(select, kind, name))
+    return Context(tuple(branches), kind_filter)
