@@ -1,11 +1,98 @@
-"""Review workspace and dashboard (server-rendered). Owned by the review-workspace area."""
+"""Review workspace and dashboard (server-rendered). Owned by the review-workspace area.
+
+Jinja2 templates and static files ship inside the package (no CDN, nothing fetched at run time).
+Pages live under ``/ui``; errors on those pages are rendered as HTML, the /v1 API keeps its
+problem+json responses.
+"""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.config import Settings
+from service.errors import ServiceError
+
+HERE = Path(__file__).resolve().parent
+
+# Applied to every workspace page: no inline scripts, no third-party anything.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
 
 
 def mount(app: FastAPI, settings: Settings) -> None:
     """Attach the workspace routes, templates and static files to the app."""
+    from service.ui.routes import router
+    from service.ui.session import CsrfFailed, LoginRequired
+
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    templates.env.globals["static_version"] = _static_version()
+    app.state.ui_templates = templates
+    app.mount("/ui/static", StaticFiles(directory=str(HERE / "static")), name="ui-static")
+    app.include_router(router)
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/ui/queue", status_code=303)
+
+    @app.exception_handler(LoginRequired)
+    async def _login_required(request: Request, exc: LoginRequired):
+        from urllib.parse import urlencode
+
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        nxt = {"next": target} if request.method == "GET" else {}
+        return RedirectResponse(f"/ui/login?{urlencode(nxt)}" if nxt else "/ui/login", status_code=303)
+
+    @app.exception_handler(CsrfFailed)
+    async def _csrf_failed(request: Request, exc: CsrfFailed):
+        return _html_error(request, 403, "csrf_failed")
+
+    api_service_error = app.exception_handlers.get(ServiceError)
+    api_http_error = app.exception_handlers.get(StarletteHTTPException)
+
+    @app.exception_handler(ServiceError)
+    async def _service_error(request: Request, exc: ServiceError):
+        if request.url.path.startswith("/ui/") and api_service_error is not None:
+            return _html_error(request, exc.status, "not_found" if exc.status == 404 else "error")
+        return await api_service_error(request, exc)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException):
+        if request.url.path.startswith("/ui/") and not request.url.path.startswith("/ui/static/"):
+            return _html_error(request, exc.status_code, "not_found" if exc.status_code == 404 else "error")
+        return await api_http_error(request, exc)
+
+    @app.middleware("http")
+    async def _security_headers(request: Request, call_next):
+        response = await call_next(request)
+        if request.url.path.startswith("/ui") or request.url.path == "/":
+            response.headers.setdefault("Content-Security-Policy", CSP)
+            response.headers.setdefault("X-Content-Type-Options", "nosniff")
+            response.headers.setdefault("Referrer-Policy", "same-origin")
+            response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+
+def _html_error(request: Request, status: int, key: str):
+    from service.ui.i18n import Translator
+
+    staff = getattr(request.state, "staff", None)
+    t = Translator(staff.language if staff else "nl")
+    return request.app.state.ui_templates.TemplateResponse(
+        request, "error.html", {"t": t, "staff": staff, "lang": t.lang, "status": status, "message": t(key)},
+        status_code=status)
+
+
+def _static_version() -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in sorted((HERE / "static").glob("*")):
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]

@@ -43,6 +43,29 @@ def not_received(line_id: str = "2") -> dict:
             "message": "Nothing received on order line 2"}
 
 
+def sample_data(number: str, seller: str, due: date, amount: Decimal, purchase_order: str | None) -> dict:
+    """The EN 16931 JSON form (as intake stores it in ``invoice.data``) of the sample document."""
+    return {
+        "document_type": "invoice", "number": number, "issue_date": "2026-11-13", "type_code": "380",
+        "currency": "EUR", "due_date": due.isoformat(), "buyer_reference": "0150abc",
+        "purchase_order_reference": purchase_order,
+        "seller": {"name": seller, "legal_registration": {"value": "12345678", "scheme": "0106"},
+                   "vat_id": "NL123456789B01",
+                   "address": {"street": "Dorpsstraat 1", "city": "Utrecht", "postal_zone": "3511 AA", "country": "NL"}},
+        "buyer": {"name": "Gemeente Voorbeeld", "legal_registration": {"value": "00000001234567890000", "scheme": "0190"},
+                  "address": {"street": "Stadhuisplein 1", "city": "Voorbeeld", "postal_zone": "1234 AB", "country": "NL"}},
+        "payment_means": [{"code": "30", "accounts": [{"id": "NL91ABNA0417164300"}]}],
+        "totals": {"line_extension_amount": "1300", "tax_exclusive_amount": "1325", "tax_amount": "331.25",
+                   "tax_inclusive_amount": str(amount), "payable_amount": str(amount)},
+        "lines": [
+            {"id": "1", "quantity": "7", "unit_code": "DAY", "net_amount": "2800", "order_line_reference": "1",
+             "price": {"net_price": "400"}, "vat_category": "S", "vat_rate": "25", "item": {"name": "Inhuur ontwerper"}},
+            {"id": "2", "quantity": "3", "unit_code": "DAY", "net_amount": "1500", "order_line_reference": "2",
+             "price": {"net_price": "500"}, "vat_category": "S", "vat_rate": "25", "item": {"name": "Projectleiding"}},
+        ],
+    }
+
+
 def make_invoice(
     session: Session,
     *,
@@ -70,7 +93,8 @@ def make_invoice(
         seller_key=f"0106:{abs(hash(seller)) % 10**8:08d}", supplier_id=supplier_id,
         purchase_order=purchase_order, payable_amount=amount, tax_inclusive_amount=amount,
         reasons=reasons if reasons is not None else [price_variance()],
-        validation_report=validation_report, received_by="key:test", created_at=at, updated_at=at,
+        validation_report=validation_report, data=sample_data(number, seller, due, amount, purchase_order),
+        received_by="key:test", created_at=at, updated_at=at,
     )
     session.add(invoice)
     session.flush()

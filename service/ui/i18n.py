@@ -1,0 +1,285 @@
+"""Dutch (default) and English texts of the workspace, and Babel formatting per language."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_currency, format_decimal, format_percent
+
+from service.reasons import ReasonCode
+
+LANGUAGES = ("nl", "en")
+LOCALES = {"nl": "nl_NL", "en": "en_GB"}
+TIMEZONE = "Europe/Amsterdam"
+
+# key -> (Dutch, English)
+TEXTS: dict[str, tuple[str, str]] = {
+    "app_name": ("E-facturen", "E-invoices"),
+    "skip_to_content": ("Naar de inhoud", "Skip to content"),
+    "nav_queue": ("Te beoordelen", "Review queue"),
+    "nav_dashboard": ("Dashboard", "Dashboard"),
+    "nav_main": ("Hoofdmenu", "Main menu"),
+    "logout": ("Afmelden", "Sign out"),
+    "signed_in_as": ("Aangemeld als", "Signed in as"),
+    "language": ("Taal", "Language"),
+    "switch_language": ("Wissel taal", "Switch language"),
+    "login_title": ("Aanmelden", "Sign in"),
+    "username": ("Gebruikersnaam", "Username"),
+    "password": ("Wachtwoord", "Password"),
+    "login_button": ("Aanmelden", "Sign in"),
+    "login_failed": (
+        "Aanmelden mislukt. Controleer gebruikersnaam en wachtwoord. Na 5 mislukte pogingen wordt het account 15 minuten geblokkeerd.",
+        "Sign-in failed. Check your username and password. After 5 failed attempts the account is locked for 15 minutes.",
+    ),
+    "session_expired": ("Uw sessie is verlopen; meld u opnieuw aan.", "Your session has expired; please sign in again."),
+    "csrf_failed": ("Het formulier is verlopen. Probeer het opnieuw.", "The form has expired. Please try again."),
+    "queue_title": ("Facturen ter beoordeling", "Invoices under review"),
+    "queue_count": ("{n} facturen", "{n} invoices"),
+    "filters": ("Filters", "Filters"),
+    "filter_reason": ("Reden", "Reason"),
+    "filter_supplier": ("Leverancier", "Supplier"),
+    "filter_order": ("Inkooporder", "Purchase order"),
+    "filter_age": ("Leeftijd", "Age"),
+    "filter_status": ("Status", "Status"),
+    "any": ("Alle", "Any"),
+    "older_than": ("Ouder dan {n} dagen", "Older than {n} days"),
+    "apply": ("Toepassen", "Apply"),
+    "clear": ("Wissen", "Clear"),
+    "reason_counts": ("Aantal per reden", "Count per reason"),
+    "col_due": ("Vervaldatum", "Due date"),
+    "col_supplier": ("Leverancier", "Supplier"),
+    "col_number": ("Factuurnummer", "Invoice number"),
+    "col_order": ("Order", "Order"),
+    "col_amount": ("Bedrag", "Amount"),
+    "col_reasons": ("Redenen", "Reasons"),
+    "col_received": ("Ontvangen", "Received"),
+    "col_actions": ("Acties", "Actions"),
+    "next_page": ("Volgende pagina", "Next page"),
+    "first_page": ("Eerste pagina", "First page"),
+    "queue_empty": ("Geen facturen gevonden. Goed werk!", "No invoices found. Well done!"),
+    "overdue": ("{n} dagen over tijd", "{n} days overdue"),
+    "due_in": ("nog {n} dagen", "{n} days left"),
+    "due_today": ("vandaag", "today"),
+    "shortcuts": ("Sneltoetsen", "Keyboard shortcuts"),
+    "shortcut_next": ("volgende", "next"),
+    "shortcut_prev": ("vorige", "previous"),
+    "shortcut_open": ("openen", "open"),
+    "shortcut_approve": ("goedkeuren", "approve"),
+    "shortcut_reject": ("afwijzen", "reject"),
+    "shortcut_hold": ("in de wacht", "hold"),
+    "invoice": ("Factuur", "Invoice"),
+    "credit_note": ("Creditnota", "Credit note"),
+    "back_to_queue": ("Terug naar de lijst", "Back to the queue"),
+    "previous_invoice": ("Vorige factuur", "Previous invoice"),
+    "next_invoice": ("Volgende factuur", "Next invoice"),
+    "status": ("Status", "Status"),
+    "seller": ("Leverancier", "Supplier"),
+    "buyer": ("Afnemer", "Buyer"),
+    "issue_date": ("Factuurdatum", "Issue date"),
+    "due_date": ("Vervaldatum", "Due date"),
+    "received_at": ("Ontvangen op", "Received"),
+    "purchase_order": ("Inkooporder", "Purchase order"),
+    "buyer_reference": ("Referentie afnemer", "Buyer reference"),
+    "iban": ("Rekeningnummer", "Payment account"),
+    "kvk": ("KvK / id", "Registration / id"),
+    "vat_id": ("Btw-nummer", "VAT number"),
+    "totals": ("Totalen", "Totals"),
+    "total_net": ("Totaal excl. btw", "Total excl. VAT"),
+    "total_vat": ("Btw", "VAT"),
+    "total_gross": ("Totaal incl. btw", "Total incl. VAT"),
+    "total_payable": ("Te betalen", "Amount due"),
+    "charges": ("Toeslagen", "Charges"),
+    "allowances": ("Kortingen", "Allowances"),
+    "failed_checks": ("Afwijkingen", "Failed checks"),
+    "no_failed_checks": ("Geen afwijkingen.", "No failed checks."),
+    "line": ("Regel", "Line"),
+    "expected": ("Verwacht", "Expected"),
+    "actual": ("Werkelijk", "Actual"),
+    "tolerance": ("Tolerantie", "Tolerance"),
+    "document_level": ("hele factuur", "whole invoice"),
+    "lines_title": ("Factuurregels naast de order", "Invoice lines beside the order"),
+    "invoice_line": ("Factuurregel", "Invoice line"),
+    "order_line": ("Orderregel", "Order line"),
+    "item": ("Artikel", "Item"),
+    "quantity": ("Aantal", "Quantity"),
+    "unit_price": ("Prijs per eenheid", "Unit price"),
+    "net_amount": ("Netto", "Net amount"),
+    "vat": ("Btw", "VAT"),
+    "ordered": ("Besteld", "Ordered"),
+    "received": ("Ontvangen", "Received"),
+    "order_price": ("Orderprijs", "Order price"),
+    "no_order_line": ("geen orderregel", "no order line"),
+    "receipt_required": ("ontvangst vereist", "receipt required"),
+    "deviation": ("Afwijking", "Deviation"),
+    "validation_warnings": ("Validatiewaarschuwingen", "Validation warnings"),
+    "no_warnings": ("Geen waarschuwingen.", "No warnings."),
+    "documents": ("Documenten", "Documents"),
+    "original_document": ("Origineel document (XML)", "Original document (XML)"),
+    "attachment": ("Bijlage", "Attachment"),
+    "no_attachments": ("Geen bijlagen.", "No attachments."),
+    "audit_trail": ("Historie", "Audit trail"),
+    "when": ("Wanneer", "When"),
+    "who": ("Wie", "Who"),
+    "what": ("Wat", "What"),
+    "comment_word": ("Opmerking", "Comment"),
+    "actions": ("Beoordelen", "Review"),
+    "approve": ("Goedkeuren", "Approve"),
+    "reject": ("Afwijzen", "Reject"),
+    "hold": ("In de wacht zetten", "Put on hold"),
+    "add_comment": ("Opmerking toevoegen", "Add comment"),
+    "comment_optional": ("Opmerking (optioneel)", "Comment (optional)"),
+    "reject_reason": ("Reden van afwijzing (gaat naar de leverancier)", "Reason for rejection (sent to the supplier)"),
+    "reject_codes": ("Redencodes", "Reason codes"),
+    "other_codes": ("Andere redenen", "Other reasons"),
+    "hold_comment": ("Waarom in de wacht? (optioneel)", "Why on hold? (optional)"),
+    "comment_text": ("Opmerking", "Comment"),
+    "not_actionable": ("Deze factuur is al beoordeeld ({status}).", "This invoice has been decided ({status})."),
+    "msg_approved": ("Factuur {ref} is goedgekeurd.", "Invoice {ref} was approved."),
+    "msg_rejected": ("Factuur {ref} is afgewezen.", "Invoice {ref} was rejected."),
+    "msg_on_hold": ("Factuur {ref} staat in de wacht.", "Invoice {ref} is on hold."),
+    "msg_commented": ("Opmerking opgeslagen.", "Comment saved."),
+    "err_reason_required": ("Geef een reden op voor de afwijzing.", "Give a reason for the rejection."),
+    "err_text_required": ("Vul een opmerking in.", "Enter a comment."),
+    "err_stale": (
+        "Iemand anders heeft deze factuur intussen behandeld. De pagina is bijgewerkt.",
+        "Someone else acted on this invoice in the meantime. The page has been refreshed.",
+    ),
+    "err_illegal": ("Deze actie kan niet meer bij deze status.", "This action is not possible in this status."),
+    "error": ("Fout", "Error"),
+    "not_found": ("Niet gevonden", "Not found"),
+    "dashboard_title": ("Hoe loopt de stroom?", "How is the flow doing?"),
+    "stp_rate": ("Automatisch goedgekeurd per week", "Straight-through rate per week"),
+    "stp_explain": (
+        "Aandeel van de geldige facturen dat zonder menselijke tussenkomst is goedgekeurd.",
+        "Share of valid invoices approved without a person.",
+    ),
+    "exceptions_by_reason": ("Afwijkingen per reden", "Exceptions by reason code"),
+    "volume_per_day": ("Ontvangen facturen per dag", "Invoices received per day"),
+    "ageing": ("Doorlooptijd tegenover de betaaltermijn van 30 dagen", "Ageing against the 30-day payment term"),
+    "decided_within": ("Besloten binnen {n} dagen", "Decided within {n} days"),
+    "paid_within_30": ("Betaald binnen 30 dagen", "Paid within 30 days"),
+    "open_ageing": ("Openstaande facturen naar leeftijd", "Open invoices by age"),
+    "age_bucket": ("{a}-{b} dagen", "{a}-{b} days"),
+    "age_over": ("meer dan {n} dagen", "over {n} days"),
+    "top_suppliers": ("Leveranciers met de meeste afwijzingen en afwijkingen", "Suppliers with the most rejections and exceptions"),
+    "rejections": ("Afwijzingen", "Rejections"),
+    "exceptions": ("Afwijkingen", "Exceptions"),
+    "top_rules": ("Validatieregels die het vaakst falen", "Validation rules that fail most"),
+    "rule": ("Regel", "Rule"),
+    "count": ("Aantal", "Count"),
+    "share": ("Aandeel", "Share"),
+    "week": ("Week", "Week"),
+    "day": ("Dag", "Day"),
+    "no_data": ("Nog geen gegevens.", "No data yet."),
+    "show_table": ("Toon als tabel", "Show as table"),
+    "of_n": ("van {n}", "of {n}"),
+    "period_note": ("Laatste {n} weken.", "Last {n} weeks."),
+}
+
+STATUS_TEXTS: dict[str, tuple[str, str]] = {
+    "received": ("Ontvangen", "Received"),
+    "rejected": ("Afgewezen", "Rejected"),
+    "needs_review": ("Te beoordelen", "Needs review"),
+    "on_hold": ("In de wacht", "On hold"),
+    "approved": ("Goedgekeurd", "Approved"),
+    "booked": ("Geboekt", "Booked"),
+    "paid": ("Betaald", "Paid"),
+}
+
+# Short labels of the reason codes for lists and charts.
+REASON_LABELS: dict[str, tuple[str, str]] = {
+    "SCHEMA_INVALID": ("Schemafout", "Schema invalid"),
+    "RULE_VIOLATION": ("Regelovertreding", "Rule violation"),
+    "NOT_WELL_FORMED": ("Geen geldige XML", "Not well-formed"),
+    "UNSUPPORTED_DOCUMENT": ("Niet ondersteund", "Unsupported document"),
+    "DUPLICATE_INVOICE": ("Dubbele factuur", "Duplicate invoice"),
+    "PO_REFERENCE_MISSING": ("Geen ordernummer", "PO reference missing"),
+    "PO_NOT_FOUND": ("Order onbekend", "PO not found"),
+    "PO_CLOSED": ("Order gesloten", "PO closed"),
+    "SUPPLIER_MISMATCH": ("Andere leverancier", "Supplier mismatch"),
+    "CURRENCY_MISMATCH": ("Andere valuta", "Currency mismatch"),
+    "LINE_NOT_MATCHED": ("Regel niet gevonden", "Line not matched"),
+    "LINE_AMBIGUOUS": ("Regel dubbelzinnig", "Line ambiguous"),
+    "UNIT_MISMATCH": ("Andere eenheid", "Unit mismatch"),
+    "PRICE_VARIANCE": ("Prijsafwijking", "Price variance"),
+    "QUANTITY_EXCEEDS_ORDERED": ("Meer dan besteld", "Exceeds ordered"),
+    "QUANTITY_EXCEEDS_RECEIVED": ("Meer dan ontvangen", "Exceeds received"),
+    "NOT_RECEIVED": ("Niet ontvangen", "Not received"),
+    "VAT_MISMATCH": ("Btw wijkt af", "VAT mismatch"),
+    "CHARGE_NOT_ON_PO": ("Toeslag niet op order", "Charge not on PO"),
+    "TOTAL_VARIANCE": ("Totaal wijkt af", "Total variance"),
+    "BANK_ACCOUNT_UNVERIFIED": ("Rekening onbekend", "Bank account unverified"),
+    "SUPPLIER_UNKNOWN": ("Leverancier onbekend", "Supplier unknown"),
+    "DUPLICATE_SUSPECTED": ("Mogelijk dubbel", "Suspected duplicate"),
+    "CREDIT_NOTE_UNMATCHED": ("Creditnota los", "Credit note unmatched"),
+}
+
+
+class Translator:
+    """Texts and formatting for one language; templates get it as ``t``."""
+
+    def __init__(self, language: str) -> None:
+        self.lang = language if language in LANGUAGES else "nl"
+        self.locale = LOCALES[self.lang]
+        self._i = 0 if self.lang == "nl" else 1
+
+    def __call__(self, key: str, **kw) -> str:
+        pair = TEXTS.get(key)
+        text = pair[self._i] if pair else key
+        return text.format(**kw) if kw else text
+
+    def status(self, value) -> str:
+        value = getattr(value, "value", value)
+        pair = STATUS_TEXTS.get(value)
+        return pair[self._i] if pair else str(value)
+
+    def reason_label(self, code: str) -> str:
+        pair = REASON_LABELS.get(code)
+        return pair[self._i] if pair else code
+
+    def reason_message(self, code: str) -> str:
+        try:
+            return ReasonCode(code).message(self.lang)
+        except ValueError:
+            return code
+
+    def money(self, amount, currency: str | None = "EUR") -> str:
+        if amount is None or amount == "":
+            return "–"
+        try:
+            value = Decimal(str(amount))
+        except InvalidOperation:
+            return str(amount)
+        return format_currency(value, currency or "EUR", locale=self.locale)
+
+    def number(self, value) -> str:
+        if value is None or value == "":
+            return "–"
+        try:
+            return format_decimal(Decimal(str(value)), locale=self.locale, decimal_quantization=False)
+        except InvalidOperation:
+            return str(value)
+
+    def percent(self, fraction) -> str:
+        if fraction is None:
+            return "–"
+        return format_percent(fraction, "#,##0.0%", locale=self.locale)
+
+    def date(self, value) -> str:
+        if value is None or value == "":
+            return "–"
+        if isinstance(value, str):
+            try:
+                value = date.fromisoformat(value)
+            except ValueError:
+                return value
+        if isinstance(value, datetime):
+            value = value.date()
+        return format_date(value, "medium", locale=self.locale)
+
+    def datetime(self, value) -> str:
+        if value is None:
+            return "–"
+        return format_datetime(value, "short", tzinfo=TIMEZONE, locale=self.locale)

@@ -1,0 +1,181 @@
+"""What the invoice page shows, gathered from the stored invoice, its decision and the order.
+
+Everything here only reads: the EN 16931 content (``invoice.data``, plain dict access so new fields
+never break the page), the failed checks (``invoice.reasons``), the purchase order's current version
+and the goods received per order line (master-data tables), the audit trail and the comments.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from service.models.invoices import AuditEvent, Invoice
+from service.models.workspace import InvoiceComment
+
+
+@dataclass
+class LineRow:
+    invoice_line: dict[str, Any]
+    order_line: dict[str, Any] | None
+    received: Decimal | None
+    checks: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class TrailEntry:
+    at: Any
+    actor: str
+    kind: str  # "transition" | "comment"
+    from_status: str | None = None
+    to_status: str | None = None
+    reason_codes: list[str] = field(default_factory=list)
+    text: str | None = None
+
+
+@dataclass
+class Attachment:
+    position: int
+    name: str
+    description: str | None
+    mime: str | None
+    size: int | None
+    downloadable: bool
+
+
+@dataclass
+class InvoiceView:
+    invoice: Invoice
+    doc: dict[str, Any]
+    checks: list[dict[str, Any]]
+    document_checks: list[dict[str, Any]]
+    lines: list[LineRow]
+    warnings: list[dict[str, Any]]
+    attachments: list[Attachment]
+    trail: list[TrailEntry]
+    order_status: str | None = None
+
+
+def build(session: Session, invoice: Invoice) -> InvoiceView:
+    doc = invoice.data if isinstance(invoice.data, dict) else {}
+    checks = [r for r in (invoice.reasons or []) if isinstance(r, dict)]
+    order_lines, received, order_status = _order_lines(session, invoice)
+    lines: list[LineRow] = []
+    line_ids = set()
+    for ln in doc.get("lines") or []:
+        lid = str(ln.get("id", ""))
+        line_ids.add(lid)
+        line_checks = [c for c in checks if str(c.get("line_id") or "") == lid]
+        ref = ln.get("order_line_reference") or next(
+            (c.get("order_line_id") for c in line_checks if c.get("order_line_id")), None)
+        ol = order_lines.get(str(ref)) if ref else None
+        lines.append(LineRow(invoice_line=ln, order_line=ol, received=received.get(str(ref)) if ref else None,
+                             checks=line_checks))
+    document_checks = [c for c in checks if not c.get("line_id") or str(c.get("line_id")) not in line_ids]
+    return InvoiceView(
+        invoice=invoice, doc=doc, checks=checks, document_checks=document_checks, lines=lines,
+        warnings=_warnings(invoice.validation_report), attachments=_attachments(session, invoice, doc),
+        trail=_trail(session, invoice.id), order_status=order_status,
+    )
+
+
+def _order_lines(session: Session, invoice: Invoice) -> tuple[dict[str, dict], dict[str, Decimal], str | None]:
+    """Current order lines by line id and the quantity received per line (empty when unknown)."""
+    if not invoice.purchase_order:
+        return {}, {}, None
+    try:
+        from service.models.masterdata import (
+            GoodsReceiptLine, PurchaseOrder, PurchaseOrderLine, PurchaseOrderVersion,
+        )
+    except ImportError:  # master data not there
+        return {}, {}, None
+    po = session.exec(select(PurchaseOrder).where(PurchaseOrder.number == invoice.purchase_order)).first()
+    if po is None:
+        return {}, {}, None
+    version = session.exec(select(PurchaseOrderVersion).where(
+        PurchaseOrderVersion.purchase_order_id == po.id,
+        PurchaseOrderVersion.version == po.current_version)).first()
+    lines: dict[str, dict] = {}
+    if version is not None:
+        for ol in session.exec(select(PurchaseOrderLine).where(PurchaseOrderLine.version_id == version.id)):
+            lines[ol.line_id] = {
+                "line_id": ol.line_id, "name": ol.item_name, "quantity": ol.quantity, "unit_code": ol.unit_code,
+                "unit_price": ol.unit_price, "base_quantity": ol.base_quantity, "vat_category": ol.vat_category,
+                "vat_rate": ol.vat_rate, "receipt_required": getattr(ol, "receipt_required", False),
+                "currency": version.currency,
+            }
+    received: dict[str, Decimal] = {}
+    # Summed in Python: quantities are exact decimals (TEXT on SQLite).
+    for line_id, qty in session.exec(select(GoodsReceiptLine.po_line_id, GoodsReceiptLine.quantity)
+                                     .where(GoodsReceiptLine.purchase_order_id == po.id)):
+        received[line_id] = received.get(line_id, Decimal(0)) + Decimal(qty)
+    return lines, received, getattr(po.status, "value", po.status)
+
+
+def _warnings(report: dict | None) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    if not isinstance(report, dict):
+        return out
+    for layer in report.get("layers") or []:
+        for f in (layer or {}).get("findings") or []:
+            if str(f.get("severity", "")).lower() in ("warning", "info", "information"):
+                out.append({"rule_id": f.get("rule_id"), "severity": f.get("severity"),
+                            "message": f.get("message") or f.get("text"), "location": f.get("location"),
+                            "layer": layer.get("artefact") or layer.get("kind")})
+    return out
+
+
+def _attachments(session: Session, invoice: Invoice, doc: dict) -> list[Attachment]:
+    try:
+        from service.models.invoices import InvoiceAttachment  # intake area, when stored
+    except ImportError:
+        InvoiceAttachment = None  # noqa: N806
+    if InvoiceAttachment is not None:
+        rows = session.exec(select(InvoiceAttachment).where(InvoiceAttachment.invoice_id == invoice.id)
+                            .order_by(InvoiceAttachment.position)).all()
+        if rows:
+            return [Attachment(position=r.position, name=r.filename or r.document_reference,
+                               description=r.description, mime=r.mime_code, size=r.size_bytes,
+                               downloadable=bool(getattr(r, "mime_allowed", True)))
+                    for r in rows]
+    return [Attachment(position=i, name=a.get("filename") or a.get("id") or f"#{i}", description=a.get("description"),
+                       mime=a.get("mime_code"), size=a.get("size"), downloadable=False)
+            for i, a in enumerate(doc.get("attachments") or [], start=1)]
+
+
+def attachment_content(session: Session, invoice_id: uuid.UUID, position: int) -> tuple[str, str, bytes] | None:
+    """(filename, media type, bytes) of a stored attachment that may be downloaded."""
+    try:
+        from service.models.invoices import InvoiceAttachment
+    except ImportError:
+        return None
+    row = session.exec(select(InvoiceAttachment).where(InvoiceAttachment.invoice_id == invoice_id,
+                                                       InvoiceAttachment.position == position)).first()
+    if row is None or not getattr(row, "mime_allowed", True):
+        return None
+    return (row.filename or f"attachment-{position}"), (row.mime_code or "application/octet-stream"), row.content
+
+
+def _trail(session: Session, invoice_id: uuid.UUID) -> list[TrailEntry]:
+    entries = [
+        TrailEntry(at=e.at, actor=e.actor, kind="transition",
+                   from_status=e.from_status.value if e.from_status else None, to_status=e.to_status.value,
+                   reason_codes=list(e.reason_codes or []), text=e.comment)
+        for e in session.exec(select(AuditEvent).where(AuditEvent.invoice_id == invoice_id))
+    ]
+    entries += [
+        TrailEntry(at=c.at, actor=c.actor, kind="comment", text=c.text)
+        for c in session.exec(select(InvoiceComment).where(InvoiceComment.invoice_id == invoice_id))
+    ]
+    entries.sort(key=lambda e: e.at)
+    return entries
+
+
+def count_comments(session: Session, invoice_id: uuid.UUID) -> int:
+    return session.exec(select(func.count()).select_from(InvoiceComment)
+                        .where(InvoiceComment.invoice_id == invoice_id)).one()

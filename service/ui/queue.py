@@ -1,0 +1,169 @@
+"""The review queue: invoices under review, oldest due date first, keyset-paged.
+
+Order: ``due_date`` ascending (invoices without a due date last), then ``id``. The cursor is the
+last row's (due_date, id), so every page is one index range scan however deep the queue is
+(index on invoices (status, due_date, id)). Reason codes live in the ``invoices.reasons`` JSON
+list; counting and filtering by them use the database's JSON table functions.
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import and_, exists, func, literal, or_, true
+from sqlmodel import Session, select
+
+from service.models.base import utcnow
+from service.models.invoices import Invoice, InvoiceStatus
+
+PAGE_SIZE = 50
+AGE_CHOICES = (5, 10, 20, 30)
+QUEUE_STATUSES = (InvoiceStatus.needs_review.value, InvoiceStatus.on_hold.value)
+
+
+@dataclass
+class QueueFilter:
+    status: str = InvoiceStatus.needs_review.value
+    reason: str = ""
+    supplier: str = ""
+    order: str = ""
+    age: int | None = None  # received more than this many days ago
+
+    @classmethod
+    def from_params(cls, params) -> "QueueFilter":
+        status = params.get("status") or InvoiceStatus.needs_review.value
+        if status not in QUEUE_STATUSES:
+            status = InvoiceStatus.needs_review.value
+        try:
+            age = int(params.get("age") or 0) or None
+        except ValueError:
+            age = None
+        reason = (params.get("reason") or "").strip().upper()
+        return cls(status=status, reason=reason if reason.replace("_", "").isalpha() else "",
+                   supplier=(params.get("supplier") or "").strip()[:200],
+                   order=(params.get("order") or "").strip()[:200], age=age if age in AGE_CHOICES else None)
+
+    def query_params(self, **overrides) -> dict[str, str]:
+        values = {"status": self.status if self.status != "needs_review" else "", "reason": self.reason,
+                  "supplier": self.supplier, "order": self.order, "age": str(self.age or "")}
+        values.update({k: str(v) for k, v in overrides.items()})
+        return {k: v for k, v in values.items() if v}
+
+    @property
+    def active(self) -> bool:
+        return bool(self.reason or self.supplier or self.order or self.age)
+
+
+@dataclass
+class QueuePage:
+    rows: list[Invoice]
+    next_cursor: str | None
+    total: int
+    reason_counts: list[tuple[str, int]] = field(default_factory=list)
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def _reason_elements(session: Session):
+    """(table-valued JSON elements of invoices.reasons, the code expression of one element)."""
+    if _dialect(session) == "postgresql":
+        elems = func.json_array_elements(Invoice.reasons).table_valued("value").alias("r")
+        return elems, elems.c.value.op("->>")(literal("code"))
+    elems = func.json_each(Invoice.reasons).table_valued("value").alias("r")
+    return elems, func.json_extract(elems.c.value, "$.code")
+
+
+def _reason_exists(session: Session, code: str):
+    elems, code_expr = _reason_elements(session)
+    return exists(select(literal(1)).select_from(elems).where(code_expr == code))
+
+
+def _conditions(session: Session, flt: QueueFilter, *, with_reason: bool = True) -> tuple[list, dict]:
+    conds = [Invoice.status == InvoiceStatus(flt.status)]
+    params: dict = {}
+    if flt.supplier:
+        conds.append(func.lower(Invoice.seller_name).contains(flt.supplier.lower(), autoescape=True))
+    if flt.order:
+        conds.append(Invoice.purchase_order == flt.order)
+    if flt.age:
+        conds.append(Invoice.created_at <= utcnow() - timedelta(days=flt.age))
+    if with_reason and flt.reason:
+        conds.append(_reason_exists(session, flt.reason))
+    return conds, params
+
+
+def encode_cursor(due: date | None, invoice_id: uuid.UUID) -> str:
+    raw = f"{due.isoformat() if due else '-'}|{invoice_id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> tuple[date | None, uuid.UUID] | None:
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        due_s, id_s = raw.split("|", 1)
+        return (None if due_s == "-" else date.fromisoformat(due_s)), uuid.UUID(id_s)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def _after(due: date | None, invoice_id: uuid.UUID):
+    """Rows after (due, id) in the order due_date NULLS LAST, id."""
+    if due is None:
+        return and_(Invoice.due_date.is_(None), Invoice.id > invoice_id)
+    return or_(Invoice.due_date > due, and_(Invoice.due_date == due, Invoice.id > invoice_id),
+               Invoice.due_date.is_(None))
+
+
+def _before(due: date | None, invoice_id: uuid.UUID):
+    if due is None:
+        return or_(Invoice.due_date.is_not(None), and_(Invoice.due_date.is_(None), Invoice.id < invoice_id))
+    return or_(Invoice.due_date < due, and_(Invoice.due_date == due, Invoice.id < invoice_id))
+
+
+def _ordered(stmt, descending: bool = False):
+    if descending:
+        return stmt.order_by(Invoice.due_date.is_(None).desc(), Invoice.due_date.desc(), Invoice.id.desc())
+    return stmt.order_by(Invoice.due_date.is_(None), Invoice.due_date, Invoice.id)
+
+
+def page(session: Session, flt: QueueFilter, cursor: str | None = None, limit: int = PAGE_SIZE) -> QueuePage:
+    conds, params = _conditions(session, flt)
+    stmt = select(Invoice).where(*conds)
+    position = decode_cursor(cursor)
+    if position:
+        stmt = stmt.where(_after(*position))
+    stmt = _ordered(stmt).limit(limit + 1).params(**params)
+    rows = list(session.exec(stmt))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = encode_cursor(rows[-1].due_date, rows[-1].id) if more and rows else None
+    total = session.exec(select(func.count()).select_from(Invoice).where(*conds).params(**params)).one()
+    return QueuePage(rows=rows, next_cursor=next_cursor, total=total,
+                     reason_counts=reason_counts(session, flt))
+
+
+def reason_counts(session: Session, flt: QueueFilter) -> list[tuple[str, int]]:
+    """Invoices per reason code in the queue (the other filters applied, not the reason filter)."""
+    conds, _ = _conditions(session, flt, with_reason=False)
+    elems, code_expr = _reason_elements(session)
+    code = code_expr.label("code")
+    n = func.count(func.distinct(Invoice.id))
+    stmt = select(code, n).select_from(Invoice).join(elems, true()).where(*conds).group_by(code_expr).order_by(n.desc(), code_expr)
+    return [(str(c), int(k)) for c, k in session.exec(stmt) if c]
+
+
+def neighbours(session: Session, invoice: Invoice, flt: QueueFilter) -> tuple[uuid.UUID | None, uuid.UUID | None]:
+    """(previous, next) invoice ids around ``invoice`` in the queue order with the filter applied."""
+    conds, params = _conditions(session, flt)
+    prev_id = session.exec(_ordered(select(Invoice.id).where(*conds, _before(invoice.due_date, invoice.id)),
+                                    descending=True).limit(1).params(**params)).first()
+    next_id = session.exec(_ordered(select(Invoice.id).where(*conds, _after(invoice.due_date, invoice.id)))
+                           .limit(1).params(**params)).first()
+    return prev_id, next_id

@@ -1,0 +1,296 @@
+"""Workspace pages: login, queue, invoice, review actions (forms), dashboard, language."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import Session, select
+
+from service import review
+from service.db import SessionDep
+from service.errors import IllegalTransition, InvalidInput, NotFound, ServiceError
+from service.models.invoices import Invoice
+from service.models.workspace import Language
+from service.reasons import ReasonCode
+from service.ui import dashboard as dash
+from service.ui import invoice_view, queue
+from service.ui.accounts import authenticate
+from service.ui.i18n import Translator
+from service.ui.session import (
+    CsrfFailed, LoginRequired, StaffSession, check_csrf, check_login_csrf, end_session, login_csrf_token,
+    read_session, start_session,
+)
+
+router = APIRouter(prefix="/ui", include_in_schema=False)
+
+FLASH = {"approved": "msg_approved", "rejected": "msg_rejected", "on_hold": "msg_on_hold",
+         "commented": "msg_commented"}
+ERRORS = {"stale": "err_stale", "illegal": "err_illegal", "reason": "err_reason_required",
+          "text": "err_text_required", "csrf": "csrf_failed"}
+
+
+def staff(request: Request, session: SessionDep) -> StaffSession:
+    current = read_session(request, session)
+    if current is None:
+        raise LoginRequired()
+    request.state.staff = current
+    return current
+
+
+Staff = Annotated[StaffSession, Depends(staff)]
+
+
+def render(request: Request, template: str, t: Translator, status_code: int = 200, **context) -> HTMLResponse:
+    templates = request.app.state.ui_templates
+    current = getattr(request.state, "staff", None)
+    response = templates.TemplateResponse(
+        request, template, {"t": t, "staff": current, "lang": t.lang, **context}, status_code=status_code)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _safe_next(target: str | None) -> str:
+    # Only local workspace paths: never an open redirect.
+    if target and target.startswith("/ui/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/ui/queue"
+
+
+# --- sign in / out -------------------------------------------------------------------------------
+
+
+@router.get("/login")
+def login_page(request: Request, next: str = "", lang: str = "nl", error: str = "") -> Response:
+    t = Translator(lang)
+    response = HTMLResponse("")
+    token = login_csrf_token(request, response)
+    page = render(request, "login.html", t, next=_safe_next(next) if next else "", csrf_token=token,
+                  error=t("login_failed") if error == "1" else (t(ERRORS[error]) if error in ERRORS else ""))
+    for key, value in response.headers.items():
+        if key.lower() == "set-cookie":
+            page.headers.append("set-cookie", value)
+    return page
+
+
+@router.post("/login")
+def login(request: Request, session: SessionDep, username: Annotated[str, Form()] = "",
+          password: Annotated[str, Form()] = "", csrf_token: Annotated[str, Form()] = "",
+          next: Annotated[str, Form()] = "", lang: Annotated[str, Form()] = "nl") -> Response:
+    try:
+        check_login_csrf(request, csrf_token)
+    except CsrfFailed:
+        return RedirectResponse(f"/ui/login?{urlencode({'error': 'csrf', 'lang': lang})}", status_code=303)
+    user = authenticate(session, username[:100], password[:1000])
+    if user is None:
+        # The failure counter is committed (the request's unit of work commits on a normal return).
+        return RedirectResponse(f"/ui/login?{urlencode({'error': '1', 'lang': lang, 'next': next})}", status_code=303)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    start_session(request, response, user)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, session: SessionDep, current: Staff, csrf_token: Annotated[str, Form()] = "") -> Response:
+    check_csrf(request, current, csrf_token)
+    current.user.session_epoch += 1  # every cookie of this user stops working
+    session.add(current.user)
+    response = RedirectResponse("/ui/login", status_code=303)
+    end_session(response)
+    return response
+
+
+@router.post("/language")
+def set_language(request: Request, session: SessionDep, current: Staff, language: Annotated[str, Form()],
+                 csrf_token: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "") -> Response:
+    check_csrf(request, current, csrf_token)
+    if language in (Language.nl.value, Language.en.value):
+        current.user.language = Language(language)
+        session.add(current.user)
+    return RedirectResponse(_safe_next(next), status_code=303)
+
+
+# --- queue ---------------------------------------------------------------------------------------
+
+
+@router.get("", include_in_schema=False)
+@router.get("/", include_in_schema=False)
+def home() -> Response:
+    return RedirectResponse("/ui/queue", status_code=303)
+
+
+@router.get("/queue")
+def queue_page(request: Request, session: SessionDep, current: Staff, cursor: str | None = None,
+               msg: str = "", ref: str = "", error: str = "") -> Response:
+    t = Translator(current.user.language.value)
+    flt = queue.QueueFilter.from_params(request.query_params)
+    result = queue.page(session, flt, cursor)
+    qs = urlencode(flt.query_params())
+    return render(request, "queue.html", t, flt=flt, page=result, qs=qs, cursor=cursor,
+                  age_choices=queue.AGE_CHOICES, today=_today(),
+                  flash=t(FLASH[msg], ref=ref) if msg in FLASH else "",
+                  error=t(ERRORS[error]) if error in ERRORS else "",
+                  next_url=f"/ui/queue?{urlencode({**flt.query_params(), 'cursor': result.next_cursor})}"
+                  if result.next_cursor else None)
+
+
+# --- invoice -------------------------------------------------------------------------------------
+
+
+def _load(session: Session, invoice_id: str) -> Invoice:
+    try:
+        inv = session.get(Invoice, uuid.UUID(invoice_id))
+    except ValueError:
+        inv = None
+    if inv is None:
+        raise NotFound("no such invoice")
+    return inv
+
+
+@router.get("/invoices/{invoice_id}")
+def invoice_page(request: Request, invoice_id: str, session: SessionDep, current: Staff, msg: str = "",
+                 ref: str = "", error: str = "") -> Response:
+    t = Translator(current.user.language.value)
+    inv = _load(session, invoice_id)
+    flt = queue.QueueFilter.from_params(request.query_params)
+    prev_id, next_id = queue.neighbours(session, inv, flt)
+    qs = urlencode(flt.query_params())
+    view = invoice_view.build(session, inv)
+    current_codes = review.current_codes(inv)
+    other_codes = [c.value for c in review.REJECTION_CODES if c.value not in current_codes]
+    return render(request, "invoice.html", t, v=view, inv=inv, qs=qs, flt=flt, prev_id=prev_id, next_id=next_id,
+                  actionable=inv.status.value in queue.QUEUE_STATUSES, current_codes=current_codes,
+                  other_codes=other_codes, today=_today(),
+                  flash=t(FLASH[msg], ref=ref) if msg in FLASH else "",
+                  error=t(ERRORS[error]) if error in ERRORS else "")
+
+
+@router.get("/invoices/{invoice_id}/document")
+def download_document(invoice_id: str, session: SessionDep, current: Staff) -> Response:
+    inv = _load(session, invoice_id)
+    name = "".join(ch for ch in (inv.invoice_number or str(inv.id)) if ch.isalnum() or ch in "-_.")[:100] or "invoice"
+    return Response(inv.document, media_type=inv.media_type or "application/xml",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.xml"',
+                             "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"})
+
+
+@router.get("/invoices/{invoice_id}/attachments/{position}")
+def download_attachment(invoice_id: str, position: int, session: SessionDep, current: Staff) -> Response:
+    inv = _load(session, invoice_id)
+    found = invoice_view.attachment_content(session, inv.id, position)
+    if found is None:
+        raise NotFound("no such attachment")
+    filename, media_type, content = found
+    safe = "".join(ch for ch in filename if ch.isalnum() or ch in "-_. ")[:150] or f"attachment-{position}"
+    return Response(content, media_type=media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{safe}"',
+                             "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store",
+                             "Content-Security-Policy": "sandbox"})
+
+
+def _after_action(request: Request, session: Session, inv: Invoice, flt: queue.QueueFilter, msg: str) -> Response:
+    """Straight on to the next invoice in the queue (the decided one has left it)."""
+    prev_id, next_id = queue.neighbours(session, inv, flt)
+    params = {**flt.query_params(), "msg": msg, "ref": inv.invoice_number or ""}
+    target = f"/ui/invoices/{next_id}" if next_id else "/ui/queue"
+    return RedirectResponse(f"{target}?{urlencode(params)}", status_code=303)
+
+
+def _error_redirect(session: Session, inv_id: uuid.UUID, flt: queue.QueueFilter, code: str) -> Response:
+    session.rollback()
+    params = {**flt.query_params(), "error": code}
+    return RedirectResponse(f"/ui/invoices/{inv_id}?{urlencode(params)}#actions", status_code=303)
+
+
+def _error_code(exc: ServiceError) -> str:
+    if isinstance(exc, review.StaleInvoice):
+        return "stale"
+    if isinstance(exc, IllegalTransition):
+        return "illegal"
+    return "reason"
+
+
+@router.post("/invoices/{invoice_id}/{action}")
+async def act(request: Request, invoice_id: str, action: str, session: SessionDep, current: Staff) -> Response:
+    form = await request.form()
+    try:
+        check_csrf(request, current, str(form.get("csrf_token", "")))
+    except CsrfFailed:
+        return RedirectResponse(f"/ui/invoices/{invoice_id}?error=csrf", status_code=303)
+    inv = _load(session, invoice_id)
+    flt = queue.QueueFilter.from_params(form)
+    try:
+        version = int(str(form.get("version", ""))) if form.get("version") else None
+    except ValueError:
+        version = None
+    text = str(form.get("comment", "") or "")
+    try:
+        if action == "approve":
+            review.approve(session, inv.id, actor=current.actor, comment=text, expected_version=version)
+            return _after_action(request, session, inv, flt, "approved")
+        if action == "reject":
+            codes = [str(c) for c in form.getlist("reason_codes") if str(c) in ReasonCode.__members__]
+            review.reject(session, inv.id, actor=current.actor, reason=str(form.get("reason", "") or ""),
+                          reason_codes=codes, expected_version=version)
+            return _after_action(request, session, inv, flt, "rejected")
+        if action == "hold":
+            review.hold(session, inv.id, actor=current.actor, comment=text, expected_version=version)
+            return _after_action(request, session, inv, flt, "on_hold")
+        if action == "comment":
+            review.add_comment(session, inv.id, actor=current.actor, text=text)
+            params = {**flt.query_params(), "msg": "commented"}
+            return RedirectResponse(f"/ui/invoices/{inv.id}?{urlencode(params)}#trail", status_code=303)
+    except InvalidInput:
+        return _error_redirect(session, inv.id, flt, "text" if action == "comment" else "reason")
+    except ServiceError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        return _error_redirect(session, inv.id, flt, _error_code(exc))
+    raise NotFound("no such action")
+
+
+# --- dashboard -----------------------------------------------------------------------------------
+
+
+@router.get("/dashboard")
+def dashboard_page(request: Request, session: SessionDep, current: Staff) -> Response:
+    t = Translator(current.user.language.value)
+    d = dash.compute(session)
+    pct = lambda v: t.percent(v)  # noqa: E731
+    charts = {
+        "stp": dash.column_chart("chart-stp", t("stp_rate"),
+                                 [(w.split("-")[1], (a / n) if n else 0) for w, a, n in d.stp], fmt=pct, max_value=1),
+        "exceptions": dash.hbar_chart("chart-exceptions", t("exceptions_by_reason"),
+                                      [(t.reason_label(c), k) for c, k in d.exceptions]),
+        "volume": dash.column_chart("chart-volume", t("volume_per_day"),
+                                    [(f"{day.day}", k) for day, k in d.volume], label_every=5),
+        "decided": dash.hbar_chart("chart-decided", t("ageing"),
+                                   [(t("decided_within", n=days), (k / n) if n else 0) for days, k, n in d.decided_within]
+                                   + [(t("paid_within_30"), (d.paid_within_30[0] / d.paid_within_30[1]) if d.paid_within_30[1] else 0)],
+                                   fmt=pct),
+        "open": dash.hbar_chart("chart-open", t("open_ageing"), [(_bucket_label(t, b), k) for b, k in d.open_ageing]),
+        "suppliers": dash.hbar_chart("chart-suppliers", t("top_suppliers"),
+                                     [(name, r + e) for name, r, e in d.suppliers]),
+        "rules": dash.hbar_chart("chart-rules", t("top_rules"), list(d.rules)),
+    }
+    return render(request, "dashboard.html", t, d=d, charts=charts, weeks=dash.WEEKS, bucket_label=_bucket_label)
+
+
+def _bucket_label(t: Translator, bucket: str) -> str:
+    if bucket.endswith("+"):
+        return t("age_over", n=bucket[:-1])
+    a, b = bucket.split("-")
+    return t("age_bucket", a=a, b=b)
+
+
+def _today():
+    from service.models.base import utcnow
+
+    return utcnow().date()
+
+
+# `select` is re-exported for templates' helpers and tests.
+__all__ = ["router", "select"]

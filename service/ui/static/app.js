@@ -1,0 +1,77 @@
+// Keyboard shortcuts of the review workspace (plain JavaScript, no dependencies).
+// Queue: j/k or arrows move the selection, Enter/o opens, a opens ready to approve, r ready to reject.
+// Invoice page: j/k next/previous invoice, a approve, r reject (focus the reason), h hold, u back to the queue.
+(function () {
+  "use strict";
+
+  function typing(event) {
+    var el = event.target;
+    var tag = el && el.tagName ? el.tagName.toLowerCase() : "";
+    return tag === "input" || tag === "textarea" || tag === "select" || (el && el.isContentEditable);
+  }
+
+  function setupQueue() {
+    var rows = Array.prototype.slice.call(document.querySelectorAll("tr.queue-row"));
+    var index = -1;
+    function select(i) {
+      if (!rows.length) return;
+      index = Math.max(0, Math.min(rows.length - 1, i));
+      rows.forEach(function (r, n) { r.classList.toggle("selected", n === index); });
+      var link = rows[index].querySelector("a.row-link");
+      if (link) link.focus();
+    }
+    rows.forEach(function (row, n) {
+      row.addEventListener("click", function (e) {
+        if (e.target.closest("a, button, input, label")) return;
+        window.location.href = row.getAttribute("data-href");
+      });
+      var link = row.querySelector("a.row-link");
+      if (link) link.addEventListener("focus", function () {
+        index = n;
+        rows.forEach(function (r, m) { r.classList.toggle("selected", m === n); });
+      });
+    });
+    document.addEventListener("keydown", function (e) {
+      if (typing(e) || e.ctrlKey || e.metaKey || e.altKey) return;
+      if (e.key === "j" || e.key === "ArrowDown") { select(index + 1); e.preventDefault(); }
+      else if (e.key === "k" || e.key === "ArrowUp") { select(index - 1); e.preventDefault(); }
+      else if ((e.key === "o" || e.key === "Enter") && index >= 0) { window.location.href = rows[index].getAttribute("data-href"); e.preventDefault(); }
+      else if ((e.key === "a" || e.key === "r") && rows.length) {
+        var target = rows[index >= 0 ? index : 0].getAttribute("data-href");
+        window.location.href = target + (e.key === "a" ? "#approve" : "#reject-reason");
+        e.preventDefault();
+      }
+    });
+  }
+
+  function setupInvoice() {
+    var hash = window.location.hash;
+    if (hash === "#approve" || hash === "#reject-reason") {
+      var el = document.querySelector(hash);
+      if (el) el.focus();
+    }
+    function go(id) { var a = document.getElementById(id); if (a) window.location.href = a.href; }
+    document.addEventListener("keydown", function (e) {
+      if (typing(e) || e.ctrlKey || e.metaKey || e.altKey) return;
+      if (e.key === "j") { go("next-invoice"); e.preventDefault(); }
+      else if (e.key === "k") { go("prev-invoice"); e.preventDefault(); }
+      else if (e.key === "u") { go("back-to-queue"); e.preventDefault(); }
+      else if (e.key === "a") {
+        var form = document.getElementById("approve-form");
+        if (form) { e.preventDefault(); form.requestSubmit(); }
+      } else if (e.key === "r") {
+        var reason = document.getElementById("reject-reason");
+        if (reason) { e.preventDefault(); reason.focus(); }
+      } else if (e.key === "h") {
+        var hold = document.getElementById("hold-comment");
+        if (hold) { e.preventDefault(); hold.focus(); }
+      }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var page = document.body.getAttribute("data-page");
+    if (page === "queue") setupQueue();
+    if (page === "invoice") setupInvoice();
+  });
+})();
