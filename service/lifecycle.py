@@ -56,6 +56,10 @@ def transition(
     invoice.updated_at = now
     invoice.version = (invoice.version or 0) + 1
     session.add(invoice)
+    if current is None:
+        # a new invoice: insert it before its first audit event (the FK needs the row; no ORM
+        # relationship tells the unit of work the order)
+        session.flush()
     event = AuditEvent(
         invoice_id=invoice.id,
         from_status=current,

@@ -2,6 +2,427 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import base64
+import binascii
+import json
+import re
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy import and_, or_
+from sqlalchemy.orm import defer
+from sqlmodel import Session, select
+
+from service.api.deps import InvoiceReader, InvoiceSubmitter, Principal
+from service.api.invoice_payloads import InvoiceList, InvoiceOut, invoice_out, validation_summary
+from service.db import SessionDep
+from service.errors import (
+    BadRequest,
+    NotFound,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    problem_response,
+    problem_responses,
+)
+from service.intake import (
+    DuplicateInvoice,
+    HostileDocument,
+    InvoiceRejected,
+    MalformedDocument,
+    ReceiptOutcome,
+    SellerNotYours,
+    ValidationUnavailable,
+    receive,
+)
+from service.intake.attachments import safe_media_type
+from service.intake.response import invoice_response_xml
+from service.models.invoices import Invoice, InvoiceAttachment, InvoiceStatus
+from service.models.keys import Role
+from service.validation.report import ValidationReport
 
 router = APIRouter(tags=["invoices"])
+
+XML_MEDIA_TYPES = ("application/xml", "text/xml")
+_CHUNKED_READ = "the body is read in chunks and refused as soon as it passes the limit"
+
+
+class EmptyDocument(BadRequest):
+    slug, title = "empty-document", "The request body is empty"
+
+
+class InvoiceNotFound(NotFound):
+    slug, title = "invoice-not-found", "Invoice not found"
+
+
+class AttachmentNotFound(NotFound):
+    slug, title = "attachment-not-found", "Attachment not found"
+
+
+class InvalidCursor(BadRequest):
+    slug, title = "invalid-cursor", "The cursor is not valid"
+
+
+# -- reading the body -----------------------------------------------------------------------------------
+async def read_document(request: Request, session: SessionDep) -> tuple[bytes, str]:
+    """The XML body, streamed with the size limit; (bytes, media type). Runs after authentication."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type not in XML_MEDIA_TYPES:
+        raise UnsupportedMediaType(
+            f"send the UBL document as application/xml or text/xml (got {media_type or 'no Content-Type'})",
+            accepted=list(XML_MEDIA_TYPES),
+        )
+    # End the transaction the key lookup opened (on SQLite it holds the write lock) before the upload
+    # and validation; the intake opens a new one when it touches the database.
+    session.rollback()
+    limit = request.app.state.settings.max_document_bytes
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"the document is larger than {limit} bytes", limit=limit)
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise PayloadTooLarge(f"the document is larger than {limit} bytes ({_CHUNKED_READ})", limit=limit)
+    if not body.strip():
+        raise EmptyDocument("send the UBL Invoice or CreditNote XML as the request body")
+    return bytes(body), media_type
+
+
+DocumentBody = Annotated[tuple[bytes, str], Depends(read_document)]
+
+_REQUEST_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "The UBL 2.1 Invoice or CreditNote (Peppol BIS Billing 3.0, EN 16931, NLCIUS), "
+        "UTF-8, without DOCTYPE.",
+        "content": {m: {"schema": {"type": "string", "format": "binary"}} for m in XML_MEDIA_TYPES},
+    }
+}
+
+
+def _location(request: Request, invoice: Invoice) -> str:
+    base = request.app.state.settings.public_base_url.rstrip("/")
+    return f"{base}/v1/invoices/{invoice.id}"
+
+
+def _etag(invoice: Invoice) -> str:
+    return f'"{invoice.id.hex}-{invoice.version}"'
+
+
+def _load_attachments(session: Session, invoice_id: uuid.UUID) -> list[InvoiceAttachment]:
+    return list(session.exec(
+        select(InvoiceAttachment).where(InvoiceAttachment.invoice_id == invoice_id)
+        .options(defer(InvoiceAttachment.content))
+        .order_by(InvoiceAttachment.position)
+    ).all())
+
+
+def _resource(session: Session, invoice: Invoice) -> dict[str, Any]:
+    return invoice_out(invoice, _load_attachments(session, invoice.id)).model_dump(mode="json")
+
+
+@router.post(
+    "/invoices",
+    operation_id="invoices-create",
+    status_code=201,
+    response_model=InvoiceOut,
+    summary="Submit an Invoice or CreditNote",
+    description=(
+        "Receives one UBL 2.1 Invoice or CreditNote as the body. The SHA-256 of the exact bytes "
+        "identifies the submission: posting the same bytes again returns the stored invoice (200), so "
+        "retries are safe. Hostile XML (DOCTYPE, entities, deep nesting, non-UTF-8) is refused with 400 "
+        "and nothing is stored. A valid document is stored with its original bytes, parsed to the "
+        "EN 16931 model and decided by matching (201, status `approved` or `needs_review`). A document "
+        "that fails validation is stored as `rejected` with its report (422). A second document of the "
+        "same seller with the same BT-1 Invoice number and type is stored as rejected "
+        "(DUPLICATE_INVOICE, 409, `first_invoice` points at the first). A `supplier` key may only submit "
+        "documents whose seller (BT-34 electronic address, BT-29/BT-30 identifiers, BT-31 VAT "
+        "identifier) is its own supplier (403)."
+    ),
+    responses={
+        200: {"model": InvoiceOut, "description": "The same bytes were received before: the stored invoice."},
+        **problem_responses(
+            HostileDocument, MalformedDocument, EmptyDocument, SellerNotYours, DuplicateInvoice,
+            PayloadTooLarge, UnsupportedMediaType, InvoiceRejected, ValidationUnavailable,
+        ),
+    },
+    openapi_extra=_REQUEST_BODY,
+)
+def create_invoice(request: Request, session: SessionDep, principal: InvoiceSubmitter, body: DocumentBody) -> Any:
+    """Submit an Invoice or CreditNote."""
+    xml, media_type = body
+    receipt = receive(session, xml, principal, validation=request.app.state.validation, media_type=media_type)
+    invoice = receipt.invoice
+    resource = _resource(session, invoice)
+    headers = {"Location": _location(request, invoice), "ETag": _etag(invoice)}
+    if receipt.outcome is ReceiptOutcome.created:
+        return JSONResponse(resource, status_code=201, headers=headers)
+    if receipt.outcome is ReceiptOutcome.replayed:
+        return JSONResponse(resource, status_code=200, headers=headers)
+    instance = request.url.path
+    if receipt.outcome is ReceiptOutcome.duplicate:
+        first = receipt.first
+        err = DuplicateInvoice(
+            f"invoice number {invoice.invoice_number} (BT-1) of this seller was already received as "
+            f"/v1/invoices/{first.id}; this document is stored as rejected",
+            first_invoice=f"/v1/invoices/{first.id}",
+            invoice=resource,
+        )
+        return problem_response(409, err.to_problem(instance), headers)
+    report = receipt.report
+    summary = validation_summary(invoice.validation_report)
+    rules = ", ".join(summary.failed_rules[:10]) if summary else ""
+    err = InvoiceRejected(
+        f"the document failed validation ({summary.reason_code if summary else 'invalid'}"
+        f"{': ' + rules if rules else ''}); it is stored as rejected",
+        invoice=resource,
+        validation=report.model_dump(mode="json") if report is not None else invoice.validation_report,
+    )
+    return problem_response(422, err.to_problem(instance), headers)
+
+
+# -- reading --------------------------------------------------------------------------------------------
+def _get_visible(session: Session, invoice_id: uuid.UUID, principal: Principal, *, full: bool = False) -> Invoice:
+    query = select(Invoice).where(Invoice.id == invoice_id)
+    if not full:
+        query = query.options(defer(Invoice.document))
+    invoice = session.exec(query).first()
+    if invoice is None or not _may_see(principal, invoice):
+        raise InvoiceNotFound(f"no invoice {invoice_id}")
+    return invoice
+
+
+def _may_see(principal: Principal, invoice: Invoice) -> bool:
+    if principal.role is Role.supplier:
+        return invoice.supplier_id is not None and invoice.supplier_id == principal.supplier_id
+    return True
+
+
+_NOT_FOUND = problem_responses(InvoiceNotFound)
+
+
+@router.get(
+    "/invoices/{invoice_id}",
+    operation_id="invoices-get",
+    response_model=InvoiceOut,
+    summary="Read an invoice",
+    description="The invoice resource: status, BT-1 Invoice number, BT-2 Invoice issue date, seller, "
+    "BT-5 currency, totals (BT-106..BT-115), BT-13 Purchase order reference, reasons, validation "
+    "summary, timestamps and links. Send `If-None-Match` with the `ETag` to get 304 when unchanged. "
+    "Suppliers see only their own invoices (404 otherwise).",
+    responses={304: {"description": "Not modified (If-None-Match matched the ETag)."}, **_NOT_FOUND},
+)
+def get_invoice(invoice_id: uuid.UUID, request: Request, session: SessionDep, principal: InvoiceReader) -> Any:
+    """Read an invoice."""
+    invoice = _get_visible(session, invoice_id, principal)
+    etag = _etag(invoice)
+    if _etag_matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers={"ETag": etag})
+    return JSONResponse(_resource(session, invoice), headers={"ETag": etag})
+
+
+def _etag_matches(header: str | None, etag: str) -> bool:
+    if not header:
+        return False
+    if header.strip() == "*":
+        return True
+    tags = [t.strip().removeprefix("W/") for t in header.split(",")]
+    return etag in tags
+
+
+@router.get(
+    "/invoices/{invoice_id}/validation",
+    operation_id="invoices-validation",
+    response_model=ValidationReport,
+    summary="Read the validation report",
+    description="The full validation report of the submission: every layer (XML, UBL 2.1 XSD, EN 16931, "
+    "Peppol BIS Billing 3.0 / NLCIUS rule sets) with its artefact, validity, duration and findings "
+    "(rule id, severity, message, location, business terms).",
+    responses=_NOT_FOUND,
+)
+def get_validation(invoice_id: uuid.UUID, session: SessionDep, principal: InvoiceReader) -> Any:
+    """Read the validation report."""
+    invoice = _get_visible(session, invoice_id, principal)
+    return JSONResponse(invoice.validation_report or {})
+
+
+@router.get(
+    "/invoices/{invoice_id}/document",
+    operation_id="invoices-document",
+    summary="Download the original document",
+    description="The submitted bytes, unchanged (kept for the seven-year fiscal retention), with the "
+    "media type they were sent with; `Repr-Digest` carries their SHA-256.",
+    responses={
+        200: {"description": "The original UBL XML.",
+              "content": {m: {"schema": {"type": "string", "format": "binary"}} for m in XML_MEDIA_TYPES}},
+        **_NOT_FOUND,
+    },
+    response_class=Response,
+)
+def get_document(invoice_id: uuid.UUID, session: SessionDep, principal: InvoiceReader) -> Response:
+    """Download the original document."""
+    invoice = _get_visible(session, invoice_id, principal, full=True)
+    digest = base64.b64encode(bytes.fromhex(invoice.sha256)).decode("ascii")
+    return Response(
+        content=invoice.document,
+        media_type=invoice.media_type,
+        headers={"ETag": f'"{invoice.sha256}"', "Repr-Digest": f"sha-256=:{digest}:",
+                 "X-Content-Type-Options": "nosniff"},
+    )
+
+
+@router.get(
+    "/invoices/{invoice_id}/attachments/{n}",
+    operation_id="invoices-attachment",
+    summary="Download an embedded attachment",
+    description="The n-th (1-based, in document order) embedded BG-24 Additional supporting document "
+    "(BT-125 Attached document), decoded. Served with its declared mime code only when that code is on "
+    "Peppol's MimeCode list and the bytes match it; otherwise as application/octet-stream.",
+    responses={
+        200: {"description": "The attachment bytes.", "content": {"application/octet-stream": {}}},
+        **problem_responses(InvoiceNotFound, AttachmentNotFound),
+    },
+    response_class=Response,
+)
+def get_attachment(invoice_id: uuid.UUID, n: int, session: SessionDep, principal: InvoiceReader) -> Response:
+    """Download an embedded attachment."""
+    _get_visible(session, invoice_id, principal)
+    att = session.exec(
+        select(InvoiceAttachment).where(InvoiceAttachment.invoice_id == invoice_id, InvoiceAttachment.position == n)
+    ).first()
+    if att is None:
+        raise AttachmentNotFound(f"invoice {invoice_id} has no attachment {n}")
+    filename = _safe_filename(att.filename or f"attachment-{n}")
+    return Response(
+        content=att.content,
+        media_type=safe_media_type(att.mime_code, att.mime_allowed, att.content_matches),
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "X-Content-Type-Options": "nosniff",
+            "ETag": f'"{att.sha256}"',
+        },
+    )
+
+
+def _safe_filename(name: str) -> str:
+    cleaned = re.sub(r"[^A-Za-z0-9._ -]", "_", name).strip(" .") or "attachment"
+    return cleaned[:150]
+
+
+@router.get(
+    "/invoices/{invoice_id}/response",
+    operation_id="invoices-response",
+    summary="Peppol Invoice Response for the current status",
+    description="A Peppol BIS Invoice Response 3.0 (UBL 2.1 ApplicationResponse) for the invoice's "
+    "current status: AB received, RE rejected (clarification codes from the reason codes, the "
+    "reviewer's comment as reason), UQ under review or on hold, AP approved or booked, PD paid. The "
+    "sender is the buyer (BG-7), the receiver the seller (BG-4); the document reference is BT-1, BT-2, BT-3.",
+    responses={
+        200: {"description": "The Invoice Response XML.",
+              "content": {"application/xml": {"schema": {"type": "string"}}}},
+        **_NOT_FOUND,
+    },
+    response_class=Response,
+)
+def get_response(invoice_id: uuid.UUID, session: SessionDep, principal: InvoiceReader) -> Response:
+    """Peppol Invoice Response for the current status."""
+    invoice = _get_visible(session, invoice_id, principal, full=True)
+    return Response(content=invoice_response_xml(session, invoice), media_type="application/xml",
+                    headers={"ETag": _etag(invoice)})
+
+
+# -- the list -------------------------------------------------------------------------------------------
+def _encode_cursor(kind: str, at: datetime, invoice_id: uuid.UUID) -> str:
+    raw = json.dumps([kind, at.isoformat(), invoice_id.hex], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, kind: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        got_kind, at, hex_id = json.loads(raw)
+        if got_kind != kind:
+            raise ValueError("cursor of another ordering")
+        moment = datetime.fromisoformat(at)
+        if moment.tzinfo is None:
+            raise ValueError("naive time")
+        return moment, uuid.UUID(hex=hex_id)
+    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
+        raise InvalidCursor(
+            "pass next_cursor exactly as received, with the same updated_after filter"
+        ) from None
+
+
+@router.get(
+    "/invoices",
+    operation_id="invoices-list",
+    response_model=InvoiceList,
+    summary="List invoices",
+    description="Cursor-paginated list. Without `updated_after`: newest first (by receipt time, then id), "
+    "so invoices arriving while you page never shift later pages (no duplicates, no gaps). With "
+    "`updated_after`: oldest change first (by `updated_at`, then id), for incremental synchronisation; "
+    "an invoice that changes again while you page reappears later. Pass `next_cursor` back as `cursor` "
+    "with the same filters; it is null on the last page. Suppliers see only their own invoices.",
+    responses=problem_responses(InvalidCursor),
+)
+def list_invoices(
+    session: SessionDep,
+    principal: InvoiceReader,
+    status: Annotated[InvoiceStatus | None, Query(description="Only invoices with this status.")] = None,
+    seller: Annotated[str | None, Query(
+        description="Supplier id (UUID), or the seller key: BT-34 electronic address as `scheme:value` "
+        "(e.g. `0106:12345678`), else `VAT:<BT-31>`.")] = None,
+    purchase_order: Annotated[str | None, Query(description="BT-13 Purchase order reference.")] = None,
+    updated_after: Annotated[datetime | None, Query(
+        description="Only invoices changed after this time (ISO 8601 with offset); orders by change time.")] = None,
+    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
+    limit: Annotated[int, Query(ge=1, le=200, description="Page size (1-200).")] = 50,
+) -> Any:
+    """List invoices."""
+    query = select(Invoice).options(defer(Invoice.document))
+    if principal.role is Role.supplier:
+        query = query.where(Invoice.supplier_id == principal.supplier_id)
+    if status is not None:
+        query = query.where(Invoice.status == status)
+    if purchase_order:
+        query = query.where(Invoice.purchase_order == purchase_order)
+    if seller:
+        query = query.where(_seller_filter(seller))
+    if updated_after is not None:
+        if updated_after.tzinfo is None:
+            raise BadRequest("updated_after needs a UTC offset, e.g. 2026-11-27T08:00:00Z")
+        query = query.where(Invoice.updated_at > updated_after)
+        kind, col = "u", Invoice.updated_at
+        if cursor:
+            at, last = _decode_cursor(cursor, kind)
+            query = query.where(or_(col > at, and_(col == at, Invoice.id > last)))
+        query = query.order_by(col, Invoice.id)
+    else:
+        kind, col = "c", Invoice.created_at
+        if cursor:
+            at, last = _decode_cursor(cursor, kind)
+            query = query.where(or_(col < at, and_(col == at, Invoice.id < last)))
+        query = query.order_by(col.desc(), Invoice.id.desc())
+    rows = list(session.exec(query.limit(limit + 1)).all())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = None
+    if more:
+        last_row = rows[-1]
+        next_cursor = _encode_cursor(kind, last_row.updated_at if kind == "u" else last_row.created_at, last_row.id)
+    data = [invoice_out(inv, None).model_dump(mode="json") for inv in rows]
+    return JSONResponse({"data": data, "next_cursor": next_cursor})
+
+
+def _seller_filter(seller: str):
+    try:
+        return Invoice.supplier_id == uuid.UUID(seller)
+    except ValueError:
+        pass
+    scheme, _, value = seller.partition(":")
+    if value:
+        return Invoice.seller_key == f"{scheme.strip().upper()}:{''.join(value.split()).upper()}"
+    return Invoice.seller_key == seller

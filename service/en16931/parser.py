@@ -519,6 +519,8 @@ class Header:
     seller_vat_id: str | None = None
     payable_amount: Decimal | None = None
     tax_inclusive_amount: Decimal | None = None
+    buyer_name: str | None = None
+    buyer_electronic_address: Identifier | None = None
 
 
 def parse_header(source: etree._ElementTree | etree._Element) -> Header:
@@ -537,6 +539,7 @@ def parse_header(source: etree._ElementTree | etree._Element) -> Header:
     type_tag = "cbc:InvoiceTypeCode" if kind is DocumentType.invoice else "cbc:CreditNoteTypeCode"
     seller_el = root.find("cac:AccountingSupplierParty/cac:Party", NS)
     seller = safe(_party, seller_el)
+    buyer = safe(_party, root.find("cac:AccountingCustomerParty/cac:Party", NS))
     lmt = root.find("cac:LegalMonetaryTotal", NS)
     return Header(
         document_type=kind,
@@ -551,6 +554,8 @@ def parse_header(source: etree._ElementTree | etree._Element) -> Header:
         seller_vat_id=seller.vat_id if seller else None,
         payable_amount=safe(_opt_dec, lmt, "cbc:PayableAmount", "BT-115"),
         tax_inclusive_amount=safe(_opt_dec, lmt, "cbc:TaxInclusiveAmount", "BT-112"),
+        buyer_name=(buyer.name or buyer.trading_name) if buyer else None,
+        buyer_electronic_address=buyer.electronic_address if buyer else None,
     )
 
 

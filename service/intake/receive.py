@@ -1,0 +1,421 @@
+"""receive(): one submitted Invoice/CreditNote -> a stored, validated, audited invoice.
+
+Order of work (pure steps first, so the database transaction, on SQLite a write lock, is short):
+hash the exact bytes -> refuse hostile XML -> validate (process-wide engine) -> parse to the
+EN 16931 model -> [database] same-bytes replay -> resolve the seller in master data and authorise a
+supplier key -> DUPLICATE_INVOICE -> store the original bytes + audit ``received`` -> rejected
+(validation, duplicate) or attachments + ``decide_invoice`` (matching). Everything is flushed in the
+caller's unit of work; nothing here commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import or_
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from service.en16931.model import DocumentType as ModelDocumentType
+from service.en16931.model import Identifier, InvoiceDocument
+from service.en16931.parser import DocumentError, Header, parse_document, parse_header
+from service.errors import Forbidden, NotReady, ServiceError
+from service.intake.attachments import allowed_mime_codes, content_matches
+from service.intake.guard import parse_untrusted
+from service.lifecycle import transition
+from service.models.invoices import DocumentType, Invoice, InvoiceAttachment, InvoiceStatus
+from service.reasons import ReasonCode
+
+__all__ = [
+    "DuplicateInvoice",
+    "InvoiceRejected",
+    "Receipt",
+    "ReceiptOutcome",
+    "SellerNotYours",
+    "ValidationUnavailable",
+    "receive",
+    "seller_key",
+]
+
+MAX_REASONS = 50  # reasons kept on the invoice; the full list is in the validation report
+
+
+class InvoiceRejected(ServiceError):
+    status, slug, title = 422, "invoice-rejected", "Invoice rejected: validation failed"
+
+
+class DuplicateInvoice(ServiceError):
+    status, slug, title = 409, "duplicate-invoice", "Duplicate invoice: this seller already sent this number"
+
+
+class SellerNotYours(Forbidden):
+    slug, title = "seller-not-your-supplier", "The document's seller is not this key's supplier"
+
+
+class ValidationUnavailable(NotReady):
+    slug, title = "validation-unavailable", "Validation artefacts are not loaded"
+
+
+class ReceiptOutcome(StrEnum):
+    created = "created"  # 201: valid, stored, decided (approved / needs_review)
+    replayed = "replayed"  # 200: the same bytes were received before
+    rejected = "rejected"  # 422: stored with status rejected and its validation report
+    duplicate = "duplicate"  # 409: stored as rejected, DUPLICATE_INVOICE, points at the first
+
+
+@dataclass
+class Receipt:
+    outcome: ReceiptOutcome
+    invoice: Invoice
+    report: Any = None  # ValidationReport of this submission (None on replay)
+    first: Invoice | None = None  # the first invoice, for duplicates
+    model: InvoiceDocument | None = None
+
+
+@dataclass(frozen=True)
+class _Seller:
+    name: str | None
+    electronic_address: Identifier | None
+    identifiers: tuple[Identifier, ...]
+    vat_id: str | None
+
+
+def _norm(value: str) -> str:
+    return "".join(value.split()).upper()
+
+
+def seller_key(ea: Identifier | None, identifiers: tuple[Identifier, ...] = (), vat_id: str | None = None) -> str | None:
+    """Normalised seller identity: ``<scheme>:<value>`` of BT-34, else ``VAT:<BT-31>``, else BT-29/30."""
+    if ea is not None and ea.value.strip():
+        return f"{(ea.scheme or '').strip().upper()}:{_norm(ea.value)}"[:300]
+    if vat_id and vat_id.strip():
+        return f"VAT:{_norm(vat_id)}"[:300]
+    for ident in identifiers:
+        if ident.value.strip():
+            return f"{(ident.scheme or '').strip().upper()}:{_norm(ident.value)}"[:300]
+    return None
+
+
+def receive(session: Session, xml: bytes, principal: Any, *, validation: Any, media_type: str = "application/xml") -> Receipt:
+    """Receive one document for ``principal`` (a ``service.api.deps.Principal``).
+
+    Raises ``HostileDocument`` / ``MalformedDocument`` (400) and ``SellerNotYours`` (403) before
+    anything is stored, and ``ValidationUnavailable`` (503) when no validation engine is loaded.
+    Rejections by validation and duplicates are stored and returned (not raised) so the caller's
+    unit of work commits them.
+    """
+    digest = hashlib.sha256(xml).hexdigest()
+    tree = parse_untrusted(xml)
+    if validation is None:
+        raise ValidationUnavailable("validation artefacts are not installed; run `einvoice artifacts install`")
+
+    report = validation.validate(xml)
+    model: InvoiceDocument | None = None
+    header: Header | None = None
+    parse_problem: str | None = None
+    if report.valid:
+        try:
+            model = parse_document(tree)
+        except DocumentError as exc:  # valid per the rules, yet not mappable: reject, never crash
+            parse_problem = str(exc)
+    if model is None:
+        header = parse_header(tree)
+
+    # -- database from here on -------------------------------------------------------------------
+    existing = session.exec(select(Invoice).where(Invoice.sha256 == digest)).first()
+    if existing is not None:
+        _authorise_replay(existing, principal)
+        return Receipt(ReceiptOutcome.replayed, existing)
+
+    seller = _seller_of(model, header)
+    supplier_id = _resolve(session, seller)
+    supplier_id = _authorise(principal, supplier_id, valid=model is not None)
+
+    invoice = Invoice(
+        sha256=digest,
+        media_type=media_type,
+        size_bytes=len(xml),
+        document=xml,
+        received_by=principal.actor,
+        supplier_id=supplier_id,
+        seller_key=seller_key(seller.electronic_address, seller.identifiers, seller.vat_id),
+        seller_name=(seller.name or None) and seller.name[:500],
+        validation_report=report.model_dump(mode="json"),
+    )
+    if model is not None:
+        _fill_from_model(invoice, model)
+    else:
+        _fill_from_header(invoice, header)
+
+    if model is None:
+        reasons = _validation_reasons(report, parse_problem)
+        invoice.reasons = reasons
+        _store(session, invoice, principal)
+        transition(session, invoice, InvoiceStatus.rejected, actor="system",
+                   reason_codes=_distinct_codes(reasons))
+        return Receipt(ReceiptOutcome.rejected, invoice, report)
+
+    first = _find_first(session, invoice)
+    if first is None:
+        invoice.dedup_key = _dedup_key(invoice)
+        try:
+            with session.begin_nested():
+                _store(session, invoice, principal)
+        except IntegrityError as exc:
+            # another process stored the same bytes or the same number a moment ago
+            return _after_race(session, invoice, exc, principal, report, model)
+    else:
+        return _store_duplicate(session, invoice, first, principal, report, model)
+
+    _store_attachments(session, invoice, model, validation)
+    from service.decide import decide_invoice  # matching area; imported late (it imports us back)
+
+    decide_invoice(session, invoice, model, actor=principal.actor)
+    return Receipt(ReceiptOutcome.created, invoice, report, model=model)
+
+
+# -- helpers -------------------------------------------------------------------------------------------
+def _seller_of(model: InvoiceDocument | None, header: Header | None) -> _Seller:
+    if model is not None:
+        s = model.seller
+        return _Seller(s.name or s.trading_name, s.electronic_address, s.all_identifiers(), s.vat_id)
+    assert header is not None
+    return _Seller(header.seller_name, header.seller_electronic_address, header.seller_identifiers,
+                   header.seller_vat_id)
+
+
+def _resolve(session: Session, seller: _Seller) -> uuid.UUID | None:
+    if seller.electronic_address is None and not seller.identifiers and not seller.vat_id:
+        return None
+    resolver = _resolver()
+    supplier = resolver(
+        session,
+        electronic_address=(seller.electronic_address.scheme, seller.electronic_address.value)
+        if seller.electronic_address else None,
+        identifiers=[(i.scheme, i.value) for i in seller.identifiers],
+        vat_id=seller.vat_id,
+    )
+    return supplier.id if supplier is not None else None
+
+
+def _resolver():
+    try:
+        from service.masterdata.suppliers import resolve_supplier
+    except ImportError:  # master data area not present: fall back to exact electronic-address matching
+        return _fallback_resolver
+    return resolve_supplier
+
+
+def _fallback_resolver(session: Session, *, electronic_address, identifiers, vat_id):
+    from service.models.masterdata import Supplier
+
+    if not electronic_address:
+        return None
+    scheme, value = electronic_address
+    return session.exec(
+        select(Supplier).where(Supplier.electronic_address_scheme == (scheme or "").upper(),
+                               Supplier.electronic_address_value == _norm(value))
+    ).first()
+
+
+def _is_supplier_key(principal: Any) -> bool:
+    return getattr(principal.role, "value", principal.role) == "supplier"
+
+
+def _authorise(principal: Any, supplier_id: uuid.UUID | None, *, valid: bool) -> uuid.UUID | None:
+    """A supplier key may only submit its own supplier's documents (403 otherwise)."""
+    if not _is_supplier_key(principal):
+        return supplier_id
+    own = principal.supplier_id
+    if supplier_id is not None and supplier_id == own:
+        return supplier_id
+    if supplier_id is None and not valid:
+        # an invalid document whose seller cannot be identified: store it as the key's own, so the
+        # supplier can read its validation report back
+        return own
+    raise SellerNotYours(
+        "the seller of this document (BT-34 electronic address, BT-29/BT-30 identifiers, BT-31 VAT "
+        "identifier) is not the supplier this API key belongs to"
+        if supplier_id is not None
+        else "the seller of this document (BT-34, BT-29/BT-30, BT-31) is unknown in the supplier "
+        "master data, so it cannot be this API key's supplier"
+    )
+
+
+def _authorise_replay(existing: Invoice, principal: Any) -> None:
+    if not _is_supplier_key(principal):
+        return
+    if existing.supplier_id == principal.supplier_id or existing.received_by == principal.actor:
+        return
+    raise SellerNotYours("the seller of this document is not the supplier this API key belongs to")
+
+
+def _fill_from_model(invoice: Invoice, m: InvoiceDocument) -> None:
+    invoice.document_type = DocumentType(m.document_type.value)
+    invoice.invoice_number = m.number[:200]
+    invoice.type_code = m.type_code[:8]
+    invoice.issue_date = m.issue_date
+    invoice.due_date = m.due_date
+    invoice.currency = m.currency[:3]
+    invoice.purchase_order = m.purchase_order_reference[:200] if m.purchase_order_reference else None
+    invoice.payable_amount = m.totals.payable_amount
+    invoice.tax_inclusive_amount = m.totals.tax_inclusive_amount
+    invoice.data = m.to_json()
+
+
+def _fill_from_header(invoice: Invoice, h: Header | None) -> None:
+    if h is None:
+        return
+    invoice.document_type = DocumentType(h.document_type.value) if h.document_type else None
+    invoice.invoice_number = h.number
+    invoice.type_code = h.type_code
+    invoice.issue_date = h.issue_date
+    invoice.currency = h.currency
+    invoice.purchase_order = h.purchase_order_reference
+    invoice.payable_amount = h.payable_amount
+    invoice.tax_inclusive_amount = h.tax_inclusive_amount
+
+
+def _store(session: Session, invoice: Invoice, principal: Any) -> None:
+    transition(session, invoice, InvoiceStatus.received, actor=principal.actor)
+
+
+def _dedup_key(invoice: Invoice) -> str | None:
+    if not invoice.invoice_number:
+        return None
+    seller = f"supplier:{invoice.supplier_id}" if invoice.supplier_id else invoice.seller_key
+    if not seller:
+        return None
+    doc_type = invoice.document_type.value if invoice.document_type else "?"
+    return f"{seller}|{doc_type}|{invoice.invoice_number}"[:600]
+
+
+def _find_first(session: Session, invoice: Invoice) -> Invoice | None:
+    """The earlier accepted invoice with the same seller, BT-1 and document type, if any."""
+    if not invoice.invoice_number:
+        return None
+    same_seller = []
+    if invoice.supplier_id is not None:
+        same_seller.append(Invoice.supplier_id == invoice.supplier_id)
+    if invoice.seller_key:
+        same_seller.append(Invoice.seller_key == invoice.seller_key)
+    if not same_seller:
+        return None
+    return session.exec(
+        select(Invoice)
+        .where(
+            Invoice.invoice_number == invoice.invoice_number,
+            Invoice.document_type == invoice.document_type,
+            Invoice.dedup_key.is_not(None),
+            or_(*same_seller),
+        )
+        .order_by(Invoice.created_at)
+        .limit(1)
+    ).first()
+
+
+def _store_duplicate(session, invoice, first, principal, report, model) -> Receipt:
+    invoice.dedup_key = None
+    invoice.duplicate_of = first.id
+    code = ReasonCode.DUPLICATE_INVOICE
+    invoice.reasons = [{
+        "code": code.value,
+        "line_id": None,
+        "expected": None,
+        "actual": invoice.invoice_number,
+        "message": f"{code.message_en} First received as invoice {first.id}.",
+        "message_nl": f"{code.message_nl} Eerder ontvangen als factuur {first.id}.",
+        "first_invoice": str(first.id),
+    }]
+    _store(session, invoice, principal)
+    transition(session, invoice, InvoiceStatus.rejected, actor="system", reason_codes=[code.value])
+    return Receipt(ReceiptOutcome.duplicate, invoice, report, first=first, model=model)
+
+
+def _after_race(session, invoice, exc, principal, report, model) -> Receipt:
+    digest = invoice.sha256
+    existing = session.exec(select(Invoice).where(Invoice.sha256 == digest)).first()
+    if existing is not None:
+        _authorise_replay(existing, principal)
+        return Receipt(ReceiptOutcome.replayed, existing)
+    first = _find_first(session, invoice)
+    if first is None:
+        raise exc  # not a race we know how to resolve: let the unit of work roll back
+    fresh = Invoice(**{k: getattr(invoice, k) for k in _COPY})
+    return _store_duplicate(session, fresh, first, principal, report, model)
+
+
+_COPY = ("sha256", "media_type", "size_bytes", "document", "received_by", "supplier_id", "seller_key",
+         "seller_name", "validation_report", "document_type", "invoice_number", "type_code", "issue_date",
+         "due_date", "currency", "purchase_order", "payable_amount", "tax_inclusive_amount", "data")
+
+
+def _store_attachments(session: Session, invoice: Invoice, model: InvoiceDocument, validation: Any) -> None:
+    embedded = [a for a in model.attachments if a.content is not None]
+    if not embedded:
+        return
+    allowed = allowed_mime_codes(getattr(validation, "artifacts_dir", None))
+    for position, att in enumerate(embedded, start=1):
+        session.add(InvoiceAttachment(
+            invoice_id=invoice.id,
+            position=position,
+            document_reference=att.id[:200],
+            description=att.description,
+            filename=att.filename[:300] if att.filename else None,
+            mime_code=att.mime_code[:100] if att.mime_code else None,
+            mime_allowed=bool(att.mime_code) and att.mime_code in allowed,
+            content_matches=content_matches(att.mime_code, att.content or b""),
+            size_bytes=att.size or 0,
+            sha256=att.sha256 or hashlib.sha256(att.content or b"").hexdigest(),
+            content=att.content or b"",
+        ))
+    session.flush()
+
+
+def _validation_reasons(report: Any, parse_problem: str | None) -> list[dict[str, Any]]:
+    if parse_problem is not None:
+        code = ReasonCode.UNSUPPORTED_DOCUMENT
+        return [{"code": code.value, "line_id": None, "expected": None, "actual": None,
+                 "message": f"{code.message_en} {parse_problem}", "message_nl": f"{code.message_nl} {parse_problem}"}]
+    code = ReasonCode(report.reason_code or ReasonCode.RULE_VIOLATION.value)
+    reasons = []
+    for finding in report.fatal_findings[:MAX_REASONS]:
+        where = f" ({finding.rule_id})" if finding.rule_id else ""
+        reasons.append({
+            "code": code.value if finding.layer not in ("xsd", "xml", "scenario") else _layer_code(finding.layer, code),
+            "rule_id": finding.rule_id,
+            "line_id": None,
+            "expected": None,
+            "actual": None,
+            "location": finding.location or (f"line {finding.line}" if finding.line else None),
+            "message": finding.message,
+            "message_nl": f"{_layer_code_enum(finding.layer, code).message_nl}{where}",
+        })
+    if not reasons:
+        reasons.append({"code": code.value, "line_id": None, "expected": None, "actual": None,
+                        "message": code.message_en, "message_nl": code.message_nl})
+    return reasons
+
+
+def _layer_code_enum(layer: str, default: ReasonCode) -> ReasonCode:
+    return {
+        "xsd": ReasonCode.SCHEMA_INVALID,
+        "xml": ReasonCode.NOT_WELL_FORMED,
+        "scenario": ReasonCode.UNSUPPORTED_DOCUMENT,
+    }.get(layer, default)
+
+
+def _layer_code(layer: str, default: ReasonCode) -> str:
+    return _layer_code_enum(layer, default).value
+
+
+def _distinct_codes(reasons: list[dict[str, Any]]) -> list[str]:
+    return list(dict.fromkeys(r["code"] for r in reasons))
+
+
+# keep the model's enum and the table's enum in step (same values)
+assert {d.value for d in ModelDocumentType} == {d.value for d in DocumentType}
