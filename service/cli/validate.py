@@ -19,6 +19,7 @@ from service.cli import artifacts
 
 class RuleSetName(StrEnum):
     en16931 = "en16931"
+    en16931_peppol = "en16931-peppol"
     peppol_bis_3 = "peppol-bis-3"
     nlcius = "nlcius"
     nlcius_gaccount = "nlcius-gaccount"

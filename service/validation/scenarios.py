@@ -52,6 +52,15 @@ RULE_SETS: dict[str, RuleSetSpec] = {
             "en16931/ubl/xslt/EN16931-UBL-validation.xslt",
             "xslt",
         ),
+        # The EN 16931 rules exactly as the Peppol BIS Billing 3.0 release bundles them (CEN 1.3.14.1 in
+        # 3.0.19): what the Peppol validators (phive's Peppol VES) run, so Peppol documents are
+        # judged by the same EN 16931 version as on the Peppol network.
+        RuleSetSpec(
+            "en16931-peppol",
+            "CEN EN 16931 UBL rules as bundled with Peppol BIS Billing 3.0",
+            "peppol-bis-billing-3/rules/sch/CEN-EN16931-UBL.sch",
+            "sch",
+        ),
         RuleSetSpec(
             "peppol-bis-3",
             "OpenPeppol BIS Billing 3.0 rules",
@@ -88,7 +97,7 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario(
             "peppol-bis-billing-3",
             "Peppol BIS Billing 3.0",
-            ("en16931", "peppol-bis-3"),
+            ("en16931-peppol", "peppol-bis-3"),
         ),
         Scenario("nlcius", "NLCIUS (SI-UBL 2.0)", ("nlcius",)),
         Scenario("nlcius-gaccount", "NLCIUS (SI-UBL 2.0) with G-account extension", ("nlcius-gaccount",)),

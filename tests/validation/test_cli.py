@@ -58,7 +58,7 @@ def test_validate_folder_as_json(cli, folder: Path):
     fatal = [f for f in by_name["br-co-15.xml"]["findings"] if f["severity"] == "fatal"]
     assert {f["rule_id"] for f in fatal} == {"BR-CO-15", "BR-CO-16"}  # totals and amount due
     assert all({"rule_id", "severity", "location", "message", "layer"} <= set(f) for f in fatal)
-    assert {f["layer"] for f in fatal} == {"en16931"}
+    assert {f["layer"] for f in fatal} == {"en16931-peppol"}
     summary = out["summary"]
     assert (summary["total"], summary["valid"], summary["invalid"], summary["error"]) == (5, 2, 3, 0)
     assert summary["by_scenario"]["peppol-bis-billing-3"] == {"valid": 1, "invalid": 1, "error": 0}

@@ -35,10 +35,13 @@ def test_valid_peppol_invoice_report(engine: ValidationEngine, mirror: Path):
     assert report.scenario == "peppol-bis-billing-3"
     assert report.document_sha256 == hashlib.sha256(xml).hexdigest()
     assert report.document.profile_id == "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
-    assert layers(report) == [("xml", "valid"), ("xsd", "valid"), ("en16931", "valid"), ("peppol-bis-3", "valid")]
-    assert [a.name for a in report.artefacts] == ["UBL-Invoice-2.1.xsd", "en16931", "peppol-bis-3"]
-    versions = {a.name: a.version for a in report.artefacts}
-    assert versions["peppol-bis-3"] == "v3.0.19" and versions["en16931"] == "validation-1.3.16"
+    assert layers(report) == [
+        ("xml", "valid"), ("xsd", "valid"), ("en16931-peppol", "valid"), ("peppol-bis-3", "valid")
+    ]
+    assert [a.name for a in report.artefacts] == ["UBL-Invoice-2.1.xsd", "en16931-peppol", "peppol-bis-3"]
+    paths = {a.name: a.path for a in report.artefacts}
+    assert paths["en16931-peppol"] == "peppol-bis-billing-3/rules/sch/CEN-EN16931-UBL.sch"
+    assert {a.version for a in report.artefacts[1:]} == {"v3.0.19"}
     assert all(len(a.sha256) == 64 for a in report.artefacts)
     assert report.engine_version == ENGINE_VERSION
     assert report.validated_at.tzinfo is not None
@@ -52,7 +55,7 @@ def test_schema_invalid_invoice_skips_schematron_layers(engine: ValidationEngine
     assert report.outcome is Outcome.invalid
     assert report.reason_code == "SCHEMA_INVALID"
     assert layers(report) == [
-        ("xml", "valid"), ("xsd", "invalid"), ("en16931", "skipped"), ("peppol-bis-3", "skipped")
+        ("xml", "valid"), ("xsd", "invalid"), ("en16931-peppol", "skipped"), ("peppol-bis-3", "skipped")
     ]
     findings = report.findings
     assert len(findings) == 2

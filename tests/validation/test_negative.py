@@ -97,14 +97,14 @@ def test_finding_carries_message_location_test_and_business_terms(engine: Valida
     report = engine.validate(xml)
     [finding] = [f for f in report.findings if f.rule_id == "BR-CO-15"]
     assert finding.severity is Severity.fatal
-    assert finding.layer == "en16931"
+    assert finding.layer == "en16931-peppol"
     assert finding.location == "/ubl:Invoice[1]"
     assert "BT-112" in finding.business_terms and "BT-109" in finding.business_terms
     assert finding.message.startswith("[BR-CO-15]")
     assert finding.test and "TaxInclusiveAmount" in finding.test
-    layer = next(layer for layer in report.layers if layer.name == "en16931")
+    layer = next(layer for layer in report.layers if layer.name == "en16931-peppol")
     assert layer.kind is LayerKind.schematron
-    assert layer.artefact is not None and layer.artefact.version == "validation-1.3.16"
+    assert layer.artefact is not None and layer.artefact.version == "v3.0.19"
     assert layer.validity is Validity.invalid
     assert next(layer for layer in report.layers if layer.name == "peppol-bis-3").validity is Validity.valid
 
@@ -122,3 +122,15 @@ def test_warnings_are_kept_but_do_not_reject(engine: ValidationEngine, mirror: P
     assert report.fatal_findings == ()
     assert report.outcome is Outcome.valid
     assert report.most_severe is Severity.warning
+
+
+def test_peppol_documents_get_the_en16931_rules_bundled_with_peppol(engine: ValidationEngine, mirror: Path):
+    # BR-CO-25 (due date or payment terms when an amount is due) is in the CEN 1.3.14.1 rules that
+    # Peppol BIS 3.0.19 bundles (and the Peppol validators run), but no longer in CEN 1.3.16.
+    xml = replace_once((mirror / BASE).read_bytes(), r"\s*<cbc:DueDate>[^<]*</cbc:DueDate>", "")
+    xml = replace_once(xml, r"\s*<cac:PaymentTerms>.*?</cac:PaymentTerms>", "")
+    peppol = engine.validate(xml)
+    assert "BR-CO-25" in peppol.failed_rule_ids
+    assert next(f for f in peppol.fatal_findings if f.rule_id == "BR-CO-25").layer == "en16931-peppol"
+    core = engine.validate(xml, rules="en16931")
+    assert "BR-CO-25" not in core.failed_rule_ids
