@@ -1,26 +1,455 @@
-"""Where intake and master data hand over to matching (owned by the matching area).
+"""Where intake and master data hand over to matching: the impure side of the engine.
 
 - ``decide_invoice``: called by intake, in the request's transaction, for every invoice that passed
-  validation and was stored; it moves the invoice from ``received`` to ``approved`` or
-  ``needs_review``.
+  validation and was stored; it locks the order, runs the engine, stores the decision with its inputs,
+  writes the ledger entries and moves the invoice from ``received`` to ``approved`` or
+  ``needs_review`` (all in the caller's transaction: flush, never commit).
 - ``on_order_changed``: called by master data, in the same transaction, after a new purchase-order
-  version or a goods receipt was stored; it re-evaluates the invoices under review for that order.
+  version, a close/reopen or a goods receipt; the invoices under review for that order are evaluated
+  again (first come, first served) and one that now passes is approved by the system ("re-match").
+- A lifecycle hook keeps the ledger in step with people's decisions: approving turns an invoice's
+  pending quantities into approved ones, rejecting releases them.
 """
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select
 from sqlmodel import Session
 
-from service.lifecycle import transition
-from service.models.invoices import Invoice, InvoiceStatus
+from service.lifecycle import on_transition, transition
+from service.matching import (
+    CreditTarget,
+    Decision,
+    InvoiceFacts,
+    Ledger,
+    MatchInputs,
+    OrderLine,
+    OrderSnapshot,
+    Policy,
+    ReceiptMode,
+    ReceiptTotals,
+    StandingOrder,
+    SupplierFacts,
+    match,
+)
+from service.matching.adapter import facts_from_document
+from service.matching.codec import decision_to_json, inputs_to_json
+from service.matching.types import CheckOutcome
+from service.models.base import utcnow
+from service.models.invoices import DocumentType, Invoice, InvoiceStatus
+from service.models.matching import (
+    LedgerEntry,
+    LedgerState,
+    MatchDecision,
+    MatchPolicyVersion,
+    StandingOrderRule,
+)
+
+SYSTEM = "system"
+REMATCH = "re-match"
+APPROVED_STATUSES = (InvoiceStatus.approved, InvoiceStatus.booked, InvoiceStatus.paid)
+POLICY_KEYS = ("price_over_pct", "price_under_pct", "quantity_over_pct", "total_abs", "charge_abs",
+               "receipt_mode")
+STANDING = "standing:"
 
 
-def decide_invoice(session: Session, invoice: Invoice, document: Any, *, actor: str) -> None:
-    """Until matching exists, every accepted invoice goes to needs_review."""
-    transition(session, invoice, InvoiceStatus.needs_review, actor="system")
+# --- entry points ------------------------------------------------------------------------------
 
 
-def on_order_changed(session: Session, po_number: str, *, supplier_id: Any = None) -> None:
-    """Re-match the invoices under review for ``po_number`` (no-op until matching exists)."""
+def decide_invoice(session: Session, invoice: Invoice, document: Any, *, actor: str) -> Decision:
+    """Match ``invoice`` (status ``received``) and move it to approved or needs_review."""
+    facts = _facts(invoice, document)
+    inputs, ctx = gather_inputs(session, invoice, facts, lock=True)
+    decision = match(inputs)
+    row = _record(session, invoice, inputs, decision, ctx, trigger="intake")
+    _set_reasons(invoice, decision)
+    to = InvoiceStatus.approved if decision.approved else InvoiceStatus.needs_review
+    transition(session, invoice, to, actor=SYSTEM, reason_codes=list(decision.reason_codes),
+               comment=f"matching {decision.engine_version}, decision {row.id}")
+    return decision
+
+
+def on_order_changed(session: Session, po_number: str, *, supplier_id: Any = None) -> list[uuid.UUID]:
+    """Re-match the invoices under review for ``po_number``; returns the ids approved now."""
+    md = _md()
+    md.get_order(session, po_number, for_update=True)  # serialise with intake on this order
+    invoices = session.execute(
+        select(Invoice)
+        .where(Invoice.purchase_order == po_number, Invoice.status == InvoiceStatus.needs_review,
+               Invoice.document_type != DocumentType.credit_note)
+        .order_by(Invoice.created_at, Invoice.id)
+    ).scalars().all()
+    approved: list[uuid.UUID] = []
+    for invoice in invoices:
+        if _rematch(session, invoice):
+            approved.append(invoice.id)
+    return approved
+
+
+def _rematch(session: Session, invoice: Invoice) -> bool:
+    facts = _facts(invoice, None)
+    inputs, ctx = gather_inputs(session, invoice, facts, lock=False, rematch=True)
+    decision = match(inputs)
+    previous = latest_decision(session, invoice.id)
+    if previous is not None and not decision.approved and list(decision.reason_codes) == previous.reason_codes \
+            and previous.decision.get("ledger_delta") == decision_to_json(decision)["ledger_delta"]:
+        return False  # nothing changed for this invoice
+    _release(session, invoice.id, delete=True)
+    _record(session, invoice, inputs, decision, ctx, trigger=REMATCH)
+    _set_reasons(invoice, decision)
+    if decision.approved:
+        transition(session, invoice, InvoiceStatus.approved, actor=SYSTEM, reason_codes=[], comment=REMATCH)
+        return True
+    invoice.version = (invoice.version or 0) + 1
+    invoice.updated_at = utcnow()
+    session.add(invoice)
+    session.flush()
+    return False
+
+
+def latest_decision(session: Session, invoice_id: uuid.UUID) -> MatchDecision | None:
+    return session.execute(
+        select(MatchDecision).where(MatchDecision.invoice_id == invoice_id)
+        .order_by(MatchDecision.created_at.desc(), MatchDecision.id.desc()).limit(1)
+    ).scalars().first()
+
+
+def load_decision(session: Session, invoice_id: uuid.UUID) -> Decision | None:
+    """The engine's latest Decision for an invoice (checks incl. passed ones, pairing), or None."""
+    from service.matching.codec import decision_from_json
+
+    row = latest_decision(session, invoice_id)
+    return decision_from_json(row.decision) if row is not None else None
+
+
+# --- gathering the inputs -----------------------------------------------------------------------
+
+
+class _Context:
+    def __init__(self) -> None:
+        self.order_number: str | None = None
+        self.order_version: int | None = None
+        self.standing_rule_id: uuid.UUID | None = None
+        self.corrected_invoice_id: uuid.UUID | None = None
+
+
+def _md():
+    from service.masterdata import queries
+
+    return queries
+
+
+def _facts(invoice: Invoice, document: Any) -> InvoiceFacts:
+    if document is None:
+        from service.en16931.model import InvoiceDocument
+
+        document = InvoiceDocument.from_json(invoice.data or {})
+    return facts_from_document(document)
+
+
+def gather_inputs(session: Session, invoice: Invoice, facts: InvoiceFacts, *, lock: bool,
+                  rematch: bool = False) -> tuple[MatchInputs, _Context]:
+    """Everything the engine needs, read (and the order locked) in the caller's transaction."""
+    md = _md()
+    ctx = _Context()
+    supplier = None
+    overrides: dict[str, Any] = {}
+    supplier_version = None
+    if invoice.supplier_id is not None:
+        sf = md.supplier_facts(session, invoice.supplier_id)
+        if sf is not None:
+            supplier = SupplierFacts(str(sf.id), sf.name or "", tuple(sorted(sf.ibans)))
+            overrides = dict(sf.policy or {})
+            supplier_version = sf.version
+    policy = effective_policy(session, invoice.supplier_id if supplier else None, overrides, supplier_version)
+    mi = MatchInputs(invoice=facts, policy=policy, supplier=supplier,
+                     similar_invoices=_similar(session, invoice, facts))
+
+    if facts.is_credit_note:
+        target_row = _credit_target(session, invoice, facts, lock)
+        if target_row is None:
+            return mi, ctx
+        ctx.corrected_invoice_id = target_row.id
+        entries = session.execute(select(LedgerEntry).where(LedgerEntry.invoice_id == target_row.id)).scalars().all()
+        invoiced: dict[str, Decimal] = {}
+        order_number = target_row.purchase_order
+        for e in entries:
+            if not e.credit and e.state is LedgerState.approved and not e.order_number.startswith(STANDING):
+                invoiced[e.order_line_id] = invoiced.get(e.order_line_id, Decimal(0)) + e.quantity
+                order_number = e.order_number
+        credited: dict[str, Decimal] = {}
+        for e in session.execute(select(LedgerEntry).where(LedgerEntry.corrected_invoice_id == target_row.id,
+                                                        LedgerEntry.invoice_id != invoice.id)).scalars():
+            if e.credit and e.state is LedgerState.approved:
+                credited[e.order_line_id] = credited.get(e.order_line_id, Decimal(0)) - e.quantity
+        order = None
+        if order_number and invoiced:
+            view = md.get_order(session, order_number, for_update=lock)
+            order = _snapshot(view) if view is not None else None
+            ctx.order_number, ctx.order_version = order_number, order.version if order else None
+        target = CreditTarget(invoice_id=str(target_row.id), number=target_row.invoice_number or "",
+                              status=target_row.status.value, currency=target_row.currency or "",
+                              supplier_id=str(target_row.supplier_id) if target_row.supplier_id else None,
+                              order_number=order_number, invoiced=invoiced)
+        return replace(mi, credit_target=target, order=order, ledger=Ledger(credited=credited)), ctx
+
+    po_number = (facts.order_reference or "").strip()
+    if not po_number:
+        rule = _standing_rule(session, invoice, facts, lock)
+        if rule is None:
+            return mi, ctx
+        ctx.standing_rule_id = rule.id
+        key = period_key(rule.period, facts.issue_date)
+        used = Decimal(0)
+        for e in session.execute(select(LedgerEntry).where(LedgerEntry.order_number == f"{STANDING}{rule.id}",
+                                                        LedgerEntry.order_line_id == key,
+                                                        LedgerEntry.invoice_id != invoice.id)).scalars():
+            if _counts(e, invoice, rematch):
+                used += e.quantity
+        so = StandingOrder(rule_id=str(rule.id), version=rule.version, supplier_id=str(rule.supplier_id),
+                           expected_amount=rule.expected_amount, currency=rule.currency, period=rule.period,
+                           tolerance_abs=rule.tolerance_abs, tolerance_pct=rule.tolerance_pct,
+                           buyer_reference=rule.buyer_reference, contract_reference=rule.contract_reference,
+                           valid_from=rule.valid_from, valid_to=rule.valid_to, period_key=key,
+                           invoiced_in_period=used)
+        return replace(mi, standing_order=so), ctx
+
+    view = md.get_order(session, po_number, for_update=lock)
+    if view is None:
+        return replace(mi, order_lookup=po_number), ctx
+    order = _snapshot(view)
+    ctx.order_number, ctx.order_version = order.number, order.version
+    received = md.received_by_line(session, po_number)
+    receipts = ReceiptTotals(dict(received.quantities), tuple(received.receipt_ids))
+    invoiced: dict[str, Decimal] = {}
+    for e in session.execute(select(LedgerEntry).where(LedgerEntry.order_number == po_number,
+                                                    LedgerEntry.invoice_id != invoice.id)).scalars():
+        if _counts(e, invoice, rematch):
+            invoiced[e.order_line_id] = invoiced.get(e.order_line_id, Decimal(0)) + e.quantity
+    return replace(mi, order=order, receipts=receipts, ledger=Ledger(invoiced=invoiced),
+                   order_lookup=po_number), ctx
+
+
+def _counts(e: LedgerEntry, invoice: Invoice, rematch: bool) -> bool:
+    """Approved quantities always count; pending invoices count (on re-match only when earlier)."""
+    if e.state is LedgerState.approved:
+        return True
+    if e.state is not LedgerState.pending or e.credit:
+        return False
+    if not rematch:
+        return True
+    return (e.invoice_received_at, str(e.invoice_id)) < (invoice.created_at, str(invoice.id))
+
+
+def _snapshot(view) -> OrderSnapshot:
+    return OrderSnapshot(
+        number=view.number, version=int(view.version),
+        supplier_id=str(view.supplier_id) if view.supplier_id else None,
+        currency=view.currency, status=str(getattr(view.status, "value", view.status)),
+        lines=tuple(
+            OrderLine(line_id=ln.line_id, quantity=ln.quantity, unit_code=(ln.unit_code or "").upper(),
+                      unit_price=ln.unit_price, base_quantity=ln.base_quantity or Decimal(1),
+                      name=ln.item_name or "", seller_item_id=ln.seller_item_id,
+                      standard_item_id=ln.standard_item_id, vat_category=ln.vat_category,
+                      vat_rate=ln.vat_rate, receipt_required=bool(ln.receipt_required))
+            for ln in view.lines
+        ),
+    )
+
+
+def _similar(session: Session, invoice: Invoice, facts: InvoiceFacts) -> tuple[str, ...]:
+    """Same seller, same BT-112 and BT-2, another BT-1 (rejected documents do not count)."""
+    if facts.issue_date is None:
+        return ()
+    seller = (Invoice.supplier_id == invoice.supplier_id) if invoice.supplier_id is not None else (
+        Invoice.seller_key == invoice.seller_key)
+    if invoice.supplier_id is None and not invoice.seller_key:
+        return ()
+    rows = session.execute(
+        select(Invoice.invoice_number, Invoice.tax_inclusive_amount)
+        .where(seller, Invoice.issue_date == facts.issue_date, Invoice.id != invoice.id,
+               Invoice.status != InvoiceStatus.rejected, Invoice.document_type == invoice.document_type,
+               Invoice.invoice_number != facts.number)
+    ).all()
+    return tuple(sorted({num for num, amount in rows if amount is not None and amount == facts.tax_inclusive}))
+
+
+def _credit_target(session: Session, invoice: Invoice, facts: InvoiceFacts, lock: bool) -> Invoice | None:
+    if not facts.preceding_invoices:
+        return None
+    seller = (Invoice.supplier_id == invoice.supplier_id) if invoice.supplier_id is not None else (
+        Invoice.seller_key == invoice.seller_key)
+    stmt = (select(Invoice).where(seller, Invoice.invoice_number.in_(facts.preceding_invoices),
+                                  Invoice.document_type == DocumentType.invoice, Invoice.id != invoice.id)
+            .order_by(Invoice.created_at))
+    if lock:
+        stmt = stmt.with_for_update()
+    rows = session.execute(stmt).scalars().all()
+    return rows[0] if rows else None
+
+
+def _standing_rule(session: Session, invoice: Invoice, facts: InvoiceFacts, lock: bool) -> StandingOrderRule | None:
+    if invoice.supplier_id is None or not (facts.buyer_reference or facts.contract_reference):
+        return None
+    stmt = select(StandingOrderRule).where(StandingOrderRule.supplier_id == invoice.supplier_id,
+                                           StandingOrderRule.active.is_(True)).order_by(StandingOrderRule.created_at)
+    if lock:
+        stmt = stmt.with_for_update()
+    for rule in session.execute(stmt).scalars():
+        if (rule.contract_reference and rule.contract_reference == facts.contract_reference) or (
+                rule.buyer_reference and rule.buyer_reference == facts.buyer_reference):
+            return rule
+    return None
+
+
+def period_key(period: str, day: date | None) -> str:
+    if day is None:
+        return "-"
+    if period == "year":
+        return f"{day.year}"
+    if period == "quarter":
+        return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+    return f"{day.year}-{day.month:02d}"
+
+
+# --- policy ----------------------------------------------------------------------------------------
+
+
+def _latest_policy(session: Session, scope: str) -> MatchPolicyVersion | None:
+    return session.execute(select(MatchPolicyVersion).where(MatchPolicyVersion.scope == scope)
+                        .order_by(MatchPolicyVersion.version.desc()).limit(1)).scalars().first()
+
+
+def policy_from_settings(settings: dict[str, Any], version: str) -> Policy:
+    kw: dict[str, Any] = {}
+    for key in POLICY_KEYS:
+        if key in settings and settings[key] is not None:
+            kw[key] = ReceiptMode(settings[key]) if key == "receipt_mode" else Decimal(str(settings[key]))
+    return Policy(version=version, **kw)
+
+
+def effective_policy(session: Session, supplier_id: Any, overrides: dict[str, Any],
+                     supplier_version: int | None) -> Policy:
+    """Global defaults (latest version) with the supplier's overrides on top."""
+    glob = _latest_policy(session, "global")
+    settings = dict(glob.settings) if glob else {}
+    version = f"global:{glob.version if glob else 0}"
+    clean = {k: v for k, v in (overrides or {}).items() if k in POLICY_KEYS and v is not None}
+    if supplier_id is not None and clean:
+        scope = f"supplier:{supplier_id}"
+        latest = _latest_policy(session, scope)
+        if latest is None or latest.settings != _jsonable(clean):
+            number = (latest.version + 1) if latest else 1
+            _insert_policy_version(session, scope, number, clean, SYSTEM)
+            latest_version = number
+        else:
+            latest_version = latest.version
+        settings.update(clean)
+        version += f"+{scope}:{latest_version}"
+    return policy_from_settings(settings, version)
+
+
+def _jsonable(settings: dict[str, Any]) -> dict[str, Any]:
+    return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in settings.items()}
+
+
+def _insert_policy_version(session: Session, scope: str, number: int, settings: dict[str, Any], actor: str) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    try:
+        with session.begin_nested():
+            session.add(MatchPolicyVersion(scope=scope, version=number, settings=_jsonable(settings), created_by=actor))
+    except IntegrityError:  # another process recorded the same change first
+        pass
+
+
+def set_global_policy(session: Session, settings: dict[str, Any], *, actor: str) -> MatchPolicyVersion:
+    """Store a new version of the global policy (every change is a new version)."""
+    latest = _latest_policy(session, "global")
+    row = MatchPolicyVersion(scope="global", version=(latest.version + 1) if latest else 1,
+                             settings=_jsonable({k: v for k, v in settings.items() if k in POLICY_KEYS and v is not None}),
+                             created_by=actor)
+    session.add(row)
+    session.flush()
+    return row
+
+
+# --- recording -----------------------------------------------------------------------------------
+
+
+def _record(session: Session, invoice: Invoice, inputs: MatchInputs, decision: Decision, ctx: _Context,
+            *, trigger: str) -> MatchDecision:
+    row = MatchDecision(invoice_id=invoice.id, outcome=decision.outcome.value,
+                        reason_codes=list(decision.reason_codes), decision=decision_to_json(decision),
+                        inputs=inputs_to_json(inputs), order_number=ctx.order_number,
+                        order_version=ctx.order_version, policy_version=inputs.policy.version,
+                        engine_version=decision.engine_version, trigger=trigger, actor=SYSTEM)
+    session.add(row)
+    session.flush()
+    state = LedgerState.approved if decision.approved else LedgerState.pending
+    received_at = invoice.created_at or utcnow()
+    for delta in decision.ledger_delta:
+        if delta.order_line_id.startswith(STANDING):
+            _, rule_id, key = delta.order_line_id.split(":", 2)
+            order_number, line_id = f"{STANDING}{rule_id}", key
+        else:
+            order_number, line_id = ctx.order_number or "", delta.order_line_id
+        session.add(LedgerEntry(invoice_id=invoice.id, decision_id=row.id, order_number=order_number,
+                                order_line_id=line_id, quantity=delta.quantity,
+                                credit=inputs.invoice.is_credit_note,
+                                corrected_invoice_id=ctx.corrected_invoice_id, state=state,
+                                invoice_received_at=received_at))
+    session.flush()
+    return row
+
+
+def reasons_of(decision: Decision) -> list[dict[str, Any]]:
+    out = []
+    for c in decision.checks:
+        if c.outcome is not CheckOutcome.failed:
+            continue
+        nl, en = c.messages()
+        out.append({"code": c.code, "line_id": c.line_id, "order_line_id": c.order_line_id,
+                    "check": c.name, "expected": c.expected, "actual": c.actual, "tolerance": c.tolerance,
+                    "message": nl, "message_nl": nl, "message_en": en})
+    return out
+
+
+def _set_reasons(invoice: Invoice, decision: Decision) -> None:
+    invoice.reasons = reasons_of(decision)
+
+
+def _release(session: Session, invoice_id: uuid.UUID, *, delete: bool = False) -> None:
+    for e in session.execute(select(LedgerEntry).where(LedgerEntry.invoice_id == invoice_id)).scalars().all():
+        if delete and e.state is not LedgerState.approved:
+            session.delete(e)
+        elif not delete:
+            e.state, e.updated_at = LedgerState.released, utcnow()
+            session.add(e)
+    session.flush()
+
+
+@on_transition
+def _keep_ledger_in_step(session: Session, invoice: Invoice, event) -> None:
+    """A person's approval makes pending quantities count as approved; a rejection releases them."""
+    if event.from_status not in (InvoiceStatus.needs_review, InvoiceStatus.on_hold):
+        return
+    if event.to_status is InvoiceStatus.rejected:
+        _release(session, invoice.id)
+    elif event.to_status is InvoiceStatus.approved:
+        now = utcnow()
+        for e in session.execute(select(LedgerEntry).where(LedgerEntry.invoice_id == invoice.id,
+                                                        LedgerEntry.state == LedgerState.pending)).scalars().all():
+            e.state, e.updated_at = LedgerState.approved, now
+            session.add(e)
+        session.flush()
+
+
+__all__ = ["decide_invoice", "on_order_changed", "load_decision", "latest_decision", "gather_inputs",
+           "effective_policy", "set_global_policy", "policy_from_settings", "period_key", "reasons_of"]

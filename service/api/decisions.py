@@ -1,7 +1,318 @@
-"""Matching decisions: /v1/invoices/{id}/decision and /replay (owned by the matching area)."""
+"""Matching decisions (/v1/invoices/{id}/decision, /replay), the matching policy and standing orders."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from service.api.deps import Admin, InvoiceReader, Principal, require
+from service.db import SessionDep
+from service.decide import POLICY_KEYS, latest_decision, policy_from_settings, set_global_policy
+from service.errors import NotFound, problem_responses
+from service.matching import match
+from service.matching.codec import decision_from_json, decision_to_json, inputs_from_json
+from service.models.base import utcnow
+from service.models.invoices import Invoice
+from service.models.keys import Role
+from service.models.matching import MatchDecision, MatchPolicyVersion, StandingOrderRule
 
 router = APIRouter(tags=["decisions"])
+
+PolicyReader = Annotated[Principal, Depends(require(Role.erp, Role.reviewer))]
+MasterDataWriter = Annotated[Principal, Depends(require(Role.erp))]
+
+
+class InvoiceNotFound(NotFound):
+    slug, title = "invoice-not-found", "Invoice not found"
+
+
+class DecisionNotFound(NotFound):
+    slug, title = "decision-not-found", "The invoice has no matching decision"
+
+
+class StandingOrderNotFound(NotFound):
+    slug, title = "standing-order-not-found", "Standing order not found"
+
+
+# --- payloads ----------------------------------------------------------------------------------
+
+
+class CheckOut(BaseModel):
+    name: str = Field(description="What was compared (supplier_known, price, quantity_ordered, total, ...)")
+    outcome: Literal["pass", "fail", "skip"]
+    code: str | None = Field(None, description="Reason code when the check failed")
+    line_id: str | None = Field(None, description="BT-126 invoice line(s) the check concerns")
+    order_line_id: str | None = Field(None, description="The purchase-order line it was compared with")
+    expected: str | None = None
+    actual: str | None = None
+    tolerance: str | None = None
+    message_nl: str
+    message_en: str
+
+
+class LedgerDeltaOut(BaseModel):
+    order_line_id: str
+    quantity: Decimal = Field(description="In the order line's unit; negative for a credit note")
+
+
+class DecisionSummary(BaseModel):
+    id: uuid.UUID
+    outcome: Literal["approve", "review"]
+    reason_codes: list[str]
+    trigger: str = Field(description="intake or re-match")
+    decided_at: datetime
+
+
+class DecisionOut(BaseModel):
+    invoice_id: uuid.UUID
+    id: uuid.UUID = Field(description="Id of the latest decision")
+    outcome: Literal["approve", "review"]
+    reason_codes: list[str]
+    trigger: str = Field(description="intake or re-match")
+    actor: str
+    decided_at: datetime
+    engine_version: str
+    policy_version: str = Field(description="global:<n>[+supplier:<id>:<n>]")
+    order_number: str | None = Field(None, description="BT-13 purchase order the decision used")
+    order_version: int | None = Field(None, description="Version of the order the decision used")
+    receipt_ids: list[str] = Field(default_factory=list, description="Goods receipts counted")
+    ledger_before: dict[str, Decimal] = Field(default_factory=dict, description="Quantity invoiced before, per order line")
+    pairing: dict[str, str] = Field(default_factory=dict, description="Invoice line (BT-126) -> order line")
+    ledger_delta: list[LedgerDeltaOut] = Field(default_factory=list)
+    checks: list[CheckOut]
+    history: list[DecisionSummary] = Field(default_factory=list, description="Earlier decisions, newest first")
+
+
+class ReplayOut(BaseModel):
+    invoice_id: uuid.UUID
+    decision_id: uuid.UUID
+    identical: bool = Field(description="True when recomputing from the stored inputs gives the stored decision")
+    stored_engine_version: str
+    engine_version: str
+    stored_outcome: str
+    outcome: str
+    stored_reason_codes: list[str]
+    reason_codes: list[str]
+    differences: list[str] = Field(default_factory=list, description="Which parts differ")
+
+
+class PolicySettings(BaseModel):
+    price_over_pct: Decimal | None = Field(None, ge=0, description="Unit price may exceed the order's by this % (default 2)")
+    price_under_pct: Decimal | None = Field(None, ge=0, description="Unit price may be lower by at most this % (default: any lower price passes)")
+    quantity_over_pct: Decimal | None = Field(None, ge=0, description="Cumulative quantity may exceed ordered/received by this % (default 0)")
+    total_abs: Decimal | None = Field(None, ge=0, description="BT-112 may differ from the recomputed total by this amount (default 1.00)")
+    charge_abs: Decimal | None = Field(None, ge=0, description="Document charges not on the order pass up to this sum (default 1.00)")
+    receipt_mode: Literal["line", "two_way", "three_way"] | None = Field(
+        None, description="line: the order line says 2- or 3-way (default); two_way / three_way: always")
+
+
+class PolicyOut(BaseModel):
+    scope: str = Field(description="global or supplier:<id>")
+    version: int
+    settings: PolicySettings = Field(description="What this version sets")
+    effective: PolicySettings = Field(description="Defaults with this version applied")
+    created_by: str
+    created_at: datetime | None
+
+
+class PolicyList(BaseModel):
+    data: list[PolicyOut]
+    next_cursor: str | None = None
+
+
+class StandingOrderIn(BaseModel):
+    supplier_id: uuid.UUID
+    name: str = ""
+    buyer_reference: str | None = Field(None, description="BT-10 the invoices carry")
+    contract_reference: str | None = Field(None, description="BT-12 the invoices carry")
+    expected_amount: Decimal = Field(ge=0, description="Expected BT-109 (total without VAT) per period")
+    currency: str = Field("EUR", min_length=3, max_length=3)
+    period: Literal["month", "quarter", "year"] = "month"
+    tolerance_abs: Decimal = Field(Decimal("1.00"), ge=0)
+    tolerance_pct: Decimal = Field(Decimal(0), ge=0)
+    valid_from: date | None = None
+    valid_to: date | None = None
+    active: bool = True
+
+
+class StandingOrderOut(StandingOrderIn):
+    id: uuid.UUID
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class StandingOrderList(BaseModel):
+    data: list[StandingOrderOut]
+    next_cursor: str | None = None
+
+
+# --- decisions ---------------------------------------------------------------------------------
+
+
+def _visible_invoice(session, invoice_id: uuid.UUID, principal: Principal) -> Invoice:
+    invoice = session.get(Invoice, invoice_id)
+    if invoice is None or (principal.role is Role.supplier and invoice.supplier_id != principal.supplier_id):
+        raise InvoiceNotFound(f"no invoice {invoice_id}")
+    return invoice
+
+
+@router.get("/invoices/{invoice_id}/decision", operation_id="invoices-decision", summary="Read the explained matching decision",
+            response_model=DecisionOut, responses=problem_responses(InvoiceNotFound, DecisionNotFound))
+def get_decision(invoice_id: uuid.UUID, session: SessionDep, principal: InvoiceReader) -> DecisionOut:
+    """Read the explained matching decision."""
+    _visible_invoice(session, invoice_id, principal)
+    rows = session.execute(select(MatchDecision).where(MatchDecision.invoice_id == invoice_id)
+                           .order_by(MatchDecision.created_at.desc(), MatchDecision.id.desc())).scalars().all()
+    if not rows:
+        raise DecisionNotFound(f"invoice {invoice_id} was not matched (rejected by validation, or not yet decided)")
+    row = rows[0]
+    decision = decision_from_json(row.decision)
+    inputs = row.inputs or {}
+    checks = []
+    for c in decision.checks:
+        nl, en = c.messages()
+        checks.append(CheckOut(name=c.name, outcome=c.outcome.value, code=c.code, line_id=c.line_id,
+                               order_line_id=c.order_line_id, expected=c.expected, actual=c.actual,
+                               tolerance=c.tolerance, message_nl=nl, message_en=en))
+    return DecisionOut(
+        invoice_id=invoice_id, id=row.id, outcome=row.outcome, reason_codes=row.reason_codes, trigger=row.trigger,
+        actor=row.actor, decided_at=row.created_at, engine_version=row.engine_version,
+        policy_version=row.policy_version, order_number=row.order_number, order_version=row.order_version,
+        receipt_ids=list((inputs.get("receipts") or {}).get("receipt_ids") or []),
+        ledger_before=(inputs.get("ledger") or {}).get("invoiced") or {},
+        pairing=decision.pairing,
+        ledger_delta=[LedgerDeltaOut(order_line_id=d.order_line_id, quantity=d.quantity) for d in decision.ledger_delta],
+        checks=checks,
+        history=[DecisionSummary(id=r.id, outcome=r.outcome, reason_codes=r.reason_codes, trigger=r.trigger,
+                                 decided_at=r.created_at) for r in rows[1:]],
+    )
+
+
+def replay_decision(row: MatchDecision) -> ReplayOut:
+    """Recompute ``row`` from its stored inputs with today's engine and compare."""
+    recomputed = match(inputs_from_json(row.inputs))
+    now = decision_to_json(recomputed)
+    stored = row.decision
+    differences = [key for key in sorted(set(now) | set(stored)) if now.get(key) != stored.get(key)]
+    return ReplayOut(invoice_id=row.invoice_id, decision_id=row.id, identical=not differences,
+                     stored_engine_version=row.engine_version, engine_version=recomputed.engine_version,
+                     stored_outcome=row.outcome, outcome=recomputed.outcome.value,
+                     stored_reason_codes=list(row.reason_codes), reason_codes=list(recomputed.reason_codes),
+                     differences=differences)
+
+
+@router.post("/invoices/{invoice_id}/replay", operation_id="invoices-replay",
+             summary="Recompute the decision from its stored inputs", response_model=ReplayOut,
+             responses=problem_responses(InvoiceNotFound, DecisionNotFound))
+def replay(invoice_id: uuid.UUID, session: SessionDep, principal: Admin) -> ReplayOut:
+    """Recompute the decision from its stored inputs."""
+    _visible_invoice(session, invoice_id, principal)
+    row = latest_decision(session, invoice_id)
+    if row is None:
+        raise DecisionNotFound(f"invoice {invoice_id} has no matching decision")
+    return replay_decision(row)
+
+
+# --- policy ------------------------------------------------------------------------------------
+
+
+def _policy_out(row: MatchPolicyVersion | None, scope: str = "global") -> PolicyOut:
+    settings = dict(row.settings) if row else {}
+    eff = policy_from_settings(settings, "")
+    effective = PolicySettings(**{k: getattr(eff, k) for k in POLICY_KEYS})
+    return PolicyOut(scope=row.scope if row else scope, version=row.version if row else 0,
+                     settings=PolicySettings(**settings), effective=effective,
+                     created_by=row.created_by if row else "default", created_at=row.created_at if row else None)
+
+
+@router.get("/matching/policy", operation_id="matching-policy-get", summary="Read the global matching policy",
+            response_model=PolicyOut)
+def get_policy(session: SessionDep, principal: PolicyReader) -> PolicyOut:
+    """Read the global matching policy."""
+    row = session.execute(select(MatchPolicyVersion).where(MatchPolicyVersion.scope == "global")
+                          .order_by(MatchPolicyVersion.version.desc()).limit(1)).scalars().first()
+    return _policy_out(row)
+
+
+@router.put("/matching/policy", operation_id="matching-policy-put", summary="Change the global matching policy (new version)",
+            response_model=PolicyOut)
+def put_policy(body: PolicySettings, session: SessionDep, principal: Admin) -> PolicyOut:
+    """Change the global matching policy (new version)."""
+    row = set_global_policy(session, body.model_dump(mode="json", exclude_none=True), actor=principal.actor)
+    return _policy_out(row)
+
+
+@router.get("/matching/policy/versions", operation_id="matching-policy-versions",
+            summary="List policy versions (global and per supplier)", response_model=PolicyList)
+def list_policy_versions(session: SessionDep, principal: PolicyReader,
+                         scope: Annotated[str | None, Query(description="global or supplier:<id>")] = None) -> PolicyList:
+    """List policy versions (global and per supplier)."""
+    q = select(MatchPolicyVersion).order_by(MatchPolicyVersion.scope, MatchPolicyVersion.version.desc())
+    if scope:
+        q = q.where(MatchPolicyVersion.scope == scope)
+    return PolicyList(data=[_policy_out(r) for r in session.execute(q.limit(500)).scalars()])
+
+
+# --- standing orders ---------------------------------------------------------------------------
+
+
+def _so_out(rule: StandingOrderRule) -> StandingOrderOut:
+    return StandingOrderOut.model_validate(rule, from_attributes=True)
+
+
+@router.post("/standing-orders", operation_id="standing-orders-create", status_code=201,
+             summary="Create a standing order (invoices without a purchase order)", response_model=StandingOrderOut)
+def create_standing_order(body: StandingOrderIn, session: SessionDep, principal: MasterDataWriter) -> StandingOrderOut:
+    """Create a standing order (invoices without a purchase order)."""
+    rule = StandingOrderRule(**body.model_dump(), created_by=principal.actor)
+    session.add(rule)
+    session.flush()
+    return _so_out(rule)
+
+
+@router.get("/standing-orders", operation_id="standing-orders-list", summary="List standing orders",
+            response_model=StandingOrderList)
+def list_standing_orders(session: SessionDep, principal: PolicyReader,
+                         supplier_id: uuid.UUID | None = None) -> StandingOrderList:
+    """List standing orders."""
+    q = select(StandingOrderRule).order_by(StandingOrderRule.created_at, StandingOrderRule.id)
+    if supplier_id:
+        q = q.where(StandingOrderRule.supplier_id == supplier_id)
+    return StandingOrderList(data=[_so_out(r) for r in session.execute(q.limit(1000)).scalars()])
+
+
+@router.get("/standing-orders/{rule_id}", operation_id="standing-orders-get", summary="Read a standing order",
+            response_model=StandingOrderOut, responses=problem_responses(StandingOrderNotFound))
+def get_standing_order(rule_id: uuid.UUID, session: SessionDep, principal: PolicyReader) -> StandingOrderOut:
+    """Read a standing order."""
+    rule = session.get(StandingOrderRule, rule_id)
+    if rule is None:
+        raise StandingOrderNotFound(f"no standing order {rule_id}")
+    return _so_out(rule)
+
+
+@router.put("/standing-orders/{rule_id}", operation_id="standing-orders-put", summary="Change a standing order (new version)",
+            response_model=StandingOrderOut, responses=problem_responses(StandingOrderNotFound))
+def put_standing_order(rule_id: uuid.UUID, body: StandingOrderIn, session: SessionDep,
+                       principal: MasterDataWriter) -> StandingOrderOut:
+    """Change a standing order (new version)."""
+    rule = session.get(StandingOrderRule, rule_id)
+    if rule is None:
+        raise StandingOrderNotFound(f"no standing order {rule_id}")
+    for key, value in body.model_dump().items():
+        setattr(rule, key, value)
+    rule.version += 1
+    rule.updated_at = utcnow()
+    session.add(rule)
+    session.flush()
+    return _so_out(rule)
+
+
+__all__ = ["router", "replay_decision"]
