@@ -76,13 +76,18 @@ class Branch:
     """One ``|`` branch of a rule context."""
 
     select: str  # XPath selecting exactly the nodes the branch matches
-    kind: str  # "element" | "attribute" | "document" | "any"
-    name: tuple[str, str] | None  # expanded name of the final step, None for wildcards
+    # (kind, expanded name of the final step or None for wildcards) of what it can match;
+    # kind is "element" | "attribute" | "document" | "any"
+    signatures: tuple[tuple[str, tuple[str, str] | None], ...]
 
     def may_overlap(self, other: "Branch") -> bool:
-        if "any" not in (self.kind, other.kind) and self.kind != other.kind:
-            return False
-        return self.name is None or other.name is None or self.name == other.name
+        for kind, name in self.signatures:
+            for okind, oname in other.signatures:
+                if "any" not in (kind, okind) and kind != okind:
+                    continue
+                if name is None or oname is None or name == oname:
+                    return True
+        return False
 
 
 @dataclass(frozen=True)
@@ -102,6 +107,70 @@ class Context:
         return any(a.may_overlap(b) for a in self.branches for b in other.branches)
 
 
+def _final_step_signature(text: str, nsmap: dict[str, str]) -> tuple[str, tuple[str, str] | None] | None:
+    steps = _split_top(text, "/")
+    if steps is None:
+        return None
+    last = _strip_predicates(steps[-1])
+    if last is None:
+        return None
+    kind: str = "any"
+    if last.startswith("@") or last.startswith("attribute::"):
+        kind = "attribute"
+        last = last[1:] if last.startswith("@") else last[len("attribute::"):]
+    elif last.startswith("child::"):
+        kind = "element"
+        last = last[len("child::"):]
+    m = _QNAME.match(last)
+    if m:
+        prefix, local = m.group(1), m.group(2)
+        if prefix is not None and prefix not in nsmap:
+            return None
+        return ("element" if kind == "any" else kind), (nsmap[prefix] if prefix else "", local)
+    if _WILD.match(last):
+        return ("element" if kind == "any" else kind), None
+    return "any", None
+
+
+def _branch(text: str, nsmap: dict[str, str]) -> Branch | None:
+    if text == "/":
+        return Branch("/", (("document", None),))
+    if text.startswith("("):
+        # (P1 | P2)[predicates]: matches what root(.)//((P1|P2)[predicates]) selects.
+        close = _closing(text)
+        if close is None or _strip_predicates(text[close + 1:]) != "":
+            return None
+        inner = analyse(text[1:close], nsmap)
+        if inner is None or inner.needs_kind_filter:
+            return None
+        absolute = all(part.strip().startswith("/") for part in _split_top(text[1:close], "|") or [""])
+        signatures = tuple(sig for b in inner.branches for sig in b.signatures)
+        return Branch(text if absolute else f"//({text})", signatures)
+    if text.startswith(_UNSUPPORTED_ROOTS):
+        return None
+    signature = _final_step_signature(text, nsmap)
+    if signature is None:
+        return None
+    return Branch(text if text.startswith("/") else "//" + text, (signature,))
+
+
+def _closing(text: str) -> int | None:
+    depth, quote = 0, ""
+    for i, c in enumerate(text):
+        if quote:
+            if c == quote:
+                quote = ""
+        elif c in "'\"":
+            quote = c
+        elif c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+            if depth == 0:
+                return i
+    return None
+
+
 def analyse(context: str, nsmap: dict[str, str]) -> Context | None:
     """Translate a rule context into a select expression, or None when not supported."""
     if "current()" in context or " union " in context or "intersect" in context or "except" in context:
@@ -115,38 +184,10 @@ def analyse(context: str, nsmap: dict[str, str]) -> Context | None:
         text = " ".join(raw.split())
         if not text:
             return None
-        if text.startswith(_UNSUPPORTED_ROOTS):
-            return None
         if any(k in text for k in _KIND_TESTS):
             kind_filter = True
-        if text == "/":
-            branches.append(Branch("/", "document", None))
-            continue
-        select = text if text.startswith("/") else "//" + text
-        # the final step: after the last top-level "/"
-        steps = _split_top(text, "/")
-        if steps is None:
+        branch = _branch(text, nsmap)
+        if branch is None:
             return None
-        last = _strip_predicates(steps[-1])
-        if last is None:
-            return None
-        kind, name = "any", None
-        if last.startswith("@") or last.startswith("attribute::"):
-            kind = "attribute"
-            last = last[1:] if last.startswith("@") else last[len("attribute::"):]
-        elif last.startswith("child::"):
-            kind = "element"
-            last = last[len("child::"):]
-        m = _QNAME.match(last)
-        if m:
-            prefix, local = m.group(1), m.group(2)
-            if prefix is not None and prefix not in nsmap:
-                return None
-            name = (nsmap[prefix] if prefix else "", local)
-            kind = "element" if kind == "any" else kind
-        elif _WILD.match(last):
-            kind = "element" if kind == "any" else kind
-        else:
-            kind = "any"
-        branches.append(Branch(select, kind, name))
+        branches.append(branch)
     return Context(tuple(branches), kind_filter)

@@ -291,3 +291,15 @@ def test_code_list_and_attribute_scan_rewrites_keep_results(run) -> None:
         </rule>
       </pattern>"""))
     assert ids(result).count("LIST") == 3 and ids(result).count("PAIR") == 3 and ids(result).count("ATTR") == 3
+
+
+def test_parenthesised_union_contexts(run) -> None:
+    result = _same_both_strategies(run, schema("""
+      <let name="on" value="true()"/>
+      <pattern>
+        <rule context="(/d:doc/d:item | /d:doc/plain)[$on]"><assert id="P" test="false()" flag="fatal">p</assert></rule>
+        <rule context="(d:item | d:qty)[1]"><assert id="F" test="false()" flag="fatal">f</assert></rule>
+        <rule context="d:*"><assert id="D" test="false()" flag="fatal">d</assert></rule>
+      </pattern>"""))
+    assert result.fallback_patterns == []
+    assert ids(result) == sorted(["P"] * 4 + ["F"] * 3 + ["D"])

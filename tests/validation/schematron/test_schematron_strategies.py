@@ -1,0 +1,47 @@
+"""The fast (select) evaluation reports exactly what the skeleton-style template walk reports,
+for every rule set we compile, on every example and broken variant."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sch_documents import TWO_REGISTRATION_NAMES, VARIANTS, example_documents
+
+from service.validation.schematron import SchematronRuleSet, compile_schematron
+
+RULE_SETS = {
+    "en16931": "en16931/ubl/schematron/EN16931-UBL-validation.sch",
+    "peppol": "peppol-bis-billing-3/rules/sch/PEPPOL-EN16931-UBL.sch",
+    "peppol-bundled-cen": "peppol-bis-billing-3/rules/sch/CEN-EN16931-UBL.sch",
+    "si-ubl": "nlcius/schematron/si-ubl-2.0.sch",
+    "si-ubl-gaccount": "nlcius/schematron/si-ubl-2.0-ext-gaccount.sch",
+}
+
+
+@pytest.fixture(scope="module")
+def documents(artifacts_mirror: Path) -> list[tuple[str, bytes]]:
+    docs = [(p.name, p.read_bytes()) for p in example_documents(artifacts_mirror)]
+    docs += [(v.name, v.build(artifacts_mirror)) for v in [*VARIANTS, TWO_REGISTRATION_NAMES]]
+    return docs
+
+
+@pytest.mark.parametrize("rule_set", sorted(RULE_SETS))
+def test_select_strategy_equals_template_walk(saxon, tmp_path: Path, artifacts_mirror: Path, documents,
+                                              rule_set: str) -> None:
+    sch = artifacts_mirror / RULE_SETS[rule_set]
+    loaded = {}
+    for strategy in ("select", "templates"):
+        xsl = tmp_path / f"{rule_set}-{strategy}.xsl"
+        xsl.write_text(compile_schematron(sch, strategy=strategy))
+        loaded[strategy] = SchematronRuleSet.from_xslt(xsl, name=rule_set, processor=saxon)
+    with_findings = 0
+    for name, data in documents:
+        node = saxon.parse_xml(xml_text=data.decode("utf-8"))
+        fast, walk = loaded["select"].run(node), loaded["templates"].run(node)
+        assert fast.error == walk.error, name
+        assert sorted(map(repr, fast.failed)) == sorted(map(repr, walk.failed)), name
+        if fast.error is None:
+            assert fast.fallback_patterns == [], name
+        with_findings += bool(fast.failed)
+    assert with_findings >= 10
