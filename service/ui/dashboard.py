@@ -81,6 +81,16 @@ def compute(session: Session, now: datetime | None = None) -> Dashboard:
         target = paid_at if to == S.paid else decided_at
         if inv_id not in target or at < target[inv_id]:
             target[inv_id] = at
+    # The ERP's payment date (the day the money left) wins over when the payment was reported.
+    try:
+        from service.models.erp import ErpInvoiceState
+    except ImportError:  # ERP area not there
+        ErpInvoiceState = None  # noqa: N806
+    if ErpInvoiceState is not None and received:
+        for inv_id, paid_on in session.exec(select(ErpInvoiceState.invoice_id, ErpInvoiceState.payment_date).where(
+                ErpInvoiceState.payment_date.is_not(None), ErpInvoiceState.booked_at >= since)):
+            if inv_id in received:
+                paid_at[inv_id] = datetime.combine(paid_on, datetime.min.time(), tzinfo=received[inv_id].tzinfo)
     population = [i for i in received if i not in validation_rejected]
     for days in (5, 10, 20, 30):
         within = sum(1 for i in population if i in decided_at and decided_at[i] - received[i] <= timedelta(days=days))

@@ -35,12 +35,15 @@ def sample_document(number: str, seller: str, due: date | None) -> bytes:
 
 def price_variance(line_id: str = "1") -> dict:
     return {"code": "PRICE_VARIANCE", "line_id": line_id, "expected": "400.00", "actual": "410.00",
-            "tolerance": "2%", "message": "Unit price 410.00 exceeds the order price 400.00 by more than 2 %"}
+            "tolerance": "2%", "message": "Unit price 410.00 exceeds the order price 400.00 by more than 2 %",
+            "message_nl": "Prijs per eenheid 410,00 ligt meer dan 2 % boven de orderprijs 400,00",
+            "message_en": "Unit price 410.00 exceeds the order price 400.00 by more than 2 %"}
 
 
 def not_received(line_id: str = "2") -> dict:
     return {"code": "NOT_RECEIVED", "line_id": line_id, "expected": "3", "actual": "0", "tolerance": None,
-            "message": "Nothing received on order line 2"}
+            "message": "Nothing received on order line 2",
+            "message_nl": "Op orderregel 2 is nog niets ontvangen", "message_en": "Nothing received on order line 2"}
 
 
 def sample_data(number: str, seller: str, due: date, amount: Decimal, purchase_order: str | None) -> dict:
