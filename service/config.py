@@ -73,6 +73,30 @@ class Settings(BaseSettings):
         20 * 1024 * 1024, description="Largest accepted invoice body in bytes (413 above)."
     )
 
+    # --- ERP integration (change feed, webhooks) ---------------------------------------------
+    webhook_dispatcher_in_serve: bool = Field(
+        True, description="Run the webhook dispatcher inside every `einvoice serve` process "
+        "(leases keep processes from sending one delivery twice); false = run `einvoice worker`.",
+    )
+    webhook_timeout_seconds: float = Field(
+        10.0, description="Timeout of one webhook HTTP attempt (connect + response), in seconds."
+    )
+    webhook_max_attempts: int = Field(
+        8, description="Attempts per webhook delivery before it is parked as dead (replayable)."
+    )
+    webhook_backoff_base_seconds: float = Field(
+        5.0, description="Delay before the 2nd attempt; doubles per attempt, with jitter."
+    )
+    webhook_backoff_max_seconds: float = Field(
+        3600.0, description="Upper bound of the delay between two webhook attempts."
+    )
+    webhook_poll_interval_seconds: float = Field(
+        1.0, description="How often an idle webhook dispatcher looks for due deliveries."
+    )
+    webhook_concurrency: int = Field(
+        4, description="Deliveries one dispatcher sends in parallel (a slow endpoint holds one slot)."
+    )
+
     @model_validator(mode="after")
     def _refuse_unsafe_defaults_in_production(self) -> "Settings":
         if self.environment is Environment.production:

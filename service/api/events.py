@@ -2,6 +2,80 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+import service.erp  # noqa: F401  (registers the feed and outbox hooks)
+from service.api.deps import require
+from service.db import SessionDep
+from service.erp import feed
+from service.errors import InvalidInput, problem_responses
+from service.models.keys import Role
 
 router = APIRouter(tags=["events"])
+
+FeedReader = Annotated[object, Depends(require(Role.erp, Role.reviewer))]
+
+
+class Event(BaseModel):
+    """One status transition."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    invoice_id: str = Field(description="The invoice whose status changed.")
+    from_: str | None = Field(None, alias="from", description="Status before (null for the first event).")
+    to: str = Field(description="Status after.")
+    reason_codes: list[str] = Field(description="Reason codes of the decision (stable strings).")
+    actor: str = Field(description='Who: "key:<prefix>", "user:<name>" or "system".')
+    at: datetime = Field(description="When (UTC).")
+    event_id: str = Field(description="Id of the audit event (stable; also in webhook payloads).")
+    cursor: str = Field(description="Feed position of this event: pass it as `after` to continue after it.")
+
+
+class EventPage(BaseModel):
+    data: list[Event] = Field(description="Events in feed order (the order in which they committed).")
+    next_cursor: str = Field(
+        description="Pass as `after` on the next call. Never null: equals `after` when nothing is new, "
+        "so a poller can always store it."
+    )
+
+
+@router.get(
+    "/events",
+    operation_id="events-list",
+    response_model=EventPage,
+    responses=problem_responses(InvalidInput),
+)
+def list_events(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    _: FeedReader,
+    after: Annotated[str | None, Query(description="Cursor from the previous page (`next_cursor` or an "
+                                       "event's `cursor`); omit to start at the beginning.")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000, description="Most events to return (1-1000).")] = 100,
+) -> EventPage:
+    """Read status transitions after a cursor, in commit order (for polling ERPs).
+
+    A poller that stores `next_cursor` after processing each page sees every transition exactly
+    once, also while several server processes decide invoices concurrently: feed positions are given
+    in commit order, never to a transaction that can still commit before an earlier position.
+    """
+    position = _parse_cursor(after)
+    feed.publish(request.app.state.engine)
+    entries = feed.read(session, position, limit)
+    response.headers["Cache-Control"] = "no-store"
+    data = [Event.model_validate(feed.as_event(e)) for e in entries]
+    return EventPage(data=data, next_cursor=data[-1].cursor if data else str(position))
+
+
+def _parse_cursor(after: str | None) -> int:
+    if after is None or after == "":
+        return 0
+    if not after.isdigit() or len(after) > 18:
+        raise InvalidInput("the cursor is not one this feed handed out",
+                           errors=[{"loc": ["query", "after"], "msg": "unknown cursor", "type": "value_error"}])
+    return int(after)

@@ -2,6 +2,251 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import base64
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query, Response
+from pydantic import AnyHttpUrl, BaseModel, Field, field_validator
+
+import service.erp  # noqa: F401  (registers the feed and outbox hooks)
+from service.api.deps import Admin
+from service.db import SessionDep
+from service.erp import webhooks as wh
+from service.errors import InvalidInput, problem_responses
+from service.models.erp import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 router = APIRouter(tags=["webhooks"])
+
+SubscriptionId = Annotated[uuid.UUID, Path(description="Webhook subscription id.")]
+DeliveryId = Annotated[uuid.UUID, Path(description="Delivery id (the `Webhook-Id` header).")]
+EventType = str
+
+
+def _check_event_types(value: list[str]) -> list[str]:
+    unknown = [v for v in value if v != wh.ALL_EVENTS and v not in wh.EVENT_TYPES]
+    if unknown:
+        raise ValueError(f"unknown event type(s) {unknown}; use {wh.EVENT_TYPES} or '*'")
+    return sorted(set(value))
+
+
+class SubscriptionCreate(BaseModel):
+    url: AnyHttpUrl = Field(description="Where deliveries are POSTed (http or https; redirects are not followed).")
+    event_types: list[EventType] = Field(
+        min_length=1, description="`invoice.<status>` (e.g. `invoice.approved`, `invoice.paid`) or `*` for all."
+    )
+    secret: str | None = Field(None, min_length=16, max_length=200,
+                               description="Signing secret; generated (`whsec_...`) when omitted.")
+    description: str = Field("", max_length=500)
+    active: bool = True
+
+    _types = field_validator("event_types")(_check_event_types)
+
+
+class SubscriptionUpdate(BaseModel):
+    url: AnyHttpUrl | None = None
+    event_types: list[EventType] | None = Field(None, min_length=1)
+    secret: str | None = Field(None, min_length=16, max_length=200, description="A new signing secret.")
+    description: str | None = Field(None, max_length=500)
+    active: bool | None = Field(None, description="Inactive subscriptions get no new deliveries and "
+                                "their waiting deliveries are held.")
+
+    @field_validator("event_types")
+    @classmethod
+    def _types(cls, value: list[str] | None) -> list[str] | None:
+        return None if value is None else _check_event_types(value)
+
+
+class Subscription(BaseModel):
+    id: uuid.UUID
+    url: str
+    event_types: list[str]
+    description: str
+    active: bool
+    secret_hint: str = Field(description="The first characters of the secret (the secret is shown only once).")
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    links: dict[str, str]
+
+
+class SubscriptionCreated(Subscription):
+    secret: str = Field(description="The signing secret. Store it now: it is not shown again.")
+
+
+class SubscriptionPage(BaseModel):
+    data: list[Subscription]
+    next_cursor: str | None = Field(None, description="Always null: all subscriptions fit on one page.")
+
+
+class Attempt(BaseModel):
+    number: int
+    started_at: datetime
+    duration_ms: int
+    status_code: int | None = Field(description="HTTP status of the answer; null on timeouts and connection errors.")
+    error: str | None
+    response_excerpt: str | None = Field(description="The first 500 characters of the answer.")
+    worker: str
+
+
+class Delivery(BaseModel):
+    id: uuid.UUID = Field(description="Also sent as `Webhook-Id`: the same on every retry and replay.")
+    subscription_id: uuid.UUID
+    event_id: uuid.UUID
+    event_type: str
+    invoice_id: uuid.UUID
+    status: DeliveryStatus = Field(description="pending, delivering, delivered or dead.")
+    attempts: int = Field(description="Attempts in the current round (a replay starts a new round).")
+    next_attempt_at: datetime | None
+    last_status_code: int | None
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+    payload: dict[str, Any] = Field(description="The JSON body that is signed and sent.")
+    log: list[Attempt] | None = Field(None, description="Every HTTP attempt (only on the single-delivery read).")
+    links: dict[str, str]
+
+
+class DeliveryPage(BaseModel):
+    data: list[Delivery]
+    next_cursor: str | None
+
+
+class ReplayResult(BaseModel):
+    replayed: int = Field(description="How many deliveries were queued again.")
+
+
+def _subscription(sub: WebhookSubscription) -> dict[str, Any]:
+    return dict(id=sub.id, url=sub.url, event_types=sub.event_types, description=sub.description,
+                active=sub.active, secret_hint=sub.secret[:10] + "...", created_by=sub.created_by,
+                created_at=sub.created_at, updated_at=sub.updated_at,
+                links={"self": f"/v1/webhooks/{sub.id}", "deliveries": f"/v1/webhooks/{sub.id}/deliveries"})
+
+
+def _delivery(d: WebhookDelivery, log: list[WebhookAttempt] | None = None) -> Delivery:
+    base = f"/v1/webhooks/{d.subscription_id}/deliveries/{d.id}"
+    return Delivery(
+        id=d.id, subscription_id=d.subscription_id, event_id=d.event_id, event_type=d.event_type,
+        invoice_id=d.invoice_id, status=d.status, attempts=d.attempts,
+        next_attempt_at=d.next_attempt_at if d.status is DeliveryStatus.pending else None,
+        last_status_code=d.last_status_code, last_error=d.last_error, created_at=d.created_at,
+        delivered_at=d.delivered_at, payload=d.payload,
+        log=None if log is None else [Attempt.model_validate(a, from_attributes=True) for a in log],
+        links={"self": base, "replay": f"{base}/replay", "invoice": f"/v1/invoices/{d.invoice_id}"},
+    )
+
+
+NOT_FOUND = problem_responses(wh.SubscriptionNotFound)
+
+
+@router.post("/webhooks", operation_id="webhooks-create", status_code=201, response_model=SubscriptionCreated,
+             responses=problem_responses(InvalidInput))
+def create_webhook(body: SubscriptionCreate, session: SessionDep, principal: Admin,
+                   response: Response) -> SubscriptionCreated:
+    """Subscribe a URL to invoice events; the answer shows the signing secret once."""
+    sub = wh.create_subscription(session, url=str(body.url), event_types=body.event_types, secret=body.secret,
+                                 description=body.description, active=body.active, actor=principal.actor)
+    response.headers["Location"] = f"/v1/webhooks/{sub.id}"
+    return SubscriptionCreated(**_subscription(sub), secret=sub.secret)
+
+
+@router.get("/webhooks", operation_id="webhooks-list", response_model=SubscriptionPage)
+def list_webhooks(session: SessionDep, _: Admin) -> SubscriptionPage:
+    """List webhook subscriptions (secrets are never shown)."""
+    return SubscriptionPage(data=[Subscription(**_subscription(s)) for s in wh.list_subscriptions(session)])
+
+
+@router.get("/webhooks/{subscription_id}", operation_id="webhooks-get", response_model=Subscription,
+            responses=NOT_FOUND)
+def get_webhook(subscription_id: SubscriptionId, session: SessionDep, _: Admin) -> Subscription:
+    """Read one webhook subscription."""
+    return Subscription(**_subscription(wh.get_subscription(session, subscription_id)))
+
+
+@router.patch("/webhooks/{subscription_id}", operation_id="webhooks-update", response_model=Subscription,
+              responses=problem_responses(wh.SubscriptionNotFound, InvalidInput))
+def update_webhook(subscription_id: SubscriptionId, body: SubscriptionUpdate, session: SessionDep,
+                   _: Admin) -> Subscription:
+    """Change a subscription's URL, event types, secret, description or active flag."""
+    sub = wh.get_subscription(session, subscription_id)
+    changes = body.model_dump(exclude_unset=True)
+    if "url" in changes and changes["url"] is not None:
+        changes["url"] = str(changes["url"])
+    nulls = [k for k, v in changes.items() if v is None]
+    if nulls:
+        raise InvalidInput("these fields cannot be null", errors=[
+            {"loc": ["body", k], "msg": "may not be null", "type": "value_error"} for k in nulls])
+    return Subscription(**_subscription(wh.update_subscription(session, sub, changes)))
+
+
+@router.delete("/webhooks/{subscription_id}", operation_id="webhooks-delete", status_code=204,
+               responses=NOT_FOUND)
+def delete_webhook(subscription_id: SubscriptionId, session: SessionDep, _: Admin) -> Response:
+    """Delete a subscription with its waiting deliveries and its delivery log."""
+    wh.delete_subscription(session, wh.get_subscription(session, subscription_id))
+    return Response(status_code=204)
+
+
+@router.get("/webhooks/{subscription_id}/deliveries", operation_id="webhooks-deliveries-list",
+            response_model=DeliveryPage, responses=problem_responses(wh.SubscriptionNotFound, InvalidInput))
+def list_webhook_deliveries(
+    subscription_id: SubscriptionId, session: SessionDep, _: Admin,
+    status: Annotated[DeliveryStatus | None, Query(description="Only deliveries in this state.")] = None,
+    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> DeliveryPage:
+    """The delivery log of a subscription, newest first."""
+    wh.get_subscription(session, subscription_id)
+    rows = wh.list_deliveries(session, subscription_id, status=status, after=_decode(cursor), limit=limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return DeliveryPage(data=[_delivery(d) for d in rows],
+                        next_cursor=_encode(rows[-1]) if more and rows else None)
+
+
+@router.get("/webhooks/{subscription_id}/deliveries/{delivery_id}", operation_id="webhooks-deliveries-get",
+            response_model=Delivery, responses=problem_responses(wh.SubscriptionNotFound, wh.DeliveryNotFound))
+def get_webhook_delivery(subscription_id: SubscriptionId, delivery_id: DeliveryId, session: SessionDep,
+                         _: Admin) -> Delivery:
+    """One delivery with every attempt (status code, error, duration, answer excerpt)."""
+    d = wh.get_delivery(session, subscription_id, delivery_id)
+    return _delivery(d, wh.attempts_of(session, d.id))
+
+
+@router.post("/webhooks/{subscription_id}/deliveries/{delivery_id}/replay",
+             operation_id="webhooks-deliveries-replay", response_model=Delivery,
+             responses=problem_responses(wh.SubscriptionNotFound, wh.DeliveryNotFound, wh.DeliveryInFlight))
+def replay_webhook_delivery(subscription_id: SubscriptionId, delivery_id: DeliveryId, session: SessionDep,
+                            _: Admin) -> Delivery:
+    """Send a delivery again now (dead or delivered ones too), with a fresh round of attempts."""
+    d = wh.replay(session, wh.get_delivery(session, subscription_id, delivery_id))
+    return _delivery(d)
+
+
+@router.post("/webhooks/{subscription_id}/replay", operation_id="webhooks-replay",
+             response_model=ReplayResult, responses=problem_responses(wh.SubscriptionNotFound, InvalidInput))
+def replay_webhook(
+    subscription_id: SubscriptionId, session: SessionDep, _: Admin,
+    status: Annotated[Literal["dead", "delivered"], Query(description="Which deliveries to send again.")] = "dead",
+) -> ReplayResult:
+    """Send every dead (or delivered) delivery of a subscription again."""
+    wh.get_subscription(session, subscription_id)
+    return ReplayResult(replayed=wh.replay_all(session, subscription_id, DeliveryStatus(status)))
+
+
+def _encode(d: WebhookDelivery) -> str:
+    raw = f"{d.created_at.isoformat()}|{d.id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        at, ident = raw.split("|")
+        return datetime.fromisoformat(at), uuid.UUID(ident)
+    except Exception:
+        raise InvalidInput("the cursor is not one this list handed out", errors=[
+            {"loc": ["query", "cursor"], "msg": "unknown cursor", "type": "value_error"}]) from None
