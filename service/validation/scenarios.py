@@ -35,7 +35,11 @@ NLCIUS_GACCOUNT = NLCIUS + "#conformant#urn:fdc:nen.nl:gaccount:v1.0"
 
 @dataclass(frozen=True, slots=True)
 class RuleSetSpec:
-    """A Schematron rule set: an official compiled XSLT, or a .sch source compiled by us."""
+    """A Schematron rule set: an official compiled XSLT, or a .sch source compiled by us.
+
+    The official compiled stylesheets (``en16931/ubl/xslt``, ``nlcius/xsl``) stay pinned: they are
+    the reference the compiler's equivalence test compares against, and a fallback (kind "xslt").
+    """
 
     name: str
     title: str
@@ -46,11 +50,13 @@ class RuleSetSpec:
 RULE_SETS: dict[str, RuleSetSpec] = {
     spec.name: spec
     for spec in (
+        # Our compile of the official sources: proven identical to the official compiled stylesheets
+        # (tests/validation/schematron/test_schematron_equivalence.py) and 2-4x faster.
         RuleSetSpec(
             "en16931",
             "CEN EN 16931 UBL rules",
-            "en16931/ubl/xslt/EN16931-UBL-validation.xslt",
-            "xslt",
+            "en16931/ubl/schematron/EN16931-UBL-validation.sch",
+            "sch",
         ),
         # The EN 16931 rules exactly as the Peppol BIS Billing 3.0 release bundles them (CEN 1.3.14.1 in
         # 3.0.19): what the Peppol validators (phive's Peppol VES) run, so Peppol documents are
@@ -70,8 +76,8 @@ RULE_SETS: dict[str, RuleSetSpec] = {
         RuleSetSpec(
             "nlcius",
             "SI-UBL 2.0 (NLCIUS) rules, EN 16931 included",
-            "nlcius/xsl/si-ubl-2.0.xsl",
-            "xslt",
+            "nlcius/schematron/si-ubl-2.0.sch",
+            "sch",
         ),
         RuleSetSpec(
             "nlcius-gaccount",
