@@ -34,7 +34,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from .optimize import Rewriter, list_tokens
+from .optimize import Rewriter, list_tokens, tokenize_literal
 from .patterns import analyse
 
 __all__ = [
@@ -205,6 +205,12 @@ _LOCATION_FUNCTIONS = f"""
           and not(contains(substring($probe, 2, string-length($probe) - 2), ' ')))
       then map:contains($tokens, $probe) else contains($list, $probe)"/>
   </xsl:function>
+  <xsl:function name="loc:any-in" as="xs:boolean">
+    <xsl:param name="codes" as="map(xs:string, xs:boolean)"/>
+    <xsl:param name="items" as="xs:anyAtomicType*"/>
+    <!-- = some $c in (the codes) satisfies $items = $c, for string/untyped items -->
+    <xsl:sequence select="some $i in $items satisfies map:contains($codes, string($i))"/>
+  </xsl:function>
   <xsl:function name="loc:element-path" as="xs:string">
     <xsl:param name="e" as="element()"/>
     <xsl:sequence select="string-join($e/ancestor-or-self::*!loc:step(.), '')"/>
@@ -227,6 +233,7 @@ class _Emitter:
         self.phase = phase
         self.strategy = strategy
         self.rewriter = Rewriter()
+        self.optimising = False  # rewrites (optimize.py) only on the select path
         nsmap: dict[str, str] = {"xsl": XSL, "xs": XS, "svrl": SVRL, "loc": LOC, "map": MAP}
         for ns in self.root.iter(f"{_S}ns"):
             prefix, uri = ns.get("prefix"), ns.get("uri")
@@ -255,13 +262,29 @@ class _Emitter:
         active = {a.get("pattern") for a in ph.iter(f"{_S}active")}
         return [p for p in patterns if p.get("id") in active], ph.findall(f"{_S}let")
 
-    def optimised(self, expr: str) -> str:
-        return self.rewriter.rewrite(expr) if self.strategy == "select" else expr
+    def optimised(self, expr: str, local_names: frozenset[str] = frozenset()) -> str:
+        return self.rewriter.rewrite(expr, local_names) if self.optimising else expr
 
-    def emit_let(self, parent: etree._Element, let: etree._Element, *, optimise: bool = False) -> None:
+    def collect_code_set_lets(self) -> None:
+        """Global and pattern lets whose value is a constant ``tokenize('...', '\\s')``."""
+        seen: dict[str, int] = {}
+        candidates: dict[str, list[str]] = {}
+        lets = [*self.root.findall(f"{_S}let"), *self.root.findall(f"{_S}pattern/{_S}let"),
+                *self.root.findall(f"{_S}phase/{_S}let")]
+        for let in lets:
+            name = let.get("name", "")
+            seen[name] = seen.get(name, 0) + 1
+            tokens = tokenize_literal(let.get("value") or "")
+            if tokens is not None:
+                candidates[name] = tokens
+        self.rewriter.code_set_lets = {n: t for n, t in candidates.items() if seen[n] == 1}
+
+    def emit_let(self, parent: etree._Element, let: etree._Element, *, optimise: bool = False,
+                 local_names: frozenset[str] = frozenset()) -> None:
         var = self._x(parent, "variable", name=let.get("name", ""))
         if let.get("value") is not None:
-            var.set("select", self.optimised(let.get("value")) if optimise else let.get("value"))
+            value = let.get("value")
+            var.set("select", self.optimised(value, local_names) if optimise else value)
         else:
             for child in let:
                 var.append(copy.deepcopy(child))
@@ -284,16 +307,17 @@ class _Emitter:
                 t = self._x(target, "text")
                 t.text = child.tail
 
-    def emit_check(self, parent: etree._Element, check: etree._Element, diagnostics: dict) -> None:
+    def emit_check(self, parent: etree._Element, check: etree._Element, diagnostics: dict,
+                   local_names: frozenset[str] = frozenset()) -> None:
         is_assert = check.tag == f"{_S}assert"
         test = check.get("test", "true()")
         if is_assert:
             choose = self._x(parent, "choose")
-            self._x(choose, "when", test=self.optimised(test))
+            self._x(choose, "when", test=self.optimised(test, local_names))
             body = self._x(choose, "otherwise")
             el = etree.SubElement(body, f"{_V}failed-assert")
         else:
-            body = self._x(parent, "if", test=self.optimised(test))
+            body = self._x(parent, "if", test=self.optimised(test, local_names))
             el = etree.SubElement(body, f"{_V}successful-report")
         el.set("test", _avt_escape(test))
         for attr in ("id", "flag", "role"):
@@ -307,12 +331,21 @@ class _Emitter:
                 self.emit_message(etree.SubElement(d, f"{_V}text"), diagnostics[ref])
         self.emit_message(etree.SubElement(el, f"{_V}text"), check)
 
-    def emit_rule_body(self, parent: etree._Element, rule: etree._Element, diagnostics: dict) -> None:
+    def emit_rule_body(self, parent: etree._Element, rule: etree._Element, diagnostics: dict,
+                       *, optimise: bool) -> None:
+        saved, self.optimising = self.optimising, optimise
+        try:
+            self._emit_rule_body(parent, rule, diagnostics)
+        finally:
+            self.optimising = saved
+
+    def _emit_rule_body(self, parent: etree._Element, rule: etree._Element, diagnostics: dict) -> None:
+        local_names = frozenset(let.get("name", "") for let in rule.findall(f"{_S}let"))
         for child in rule:
             if child.tag == f"{_S}let":
-                self.emit_let(parent, child, optimise=True)
+                self.emit_let(parent, child, optimise=True, local_names=local_names)
             elif child.tag in (f"{_S}assert", f"{_S}report"):
-                self.emit_check(parent, child, diagnostics)
+                self.emit_check(parent, child, diagnostics, local_names)
 
     def emit_template_mode(self, mode: str, rules: list[etree._Element], diagnostics: dict) -> None:
         """The skeleton's evaluation: one mode, rules as templates by descending priority,
@@ -321,7 +354,7 @@ class _Emitter:
         for j, rule in enumerate(rules):
             tpl = self._x(out, "template", match=rule.get("context", ""), mode=mode,
                           priority=str(1000 + len(rules) - 1 - j))
-            self.emit_rule_body(tpl, rule, diagnostics)
+            self.emit_rule_body(tpl, rule, diagnostics, optimise=False)
             self._x(tpl, "apply-templates", select="@*|*", mode=mode)
         self._x(out, "template", match="text()", mode=mode, priority="-1")
         dflt = self._x(out, "template", match="@*|node()", mode=mode, priority="-2")
@@ -341,11 +374,12 @@ class _Emitter:
                 select = f"({select}) except ({' | '.join(earlier)})"
             self._x(tpl, "variable", name=f"loc:r{j}", select=select)
             loop = self._x(tpl, "for-each", select=f"$loc:r{j}")
-            self.emit_rule_body(loop, rule, diagnostics)
+            self.emit_rule_body(loop, rule, diagnostics, optimise=True)
         return True
 
     def emit(self) -> str:
         out = self.out
+        self.collect_code_set_lets()
         self._x(out, "output", method="xml", indent="no")
         for fn in etree.fromstring(_LOCATION_FUNCTIONS):
             if isinstance(fn.tag, str):
@@ -393,6 +427,12 @@ class _Emitter:
         at = 1
         for literal, var in self.rewriter.lists.items():
             entries = ", ".join(f"'{t}': true()" for t in list_tokens(literal))
+            el = etree.Element(f"{_X}variable", name=var, select=f"map{{{entries}}}")
+            el.set("as", "map(xs:string, xs:boolean)")
+            self.out.insert(at, el)
+            at += 1
+        for tokens, var in self.rewriter.sets.items():
+            entries = ", ".join("'" + t.replace("'", "''") + "': true()" for t in tokens)
             el = etree.Element(f"{_X}variable", name=var, select=f"map{{{entries}}}")
             el.set("as", "map(xs:string, xs:boolean)")
             self.out.insert(at, el)

@@ -1,10 +1,15 @@
-"""Rewrites of rule tests that keep their value and remove per-node costs that grow with size.
+r"""Rewrites of rule tests that keep their value and remove per-node costs that grow with size.
 
 * Code lists: ``contains(' A B C ', X)`` with a long literal scans the literal for every
   context node. It becomes ``loc:in-list($loc:listN, ' A B C ', X)``: when ``X`` is
   ``' token '`` (one space-free token between single spaces) the answer is a lookup in a map
   of exactly the ``' token '`` substrings of the literal; any other ``X`` falls back to
   ``contains`` itself. Both give the same boolean for every input.
+* Code sets: ``some $c in $LIST satisfies EXPR = $c``, where ``$LIST`` is a global let
+  ``tokenize('A B C', '\s')`` and ``EXPR`` an attribute, text, ``.``, child element or
+  ``normalize-space()`` of one (all atomise to strings or untyped values), compares EXPR with
+  every code for every context node. It becomes ``loc:any-in($loc:setN, EXPR)``, a map lookup
+  of the same strings.
 * Attribute scans: ``//@name`` at the start of a path walks every node of the document each
   time. It becomes ``$loc:attr-index(QName('', 'name'))``, a lookup in a map of all attribute
   nodes by name built once per run, in document order (same node sequence).
@@ -50,10 +55,68 @@ def list_tokens(literal: str) -> list[str]:
     return sorted({f" {p} " for p in parts[1:-1] if p})
 
 
+_SOME = re.compile(r"(?<![\w.\-:$])some\s+\$([A-Za-z_][\w.\-]*)\s+in\s+\$([A-Za-z_][\w.\-]*)\s+satisfies\s", re.S)
+_SIMPLE = r"(?:@[A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?|text\(\)|\.|[A-Za-z_][\w.\-]*:[A-Za-z_][\w.\-]*)"
+_OPERAND = rf"(?:{_SIMPLE}|normalize-space\(\s*{_SIMPLE}\s*\))"
+_TOKENIZE = re.compile(r"^\s*tokenize\(\s*'([^']*)'\s*,\s*'\\s'\s*\)\s*$", re.S)
+
+
+def tokenize_literal(value: str) -> list[str] | None:
+    """Tokens of a let value ``tokenize('...', '\\s')`` (as XPath would split it), else None."""
+    m = _TOKENIZE.match(value)
+    return re.split(r"[ \t\n\r]", m.group(1)) if m else None
+
+
+def _group_end(expr: str, start: int) -> int:
+    """End of the ExprSingle starting at ``start``: an unmatched closer, a top-level comma or the end."""
+    depth, quote = 0, ""
+    for i in range(start, len(expr)):
+        c = expr[i]
+        if quote:
+            if c == quote:
+                quote = ""
+        elif c in "'\"":
+            quote = c
+        elif c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+            if depth < 0:
+                return i
+        elif c == "," and depth == 0:
+            return i
+    return len(expr)
+
+
 @dataclass
 class Rewriter:
     lists: dict[str, str] = field(default_factory=dict)  # literal -> variable name
     uses_attribute_index: bool = False
+    code_set_lets: dict[str, list[str]] = field(default_factory=dict)  # global let name -> tokens
+    sets: dict[tuple[str, ...], str] = field(default_factory=dict)  # tokens -> variable name
+
+    def code_sets(self, expr: str, local_names: frozenset[str] = frozenset()) -> str:
+        out, pos = [], 0
+        for m in _SOME.finditer(expr):
+            var, listname = m.group(1), m.group(2)
+            if m.start() < pos or listname not in self.code_set_lets or listname in local_names:
+                continue
+            if _in_string(expr, m.start()):
+                continue
+            end = _group_end(expr, m.end())
+            body = expr[m.end():end].strip()
+            v = re.escape(var)
+            hit = (re.fullmatch(rf"({_OPERAND})\s*=\s*\${v}", body, re.S)
+                   or re.fullmatch(rf"\${v}\s*=\s*({_OPERAND})", body, re.S))
+            if not hit:
+                continue
+            tokens = tuple(self.code_set_lets[listname])
+            name = self.sets.setdefault(tokens, f"loc:set{len(self.sets) + 1}")
+            out.append(expr[pos:m.start()])
+            out.append(f"loc:any-in(${name}, {hit.group(1)})")
+            pos = end
+        out.append(expr[pos:])
+        return "".join(out)
 
     def _list_var(self, literal: str) -> str:
         if literal not in self.lists:
@@ -86,8 +149,8 @@ class Rewriter:
 
         return _ATTR_SCAN.sub(repl, expr)
 
-    def rewrite(self, expr: str) -> str:
-        return self.attribute_scans(self.code_lists(expr))
+    def rewrite(self, expr: str, local_names: frozenset[str] = frozenset()) -> str:
+        return self.attribute_scans(self.code_sets(self.code_lists(expr), local_names))
 
 
 def _in_string(expr: str, index: int) -> bool:

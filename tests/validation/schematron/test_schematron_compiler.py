@@ -303,3 +303,21 @@ def test_parenthesised_union_contexts(run) -> None:
       </pattern>"""))
     assert result.fallback_patterns == []
     assert ids(result) == sorted(["P"] * 4 + ["F"] * 3 + ["D"])
+
+
+def test_code_set_rewrite_keeps_results_and_respects_shadowing(run) -> None:
+    sch = schema("""
+      <pattern>
+        <let name="codes" value="tokenize('A C X', '\\s')"/>
+        <rule context="d:item">
+          <assert id="SET" test="some $c in $codes satisfies @code = $c" flag="fatal">s</assert>
+          <assert id="SET2" test="(some $c in $codes satisfies $c = normalize-space(d:qty)) or true()" flag="fatal">s2</assert>
+        </rule>
+        <rule context="plain">
+          <let name="codes" value="('x')"/>
+          <assert id="SHADOW" test="not(some $c in $codes satisfies . = $c)" flag="fatal">sh</assert>
+        </rule>
+      </pattern>""")
+    result = _same_both_strategies(run, sch)
+    assert ids(result) == ["SET", "SHADOW"]
+    assert [f.location for f in result.failed if f.rule_id == "SET"] == [item(2)]
