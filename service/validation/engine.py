@@ -255,7 +255,10 @@ class _Run:
         sha = hashlib.sha256(self.xml).hexdigest()
         tree = self._parse()
         if tree is not None:
-            self._validate_tree(tree)
+            rule_sets = self._validate_tree(tree)
+            del tree  # the lxml tree is not needed by the Saxon layers: keep the peak memory down
+            if rule_sets:
+                self._schematron_layers(rule_sets)
         return self._report(sha, validated_at, started)
 
     # layers ---------------------------------------------------------------------------------------
@@ -277,17 +280,18 @@ class _Run:
         self.layers.append(_layer("xml", LayerKind.xml, None, t, ()))
         return tree
 
-    def _validate_tree(self, tree: etree._ElementTree) -> None:
+    def _validate_tree(self, tree: etree._ElementTree) -> tuple[str, ...]:
+        """Identify, pick the scenario, run the XSD; return the rule sets still to run."""
         root = tree.getroot()
         self.document = identify(root)
         if self.schema_only:
             document = _ROOTS.get(self.document.root or "")
             if document is None:
                 self._unsupported(None, schema_only=True)
-                return
+                return ()
             self.scenario_id, self.scenario_name = f"ubl-xsd:{document}", f"UBL 2.1 {document} (XSD only)"
             self._xsd_layer(tree)
-            return
+            return ()
         if self.rules is not None:
             spec = RULE_SETS[self.rules]
             self.scenario_id, self.scenario_name = f"rules:{spec.name}", spec.title
@@ -297,7 +301,7 @@ class _Run:
             scenario = select_scenario(self.document)
             if scenario is None or scenario.id not in self.engine.accepted_scenarios:
                 self._unsupported(scenario.id if scenario else None)
-                return
+                return ()
             self.scenario_id, self.scenario_name = scenario.id, scenario.name
             rule_sets = scenario.rule_sets
             if scenario.note:
@@ -321,8 +325,8 @@ class _Run:
                         duration_ms=0.0,
                     )
                 )
-            return
-        self._schematron_layers(rule_sets)
+            return ()
+        return rule_sets
 
     def _unsupported(self, detected: str | None, *, schema_only: bool = False) -> None:
         doc = self.document
