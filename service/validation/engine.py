@@ -185,7 +185,12 @@ class ValidationEngine:
 
     def warm(self, *, diagnostics: bool = False) -> list[str]:
         """Compile every schema and rule set the accepted scenarios need; return load problems."""
-        problems = []
+        problems = [
+            f"unknown scenario {name!r} in the accepted scenarios (known: {', '.join(SCENARIOS)})"
+            for name in sorted(self.accepted_scenarios - set(SCENARIOS))
+        ]
+        if problems:
+            return problems
         with self._lock:
             for document in ("Invoice", "CreditNote"):
                 schema, _ = self.xsd_schema(document)

@@ -150,3 +150,16 @@ def test_corrupt_artefact_blocks_the_engine(mirror: Path, tmp_path: Path):
     shutil.copyfile(tmp_path / "nlcius/xsl/si-ubl-2.0.xsl", xslt)
     with pytest.raises(ArtefactsMissing, match="corrupt"):
         ValidationEngine(tmp_path)
+
+
+def test_unknown_accepted_scenario_keeps_the_service_unready(artifacts_dir: Path, tmp_path: Path):
+    engine, problems = load_validation(
+        Settings(
+            artifacts_dir=artifacts_dir,
+            validation_cache_dir=tmp_path / "cache",
+            accepted_scenarios=["peppol-bis-billing-3", "xrechnung"],
+            environment="test",
+        )
+    )
+    assert engine is None
+    assert any("unknown scenario 'xrechnung'" in p for p in problems)
