@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import and_, or_
+from sqlalchemy.orm import defer
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -126,30 +127,30 @@ def receive(session: Session, xml: bytes, principal: Any, *, validation: Any, me
         header = parse_header(tree)
 
     # -- database from here on -------------------------------------------------------------------
-    existing = session.exec(select(Invoice).where(Invoice.sha256 == digest)).first()
-    if existing is not None:
-        _authorise_replay(existing, principal)
-        return Receipt(ReceiptOutcome.replayed, existing)
-
     seller = _seller_of(model, header)
-    supplier_id = _resolve(session, seller)
-    supplier_id = _authorise(principal, supplier_id, valid=model is not None)
-
+    resolved = _resolve(session, seller)
     invoice = Invoice(
         sha256=digest,
         media_type=media_type,
         size_bytes=len(xml),
         document=xml,
         received_by=principal.actor,
-        supplier_id=supplier_id,
+        supplier_id=resolved,
         seller_key=seller_key(seller.electronic_address, seller.identifiers, seller.vat_id),
         seller_name=(seller.name or None) and seller.name[:500],
-        validation_report=report.model_dump(mode="json"),
     )
     if model is not None:
         _fill_from_model(invoice, model)
     else:
         _fill_from_header(invoice, header)
+
+    # one query answers both "same bytes before?" and "same seller + BT-1 + type before?"
+    existing, first = _earlier(session, invoice, check_duplicate=model is not None)
+    if existing is not None:
+        _authorise_replay(existing, principal)
+        return Receipt(ReceiptOutcome.replayed, existing)
+    invoice.supplier_id = _authorise(principal, resolved, valid=model is not None)
+    invoice.validation_report = report.model_dump(mode="json")
 
     if model is None:
         reasons = _validation_reasons(report, parse_problem)
@@ -159,17 +160,20 @@ def receive(session: Session, xml: bytes, principal: Any, *, validation: Any, me
                    reason_codes=_distinct_codes(reasons))
         return Receipt(ReceiptOutcome.rejected, invoice, report)
 
-    first = _find_first(session, invoice)
-    if first is None:
-        invoice.dedup_key = _dedup_key(invoice)
+    if first is not None:
+        return _store_duplicate(session, invoice, first, principal, report, model)
+    invoice.dedup_key = _dedup_key(invoice)
+    if session.get_bind().dialect.name == "sqlite":
+        # writers are serialised (BEGIN IMMEDIATE): no other process can insert between our check
+        # and our insert, so no savepoint is needed
+        _store(session, invoice, principal)
+    else:
         try:
             with session.begin_nested():
                 _store(session, invoice, principal)
         except IntegrityError as exc:
             # another process stored the same bytes or the same number a moment ago
             return _after_race(session, invoice, exc, principal, report, model)
-    else:
-        return _store_duplicate(session, invoice, first, principal, report, model)
 
     _store_attachments(session, invoice, model, validation)
     from service.decide import decide_invoice  # matching area; imported late (it imports us back)
@@ -294,8 +298,8 @@ def _dedup_key(invoice: Invoice) -> str | None:
     return f"{seller}|{doc_type}|{invoice.invoice_number}"[:600]
 
 
-def _find_first(session: Session, invoice: Invoice) -> Invoice | None:
-    """The earlier accepted invoice with the same seller, BT-1 and document type, if any."""
+def _same_seller_number(invoice: Invoice):
+    """SQL condition: an accepted invoice of the same seller with the same BT-1 and type (or None)."""
     if not invoice.invoice_number:
         return None
     same_seller = []
@@ -305,17 +309,35 @@ def _find_first(session: Session, invoice: Invoice) -> Invoice | None:
         same_seller.append(Invoice.seller_key == invoice.seller_key)
     if not same_seller:
         return None
-    return session.exec(
-        select(Invoice)
-        .where(
-            Invoice.invoice_number == invoice.invoice_number,
-            Invoice.document_type == invoice.document_type,
-            Invoice.dedup_key.is_not(None),
-            or_(*same_seller),
-        )
-        .order_by(Invoice.created_at)
-        .limit(1)
-    ).first()
+    return and_(
+        Invoice.invoice_number == invoice.invoice_number,
+        Invoice.document_type == invoice.document_type,
+        Invoice.dedup_key.is_not(None),
+        or_(*same_seller),
+    )
+
+
+def _earlier(session: Session, invoice: Invoice, *, check_duplicate: bool) -> tuple[Invoice | None, Invoice | None]:
+    """(the invoice with the same bytes, the first accepted invoice with the same seller/BT-1/type)."""
+    condition = Invoice.sha256 == invoice.sha256
+    duplicate = _same_seller_number(invoice) if check_duplicate else None
+    if duplicate is not None:
+        condition = or_(condition, duplicate)
+    rows = session.exec(
+        select(Invoice).where(condition).options(defer(Invoice.document), defer(Invoice.validation_report))
+        .order_by(Invoice.created_at).limit(3)
+    ).all()
+    same_bytes = next((r for r in rows if r.sha256 == invoice.sha256), None)
+    first = next((r for r in rows if r.sha256 != invoice.sha256 and r.dedup_key is not None), None)
+    return same_bytes, first
+
+
+def _find_first(session: Session, invoice: Invoice) -> Invoice | None:
+    """The earlier accepted invoice with the same seller, BT-1 and document type, if any."""
+    condition = _same_seller_number(invoice)
+    if condition is None:
+        return None
+    return session.exec(select(Invoice).where(condition).order_by(Invoice.created_at).limit(1)).first()
 
 
 def _store_duplicate(session, invoice, first, principal, report, model) -> Receipt:
