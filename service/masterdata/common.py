@@ -1,0 +1,149 @@
+"""Helpers shared by the master-data services: errors, input parsing, cursors, events, hashing."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from sqlmodel import Session
+
+from service.errors import BadRequest, Conflict, InvalidInput, NotFound
+from service.masterdata.codelists import CodeLists
+from service.models.masterdata import MasterDataEvent, MasterDataEventKind
+
+ErrorList = list[dict[str, Any]]
+
+
+class SupplierNotFound(NotFound):
+    slug, title = "supplier-not-found", "Supplier not found"
+
+
+class OrderNotFound(NotFound):
+    slug, title = "purchase-order-not-found", "Purchase order not found"
+
+
+class ReceiptNotFound(NotFound):
+    slug, title = "goods-receipt-not-found", "Goods receipt not found"
+
+
+class IdentifierTaken(Conflict):
+    slug, title = "identifier-taken", "Identifier belongs to another supplier"
+
+
+class OrderExists(Conflict):
+    slug, title = "purchase-order-exists", "Purchase order exists with other content"
+
+
+class ReceiptExists(Conflict):
+    slug, title = "goods-receipt-exists", "Goods receipt id already used for other content"
+
+
+class InvalidCursor(BadRequest):
+    slug, title = "invalid-cursor", "Invalid cursor"
+
+
+def error(loc: Iterable[Any], msg: str, type_: str) -> dict[str, Any]:
+    return {"loc": list(loc), "msg": msg, "type": type_}
+
+
+def pydantic_errors(exc: ValidationError, prefix: tuple[Any, ...] = ("body",)) -> ErrorList:
+    return [error(prefix + tuple(e["loc"]), e["msg"], e["type"]) for e in exc.errors(include_url=False)]
+
+
+def validate_model(
+    model: type[BaseModel], raw: Any, codelists: CodeLists | None, prefix: tuple[Any, ...] = ("body",)
+) -> tuple[Any | None, ErrorList]:
+    """(model instance or None, every field error)."""
+    try:
+        return model.model_validate(raw, context={"codelists": codelists}), []
+    except ValidationError as exc:
+        return None, pydantic_errors(exc, prefix)
+
+
+def raise_invalid(errors: ErrorList, what: str) -> None:
+    if errors:
+        raise InvalidInput(f"{len(errors)} problem(s) in the {what}", errors=errors)
+
+
+def parse_json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidInput("the body is not valid JSON",
+                           errors=[error(["body"], f"not valid JSON: {exc}", "json_invalid")]) from None
+
+
+def content_hash(data: Any) -> str:
+    """SHA-256 of a canonical JSON rendering (decimals normalised, keys sorted)."""
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=_canonical,
+                                     separators=(",", ":")).encode()).hexdigest()
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        normal = value.normalize()
+        return format(normal if normal.as_tuple().exponent <= 0 else normal.quantize(Decimal(1)), "f")
+    if isinstance(value, uuid.UUID | datetime):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"not serialisable: {type(value)!r}")
+
+
+# --- cursors: opaque keyset positions (created_at, id) -------------------------------------------
+
+
+def encode_cursor(at: datetime, row_id: uuid.UUID | str) -> str:
+    raw = f"{at.isoformat()}|{row_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        at, row_id = raw.split("|", 1)
+        parsed = datetime.fromisoformat(at)
+        if parsed.tzinfo is None:
+            raise ValueError("naive")
+        return parsed, uuid.UUID(row_id)
+    except Exception:
+        raise InvalidCursor("the cursor is not one this service issued") from None
+
+
+# --- events ---------------------------------------------------------------------------------------
+
+
+def record_event(
+    session: Session,
+    kind: MasterDataEventKind,
+    *,
+    actor: str,
+    supplier_id: uuid.UUID | None = None,
+    purchase_order_id: uuid.UUID | None = None,
+    po_number: str | None = None,
+    order_version: int | None = None,
+    goods_receipt_id: uuid.UUID | None = None,
+    data: dict[str, Any] | None = None,
+) -> MasterDataEvent:
+    event = MasterDataEvent(
+        kind=kind, actor=actor, supplier_id=supplier_id, purchase_order_id=purchase_order_id,
+        po_number=po_number, order_version=order_version, goods_receipt_id=goods_receipt_id,
+        data=data or {},
+    )
+    session.add(event)
+    return event
+
+
+def order_changed(session: Session, event: MasterDataEvent) -> None:
+    """Persist the event, then let matching re-evaluate the order's invoices (same transaction)."""
+    from service import decide  # late: matching imports master data
+
+    session.flush()
+    decide.on_order_changed(session, event.po_number, supplier_id=event.supplier_id)

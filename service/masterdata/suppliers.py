@@ -1,0 +1,309 @@
+"""Suppliers: create, replace, read, list, and resolve the supplier of an invoice.
+
+Resolution never creates anything: a supplier and its bank accounts come from the ERP only.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import and_, or_, tuple_
+from sqlmodel import Session, col, select
+
+from service.masterdata import identifiers as ids
+from service.masterdata.codelists import CodeLists
+from service.masterdata.common import (
+    IdentifierTaken,
+    SupplierNotFound,
+    decode_cursor,
+    encode_cursor,
+    raise_invalid,
+    record_event,
+    validate_model,
+)
+from service.masterdata.payloads import SupplierIn, SupplierOut
+from service.models.base import utcnow
+from service.models.masterdata import (
+    MasterDataEventKind,
+    Supplier,
+    SupplierBankAccount,
+    SupplierIdentifier,
+)
+
+__all__ = [
+    "create_supplier",
+    "get_supplier",
+    "list_suppliers",
+    "parse_supplier",
+    "replace_supplier",
+    "resolve_supplier",
+    "supplier_out",
+]
+
+
+def parse_supplier(raw: Any, codelists: CodeLists | None) -> SupplierIn:
+    """The checked supplier body, or InvalidInput listing every field error."""
+    data, errors = validate_model(SupplierIn, raw, codelists)
+    raise_invalid(errors, "supplier")
+    return data
+
+
+def _unique_identifiers(data: SupplierIn) -> list[tuple[str, str]]:
+    return list(dict.fromkeys((i.scheme, i.value) for i in data.identifiers))
+
+
+def _check_conflicts(session: Session, data: SupplierIn, own_id: uuid.UUID | None) -> None:
+    """Electronic address and legal (non-VAT) identifiers identify one supplier only."""
+    if data.electronic_address is not None:
+        other = session.exec(
+            select(Supplier).where(
+                Supplier.electronic_address_scheme == data.electronic_address.scheme,
+                Supplier.electronic_address_value == data.electronic_address.value,
+            )
+        ).first()
+        if other is not None and other.id != own_id:
+            raise IdentifierTaken(
+                f"electronic address {data.electronic_address.scheme}:{data.electronic_address.value} "
+                f"belongs to supplier {other.id}", supplier=f"/v1/suppliers/{other.id}",
+            )
+    legal = [(s, v) for s, v in _unique_identifiers(data) if s != ids.VAT]
+    if legal:
+        rows = session.exec(
+            select(SupplierIdentifier).where(
+                tuple_(SupplierIdentifier.scheme, SupplierIdentifier.value).in_(legal)
+            )
+        ).all()
+        for row in rows:
+            if row.supplier_id != own_id:
+                raise IdentifierTaken(
+                    f"identifier {row.scheme}:{row.value} belongs to supplier {row.supplier_id}",
+                    supplier=f"/v1/suppliers/{row.supplier_id}",
+                )
+
+
+def _policy(data: SupplierIn) -> dict[str, Any]:
+    return data.policy.model_dump(mode="json", exclude_none=True)
+
+
+def create_supplier(session: Session, data: SupplierIn, *, actor: str) -> Supplier:
+    _check_conflicts(session, data, None)
+    supplier = Supplier(
+        name=data.name,
+        electronic_address_scheme=data.electronic_address.scheme if data.electronic_address else None,
+        electronic_address_value=data.electronic_address.value if data.electronic_address else None,
+        policy=_policy(data),
+    )
+    session.add(supplier)
+    session.flush()
+    for scheme, value in _unique_identifiers(data):
+        session.add(SupplierIdentifier(supplier_id=supplier.id, scheme=scheme, value=value))
+    for iban in dict.fromkeys(b.iban for b in data.bank_accounts):
+        session.add(SupplierBankAccount(supplier_id=supplier.id, iban=iban))
+    record_event(session, MasterDataEventKind.supplier_created, actor=actor, supplier_id=supplier.id)
+    session.flush()
+    return supplier
+
+
+def replace_supplier(session: Session, supplier_id: uuid.UUID, data: SupplierIn, *, actor: str) -> Supplier:
+    """PUT semantics: the body replaces name, identifiers, address, accounts and policy."""
+    supplier = get_supplier(session, supplier_id, for_update=True)
+    _check_conflicts(session, data, supplier.id)
+    changed: list[str] = []
+    address = (data.electronic_address.scheme, data.electronic_address.value) if data.electronic_address else (None, None)
+    if supplier.name != data.name:
+        supplier.name = data.name
+        changed.append("name")
+    if (supplier.electronic_address_scheme, supplier.electronic_address_value) != address:
+        supplier.electronic_address_scheme, supplier.electronic_address_value = address
+        changed.append("electronic_address")
+    if supplier.policy != _policy(data):
+        supplier.policy = _policy(data)
+        changed.append("policy")
+
+    wanted_ids = set(_unique_identifiers(data))
+    current_ids = {(r.scheme, r.value): r for r in _identifiers_of(session, [supplier.id])[supplier.id]}
+    if set(current_ids) != wanted_ids:
+        changed.append("identifiers")
+        for key, row in current_ids.items():
+            if key not in wanted_ids:
+                session.delete(row)
+        for scheme, value in wanted_ids - set(current_ids):
+            session.add(SupplierIdentifier(supplier_id=supplier.id, scheme=scheme, value=value))
+
+    wanted_ibans = {b.iban for b in data.bank_accounts}
+    current_ibans = {r.iban: r for r in _accounts_of(session, [supplier.id])[supplier.id]}
+    if set(current_ibans) != wanted_ibans:
+        changed.append("bank_accounts")
+        for iban, row in current_ibans.items():
+            if iban not in wanted_ibans:
+                session.delete(row)
+        for iban in wanted_ibans - set(current_ibans):
+            session.add(SupplierBankAccount(supplier_id=supplier.id, iban=iban))
+
+    if changed:
+        supplier.version += 1
+        supplier.updated_at = utcnow()
+        session.add(supplier)
+        record_event(session, MasterDataEventKind.supplier_updated, actor=actor, supplier_id=supplier.id,
+                     data={"changed": changed, "version": supplier.version})
+        session.flush()
+    return supplier
+
+
+def get_supplier(session: Session, supplier_id: uuid.UUID, *, for_update: bool = False) -> Supplier:
+    query = select(Supplier).where(Supplier.id == supplier_id)
+    if for_update:
+        query = query.with_for_update()
+    supplier = session.exec(query).first()
+    if supplier is None:
+        raise SupplierNotFound(f"no supplier with id {supplier_id}")
+    return supplier
+
+
+def list_suppliers(
+    session: Session, *, cursor: str | None, limit: int, identifier: str | None = None
+) -> tuple[list[Supplier], str | None]:
+    query = select(Supplier)
+    if identifier:
+        scheme, _, value = identifier.partition(":")
+        if not value:
+            scheme, value = "", scheme
+        found = resolve_supplier(session, electronic_address=None,
+                                 identifiers=[(scheme or None, value)], vat_id=None)
+        if found is None and (not scheme or scheme.upper() == ids.VAT):
+            found = resolve_supplier(session, electronic_address=None, identifiers=[], vat_id=value)
+        if found is None:
+            found = resolve_supplier(session, electronic_address=(scheme or None, value),
+                                     identifiers=[], vat_id=None)
+        query = query.where(Supplier.id == (found.id if found else uuid.UUID(int=0)))
+    if cursor:
+        at, row_id = decode_cursor(cursor)
+        query = query.where(or_(Supplier.created_at > at,
+                                and_(Supplier.created_at == at, col(Supplier.id) > row_id)))
+    rows = list(session.exec(query.order_by(Supplier.created_at, Supplier.id).limit(limit + 1)).all())
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor(rows[-1].created_at, rows[-1].id)
+    return rows, next_cursor
+
+
+def _identifiers_of(session: Session, supplier_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[SupplierIdentifier]]:
+    out: dict[uuid.UUID, list[SupplierIdentifier]] = defaultdict(list)
+    if supplier_ids:
+        rows = session.exec(
+            select(SupplierIdentifier).where(col(SupplierIdentifier.supplier_id).in_(list(supplier_ids)))
+        ).all()
+        for row in sorted(rows, key=lambda r: (r.scheme, r.value)):
+            out[row.supplier_id].append(row)
+    return out
+
+
+def _accounts_of(session: Session, supplier_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[SupplierBankAccount]]:
+    out: dict[uuid.UUID, list[SupplierBankAccount]] = defaultdict(list)
+    if supplier_ids:
+        rows = session.exec(
+            select(SupplierBankAccount).where(col(SupplierBankAccount.supplier_id).in_(list(supplier_ids)))
+        ).all()
+        for row in sorted(rows, key=lambda r: r.iban):
+            out[row.supplier_id].append(row)
+    return out
+
+
+def supplier_out(session: Session, suppliers: Iterable[Supplier]) -> list[SupplierOut]:
+    suppliers = list(suppliers)
+    keys = [s.id for s in suppliers]
+    idents, accounts = _identifiers_of(session, keys), _accounts_of(session, keys)
+    return [
+        SupplierOut(
+            id=s.id, name=s.name,
+            identifiers=[{"scheme": i.scheme, "value": i.value} for i in idents[s.id]],
+            electronic_address=(
+                {"scheme": s.electronic_address_scheme, "value": s.electronic_address_value}
+                if s.electronic_address_value else None
+            ),
+            bank_accounts=[{"iban": a.iban} for a in accounts[s.id]],
+            policy=dict(s.policy or {}), version=s.version, created_at=s.created_at, updated_at=s.updated_at,
+        )
+        for s in suppliers
+    ]
+
+
+# --- resolution ------------------------------------------------------------------------------------
+
+
+def _one(session: Session, supplier_ids: set[uuid.UUID]) -> Supplier | None:
+    return session.get(Supplier, next(iter(supplier_ids))) if len(supplier_ids) == 1 else None
+
+
+def resolve_supplier(
+    session: Session,
+    *,
+    electronic_address: tuple[str | None, str] | None,
+    identifiers: list[tuple[str | None, str]],
+    vat_id: str | None,
+) -> Supplier | None:
+    """The supplier an invoice's seller is, or None (``SUPPLIER_UNKNOWN``). Read-only.
+
+    Tried in order, the first step that finds anything decides:
+    1. BT-34 electronic address (scheme + value; a None scheme matches any scheme);
+    2. legal identifiers BT-29/BT-30 (scheme None: any non-VAT scheme); the electronic address also
+       counts here when its scheme is an identifier scheme (0106, 0190, 0088, ...);
+    3. BT-31 VAT id (identifiers with scheme "VAT" count as VAT ids too).
+    A step that finds two different suppliers answers None: ambiguity is never guessed away.
+    """
+    vat_values: set[str] = set()
+    if vat_id and vat_id.strip():
+        vat_values.add(ids.normalise(vat_id))
+
+    # 1. electronic address
+    if electronic_address and electronic_address[1] and electronic_address[1].strip():
+        scheme = (electronic_address[0] or "").strip().upper()
+        value = ids.normalise(electronic_address[1])
+        query = select(Supplier.id).where(Supplier.electronic_address_value == value)
+        if scheme:
+            query = query.where(Supplier.electronic_address_scheme == scheme)
+        found = set(session.exec(query).all())
+        if found:
+            return _one(session, found)
+        identifiers = [*identifiers, (scheme or None, electronic_address[1])]
+
+    # 2. legal identifiers
+    exact: list[tuple[str, str]] = []
+    any_scheme: list[str] = []
+    for scheme, value in identifiers:
+        if not value or not value.strip():
+            continue
+        scheme_n = (scheme or "").strip().upper()
+        value_n = ids.normalise(value)
+        if scheme_n == ids.VAT:
+            vat_values.add(value_n)
+        elif scheme_n:
+            exact.append((scheme_n, value_n))
+        else:
+            any_scheme.append(value_n)
+    conditions = []
+    if exact:
+        conditions.append(tuple_(SupplierIdentifier.scheme, SupplierIdentifier.value).in_(exact))
+    if any_scheme:
+        conditions.append(col(SupplierIdentifier.value).in_(any_scheme))
+    if conditions:
+        found = set(session.exec(
+            select(SupplierIdentifier.supplier_id).where(SupplierIdentifier.scheme != ids.VAT, or_(*conditions))
+        ).all())
+        if found:
+            return _one(session, found)
+
+    # 3. VAT id
+    if vat_values:
+        found = set(session.exec(
+            select(SupplierIdentifier.supplier_id).where(
+                SupplierIdentifier.scheme == ids.VAT, col(SupplierIdentifier.value).in_(sorted(vat_values))
+            )
+        ).all())
+        if found:
+            return _one(session, found)
+    return None
