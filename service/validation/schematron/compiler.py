@@ -15,9 +15,11 @@ Evaluation ("select" strategy, the default): instead of walking every node throu
 pattern's template rules (the skeleton; cost = nodes x patterns x rules, and the reason the
 official stylesheets are slow on big invoices), each rule *selects* its context nodes
 (``//`` + context, see ``patterns.py``) minus the nodes an earlier rule of the same pattern
-took. Long code-list literals and ``//@attr`` scans are rewritten into map lookups
-(``optimize.py``). Each pattern also keeps the skeleton-style template walk as a fallback that
-runs if the fast path raises anything, so dynamic-error behaviour stays the skeleton's.
+took. Long code-list literals, code-set quantifiers and ``//@attr`` scans are rewritten into
+map lookups (``optimize.py``). The skeleton-style template walk (``strategy="templates"``) is
+the fallback: the runner re-runs a document through it when the fast path raises anything
+(an error in a match pattern is a non-match for template rules, not for select expressions),
+so dynamic-error behaviour stays the skeleton's.
 ``svrl:fired-rule`` and ``svrl:active-pattern`` are not emitted; findings come per pattern,
 rule by rule (document order within a rule) rather than interleaved in document order.
 """
@@ -46,7 +48,7 @@ __all__ = [
 ]
 
 # Bump whenever the emitted XSLT changes: it is part of the cache key.
-COMPILER_VERSION = "2"
+COMPILER_VERSION = "3"
 
 SCH = "http://purl.oclc.org/dsdl/schematron"
 XSL = "http://www.w3.org/1999/XSL/Transform"
@@ -405,19 +407,10 @@ class _Emitter:
                 self.emit_let(out, let)
             rules = pattern.findall(f"{_S}rule")
             mode = f"M{i}"
-            self.emit_template_mode(mode, rules, diagnostics)
             if self.strategy == "select" and self.emit_select_template(f"loc:P{i}", rules, diagnostics):
-                # Select each rule's context nodes; if anything raises (an error in a match
-                # pattern is a non-match for template rules, not for select expressions),
-                # fall back to the exact template walk, which then behaves like the skeleton.
-                attempt = self._x(report, "try")
-                self._x(attempt, "call-template", name=f"loc:P{i}")
-                catch = self._x(attempt, "catch")
-                # Marker for diagnostics/tests: this pattern ran through the fallback.
-                marker = etree.SubElement(catch, f"{{{LOC}}}fallback")
-                marker.set("pattern", _avt_escape(pattern.get("id") or mode))
-                self._x(catch, "apply-templates", select="/", mode=mode)
+                self._x(report, "call-template", name=f"loc:P{i}")
             else:
+                self.emit_template_mode(mode, rules, diagnostics)
                 self._x(report, "apply-templates", select="/", mode=mode)
         self.emit_rewrite_support()
         return etree.tostring(out, encoding="unicode", pretty_print=True)
@@ -455,37 +448,41 @@ def compile_schematron(sch_path: Path, *, phase: str | None = None, strategy: st
     item), returns an ``svrl:schematron-output`` holding ``svrl:failed-assert`` and
     ``svrl:successful-report`` elements with ``@id``, ``@flag``, ``@location``, ``@test``
     and ``svrl:text``. ``phase`` selects a ``sch:phase`` (default: ``@defaultPhase``, else all).
-    ``strategy="templates"`` emits only the skeleton-style template walk (for comparisons).
+    ``strategy="templates"`` emits the skeleton-style template walk (the fallback, and the
+    reference the fast "select" strategy is tested against).
     """
     if strategy not in ("select", "templates"):
         raise ValueError(f"unknown strategy {strategy!r}")
     return _Emitter(load_schema(sch_path), phase, strategy).emit()
 
 
-def _source_digest(sch_path: Path, phase: str | None) -> tuple[str, list[Path]]:
+def _source_digest(sch_path: Path, phase: str | None, strategy: str) -> tuple[str, list[Path]]:
     sources = load_schema(sch_path).sources
     h = hashlib.sha256()
-    h.update(f"compiler={COMPILER_VERSION}\nphase={phase or ''}\n".encode())
+    h.update(f"compiler={COMPILER_VERSION}\nphase={phase or ''}\nstrategy={strategy}\n".encode())
     for src in sources:
         h.update(src.name.encode() + b"\0")
         h.update(hashlib.sha256(src.read_bytes()).digest())
     return h.hexdigest(), sources
 
 
-def compile_schematron_cached(sch_path: Path, cache_dir: Path, *, phase: str | None = None) -> Path:
+def compile_schematron_cached(
+    sch_path: Path, cache_dir: Path, *, phase: str | None = None, strategy: str = "select"
+) -> Path:
     """Compile ``sch_path`` unless a stylesheet for the same sources is already cached.
 
     The file is named by the SHA-256 of all source files (entry + includes), the phase and
     the compiler version, so a changed include or compiler invalidates it.
     """
     sch_path = Path(sch_path)
-    digest, _ = _source_digest(sch_path, phase)
+    digest, _ = _source_digest(sch_path, phase, strategy)
     stem = re.sub(r"[^A-Za-z0-9_.-]", "_", sch_path.stem)
-    target = Path(cache_dir) / f"{stem}-{digest[:20]}.xsl"
+    suffix = "" if strategy == "select" else f"-{strategy}"
+    target = Path(cache_dir) / f"{stem}-{digest[:20]}{suffix}.xsl"
     if target.is_file():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    text = compile_schematron(sch_path, phase=phase)
+    text = compile_schematron(sch_path, phase=phase, strategy=strategy)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".xsl")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(text)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,6 @@ from .compiler import compile_schematron_cached
 __all__ = ["RuleSetResult", "SchematronRuleSet"]
 
 _ERR_NS = "urn:einvoice:schematron:error"
-_FALLBACK = "urn:einvoice:schematron:internal"  # namespace of the compiler's fallback marker
 
 # Imports the rule set's stylesheet and runs its root template inside xsl:try, so that a dynamic
 # error (e.g. XPTY0004) comes back as data with its error code instead of an exception (and
@@ -51,8 +50,9 @@ class RuleSetResult:
     failed: list[RawFinding] = field(default_factory=list)
     error: str | None = None
     duration_ms: float = 0.0
-    # Patterns whose fast (select) evaluation raised and were re-run as a template walk.
-    fallback_patterns: list[str] = field(default_factory=list)
+    # True when the fast (select) stylesheet raised and the document was re-run through the
+    # skeleton-style template walk (whose answer, findings or error, is then the result).
+    used_fallback: bool = False
 
     @property
     def findings(self) -> list[RawFinding]:
@@ -65,28 +65,54 @@ class SchematronRuleSet:
     The processor is shared (``saxonche.PySaxonProcessor``, one per process) and passed in.
     """
 
-    def __init__(self, name: str, executable: Any, xsl_path: Path):
+    def __init__(self, name: str, executable: Any, xsl_path: Path,
+                 fallback: Callable[[], "SchematronRuleSet"] | None = None):
         self.name = name
         self.xsl_path = xsl_path
         self._exe = executable
+        self._fallback_factory = fallback
+        self._fallback: SchematronRuleSet | None = None
 
-    @classmethod
-    def from_xslt(cls, xsl_path: Path, *, name: str, processor: Any) -> "SchematronRuleSet":
-        """Compile an XSLT (our output or an official ISO-skeleton stylesheet) once."""
+    @staticmethod
+    def _compile(xsl_path: Path, processor: Any) -> Any:
         xslt = processor.new_xslt30_processor()
         wrapper = _WRAPPER.format(ns=_ERR_NS, href=quoteattr(Path(xsl_path).resolve().as_uri()))
         exe = xslt.compile_stylesheet(stylesheet_text=wrapper)
         if exe is None:  # older saxonche reported errors through the processor
             raise RuntimeError(f"cannot compile {xsl_path}: {getattr(xslt, 'error_message', '')}")
-        return cls(name, exe, Path(xsl_path))
+        return exe
+
+    @classmethod
+    def from_xslt(cls, xsl_path: Path, *, name: str, processor: Any,
+                  fallback_xsl: Callable[[], Path] | None = None) -> "SchematronRuleSet":
+        """Compile an XSLT (our output or an official ISO-skeleton stylesheet) once.
+
+        ``fallback_xsl`` returns (on first need) the stylesheet to re-run a document with when
+        this one raises a dynamic error; it is compiled lazily, then kept.
+        """
+        fallback = None
+        if fallback_xsl is not None:
+            def fallback() -> SchematronRuleSet:
+                return cls.from_xslt(fallback_xsl(), name=name, processor=processor)
+        return cls(name, cls._compile(Path(xsl_path), processor), Path(xsl_path), fallback)
+
+    def prepare_fallback(self) -> None:
+        """Compile the fallback now (else on the first document that needs it)."""
+        if self._fallback is None and self._fallback_factory is not None:
+            self._fallback = self._fallback_factory()
 
     @classmethod
     def load(
         cls, processor: Any, sch_path: Path, cache_dir: Path, *, name: str | None = None, phase: str | None = None
     ) -> "SchematronRuleSet":
-        """Compile ``sch_path`` (cached by source SHA-256) and load it."""
+        """Compile ``sch_path`` (cached by source SHA-256) and load it; its skeleton-style
+        template walk is the (lazily compiled) fallback."""
         xsl = compile_schematron_cached(Path(sch_path), Path(cache_dir), phase=phase)
-        return cls.from_xslt(xsl, name=name or Path(sch_path).stem, processor=processor)
+
+        def walk() -> Path:
+            return compile_schematron_cached(Path(sch_path), Path(cache_dir), phase=phase, strategy="templates")
+
+        return cls.from_xslt(xsl, name=name or Path(sch_path).stem, processor=processor, fallback_xsl=walk)
 
     def run(self, node: Any) -> RuleSetResult:
         """Apply the rule set to a parsed ``PyXdmNode`` (document node). Never raises for
@@ -94,19 +120,26 @@ class SchematronRuleSet:
         start = time.perf_counter()
         result = RuleSetResult(name=self.name)
         try:
-            self._exe.set_global_context_item(xdm_item=node)
-            svrl = self._exe.apply_templates_returning_string(xdm_value=node)
-            if svrl is None:
-                raise RuntimeError("transformation returned no result")
-            if _ERR_NS in svrl:
-                err = etree.fromstring(svrl.encode())
-                if err.tag == f"{{{_ERR_NS}}}dynamic-error":
-                    raise RuntimeError(f"{err.get('code')}: {err.get('description')}")
-            result.failed = parse_svrl(svrl)
-            if _FALLBACK in svrl:
-                result.fallback_patterns = re.findall(r'fallback[^>]*pattern="([^"]*)"', svrl)
+            result.failed = self._transform(node)
         except Exception as exc:  # saxonche raises PySaxonApiError; anything else is as fatal
-            msg = " ".join(str(exc).split()) or type(exc).__name__
-            result.error = f"rule set {self.name!r} stopped with a dynamic error: {msg}"
+            if self._fallback_factory is not None:
+                self.prepare_fallback()
+                assert self._fallback is not None
+                result = self._fallback.run(node)
+                result.used_fallback = True
+            else:
+                msg = " ".join(str(exc).split()) or type(exc).__name__
+                result.error = f"rule set {self.name!r} stopped with a dynamic error: {msg}"
         result.duration_ms = (time.perf_counter() - start) * 1000
         return result
+
+    def _transform(self, node: Any) -> list[RawFinding]:
+        self._exe.set_global_context_item(xdm_item=node)
+        svrl = self._exe.apply_templates_returning_string(xdm_value=node)
+        if svrl is None:
+            raise RuntimeError("transformation returned no result")
+        if _ERR_NS in svrl:
+            err = etree.fromstring(svrl.encode())
+            if err.tag == f"{{{_ERR_NS}}}dynamic-error":
+                raise RuntimeError(f"{err.get('code')}: {err.get('description')}")
+        return parse_svrl(svrl)
