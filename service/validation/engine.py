@@ -82,6 +82,15 @@ _RULE_IN_MESSAGE = re.compile(r"\[([A-Za-z][A-Za-z0-9_.\-]*-[A-Za-z0-9_.\-]+)\]"
 _ROOTS = {f"{{{ubl_namespace(d)}}}{d}": d for d in UBL_DOCUMENTS}
 
 
+_WARM_UP_DOCUMENT = (
+    '<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2" '
+    'xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2" '
+    'xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2">'
+    "<cbc:CustomizationID>urn:cen.eu:en16931:2017</cbc:CustomizationID><cbc:ID>1</cbc:ID>"
+    "<cac:InvoiceLine><cbc:ID>1</cbc:ID></cac:InvoiceLine></Invoice>"
+)
+
+
 class ArtefactsMissing(RuntimeError):
     """Required artefacts are missing or corrupt; ``problems`` says which."""
 
@@ -197,10 +206,13 @@ class ValidationEngine:
                 if diagnostics:
                     schema.diagnostics_schema()
             names = {r for s in self.accepted_scenarios if s in SCENARIOS for r in SCENARIOS[s].rule_sets}
+            sample = self._builder.parse_xml(xml_text=_WARM_UP_DOCUMENT)
             for name in sorted(names):
                 loaded = self.rule_set(name)
                 if loaded.load_error:
                     problems.append(f"rule set {name} cannot be loaded: {loaded.load_error}")
+                elif loaded.runner is not None:
+                    loaded.runner.run(sample)  # Saxon initialises lazily: pay that before the first request
         return problems
 
     # -- validation ------------------------------------------------------------------------------
