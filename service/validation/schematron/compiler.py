@@ -456,8 +456,21 @@ def compile_schematron(sch_path: Path, *, phase: str | None = None, strategy: st
     return _Emitter(load_schema(sch_path), phase, strategy).emit()
 
 
+def _collect_sources(path: Path, found: list[Path], depth: int = 0) -> None:
+    """The file and everything it includes, transitively (without expanding anything)."""
+    if depth > 32:
+        raise SchematronCompileError("include nesting too deep (cycle?)")
+    found.append(path)
+    for inc in etree.parse(str(path), _parser()).getroot().iter(f"{_S}include"):
+        target = (path.parent / (inc.get("href") or "")).resolve()
+        if not target.is_file():
+            raise SchematronCompileError(f"included file not found: {inc.get('href')} (from {path})")
+        _collect_sources(target, found, depth + 1)
+
+
 def _source_digest(sch_path: Path, phase: str | None, strategy: str) -> tuple[str, list[Path]]:
-    sources = load_schema(sch_path).sources
+    sources: list[Path] = []
+    _collect_sources(Path(sch_path).resolve(), sources)
     h = hashlib.sha256()
     h.update(f"compiler={COMPILER_VERSION}\nphase={phase or ''}\nstrategy={strategy}\n".encode())
     for src in sources:
