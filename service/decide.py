@@ -19,7 +19,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlmodel import Session
 
 from service.lifecycle import on_transition, transition
@@ -41,9 +41,10 @@ from service.matching import (
 from service.matching.adapter import facts_from_document
 from service.matching.codec import decision_to_json, inputs_to_json
 from service.matching.types import CheckOutcome
-from service.models.base import utcnow
+from service.models.base import new_id, utcnow
 from service.models.invoices import DocumentType, Invoice, InvoiceStatus
 from service.models.matching import (
+    LedgerBalance,
     LedgerEntry,
     LedgerState,
     MatchDecision,
@@ -67,11 +68,11 @@ def decide_invoice(session: Session, invoice: Invoice, document: Any, *, actor: 
     facts = _facts(invoice, document)
     inputs, ctx = gather_inputs(session, invoice, facts, lock=True)
     decision = match(inputs)
-    row = _record(session, invoice, inputs, decision, ctx, trigger="intake")
+    decision_id = _record(session, invoice, inputs, decision, ctx, trigger="intake")
     _set_reasons(invoice, decision)
     to = InvoiceStatus.approved if decision.approved else InvoiceStatus.needs_review
     transition(session, invoice, to, actor=SYSTEM, reason_codes=list(decision.reason_codes),
-               comment=f"matching {decision.engine_version}, decision {row.id}")
+               comment=f"matching {decision.engine_version}, decision {decision_id}")
     return decision
 
 
@@ -137,6 +138,8 @@ class _Context:
         self.order_version: int | None = None
         self.standing_rule_id: uuid.UUID | None = None
         self.corrected_invoice_id: uuid.UUID | None = None
+        # balances read under the order lock: order -> line -> (row id, quantity); saves a re-read
+        self.balances: dict[str, dict[str, tuple[uuid.UUID, Decimal]]] = {}
 
 
 def _md():
@@ -206,12 +209,7 @@ def gather_inputs(session: Session, invoice: Invoice, facts: InvoiceFacts, *, lo
             return mi, ctx
         ctx.standing_rule_id = rule.id
         key = period_key(rule.period, facts.issue_date)
-        used = Decimal(0)
-        for e in session.execute(select(LedgerEntry).where(LedgerEntry.order_number == f"{STANDING}{rule.id}",
-                                                        LedgerEntry.order_line_id == key,
-                                                        LedgerEntry.invoice_id != invoice.id)).scalars():
-            if _counts(e, invoice, rematch):
-                used += e.quantity
+        used = _ledger(session, f"{STANDING}{rule.id}", invoice, rematch, ctx).get(key, Decimal(0))
         so = StandingOrder(rule_id=str(rule.id), version=rule.version, supplier_id=str(rule.supplier_id),
                            expected_amount=rule.expected_amount, currency=rule.currency, period=rule.period,
                            tolerance_abs=rule.tolerance_abs, tolerance_pct=rule.tolerance_pct,
@@ -227,13 +225,63 @@ def gather_inputs(session: Session, invoice: Invoice, facts: InvoiceFacts, *, lo
     ctx.order_number, ctx.order_version = order.number, order.version
     received = md.received_by_line(session, po_number)
     receipts = ReceiptTotals(dict(received.quantities), tuple(received.receipt_ids))
-    invoiced: dict[str, Decimal] = {}
-    for e in session.execute(select(LedgerEntry).where(LedgerEntry.order_number == po_number,
-                                                    LedgerEntry.invoice_id != invoice.id)).scalars():
-        if _counts(e, invoice, rematch):
-            invoiced[e.order_line_id] = invoiced.get(e.order_line_id, Decimal(0)) + e.quantity
+    invoiced = _ledger(session, po_number, invoice, rematch, ctx)
     return replace(mi, order=order, receipts=receipts, ledger=Ledger(invoiced=invoiced),
                    order_lookup=po_number), ctx
+
+
+def _ledger(session: Session, order_number: str, invoice: Invoice, rematch: bool,
+            ctx: _Context) -> dict[str, Decimal]:
+    """What counts against each line of ``order_number`` before this invoice.
+
+    A new invoice reads the running balances (one row per line); a re-match reads the entries,
+    since only approved quantities and invoices that arrived earlier count against it.
+    """
+    if not rematch:  # a new invoice has no entries of its own yet
+        rows = session.execute(select(LedgerBalance.id, LedgerBalance.order_line_id, LedgerBalance.quantity)
+                               .where(LedgerBalance.order_number == order_number)).all()
+        ctx.balances[order_number] = {line: (row_id, qty) for row_id, line, qty in rows}
+        return {line: qty for _, line, qty in rows if qty}
+    out: dict[str, Decimal] = {}
+    for e in session.execute(select(LedgerEntry).where(LedgerEntry.order_number == order_number,
+                                                       LedgerEntry.invoice_id != invoice.id)).scalars():
+        if _counts(e, invoice, True):
+            out[e.order_line_id] = out.get(e.order_line_id, Decimal(0)) + e.quantity
+    return out
+
+
+def _bump(session: Session, order_number: str, deltas: dict[str, Decimal],
+          known: dict[str, tuple[uuid.UUID, Decimal]] | None = None) -> None:
+    """Add ``deltas`` (order line -> quantity) to the running balances (rows locked on PostgreSQL).
+
+    Core statements, not ORM objects: this runs for every decision and must stay cheap.
+    """
+    deltas = {k: v for k, v in deltas.items() if v}
+    if not deltas:
+        return
+    table = LedgerBalance.__table__
+    if known is not None:  # read in this transaction, under the order's lock
+        current = known
+    else:
+        session.flush()
+        current = {line: (row_id, qty) for row_id, line, qty in session.execute(
+            select(table.c.id, table.c.order_line_id, table.c.quantity)
+            .where(table.c.order_number == order_number, table.c.order_line_id.in_(sorted(deltas)))
+            .with_for_update())}
+    now = utcnow()
+    updates, inserts = [], []
+    for line_id, delta in sorted(deltas.items()):
+        if line_id in current:
+            row_id, qty = current[line_id]
+            updates.append({"b_id": row_id, "b_quantity": qty + delta, "b_at": now})
+        else:
+            inserts.append({"id": new_id(), "order_number": order_number, "order_line_id": line_id,
+                            "quantity": delta, "updated_at": now})
+    if updates:
+        session.execute(update(table).where(table.c.id == bindparam("b_id"))
+                        .values(quantity=bindparam("b_quantity"), updated_at=bindparam("b_at")), updates)
+    if inserts:
+        session.execute(insert(table), inserts)
 
 
 def _counts(e: LedgerEntry, invoice: Invoice, rematch: bool) -> bool:
@@ -384,29 +432,39 @@ def set_global_policy(session: Session, settings: dict[str, Any], *, actor: str)
 
 
 def _record(session: Session, invoice: Invoice, inputs: MatchInputs, decision: Decision, ctx: _Context,
-            *, trigger: str) -> MatchDecision:
-    row = MatchDecision(invoice_id=invoice.id, outcome=decision.outcome.value,
-                        reason_codes=list(decision.reason_codes), decision=decision_to_json(decision),
-                        inputs=inputs_to_json(inputs), order_number=ctx.order_number,
-                        order_version=ctx.order_version, policy_version=inputs.policy.version,
-                        engine_version=decision.engine_version, trigger=trigger, actor=SYSTEM)
-    session.add(row)
-    session.flush()
+            *, trigger: str) -> uuid.UUID:
+    decision_id = new_id()
+    session.flush()  # the invoice row exists before rows that refer to it
+    session.execute(insert(MatchDecision.__table__), [{
+        "id": decision_id, "invoice_id": invoice.id, "outcome": decision.outcome.value,
+        "reason_codes": list(decision.reason_codes), "decision": decision_to_json(decision),
+        "inputs": inputs_to_json(inputs), "order_number": ctx.order_number, "order_version": ctx.order_version,
+        "policy_version": inputs.policy.version, "engine_version": decision.engine_version, "trigger": trigger,
+        "actor": SYSTEM, "created_at": utcnow()}])
     state = LedgerState.approved if decision.approved else LedgerState.pending
     received_at = invoice.created_at or utcnow()
+    now = utcnow()
+    counted: dict[str, dict[str, Decimal]] = {}
+    entries = []
     for delta in decision.ledger_delta:
         if delta.order_line_id.startswith(STANDING):
             _, rule_id, key = delta.order_line_id.split(":", 2)
             order_number, line_id = f"{STANDING}{rule_id}", key
         else:
             order_number, line_id = ctx.order_number or "", delta.order_line_id
-        session.add(LedgerEntry(invoice_id=invoice.id, decision_id=row.id, order_number=order_number,
-                                order_line_id=line_id, quantity=delta.quantity,
-                                credit=inputs.invoice.is_credit_note,
-                                corrected_invoice_id=ctx.corrected_invoice_id, state=state,
-                                invoice_received_at=received_at))
-    session.flush()
-    return row
+        entries.append({"id": new_id(), "invoice_id": invoice.id, "decision_id": decision_id,
+                        "order_number": order_number, "order_line_id": line_id, "quantity": delta.quantity,
+                        "credit": inputs.invoice.is_credit_note, "corrected_invoice_id": ctx.corrected_invoice_id,
+                        "state": state.value, "invoice_received_at": received_at, "created_at": now,
+                        "updated_at": now})
+        if state is LedgerState.approved or not inputs.invoice.is_credit_note:  # what counts (see _counts)
+            per_line = counted.setdefault(order_number, {})
+            per_line[line_id] = per_line.get(line_id, Decimal(0)) + delta.quantity
+    if entries:
+        session.execute(insert(LedgerEntry.__table__), entries)
+    for order_number, per_line in counted.items():
+        _bump(session, order_number, per_line, ctx.balances.get(order_number))
+    return decision_id
 
 
 def reasons_of(decision: Decision) -> list[dict[str, Any]]:
@@ -426,10 +484,17 @@ def _set_reasons(invoice: Invoice, decision: Decision) -> None:
 
 
 def _release(session: Session, invoice_id: uuid.UUID, *, delete: bool = False) -> None:
+    """Rejected: the invoice's quantities stop counting (``delete``: drop pending ones, re-match)."""
     for e in session.execute(select(LedgerEntry).where(LedgerEntry.invoice_id == invoice_id)).scalars().all():
-        if delete and e.state is not LedgerState.approved:
+        if delete and e.state is LedgerState.approved:
+            continue
+        if e.state is LedgerState.released:
+            continue
+        if e.state is LedgerState.approved or not e.credit:
+            _bump(session, e.order_number, {e.order_line_id: -e.quantity})
+        if delete:
             session.delete(e)
-        elif not delete:
+        else:
             e.state, e.updated_at = LedgerState.released, utcnow()
             session.add(e)
     session.flush()
@@ -446,6 +511,8 @@ def _keep_ledger_in_step(session: Session, invoice: Invoice, event) -> None:
         now = utcnow()
         for e in session.execute(select(LedgerEntry).where(LedgerEntry.invoice_id == invoice.id,
                                                         LedgerEntry.state == LedgerState.pending)).scalars().all():
+            if e.credit:  # an approved credit note gives its quantity back now
+                _bump(session, e.order_number, {e.order_line_id: e.quantity})
             e.state, e.updated_at = LedgerState.approved, now
             session.add(e)
         session.flush()

@@ -60,6 +60,19 @@ class LedgerEntry(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+# Running total per order line of what counts against it (approved and pending invoices, approved
+# credit notes), kept with every ledger change so a decision reads one row per line, not the history.
+class LedgerBalance(SQLModel, table=True):
+    __tablename__ = "ledger_balances"
+    __table_args__ = (UniqueConstraint("order_number", "order_line_id"),)
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    order_number: str = Field(max_length=200)
+    order_line_id: str = Field(max_length=200)
+    quantity: Decimal = Field(default=Decimal(0), sa_type=DecimalType)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
 # A version of the matching policy: global defaults, or one supplier's overrides. Never updated.
 class MatchPolicyVersion(SQLModel, table=True):
     __tablename__ = "match_policy_versions"

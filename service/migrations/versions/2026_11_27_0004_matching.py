@@ -64,6 +64,18 @@ def upgrade() -> None:
     op.create_index("ix_ledger_entries_order_line", "ledger_entries", ["order_number", "order_line_id"])
 
     op.create_table(
+        "ledger_balances",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("order_number", sa.String(200), nullable=False),
+        sa.Column("order_line_id", sa.String(200), nullable=False),
+        sa.Column("quantity", DecimalType(), nullable=False),
+        sa.Column("updated_at", UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ledger_balances")),
+        sa.UniqueConstraint("order_number", "order_line_id",
+                            name=op.f("uq_ledger_balances_order_number_order_line_id")),
+    )
+
+    op.create_table(
         "match_policy_versions",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("scope", sa.String(100), nullable=False),
@@ -102,5 +114,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("standing_order_rules")
     op.drop_table("match_policy_versions")
+    op.drop_table("ledger_balances")
     op.drop_table("ledger_entries")
     op.drop_table("match_decisions")

@@ -1,0 +1,191 @@
+"""Decisions, replay, re-matching, the ledger under people's decisions, policy and standing orders."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from service.matching.corpus import Doc, DocLine, Order, PoLine, SupplierSpec
+from service.models.invoices import AuditEvent
+from service.models.matching import LedgerBalance, MatchPolicyVersion
+
+SUPPLIER = SupplierSpec("S", "Kantoor B.V.", "12345678", "NL123456782B01", "NL91ABNA0417164300")
+
+
+class World:
+    def __init__(self, client, make_key):
+        self.client = client
+        self.erp, self.gateway = make_key("erp"), make_key("gateway")
+        self.admin, self.reviewer = make_key("admin"), make_key("reviewer")
+        r = client.post("/v1/suppliers", json=SUPPLIER.payload(), headers=self.erp)
+        assert r.status_code == 201, r.text
+        self.supplier_id = r.json()["id"]
+        self.day = date(2026, 2, 2)
+
+    def order(self, number: str, *lines: PoLine, **kw) -> Order:
+        o = Order(number, SUPPLIER, list(lines), **kw)
+        r = self.client.post("/v1/purchase-orders", json=dict(o.payload(), supplier_id=self.supplier_id),
+                             headers=self.erp)
+        assert r.status_code == 201, r.text
+        return o
+
+    def post(self, doc: Doc) -> dict:
+        r = self.client.post("/v1/invoices", content=doc.to_xml(),
+                             headers={**self.gateway, "Content-Type": "application/xml"})
+        assert r.status_code in (201, 409), r.text
+        return r.json() if r.status_code == 201 else r.json()["invoice"]
+
+    def doc(self, number: str, po: str | None, *lines: DocLine, **kw) -> Doc:
+        self.day += timedelta(days=1)
+        return Doc(number, SUPPLIER, self.day, list(lines), po=po, **kw)
+
+    def get(self, invoice_id: str) -> dict:
+        return self.client.get(f"/v1/invoices/{invoice_id}", headers=self.erp).json()
+
+
+@pytest.fixture
+def world(client, make_key) -> World:
+    return World(client, make_key)
+
+
+def test_decision_explains_every_check_and_replays_identically(world):
+    line = PoLine("10", "Bureaustoel", Decimal(20), price=Decimal("150.00"))
+    world.order("PO-DEC-1", line)
+    inv = world.post(world.doc("F-1", "PO-DEC-1", line.invoice_line("1", Decimal(5), price=Decimal("160.00"))))
+    assert inv["status"] == "needs_review"
+    [reason] = inv["reasons"]
+    assert reason["code"] == "PRICE_VARIANCE" and reason["line_id"] == "1" and reason["order_line_id"] == "10"
+    assert reason["expected"] == "150 per C62" and reason["actual"] == "160 per C62" and reason["tolerance"] == "+2%"
+    assert "Regel 1" in reason["message"] and reason["message_en"].startswith("Line 1:")
+
+    r = world.client.get(f"/v1/invoices/{inv['id']}/decision", headers=world.erp)
+    assert r.status_code == 200
+    d = r.json()
+    assert d["outcome"] == "review" and d["reason_codes"] == ["PRICE_VARIANCE"]
+    assert d["order_number"] == "PO-DEC-1" and d["order_version"] == 1
+    assert d["policy_version"] == "global:0" and d["engine_version"].startswith("matching-")
+    assert d["pairing"] == {"1": "10"}
+    assert d["ledger_delta"] == [{"order_line_id": "10", "quantity": "5"}]
+    names = {c["name"] for c in d["checks"]}
+    assert {"supplier_known", "bank_account", "order_found", "price", "quantity_ordered", "vat", "total"} <= names
+    assert all(c["message_nl"] and c["message_en"] for c in d["checks"])
+
+    assert world.client.post(f"/v1/invoices/{inv['id']}/replay", headers=world.erp).status_code == 403
+    r = world.client.post(f"/v1/invoices/{inv['id']}/replay", headers=world.admin)
+    assert r.status_code == 200 and r.json()["identical"] is True and r.json()["differences"] == []
+
+
+def test_decision_of_an_unknown_invoice_is_404(world):
+    r = world.client.get("/v1/invoices/00000000-0000-0000-0000-000000000000/decision", headers=world.erp)
+    assert r.status_code == 404 and r.headers["content-type"].startswith("application/problem+json")
+
+
+def test_receipt_arriving_later_approves_the_invoice_by_rematch(world, session):
+    line = PoLine("1", "Beamer", Decimal(4), price=Decimal("800.00"), receipt_required=True)
+    world.order("PO-RM-1", line)
+    inv = world.post(world.doc("F-2", "PO-RM-1", line.invoice_line("1", Decimal(4))))
+    assert inv["status"] == "needs_review" and [x["code"] for x in inv["reasons"]] == ["NOT_RECEIVED"]
+    r = world.client.post("/v1/goods-receipts", json={"receipt_id": "GR-RM-1", "po_number": "PO-RM-1",
+                                                      "date": "2026-02-10", "lines": [{"po_line_id": "1", "quantity": "4"}]},
+                          headers=world.erp)
+    assert r.status_code == 201, r.text
+    after = world.get(inv["id"])
+    assert after["status"] == "approved" and after["reasons"] == []
+    events = session.execute(select(AuditEvent).where(AuditEvent.invoice_id == uuid.UUID(inv["id"]))
+                             .order_by(AuditEvent.at)).scalars().all()
+    assert (events[-1].actor, events[-1].comment, events[-1].to_status.value) == ("system", "re-match", "approved")
+    d = world.client.get(f"/v1/invoices/{inv['id']}/decision", headers=world.erp).json()
+    assert d["trigger"] == "re-match" and d["receipt_ids"] == ["GR-RM-1"] and len(d["history"]) == 1
+
+
+def test_new_order_version_rematches_and_first_come_first_served(world):
+    line = PoLine("1", "Toner", Decimal(10), price=Decimal("50.00"))
+    world.order("PO-RM-2", line)
+    first = world.post(world.doc("F-3", "PO-RM-2", line.invoice_line("1", Decimal(8), price=Decimal("55.00"))))
+    second = world.post(world.doc("F-4", "PO-RM-2", line.invoice_line("1", Decimal(8), price=Decimal("55.00"))))
+    assert [x["code"] for x in first["reasons"]] == ["PRICE_VARIANCE"]
+    assert sorted(x["code"] for x in second["reasons"]) == ["PRICE_VARIANCE", "QUANTITY_EXCEEDS_ORDERED"]
+    new = Order("PO-RM-2", SUPPLIER, [PoLine("1", "Toner", Decimal(10), price=Decimal("55.00"))])
+    r = world.client.put("/v1/purchase-orders/PO-RM-2", json=dict(new.payload(), supplier_id=world.supplier_id),
+                         headers=world.erp)
+    assert r.status_code == 200, r.text
+    assert world.get(first["id"])["status"] == "approved"
+    still = world.get(second["id"])
+    assert still["status"] == "needs_review" and [x["code"] for x in still["reasons"]] == ["QUANTITY_EXCEEDS_ORDERED"]
+
+
+def test_rejecting_an_invoice_releases_its_quantity(world, session):
+    line = PoLine("1", "Stoel", Decimal(10), price=Decimal("100.00"))
+    world.order("PO-REL-1", line)
+    bad = world.post(world.doc("F-5", "PO-REL-1", line.invoice_line("1", Decimal(10), price=Decimal("120.00"))))
+    assert bad["status"] == "needs_review"
+    blocked = world.post(world.doc("F-6", "PO-REL-1", line.invoice_line("1", Decimal(10))))
+    assert [x["code"] for x in blocked["reasons"]] == ["QUANTITY_EXCEEDS_ORDERED"]
+    r = world.client.post(f"/v1/invoices/{bad['id']}/reject", json={"reason": "te duur"}, headers=world.reviewer)
+    assert r.status_code == 200, r.text
+    balance = session.execute(select(LedgerBalance.quantity).where(LedgerBalance.order_number == "PO-REL-1")).scalar_one()
+    assert balance == Decimal(10)  # only the blocked one (under review) still counts
+
+
+def test_credit_note_approved_gives_quantity_back(world, session):
+    line = PoLine("1", "Papier", Decimal(100), price=Decimal("4.00"))
+    world.order("PO-CN-1", line)
+    inv = world.post(world.doc("F-8", "PO-CN-1", line.invoice_line("1", Decimal(100))))
+    assert inv["status"] == "approved"
+    cn = world.post(world.doc("CN-1", "PO-CN-1", line.invoice_line("1", Decimal(30)), credit_note=True, preceding="F-8"))
+    assert cn["status"] == "approved", cn["reasons"]
+    again = world.post(world.doc("F-9", "PO-CN-1", line.invoice_line("1", Decimal(30))))
+    assert again["status"] == "approved", again["reasons"]
+    too_much = world.post(world.doc("CN-2", "PO-CN-1", line.invoice_line("1", Decimal(80)), credit_note=True,
+                                    preceding="F-8"))
+    assert [x["code"] for x in too_much["reasons"]] == ["CREDIT_NOTE_UNMATCHED"]
+
+
+def test_policy_versions_and_supplier_overrides(world, session):
+    r = world.client.get("/v1/matching/policy", headers=world.erp)
+    assert r.status_code == 200 and r.json()["version"] == 0 and r.json()["effective"]["price_over_pct"] == "2"
+    assert world.client.put("/v1/matching/policy", json={"price_over_pct": "5"}, headers=world.erp).status_code == 403
+    r = world.client.put("/v1/matching/policy", json={"price_over_pct": "5"}, headers=world.admin)
+    assert r.status_code == 200 and r.json()["version"] == 1 and r.json()["effective"]["price_over_pct"] == "5"
+    line = PoLine("1", "Kabel", Decimal(10), price=Decimal("10.00"))
+    world.order("PO-POL-1", line)
+    inv = world.post(world.doc("F-10", "PO-POL-1", line.invoice_line("1", Decimal(2), price=Decimal("10.40"))))
+    assert inv["status"] == "approved"
+    d = world.client.get(f"/v1/invoices/{inv['id']}/decision", headers=world.erp).json()
+    assert d["policy_version"] == "global:1"
+    # a supplier override (master data) becomes a recorded policy version of its own
+    body = dict(SUPPLIER.payload(), policy={"price_over_pct": "0"})
+    assert world.client.put(f"/v1/suppliers/{world.supplier_id}", json=body, headers=world.erp).status_code == 200
+    inv = world.post(world.doc("F-11", "PO-POL-1", line.invoice_line("1", Decimal(2), price=Decimal("10.10"))))
+    assert [x["code"] for x in inv["reasons"]] == ["PRICE_VARIANCE"]
+    d = world.client.get(f"/v1/invoices/{inv['id']}/decision", headers=world.erp).json()
+    assert d["policy_version"] == f"global:1+supplier:{world.supplier_id}:1"
+    scopes = session.execute(select(MatchPolicyVersion.scope, MatchPolicyVersion.version)).all()
+    assert sorted(scopes) == sorted([("global", 1), (f"supplier:{world.supplier_id}", 1)])
+    listed = world.client.get("/v1/matching/policy/versions", headers=world.reviewer).json()["data"]
+    assert len(listed) == 2
+
+
+def test_standing_order_crud_and_matching(world):
+    body = {"supplier_id": world.supplier_id, "name": "Schoonmaak", "contract_reference": "CONTRACT-7",
+            "expected_amount": "900.00", "period": "month"}
+    r = world.client.post("/v1/standing-orders", json=body, headers=world.erp)
+    assert r.status_code == 201, r.text
+    rule = r.json()
+    assert rule["version"] == 1 and rule["expected_amount"] == "900.00"
+    line = DocLine("1", Decimal(1), "C62", Decimal("900.00"), "Schoonmaak februari")
+    ok = world.post(world.doc("F-12", None, line, contract="CONTRACT-7"))
+    assert ok["status"] == "approved", ok["reasons"]
+    twice = world.post(world.doc("F-13", None, line, contract="CONTRACT-7"))
+    assert [x["code"] for x in twice["reasons"]] == ["PO_REFERENCE_MISSING"]
+    r = world.client.put(f"/v1/standing-orders/{rule['id']}", json={**body, "expected_amount": "950.00"},
+                         headers=world.erp)
+    assert r.status_code == 200 and r.json()["version"] == 2
+    assert world.client.get(f"/v1/standing-orders/{rule['id']}", headers=world.reviewer).json()["version"] == 2
+    assert len(world.client.get("/v1/standing-orders", headers=world.reviewer).json()["data"]) == 1
+    assert world.client.get("/v1/standing-orders/00000000-0000-0000-0000-000000000000",
+                            headers=world.erp).status_code == 404
