@@ -31,6 +31,7 @@ import hashlib
 import os
 import re
 import tempfile
+from urllib.parse import urljoin
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,6 +60,7 @@ LOC = "urn:einvoice:schematron:internal"
 MAP = "http://www.w3.org/2005/xpath-functions/map"
 
 _S = f"{{{SCH}}}"
+_XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 _X = f"{{{XSL}}}"
 _V = f"{{{SVRL}}}"
 
@@ -96,6 +98,8 @@ def _resolve_includes(el: etree._Element, base: Path, sources: list[Path], depth
         if parent is None:
             raise SchematronCompileError("sch:include cannot be the root element")
         included.tail = inc.tail
+        # keep the included file's location for relative references in it (xsl:import/include)
+        included.set(_XML_BASE, path.as_uri())
         parent.replace(inc, included)
 
 
@@ -180,6 +184,12 @@ def load_schema(sch_path: Path) -> LoadedSchema:
 # Emission
 
 
+def _as_uri(base: str | None) -> str:
+    if not base:
+        return Path.cwd().as_uri() + "/"
+    return base if "://" in base or base.startswith("file:") else Path(base).resolve().as_uri()
+
+
 def _avt_escape(s: str) -> str:
     return s.replace("{", "{{").replace("}", "}}")
 
@@ -254,7 +264,9 @@ class _Emitter:
 
     def active_patterns(self) -> tuple[list[etree._Element], list[etree._Element]]:
         patterns = [p for p in self.root.iter(f"{_S}pattern")]
-        phase = self.phase or self.root.get("defaultPhase")
+        phase = self.phase
+        if not phase or phase == "#DEFAULT":
+            phase = self.root.get("defaultPhase")
         if not phase or phase == "#ALL":
             return patterns, []
         phases = {ph.get("id"): ph for ph in self.root.iter(f"{_S}phase")}
@@ -390,7 +402,14 @@ class _Emitter:
         for el in self.root.iter(f"{_X}*"):
             parent = el.getparent()
             if parent is not None and parent.tag in (f"{_S}schema", f"{_S}pattern"):
-                out.append(copy.deepcopy(el))
+                foreign = copy.deepcopy(el)
+                if foreign.tag in (f"{_X}import", f"{_X}include") and foreign.get("href"):
+                    # the compiled stylesheet lives elsewhere (cache): make the reference absolute
+                    foreign.set("href", urljoin(_as_uri(el.base), foreign.get("href")))
+                if foreign.tag == f"{_X}import":
+                    out.insert(0, foreign)  # xsl:import must come first
+                else:
+                    out.append(foreign)
         diagnostics = {d.get("id"): d for d in self.root.iter(f"{_S}diagnostic")}
         for let in self.root.findall(f"{_S}let"):
             self.emit_let(out, let)
@@ -499,5 +518,6 @@ def compile_schematron_cached(
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".xsl")
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(text)
+    os.chmod(tmp, 0o644)
     os.replace(tmp, target)
     return target

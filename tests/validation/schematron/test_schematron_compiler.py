@@ -328,3 +328,26 @@ def test_code_set_rewrite_keeps_results_and_respects_shadowing(run) -> None:
     result = _same_both_strategies(run, sch)
     assert ids(result) == ["SET", "SHADOW"]
     assert [f.location for f in result.failed if f.rule_id == "SET"] == [item(2)]
+
+
+def test_foreign_xsl_import_in_included_file_resolves_relative_to_it(run) -> None:
+    files = {
+        "lib/funcs.xsl": """<xsl:stylesheet version="3.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
+              xmlns:u="urn:utils"><xsl:function name="u:big"><xsl:param name="v"/>
+              <xsl:sequence select="number($v) gt 6"/></xsl:function></xsl:stylesheet>""",
+        "lib/p.sch": """<pattern xmlns="http://purl.oclc.org/dsdl/schematron" id="p">
+            <xsl:import xmlns:xsl="http://www.w3.org/1999/XSL/Transform" href="funcs.xsl"/>
+            <rule context="d:item"><assert id="BIG" test="not(u:big(d:qty))" flag="fatal">b</assert></rule>
+            </pattern>""",
+    }
+    result = run(schema('<ns prefix="u" uri="urn:utils"/><include href="lib/p.sch"/>'), files=files)
+    assert result.error is None
+    assert [(f.rule_id, f.location) for f in result.failed] == [("BIG", item(3))]
+
+
+def test_default_phase_keyword(run) -> None:
+    body = """
+      <phase id="only-a"><active pattern="pa"/></phase>
+      <pattern id="pa"><rule context="d:doc"><assert id="A" test="false()" flag="fatal">a</assert></rule></pattern>
+      <pattern id="pb"><rule context="d:doc"><assert id="B" test="false()" flag="fatal">b</assert></rule></pattern>"""
+    assert ids(run(schema(body, attrs='defaultPhase="only-a"'), phase="#DEFAULT")) == ["A"]
