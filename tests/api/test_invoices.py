@@ -360,3 +360,45 @@ class TestResponse:
         codes = [el.text for el in root.iterfind(".//cbc:StatusReasonCode", ns)]
         assert codes == ["OTH", "NIN"]
         assert "BR-CO-15" in root.findtext(".//cbc:StatusReason", namespaces=ns)
+
+
+class TestMore:
+    def test_without_validation_artefacts_503_and_nothing_stored(self, bare_client, make_key, session):
+        r = bare_client.post("/v1/invoices", content=BASE, headers={**make_key("gateway"), **XML})
+        assert r.status_code == 503 and r.json()["type"] == "/problems/validation-unavailable"
+        assert session.exec(select(Invoice)).all() == []
+
+    def test_reads_need_a_key(self, client, gateway):
+        created = client.post("/v1/invoices", content=BASE, headers=gateway).json()
+        for suffix in ("", "/document", "/validation", "/response"):
+            assert client.get(f"/v1/invoices/{created['id']}{suffix}").status_code == 401
+        assert client.get("/v1/invoices").status_code == 401
+
+    def test_replay_by_another_suppliers_key_403(self, client, make_key, session):
+        mine = make_supplier(session)
+        other = make_supplier(session, "0106", "12345678", name="Other")
+        assert client.post("/v1/invoices", content=BASE, headers={**make_key("supplier", mine.id), **XML}).status_code == 201
+        r = client.post("/v1/invoices", content=BASE, headers={**make_key("supplier", other.id), **XML})
+        assert r.status_code == 403
+
+    def test_etag_changes_with_the_status(self, client, gateway, session):
+        from service.lifecycle import transition
+
+        created = client.post("/v1/invoices", content=BASE, headers=gateway)
+        url = f"/v1/invoices/{created.json()['id']}"
+        etag = client.get(url, headers=gateway).headers["etag"]
+        inv = session.get(Invoice, uuid.UUID(created.json()["id"]))
+        if inv.status is InvoiceStatus.needs_review:
+            transition(session, inv, InvoiceStatus.on_hold, actor="user:test")
+        else:
+            transition(session, inv, InvoiceStatus.booked, actor="key:erp")
+        session.commit()
+        r = client.get(url, headers={**gateway, "If-None-Match": etag})
+        assert r.status_code == 200 and r.headers["etag"] != etag
+
+    def test_supplier_key_may_store_its_own_invalid_document(self, client, make_key, session):
+        mine = make_supplier(session)
+        r = client.post("/v1/invoices", content=invalid(BASE), headers={**make_key("supplier", mine.id), **XML})
+        assert r.status_code == 422 and r.json()["invoice"]["seller"]["supplier_id"] == str(mine.id)
+        got = client.get(f"/v1/invoices/{r.json()['invoice']['id']}/validation", headers=make_key("supplier", mine.id))
+        assert got.status_code == 200
