@@ -12,6 +12,8 @@ EN16931_SCH = "en16931/ubl/schematron/EN16931-UBL-validation.sch"
 EN16931_XSLT = "en16931/ubl/xslt/EN16931-UBL-validation.xslt"
 SI_UBL_SCH = "nlcius/schematron/si-ubl-2.0.sch"
 SI_UBL_XSLT = "nlcius/xsl/si-ubl-2.0.xsl"
+SI_GACCOUNT_SCH = "nlcius/schematron/si-ubl-2.0-ext-gaccount.sch"
+SI_GACCOUNT_XSLT = "nlcius/xsl/si-ubl-2.0-ext-gaccount.xsl"
 PEPPOL_SCH = "peppol-bis-billing-3/rules/sch/PEPPOL-EN16931-UBL.sch"
 
 
@@ -37,5 +39,8 @@ def rule_sets(saxon, sch_cache: Path, artifacts_mirror: Path) -> dict[str, Schem
         "en16931-official": SchematronRuleSet.from_xslt(a / EN16931_XSLT, name="en16931-official", processor=saxon),
         "si-ubl": SchematronRuleSet.load(saxon, a / SI_UBL_SCH, sch_cache, name="si-ubl-2.0"),
         "si-ubl-official": SchematronRuleSet.from_xslt(a / SI_UBL_XSLT, name="si-ubl-2.0-official", processor=saxon),
+        "si-ubl-gaccount": SchematronRuleSet.load(saxon, a / SI_GACCOUNT_SCH, sch_cache, name="si-ubl-2.0-gaccount"),
+        "si-ubl-gaccount-official": SchematronRuleSet.from_xslt(
+            a / SI_GACCOUNT_XSLT, name="si-ubl-2.0-gaccount-official", processor=saxon),
         "peppol": SchematronRuleSet.load(saxon, a / PEPPOL_SCH, sch_cache, name="peppol-bis-billing-3"),
     }

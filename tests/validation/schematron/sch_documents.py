@@ -22,6 +22,7 @@ VAT_Z = "peppol-bis-billing-3/rules/examples/vat-category-Z.xml"
 VAT_E = "peppol-bis-billing-3/rules/examples/vat-category-E.xml"
 SI_BASE = "nlcius-testset/SI-UBL-2.0/SI-UBL-2.0_ok_base.xml"
 SI_FULL = "nlcius-testset/SI-UBL-2.0/SI-UBL-2.0_ok_full.xml"
+SI_GACCOUNT = "nlcius-testset/si-ubl-2.0-ext-gaccount/si-ubl-2.0-ext-gaccount_ok_sample.xml"
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 
@@ -110,6 +111,7 @@ class Variant:
     expect_en16931: tuple[str, ...] = ()
     expect_peppol: tuple[str, ...] = ()
     expect_si_ubl: tuple[str, ...] = ()
+    expect_gaccount: tuple[str, ...] = ()
 
     def build(self, artifacts: Path) -> bytes:
         root = etree.parse(str(artifacts / self.base), _PARSER).getroot()
@@ -181,6 +183,14 @@ VARIANTS: list[Variant] = [
             _set_text("/*/cbc:CustomizationID", "urn:cen.eu:en16931:2017"), (), (), ()),
     Variant("br-nl-en-br-co-15-si", SI_FULL,
             _set_text("/*/cac:LegalMonetaryTotal/cbc:TaxInclusiveAmount", "1.00"), ("BR-CO-15",), (), ("BR-CO-15",)),
+]
+
+VARIANTS += [
+    # SI-UBL 2.0 G-account extension (BR-GA-)
+    Variant("br-ga-6-unknown-payment-means-ref", SI_GACCOUNT,
+            _set_text("/*/cac:PaymentTerms[1]/cbc:PaymentMeansID", "NOPE"), expect_gaccount=("BR-GA-6",)),
+    Variant("br-ga-1-one-payment-terms", SI_GACCOUNT, _remove("/*/cac:PaymentTerms[2]"),
+            expect_gaccount=("BR-GA-1", "BR-GA-3")),
 ]
 
 # The SI-UBL 2.0 official stylesheet stops with XPTY0004 on this one (two RegistrationName in a party).
