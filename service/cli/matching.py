@@ -1,9 +1,119 @@
-"""Commands of the matching (policy, corpus ...) area."""
+"""Commands of the matching area: `einvoice matching policy|replay|rematch|corpus`."""
 
 from __future__ import annotations
 
+import json
+import uuid
+from pathlib import Path
+
 import typer
+
+from service.cli.common import fail, session_scope
+
+matching_app = typer.Typer(help="Matching: policy, decisions, re-matching, the labelled corpus.",
+                           no_args_is_help=True)
+policy_app = typer.Typer(help="The global matching policy (every change is a new version).", no_args_is_help=True)
+matching_app.add_typer(policy_app, name="policy")
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to the `einvoice` app."""
+    app.add_typer(matching_app, name="matching")
+
+
+@policy_app.command("show")
+def policy_show() -> None:
+    """Print the current global policy and its version as JSON."""
+    from service.api.decisions import _policy_out
+    from service.decide import _latest_policy
+
+    with session_scope() as session:
+        out = _policy_out(_latest_policy(session, "global"))
+    typer.echo(json.dumps(out.model_dump(mode="json"), indent=2))
+
+
+@policy_app.command("set")
+def policy_set(
+    price_over_pct: str = typer.Option(None, help="Unit price may exceed the order's by this %."),
+    price_under_pct: str = typer.Option(None, help="Unit price may be lower by at most this %."),
+    quantity_over_pct: str = typer.Option(None, help="Cumulative quantity tolerance in %."),
+    total_abs: str = typer.Option(None, help="BT-112 tolerance against the recomputed total."),
+    charge_abs: str = typer.Option(None, help="Document charges not on the order pass up to this sum."),
+    receipt_mode: str = typer.Option(None, help="line | two_way | three_way."),
+    actor: str = typer.Option("cli", help="Recorded as the author of the new version."),
+) -> None:
+    """Store a new version of the global policy (unset options keep their current value)."""
+    from pydantic import ValidationError
+
+    from service.api.decisions import PolicySettings
+    from service.decide import _latest_policy, set_global_policy
+
+    given = {k: v for k, v in dict(price_over_pct=price_over_pct, price_under_pct=price_under_pct,
+                                   quantity_over_pct=quantity_over_pct, total_abs=total_abs, charge_abs=charge_abs,
+                                   receipt_mode=receipt_mode).items() if v is not None}
+    if not given:
+        raise fail("give at least one setting, e.g. --price-over-pct 3", 2)
+    with session_scope() as session:
+        latest = _latest_policy(session, "global")
+        merged = {**(latest.settings if latest else {}), **given}
+        try:
+            settings = PolicySettings(**merged).model_dump(mode="json", exclude_none=True)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise fail(f"{'.'.join(map(str, first['loc']))}: {first['msg']}", 2) from None
+        row = set_global_policy(session, settings, actor=f"user:{actor}")
+        typer.echo(f"global policy version {row.version}: {json.dumps(row.settings)}")
+
+
+@matching_app.command("replay")
+def replay(invoice_id: str = typer.Argument(..., help="Invoice id (UUID).")) -> None:
+    """Recompute an invoice's latest decision from its stored inputs; exit 1 when it differs."""
+    from service.api.decisions import replay_decision
+    from service.decide import latest_decision
+
+    try:
+        key = uuid.UUID(invoice_id)
+    except ValueError:
+        raise fail(f"not an invoice id: {invoice_id}", 2) from None
+    with session_scope() as session:
+        row = latest_decision(session, key)
+        if row is None:
+            raise fail(f"invoice {invoice_id} has no matching decision")
+        out = replay_decision(row)
+    typer.echo(json.dumps(out.model_dump(mode="json"), indent=2))
+    if not out.identical:
+        raise typer.Exit(1)
+
+
+@matching_app.command("rematch")
+def rematch(po_number: str = typer.Argument(..., help="Purchase order number (BT-13).")) -> None:
+    """Evaluate the invoices under review for an order again (as after a new receipt)."""
+    from service.decide import on_order_changed
+
+    with session_scope() as session:
+        approved = on_order_changed(session, po_number)
+    typer.echo(f"{len(approved)} invoice(s) approved by re-match" + "".join(f"\n  {i}" for i in approved))
+
+
+@matching_app.command("corpus")
+def corpus(
+    target: Path = typer.Argument(..., help="Directory to write the corpus to."),
+    documents: int = typer.Option(2000, help="Minimum number of invoices and credit notes."),
+    seed: int = typer.Option(2026, help="Random seed (the same seed gives the same corpus)."),
+) -> None:
+    """Write the labelled matching corpus: steps.jsonl (master data and labels) + documents/*.xml."""
+    from service.matching.corpus import build_corpus
+
+    built = build_corpus(documents, seed)
+    docs = target / "documents"
+    docs.mkdir(parents=True, exist_ok=True)
+    with (target / "steps.jsonl").open("w", encoding="utf-8") as fh:
+        for i, step in enumerate(built.steps):
+            record = {"kind": step.kind, "case": step.case, "supplier": step.supplier, "payload": step.payload}
+            if step.xml is not None:
+                name = f"{i:06d}-{step.case}.xml"
+                (docs / name).write_bytes(step.xml)
+                record.update(document=f"documents/{name}", expect_status=step.expect_status,
+                              expect_codes=list(step.expect_codes), final_status=step.final_status)
+            fh.write(json.dumps(record) + "\n")
+    typer.echo(f"wrote {built.count()} documents and {len(built.steps)} steps to {target}")
