@@ -37,7 +37,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from .optimize import Rewriter, list_tokens, tokenize_literal
+from .optimize import Rewriter, list_tokens, local_name_suffixes, tokenize_literal
 from .patterns import analyse
 
 __all__ = [
@@ -49,7 +49,7 @@ __all__ = [
 ]
 
 # Bump whenever the emitted XSLT changes: it is part of the cache key.
-COMPILER_VERSION = "3"
+COMPILER_VERSION = "4"
 
 SCH = "http://purl.oclc.org/dsdl/schematron"
 XSL = "http://www.w3.org/1999/XSL/Transform"
@@ -383,7 +383,7 @@ class _Emitter:
         tpl = self._x(self.out, "template", name=name)
         for j, (rule, ctx) in enumerate(zip(rules, contexts)):
             earlier = [f"$loc:r{k}" for k in range(j) if contexts[k].may_overlap(ctx)]
-            select = ctx.select
+            select = local_name_suffixes(ctx.select)
             if earlier:
                 select = f"({select}) except ({' | '.join(earlier)})"
             self._x(tpl, "variable", name=f"loc:r{j}", select=select)

@@ -10,6 +10,9 @@ r"""Rewrites of rule tests that keep their value and remove per-node costs that 
   ``normalize-space()`` of one (all atomise to strings or untyped values), compares EXPR with
   every code for every context node. It becomes ``loc:any-in($loc:setN, EXPR)``, a map lookup
   of the same strings.
+* ``ends-with(name(), 'Suffix')`` with a colon-free literal equals
+  ``ends-with(local-name(), 'Suffix')`` (a suffix without ":" can only lie in the local part)
+  and avoids building a prefixed name for every element a context like ``//*[...]`` visits.
 * Attribute scans: ``//@name`` at the start of a path walks every node of the document each
   time. It becomes ``$loc:attr-index(QName('', 'name'))``, a lookup in a map of all attribute
   nodes by name built once per run, in document order (same node sequence).
@@ -28,6 +31,13 @@ _ATTR_SCAN = re.compile(r"//@([A-Za-z_][\w.\-]*)(?![\w.\-:(\[])")
 # A "//" that starts a path follows one of these (or the start of the expression); after a
 # name, ")", "]", ".", "*" or "$x" it continues a path and means something else.
 _PATH_START_BEFORE = set("(,[=<>!+|-") | {""}
+
+
+_ENDS_WITH_NAME = re.compile(r"(?<![\w.\-:$])ends-with\(\s*name\(\s*\)\s*,\s*('[^':]*'|\"[^\":]*\")\s*\)")
+
+
+def local_name_suffixes(expr: str) -> str:
+    return _ENDS_WITH_NAME.sub(lambda m: f"ends-with(local-name(), {m.group(1)})", expr)
 
 
 def _closing_paren(expr: str, start: int) -> int | None:
@@ -150,7 +160,8 @@ class Rewriter:
         return _ATTR_SCAN.sub(repl, expr)
 
     def rewrite(self, expr: str, local_names: frozenset[str] = frozenset()) -> str:
-        return self.attribute_scans(self.code_sets(self.code_lists(expr), local_names))
+        expr = self.attribute_scans(self.code_sets(self.code_lists(expr), local_names))
+        return local_name_suffixes(expr)
 
 
 def _in_string(expr: str, index: int) -> bool:
