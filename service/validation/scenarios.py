@@ -82,8 +82,8 @@ RULE_SETS: dict[str, RuleSetSpec] = {
         RuleSetSpec(
             "nlcius-gaccount",
             "SI-UBL 2.0 with the G-account extension, EN 16931 included",
-            "nlcius/xsl/si-ubl-2.0-ext-gaccount.xsl",
-            "xslt",
+            "nlcius/schematron/si-ubl-2.0-ext-gaccount.sch",
+            "sch",
         ),
     )
 }

@@ -213,3 +213,22 @@ def test_validate_schema_explains_xsd_errors_and_unknown_roots(engine: Validatio
     assert report.reason_code == "SCHEMA_INVALID"
     assert "cbc:Nope" in report.findings[0].message and report.findings[0].line
     assert engine.validate_schema(b"<x/>").reason_code == "UNSUPPORTED_DOCUMENT"
+
+
+def test_official_stylesheet_adapter_reports_findings_and_dynamic_errors(engine: ValidationEngine, mirror: Path):
+    from service.validation.rulesets import XsltRuleSet
+
+    official = XsltRuleSet(engine._processor, engine.artifacts_dir / "en16931/ubl/xslt/EN16931-UBL-validation.xslt")
+    xml = replace_once((mirror / BASE).read_bytes(), r'currencyID="EUR">1656.25<', 'currencyID="EUR">1656.26<')
+    out = official.run(engine._builder.parse_xml(xml_text=xml.decode()))
+    assert out.error is None
+    assert {f.rule_id for f in out.findings if f.flag == "fatal"} == {"BR-CO-15", "BR-CO-16"}
+
+    si_ubl = XsltRuleSet(engine._processor, engine.artifacts_dir / "nlcius/xsl/si-ubl-2.0.xsl")
+    two_names = replace_once(
+        (mirror / NL_BASE).read_bytes(),
+        r"(<cbc:RegistrationName>SimplerInvoicing</cbc:RegistrationName>)",
+        r"\g<1></cac:PartyLegalEntity><cac:PartyLegalEntity><cbc:RegistrationName>Second</cbc:RegistrationName>",
+    )
+    out = si_ubl.run(engine._builder.parse_xml(xml_text=two_names.decode()))
+    assert out.findings == [] and out.error and "normalize-space" in out.error
