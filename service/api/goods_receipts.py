@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 
 from service.api.deps import ErpPrincipal, Principal, require
 from service.db import SessionDep
-from service.errors import InvalidInput, NotReady, PayloadTooLarge, UnsupportedMediaType, problem_responses
+from service.errors import BadRequest, InvalidInput, NotReady, PayloadTooLarge, UnsupportedMediaType, problem_responses
 from service.masterdata.common import (
     InvalidCursor,
     ReceiptExists,
@@ -41,7 +41,7 @@ _XML = ("A UBL 2.1 ReceiptAdvice or DespatchAdvice (Peppol BIS Despatch Advice, 
     "409. Checks: known order and order lines, the line's unit, returns never exceeding what was "
     "received; every problem is listed in one 422. Invoices under review for the order are re-evaluated.",
     openapi_extra=request_body(inline_schema(GoodsReceiptIn), _XML),
-    responses={**problem_responses(InvalidInput, ReceiptExists, UnsupportedMediaType, PayloadTooLarge, NotReady),
+    responses={**problem_responses(InvalidInput, BadRequest, ReceiptExists, UnsupportedMediaType, PayloadTooLarge, NotReady),
                200: {"description": "This receipt was recorded before (idempotent replay)."}},
 )
 def create(

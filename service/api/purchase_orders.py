@@ -16,6 +16,7 @@ from sqlmodel import Session
 from service.api.deps import ErpPrincipal, Principal, require
 from service.db import SessionDep
 from service.errors import (
+    BadRequest,
     InvalidInput,
     NotReady,
     PayloadTooLarge,
@@ -61,7 +62,7 @@ _XML = ("A UBL 2.1 Order (Peppol BIS Order, transaction T01), validated against 
         "cbc:CustomerReference -> buyer_reference, cac:SellerSupplierParty -> supplier (resolved like an "
         "invoice seller, or the supplier_id query parameter), cac:OrderLine/cac:LineItem -> lines.")
 _BODY = request_body(inline_schema(PurchaseOrderIn), _XML)
-_WRITE_ERRORS = (InvalidInput, UnsupportedMediaType, PayloadTooLarge, NotReady)
+_WRITE_ERRORS = (InvalidInput, BadRequest, UnsupportedMediaType, PayloadTooLarge, NotReady)
 _NUMBER = "Order number (what BT-13 refers to); may contain slashes."
 
 

@@ -462,9 +462,26 @@ def import_orders(
 
     from service import decide
 
-    touched = [r for r in results if r.outcome in ("created", "updated")]
-    for number in dict.fromkeys(r.number for r in touched):
+    touched = list(dict.fromkeys(r.number for r in results if r.outcome in ("created", "updated")))
+    for number in _with_invoices(session, touched):
         decide.on_order_changed(session, number, supplier_id=state[number]["supplier_id"])
     results.sort(key=lambda r: r.index)
     return results
+
+
+def _with_invoices(session: Session, numbers: list[str]) -> list[str]:
+    """The order numbers some invoice refers to (BT-13): only those can have anything to re-match.
+
+    A nightly sync touches thousands of orders that no invoice mentions yet; asking matching to
+    re-evaluate each would cost a round trip per order for nothing.
+    """
+    from service.models.invoices import Invoice
+
+    found: set[str] = set()
+    for start in range(0, len(numbers), 500):
+        chunk = numbers[start:start + 500]
+        found |= set(session.exec(
+            select(Invoice.purchase_order).where(col(Invoice.purchase_order).in_(chunk)).distinct()
+        ).all())
+    return [n for n in numbers if n in found]
 

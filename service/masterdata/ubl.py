@@ -26,7 +26,7 @@ from typing import Any
 
 from lxml import etree
 
-from service.errors import InvalidInput
+from service.errors import BadRequest, InvalidInput
 from service.masterdata.common import ErrorList, error
 from service.models.masterdata import DocumentSource
 from service.validation.xmlsafe import UnsafeXmlError, XmlSyntaxError, parse_bytes
@@ -72,13 +72,15 @@ class UblSchemas:
 def read_document(body: bytes, accepted: tuple[str, ...], schemas: UblSchemas) -> tuple[etree._Element, str]:
     """(root, document name) of a well-formed, XSD-valid UBL document of an accepted type.
 
-    Raises InvalidInput (422) listing the XML or XSD errors, or naming the unexpected document type.
+    Raises BadRequest (400) for XML that is not well-formed or unsafe (DOCTYPE), InvalidInput (422)
+    listing the XSD errors or naming the unexpected document type.
     """
     try:
         tree = parse_bytes(body)
     except XmlSyntaxError as exc:
         kind = "doctype_refused" if isinstance(exc, UnsafeXmlError) else "not_well_formed"
-        raise InvalidInput("the body is not well-formed XML" if kind == "not_well_formed" else exc.message, errors=[
+        # 400 like POST /v1/invoices: not a document we can read at all (nothing is stored)
+        raise BadRequest("the body is not well-formed XML" if kind == "not_well_formed" else exc.message, errors=[
             {"loc": ["body"], "msg": exc.message, "type": kind, "line": exc.line, "column": exc.column}
         ]) from None
     root = tree.getroot()
