@@ -70,9 +70,19 @@ class AttachmentOut(BaseModel):
 class InvoiceLinks(BaseModel):
     self: str
     document: str
+    data: str
     validation: str
     response: str
     decision: str
+
+
+class ErpStateOut(BaseModel):
+    erp_document_number: str | None = Field(None, description="The ERP's booking document number")
+    booked_at: datetime | None = None
+    payment_date: date | None = Field(None, description="Payment date the ERP reported")
+    paid_amount: Decimal | None = None
+    payment_reference: str | None = None
+    paid_at: datetime | None = None
 
 
 class InvoiceOut(BaseModel):
@@ -92,6 +102,7 @@ class InvoiceOut(BaseModel):
     validation: ValidationSummary | None = None
     duplicate_of: uuid.UUID | None = Field(None, description="The first invoice, for DUPLICATE_INVOICE")
     attachments: list[AttachmentOut] | None = Field(None, description="BG-24 embedded attachments (single-invoice reads)")
+    erp: ErpStateOut | None = Field(None, description="Booking and payment reported by the ERP (single-invoice reads)")
     sha256: str = Field(description="SHA-256 of the original bytes")
     size_bytes: int
     received_by: str = Field(description="Who submitted it (key:<prefix>)")
@@ -138,7 +149,8 @@ def validation_summary(report: dict[str, Any] | None) -> ValidationSummary | Non
                              errors=errors, warnings=warnings, failed_rules=list(failed))
 
 
-def invoice_out(invoice: Invoice, attachments: list[InvoiceAttachment] | None) -> InvoiceOut:
+def invoice_out(invoice: Invoice, attachments: list[InvoiceAttachment] | None,
+                erp: dict[str, Any] | None = None) -> InvoiceOut:
     base = f"/v1/invoices/{invoice.id}"
     data = invoice.data or {}
     seller_data = data.get("seller") or {}
@@ -177,12 +189,13 @@ def invoice_out(invoice: Invoice, attachments: list[InvoiceAttachment] | None) -
             )
             for a in attachments
         ],
+        erp=ErpStateOut(**erp) if erp else None,
         sha256=invoice.sha256,
         size_bytes=invoice.size_bytes,
         received_by=invoice.received_by,
         version=invoice.version,
         created_at=invoice.created_at,
         updated_at=invoice.updated_at,
-        links=InvoiceLinks(self=base, document=f"{base}/document", validation=f"{base}/validation",
+        links=InvoiceLinks(self=base, document=f"{base}/document", data=f"{base}/data", validation=f"{base}/validation",
                            response=f"{base}/response", decision=f"{base}/decision"),
     )

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import re
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -120,8 +121,20 @@ def _load_attachments(session: Session, invoice_id: uuid.UUID) -> list[InvoiceAt
     ).all())
 
 
+def _erp_state(session: Session, invoice: Invoice) -> dict[str, Any] | None:
+    if invoice.status not in (InvoiceStatus.booked, InvoiceStatus.paid):
+        return None
+    try:
+        from service.erp.booking import erp_state
+    except ImportError:  # ERP area absent
+        return None
+    return erp_state(session, invoice.id)
+
+
 def _resource(session: Session, invoice: Invoice) -> dict[str, Any]:
-    return invoice_out(invoice, _load_attachments(session, invoice.id)).model_dump(mode="json")
+    return invoice_out(
+        invoice, _load_attachments(session, invoice.id), _erp_state(session, invoice)
+    ).model_dump(mode="json")
 
 
 @router.post(
@@ -249,6 +262,31 @@ def get_validation(invoice_id: uuid.UUID, session: SessionDep, principal: Invoic
     return JSONResponse(invoice.validation_report or {})
 
 
+class NoDocumentData(NotFound):
+    slug, title = "no-invoice-data", "The document was rejected: it has no EN 16931 data"
+
+
+@router.get(
+    "/invoices/{invoice_id}/data",
+    operation_id="invoices-data",
+    summary="Read the EN 16931 content",
+    description="The invoice's content as the EN 16931 model (JSON): BT-1..BT-24 header terms, seller "
+    "and buyer (BG-4, BG-7) with every identifier, BT-84 payment accounts, allowances and charges "
+    "(BG-20/BG-21), VAT breakdown (BG-23), totals (BG-22) and lines (BG-25, BT-126..BT-157). Decimal "
+    "values are strings. Only accepted documents have it (404 for rejected ones).",
+    responses=problem_responses(InvoiceNotFound, NoDocumentData),
+)
+def get_data(invoice_id: uuid.UUID, request: Request, session: SessionDep, principal: InvoiceReader) -> Any:
+    """Read the EN 16931 content."""
+    invoice = _get_visible(session, invoice_id, principal)
+    if not invoice.data:
+        raise NoDocumentData(f"invoice {invoice_id} was rejected; read /validation for why")
+    etag = f'"{invoice.sha256}"'
+    if _etag_matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers={"ETag": etag})
+    return JSONResponse(invoice.data, headers={"ETag": etag})
+
+
 @router.get(
     "/invoices/{invoice_id}/document",
     operation_id="invoices-document",
@@ -365,10 +403,13 @@ def _decode_cursor(cursor: str, kind: str) -> tuple[datetime, uuid.UUID]:
     "so invoices arriving while you page never shift later pages (no duplicates, no gaps). With "
     "`updated_after`: oldest change first (by `updated_at`, then id), for incremental synchronisation; "
     "an invoice that changes again while you page reappears later. Pass `next_cursor` back as `cursor` "
-    "with the same filters; it is null on the last page. Suppliers see only their own invoices.",
-    responses=problem_responses(InvalidCursor),
+    "with the same filters; it is null on the last page. Suppliers see only their own invoices. The page "
+    "has an `ETag` (ids and versions): `If-None-Match` answers 304 while nothing on it changed.",
+    responses={304: {"description": "Not modified (If-None-Match matched the page's ETag)."},
+               **problem_responses(InvalidCursor)},
 )
 def list_invoices(
+    request: Request,
     session: SessionDep,
     principal: InvoiceReader,
     status: Annotated[InvoiceStatus | None, Query(description="Only invoices with this status.")] = None,
@@ -377,7 +418,8 @@ def list_invoices(
         "(e.g. `0106:12345678`), else `VAT:<BT-31>`.")] = None,
     purchase_order: Annotated[str | None, Query(description="BT-13 Purchase order reference.")] = None,
     updated_after: Annotated[datetime | None, Query(
-        description="Only invoices changed after this time (ISO 8601 with offset); orders by change time.")] = None,
+        description="Only invoices changed after this time (ISO 8601; UTC when no offset is given); "
+        "orders by change time.")] = None,
     cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
     limit: Annotated[int, Query(ge=1, le=200, description="Page size (1-200).")] = 50,
 ) -> Any:
@@ -392,8 +434,8 @@ def list_invoices(
     if seller:
         query = query.where(_seller_filter(seller))
     if updated_after is not None:
-        if updated_after.tzinfo is None:
-            raise BadRequest("updated_after needs a UTC offset, e.g. 2026-11-27T08:00:00Z")
+        if updated_after.tzinfo is None:  # no offset given: UTC
+            updated_after = updated_after.replace(tzinfo=UTC)
         query = query.where(Invoice.updated_at > updated_after)
         kind, col = "u", Invoice.updated_at
         if cursor:
@@ -413,8 +455,13 @@ def list_invoices(
     if more:
         last_row = rows[-1]
         next_cursor = _encode_cursor(kind, last_row.updated_at if kind == "u" else last_row.created_at, last_row.id)
+    etag = '"' + hashlib.sha256(
+        ("|".join(f"{inv.id.hex}:{inv.version}" for inv in rows) + f"|{next_cursor}").encode()
+    ).hexdigest()[:32] + '"'
+    if _etag_matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers={"ETag": etag})
     data = [invoice_out(inv, None).model_dump(mode="json") for inv in rows]
-    return JSONResponse({"data": data, "next_cursor": next_cursor})
+    return JSONResponse({"data": data, "next_cursor": next_cursor}, headers={"ETag": etag})
 
 
 def _seller_filter(seller: str):

@@ -402,3 +402,27 @@ class TestMore:
         assert r.status_code == 422 and r.json()["invoice"]["seller"]["supplier_id"] == str(mine.id)
         got = client.get(f"/v1/invoices/{r.json()['invoice']['id']}/validation", headers=make_key("supplier", mine.id))
         assert got.status_code == 200
+
+
+class TestForTheErp:
+    def test_list_etag_and_304(self, client, make_key, gateway):
+        client.post("/v1/invoices", content=BASE, headers=gateway)
+        erp = make_key("erp")
+        url = "/v1/invoices?updated_after=2000-01-01T00:00:00"  # no offset: UTC
+        first = client.get(url, headers=erp)
+        assert first.status_code == 200 and len(first.json()["data"]) == 1
+        again = client.get(url, headers={**erp, "If-None-Match": first.headers["etag"]})
+        assert again.status_code == 304
+        client.post("/v1/invoices", content=with_number(BASE, "ERP-2"), headers=gateway)
+        assert client.get(url, headers={**erp, "If-None-Match": first.headers["etag"]}).status_code == 200
+
+    def test_en16931_data(self, client, make_key, gateway):
+        created = client.post("/v1/invoices", content=BASE, headers=gateway).json()
+        erp = make_key("erp")
+        r = client.get(created["links"]["data"], headers=erp)
+        assert r.status_code == 200
+        assert r.json()["number"] == "Snippet1" and r.json()["totals"]["payable_amount"] == "1656.25"
+        assert client.get(created["links"]["data"], headers={**erp, "If-None-Match": r.headers["etag"]}).status_code == 304
+        rejected = client.post("/v1/invoices", content=invalid(with_number(BASE, "X")), headers=gateway).json()["invoice"]
+        r = client.get(rejected["links"]["data"], headers=erp)
+        assert r.status_code == 404 and r.json()["type"] == "/problems/no-invoice-data"
