@@ -8,10 +8,11 @@ What it does, in a loop:
 
 1. ``GET /v1/events?after=<cursor>`` (the cursor is kept in a file, so a restart continues where it
    stopped; the feed is in commit order and a stored cursor never skips an event);
-2. for each event whose ``to`` is ``approved``: ``GET /v1/invoices/{id}`` (the EN 16931 header
-   fields: BT-1, BT-2, BT-5, seller, BT-13, totals BT-106..BT-115) and ``GET /v1/invoices/{id}/document``
-   (the original UBL with every line), "books" it (here: writes both to ``--out``), then
-   ``POST /v1/invoices/{id}/booked`` with the ERP document number;
+2. for each event whose ``to`` is ``approved``: ``GET /v1/invoices/{id}`` (status, BT-1, BT-2, BT-5,
+   seller, BT-13, totals BT-106..BT-115), ``GET /v1/invoices/{id}/data`` (the whole EN 16931 model as
+   JSON: parties, lines, VAT breakdown) and ``GET /v1/invoices/{id}/document`` (the original UBL),
+   "books" it (here: writes them to ``--out``), then ``POST /v1/invoices/{id}/booked`` with the ERP
+   document number;
 3. stores the event's cursor (atomically) after each event.
 
 Crash-safe: if it stops between booking and storing the cursor, the event comes again, and the
@@ -83,10 +84,12 @@ class Poller:
         if invoice["status"] != "approved":
             log.info("invoice %s is %s by now; not booking it", invoice_id, invoice["status"])
             return
+        data = self.http.get(f"/v1/invoices/{invoice_id}/data")
+        data.raise_for_status()
         ubl = self.http.get(f"/v1/invoices/{invoice_id}/document")
         ubl.raise_for_status()
 
-        erp_number = self.post_to_ledger(invoice, ubl.content)
+        erp_number = self.post_to_ledger(invoice, data.json(), ubl.content)
 
         r = self.http.post(f"/v1/invoices/{invoice_id}/booked", json={"erp_document_number": erp_number})
         if r.status_code == 409:
@@ -98,7 +101,7 @@ class Poller:
         log.info("booked invoice %s (BT-1 %s) as %s%s", invoice_id, invoice.get("invoice_number"), erp_number,
                  "" if r.json()["changed"] else " (already booked)")
 
-    def post_to_ledger(self, invoice: dict, ubl: bytes) -> str:
+    def post_to_ledger(self, invoice: dict, en16931: dict, ubl: bytes) -> str:
         """Stand-in for the ERP: store the invoice and return its ERP document number.
 
         Keyed by the invoice id, so doing it twice (a crash before ``booked`` was acknowledged)
@@ -106,7 +109,8 @@ class Poller:
         """
         self.out.mkdir(parents=True, exist_ok=True)
         erp_number = f"ERP-{invoice['id'][:8].upper()}"
-        (self.out / f"{erp_number}.json").write_text(json.dumps(invoice, indent=2), encoding="utf-8")
+        record = {"invoice": invoice, "en16931": en16931}
+        (self.out / f"{erp_number}.json").write_text(json.dumps(record, indent=2), encoding="utf-8")
         (self.out / f"{erp_number}.xml").write_bytes(ubl)
         return erp_number
 

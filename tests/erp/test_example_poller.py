@@ -86,6 +86,9 @@ def test_example_poller_books_every_approved_invoice_once(server, engine, make_k
     assert numbers == {f"ERP-{str(i)[:8].upper()}" for i in approved}
     inbox = sorted(p.name for p in (tmp_path / "inbox").iterdir())
     assert len(inbox) == 6 and sum(n.endswith(".xml") for n in inbox) == 3  # resource + original UBL each
+    import json
+    record = json.loads(next((tmp_path / "inbox").glob("*.json")).read_text())
+    assert record["invoice"]["status"] == "approved" and record["en16931"]["lines"][0]["net_amount"] == "121.00"
     cursor = (tmp_path / "cursor.txt").read_text()
     assert cursor.isdigit() and int(cursor) >= 7  # 3 x 2 + 1 transitions, plus the 3 bookings it caused
 
