@@ -17,7 +17,6 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import and_, or_
-from sqlalchemy.orm import defer
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -28,6 +27,7 @@ from service.errors import Forbidden, NotReady, ServiceError
 from service.intake.attachments import allowed_mime_codes, content_matches
 from service.intake.guard import parse_untrusted
 from service.lifecycle import transition
+from service.models.base import new_id, utcnow
 from service.models.invoices import DocumentType, Invoice, InvoiceAttachment, InvoiceStatus
 from service.reasons import ReasonCode
 
@@ -129,7 +129,13 @@ def receive(session: Session, xml: bytes, principal: Any, *, validation: Any, me
     # -- database from here on -------------------------------------------------------------------
     seller = _seller_of(model, header)
     resolved = _resolve(session, seller)
+    now = utcnow()
     invoice = Invoice(
+        id=new_id(),
+        status=InvoiceStatus.received,
+        reasons=[],
+        created_at=now,
+        updated_at=now,
         sha256=digest,
         media_type=media_type,
         size_bytes=len(xml),
@@ -323,13 +329,14 @@ def _earlier(session: Session, invoice: Invoice, *, check_duplicate: bool) -> tu
     duplicate = _same_seller_number(invoice) if check_duplicate else None
     if duplicate is not None:
         condition = or_(condition, duplicate)
+    # columns only (cheap); the full row is loaded for the rare hit
     rows = session.exec(
-        select(Invoice).where(condition).options(defer(Invoice.document), defer(Invoice.validation_report))
-        .order_by(Invoice.created_at).limit(3)
+        select(Invoice.id, Invoice.sha256, Invoice.dedup_key).where(condition).order_by(Invoice.created_at).limit(3)
     ).all()
-    same_bytes = next((r for r in rows if r.sha256 == invoice.sha256), None)
-    first = next((r for r in rows if r.sha256 != invoice.sha256 and r.dedup_key is not None), None)
-    return same_bytes, first
+    same_id = next((r.id for r in rows if r.sha256 == invoice.sha256), None)
+    first_id = next((r.id for r in rows if r.sha256 != invoice.sha256 and r.dedup_key is not None), None)
+    return (session.get(Invoice, same_id) if same_id else None,
+            session.get(Invoice, first_id) if first_id else None)
 
 
 def _find_first(session: Session, invoice: Invoice) -> Invoice | None:
