@@ -28,6 +28,7 @@ __all__ = [
     "check_vat",
     "check_gln",
     "normalise",
+    "normalise_address",
 ]
 
 KVK, OIN, GLN, VAT = "0106", "0190", "0088", "VAT"
@@ -43,6 +44,14 @@ class IdentifierError(ValueError):
 def normalise(value: str) -> str:
     """Look-up form: separators (spaces, dots, dashes, slashes) removed, upper case."""
     return _SEPARATORS.sub("", value or "").upper()
+
+
+def normalise_address(scheme: str | None, value: str) -> str:
+    """Look-up form of an electronic address (BT-34): whitespace removed, upper case; separators go too
+    where the scheme is an identifier we check (0106, 0190, 0088), so ``1234.5678`` finds ``12345678``."""
+    if scheme and scheme.upper() in _CHECKS:
+        return normalise(value)
+    return re.sub(r"\s+", "", value or "").upper()
 
 
 def check_kvk(value: str) -> str:

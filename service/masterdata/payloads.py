@@ -88,10 +88,11 @@ class ElectronicAddressIn(_In):
     @model_validator(mode="after")
     def _check_value(self) -> ElectronicAddressIn:
         try:
-            self.value = ids.check(self.scheme, self.value)
+            ids.check(self.scheme, self.value)  # 0106 / 0190 / 0088 / VAT values are checked
         except ids.IdentifierError as exc:
             raise PydanticCustomError("invalid_identifier", "{scheme}: {reason}",
                                       {"scheme": self.scheme, "reason": str(exc)}) from None
+        self.value = ids.normalise_address(self.scheme, self.value)
         return self
 
 

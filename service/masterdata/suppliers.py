@@ -262,7 +262,7 @@ def resolve_supplier(
     # 1. electronic address
     if electronic_address and electronic_address[1] and electronic_address[1].strip():
         scheme = (electronic_address[0] or "").strip().upper()
-        value = ids.normalise(electronic_address[1])
+        value = ids.normalise_address(scheme, electronic_address[1])
         query = select(Supplier.id).where(Supplier.electronic_address_value == value)
         if scheme:
             query = query.where(Supplier.electronic_address_scheme == scheme)

@@ -145,3 +145,12 @@ def test_goods_receipt_model_accepts_numbers():
     data = GoodsReceiptIn.model_validate({"receipt_id": "r", "po_number": "p", "date": "2026-01-01",
                                           "lines": [{"po_line_id": "1", "quantity": 2.5}]})
     assert data.lines[0].quantity == Decimal("2.5")
+
+
+def test_electronic_address_is_compared_like_a_peppol_id(db):
+    """Case and whitespace do not matter; separators only vanish for checked schemes (0106, 0190, 0088)."""
+    a = _supplier(db, "A", electronic_address={"scheme": "9944", "value": "nl 000099998b57"})
+    b = _supplier(db, "B", electronic_address={"scheme": "0106", "value": "1234.5678"})
+    assert a.electronic_address_value == "NL000099998B57" and b.electronic_address_value == "12345678"
+    assert resolve_supplier(db, electronic_address=("9944", "NL000099998B57"), identifiers=[], vat_id=None).id == a.id
+    assert resolve_supplier(db, electronic_address=("0106", "1234 56.78"), identifiers=[], vat_id=None).id == b.id
