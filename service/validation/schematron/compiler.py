@@ -49,7 +49,7 @@ __all__ = [
 ]
 
 # Bump whenever the emitted XSLT changes: it is part of the cache key.
-COMPILER_VERSION = "4"
+COMPILER_VERSION = "5"
 
 SCH = "http://purl.oclc.org/dsdl/schematron"
 XSL = "http://www.w3.org/1999/XSL/Transform"
@@ -244,14 +244,14 @@ class _Emitter:
         self.root = schema.root
         self.phase = phase
         self.strategy = strategy
-        self.rewriter = Rewriter()
-        self.optimising = False  # rewrites (optimize.py) only on the select path
         nsmap: dict[str, str] = {"xsl": XSL, "xs": XS, "svrl": SVRL, "loc": LOC, "map": MAP}
         for ns in self.root.iter(f"{_S}ns"):
             prefix, uri = ns.get("prefix"), ns.get("uri")
             if prefix and uri is not None and prefix not in ("xsl", "svrl", "loc", "map"):
                 nsmap[prefix] = uri
         self.nsmap = nsmap
+        self.rewriter = Rewriter(nsmap=dict(nsmap))
+        self.optimising = False  # rewrites (optimize.py) only on the select path
         self.out = etree.Element(f"{_X}stylesheet", nsmap=nsmap)
         self.out.set("version", "3.0")
         self.out.set("exclude-result-prefixes", " ".join(p for p in nsmap if p not in ("svrl",)))
@@ -447,6 +447,12 @@ class _Emitter:
             entries = ", ".join("'" + t.replace("'", "''") + "': true()" for t in tokens)
             el = etree.Element(f"{_X}variable", name=var, select=f"map{{{entries}}}")
             el.set("as", "map(xs:string, xs:boolean)")
+            self.out.insert(at, el)
+            at += 1
+        if self.rewriter.uses_element_index:
+            el = etree.Element(f"{_X}variable", name="loc:elem-index")
+            el.set("as", "map(xs:QName, xs:boolean)")
+            el.set("select", "map:merge(distinct-values(//*!node-name()) ! map{.: true()})")
             self.out.insert(at, el)
             at += 1
         if self.rewriter.uses_attribute_index:

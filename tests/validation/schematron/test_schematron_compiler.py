@@ -362,3 +362,17 @@ def test_ends_with_name_rewrite_keeps_results(run) -> None:
       </pattern>"""))
     # contexts: d:qty x3 ('ty'), plain ('ain'), d:item x3 (':item' has a colon: kept on name()); d:qty fail
     assert ids(result) == ["E", "E", "E"]
+
+
+def test_absent_element_shortcut_keeps_results(run) -> None:
+    result = _same_both_strategies(run, schema("""
+      <pattern>
+        <rule context="d:doc">
+          <assert id="ABSENT" test="not((d:item|d:other)/d:nothing)" flag="fatal">a</assert>
+          <assert id="PRESENT" test="not((d:item|d:other)/d:qty)" flag="fatal">p</assert>
+          <assert id="EXISTS" test="exists(d:item/d:qty) and not(exists(plain/d:qty))" flag="fatal">e</assert>
+          <assert id="ELSEWHERE" test="not(plain)" flag="fatal">elsewhere</assert>
+        </rule>
+        <rule context="d:item"><assert id="NOPLAIN" test="not(plain)" flag="fatal">n</assert></rule>
+      </pattern>"""))
+    assert ids(result) == ["ELSEWHERE", "PRESENT"]
