@@ -78,8 +78,7 @@ def decide_invoice(session: Session, invoice: Invoice, document: Any, *, actor: 
 
 def on_order_changed(session: Session, po_number: str, *, supplier_id: Any = None) -> list[uuid.UUID]:
     """Re-match the invoices under review for ``po_number``; returns the ids approved now."""
-    md = _md()
-    md.get_order(session, po_number, for_update=True)  # serialise with intake on this order
+    load_order(session, po_number, lock=True)  # serialise with intake on this order
     invoices = session.execute(
         select(Invoice)
         .where(Invoice.purchase_order == po_number, Invoice.status == InvoiceStatus.needs_review,
@@ -165,11 +164,9 @@ def gather_inputs(session: Session, invoice: Invoice, facts: InvoiceFacts, *, lo
     overrides: dict[str, Any] = {}
     supplier_version = None
     if invoice.supplier_id is not None:
-        sf = md.supplier_facts(session, invoice.supplier_id)
-        if sf is not None:
-            supplier = SupplierFacts(str(sf.id), sf.name or "", tuple(sorted(sf.ibans)))
-            overrides = dict(sf.policy or {})
-            supplier_version = sf.version
+        found = _load_supplier(session, invoice.supplier_id)
+        if found is not None:
+            supplier, overrides, supplier_version = found
     policy = effective_policy(session, invoice.supplier_id if supplier else None, overrides, supplier_version)
     mi = MatchInputs(invoice=facts, policy=policy, supplier=supplier,
                      similar_invoices=_similar(session, invoice, facts))
@@ -193,8 +190,7 @@ def gather_inputs(session: Session, invoice: Invoice, facts: InvoiceFacts, *, lo
                 credited[e.order_line_id] = credited.get(e.order_line_id, Decimal(0)) - e.quantity
         order = None
         if order_number and invoiced:
-            view = md.get_order(session, order_number, for_update=lock)
-            order = _snapshot(view) if view is not None else None
+            order = load_order(session, order_number, lock=lock)
             ctx.order_number, ctx.order_version = order_number, order.version if order else None
         target = CreditTarget(invoice_id=str(target_row.id), number=target_row.invoice_number or "",
                               status=target_row.status.value, currency=target_row.currency or "",
@@ -218,13 +214,15 @@ def gather_inputs(session: Session, invoice: Invoice, facts: InvoiceFacts, *, lo
                            invoiced_in_period=used)
         return replace(mi, standing_order=so), ctx
 
-    view = md.get_order(session, po_number, for_update=lock)
-    if view is None:
+    order = load_order(session, po_number, lock=lock)
+    if order is None:
         return replace(mi, order_lookup=po_number), ctx
-    order = _snapshot(view)
     ctx.order_number, ctx.order_version = order.number, order.version
-    received = md.received_by_line(session, po_number)
-    receipts = ReceiptTotals(dict(received.quantities), tuple(received.receipt_ids))
+    receipts = ReceiptTotals()
+    if policy.receipt_mode is ReceiptMode.three_way or (
+            policy.receipt_mode is ReceiptMode.line and any(ol.receipt_required for ol in order.lines)):
+        received = md.received_by_line(session, po_number)  # only 3-way lines look at receipts
+        receipts = ReceiptTotals(dict(received.quantities), tuple(received.receipt_ids))
     invoiced = _ledger(session, po_number, invoice, rematch, ctx)
     return replace(mi, order=order, receipts=receipts, ledger=Ledger(invoiced=invoiced),
                    order_lookup=po_number), ctx
@@ -295,20 +293,63 @@ def _counts(e: LedgerEntry, invoice: Invoice, rematch: bool) -> bool:
     return (e.invoice_received_at, str(e.invoice_id)) < (invoice.created_at, str(invoice.id))
 
 
-def _snapshot(view) -> OrderSnapshot:
+def load_order(session: Session, po_number: str, *, lock: bool) -> OrderSnapshot | None:
+    """The order's current version as the engine sees it; ``lock`` takes the order header row
+    (``SELECT ... FOR UPDATE`` on PostgreSQL) for the rest of the transaction.
+
+    Reads master data's tables with two core queries (same result as
+    ``service.masterdata.queries.get_order``, which builds ORM objects: this runs for every invoice).
+    """
+    from service.models.masterdata import PurchaseOrder, PurchaseOrderLine, PurchaseOrderVersion
+
+    po, ver, ln = PurchaseOrder.__table__, PurchaseOrderVersion.__table__, PurchaseOrderLine.__table__
+    q = select(po.c.id, po.c.status, po.c.current_version).where(po.c.number == po_number)
+    if lock:
+        q = q.with_for_update()
+    head = session.execute(q).first()
+    if head is None:
+        return None
+    rows = session.execute(
+        select(ver.c.supplier_id, ver.c.currency, ln.c.line_id, ln.c.item_name, ln.c.seller_item_id,
+               ln.c.standard_item_id, ln.c.quantity, ln.c.unit_code, ln.c.unit_price, ln.c.base_quantity,
+               ln.c.vat_category, ln.c.vat_rate, ln.c.receipt_required)
+        .select_from(ver.outerjoin(ln, ln.c.version_id == ver.c.id))
+        .where(ver.c.purchase_order_id == head.id, ver.c.version == head.current_version)
+        .order_by(ln.c.position)).all()
+    if not rows:
+        return None
+    status = getattr(head.status, "value", head.status)
     return OrderSnapshot(
-        number=view.number, version=int(view.version),
-        supplier_id=str(view.supplier_id) if view.supplier_id else None,
-        currency=view.currency, status=str(getattr(view.status, "value", view.status)),
+        number=po_number, version=int(head.current_version),
+        supplier_id=str(rows[0].supplier_id) if rows[0].supplier_id else None, currency=rows[0].currency,
+        status=str(status),
         lines=tuple(
-            OrderLine(line_id=ln.line_id, quantity=ln.quantity, unit_code=(ln.unit_code or "").upper(),
-                      unit_price=ln.unit_price, base_quantity=ln.base_quantity or Decimal(1),
-                      name=ln.item_name or "", seller_item_id=ln.seller_item_id,
-                      standard_item_id=ln.standard_item_id, vat_category=ln.vat_category,
-                      vat_rate=ln.vat_rate, receipt_required=bool(ln.receipt_required))
-            for ln in view.lines
-        ),
+            OrderLine(line_id=r.line_id, quantity=r.quantity, unit_code=(r.unit_code or "").upper(),
+                      unit_price=r.unit_price, base_quantity=r.base_quantity or Decimal(1), name=r.item_name or "",
+                      seller_item_id=r.seller_item_id, standard_item_id=r.standard_item_id,
+                      vat_category=r.vat_category, vat_rate=r.vat_rate, receipt_required=bool(r.receipt_required))
+            for r in rows if r.line_id is not None),
     )
+
+
+def _load_supplier(session: Session, supplier_id: Any) -> tuple[SupplierFacts, dict[str, Any], int] | None:
+    """Known IBANs and policy overrides of a supplier (core queries on master data's tables)."""
+    from service.models.masterdata import Supplier, SupplierBankAccount
+
+    sup, acc = Supplier.__table__, SupplierBankAccount.__table__
+    rows = session.execute(select(sup.c.name, sup.c.policy, sup.c.version, acc.c.iban)
+                           .select_from(sup.outerjoin(acc, acc.c.supplier_id == sup.c.id))
+                           .where(sup.c.id == supplier_id)).all()
+    if not rows:
+        return None
+    row = rows[0]
+    ibans = [r.iban for r in rows if r.iban]
+    overrides = {}
+    for key, value in (row.policy or {}).items():
+        if value is not None and key in POLICY_KEYS:
+            overrides[key] = value if key == "receipt_mode" else Decimal(str(value))
+    facts = SupplierFacts(str(supplier_id), row.name or "", tuple(sorted("".join(i.split()).upper() for i in ibans)))
+    return facts, overrides, int(row.version)
 
 
 def _similar(session: Session, invoice: Invoice, facts: InvoiceFacts) -> tuple[str, ...]:
@@ -385,7 +426,9 @@ def policy_from_settings(settings: dict[str, Any], version: str) -> Policy:
 def effective_policy(session: Session, supplier_id: Any, overrides: dict[str, Any],
                      supplier_version: int | None) -> Policy:
     """Global defaults (latest version) with the supplier's overrides on top."""
-    glob = _latest_policy(session, "global")
+    table = MatchPolicyVersion.__table__
+    glob = session.execute(select(table.c.version, table.c.settings).where(table.c.scope == "global")
+                           .order_by(table.c.version.desc()).limit(1)).first()
     settings = dict(glob.settings) if glob else {}
     version = f"global:{glob.version if glob else 0}"
     clean = {k: v for k, v in (overrides or {}).items() if k in POLICY_KEYS and v is not None}

@@ -327,6 +327,7 @@ class Corpus:
             self.steps.append(Step("supplier", "setup", payload=s.payload(), supplier=s.key))
         self.n = 0
         self.day = date(2026, 1, 5)
+        self.signatures: set[tuple] = set()
 
     # helpers
     def _next(self) -> int:
@@ -359,7 +360,14 @@ class Corpus:
             "receipt_id": f"GR-{self._next():06d}", "po_number": order.number, "date": self.day.isoformat(),
             "lines": [{"po_line_id": k, "quantity": str(v)} for k, v in quantities.items()]}))
 
-    def document(self, case: str, doc: Doc, status: str, codes: tuple[str, ...] = (), final: str | None = None) -> Doc:
+    def document(self, case: str, doc: Doc, status: str, codes: tuple[str, ...] = (), final: str | None = None,
+                 *, same_as_before: bool = False) -> Doc:
+        # Same seller + BT-112 + BT-2 under another number is a suspected duplicate: only the cases
+        # that mean it may produce one; the others move to the next free day.
+        while not same_as_before and ((doc.supplier.key, doc.credit_note, doc.issue_date,
+                                              doc.totals()["incl"])) in self.signatures:
+            doc.issue_date += timedelta(days=1)
+        self.signatures.add((doc.supplier.key, doc.credit_note, doc.issue_date, doc.totals()["incl"]))
         key = f"{doc.supplier.key}/{doc.number}/{self.n}"
         self.steps.append(Step("document", case, xml=doc.to_xml(), supplier=doc.supplier.key, key=key,
                                expect_status=status, expect_codes=tuple(sorted(codes)), final_status=final or status,
@@ -566,10 +574,10 @@ class Corpus:
         if self.rnd.random() < 0.5:
             # exactly the same number again, other bytes (another note on the buyer reference)
             again = Doc(**{**first.__dict__, "buyer_reference": "GEMEENTE-INKOOP-2"})
-            self.document("exact_duplicate", again, "rejected", ("DUPLICATE_INVOICE",))
+            self.document("exact_duplicate", again, "rejected", ("DUPLICATE_INVOICE",), same_as_before=True)
         else:
             other = Doc(**{**first.__dict__, "number": f"F{self._next():06d}"})
-            self.document("suspected_duplicate", other, "needs_review", ("DUPLICATE_SUSPECTED",))
+            self.document("suspected_duplicate", other, "needs_review", ("DUPLICATE_SUSPECTED",), same_as_before=True)
 
     def unknown_iban(self):
         o = self.order("iban", self._supplier(), self._po_lines(2))
