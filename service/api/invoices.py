@@ -76,8 +76,10 @@ async def read_document(request: Request, session: SessionDep) -> tuple[bytes, s
             accepted=list(XML_MEDIA_TYPES),
         )
     # End the transaction the key lookup opened (on SQLite it holds the write lock) before the upload
-    # and validation; the intake opens a new one when it touches the database.
-    session.rollback()
+    # and validation; the intake opens a new one when it touches the database. Only reads happened
+    # so far (authentication); should anything be pending, keep the transaction instead.
+    if not (session.new or session.dirty or session.deleted):
+        session.rollback()
     limit = request.app.state.settings.max_document_bytes
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
