@@ -13,7 +13,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from service.db import SessionDep
+from sqlmodel import Session
+
+from service.db import reading
 from service.errors import Forbidden, Unauthorized
 from service.keys import find_active_key
 from service.models.keys import Role
@@ -37,12 +39,14 @@ class Principal:
 
 def get_principal(
     request: Request,
-    session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise Unauthorized("send an API key as 'Authorization: Bearer <key>'")
-    key = find_active_key(session, credentials.credentials)
+    # Own short read-only session: the key lookup must not open the request's writing transaction
+    # (on SQLite that would take the write lock while a large body is still being uploaded).
+    with Session(reading(request.app.state.engine)) as session:
+        key = find_active_key(session, credentials.credentials)
     if key is None:
         raise Unauthorized("the API key is unknown or revoked")
     principal = Principal(
