@@ -141,7 +141,7 @@ class ValidationEngine:
         self.artifacts_dir = Path(artifacts_dir)
         self.cache_dir = Path(cache_dir) if cache_dir else None
         self.manifest = manifest or load_manifest()
-        self.accepted_scenarios = frozenset(accepted_scenarios or SCENARIOS)
+        self.accepted_scenarios = frozenset(SCENARIOS if accepted_scenarios is None else accepted_scenarios)
         if verify:
             problems = missing_artefacts(self.artifacts_dir, self.manifest)
             if problems:
