@@ -179,11 +179,15 @@ def _run(files: list[Path], options: dict[str, Any], workers: int, progress: boo
 def _summary(results: list[dict]) -> dict[str, Any]:
     outcomes = Counter(r["outcome"] for r in results)
     by_scenario: dict[str, Counter] = {}
+    by_layer: dict[str, Counter] = {}
     rule_counts: Counter = Counter()
     rule_files: Counter = Counter()
     rule_severity: dict[str, str] = {}
     for r in results:
         by_scenario.setdefault(r["scenario"] or "unsupported", Counter())[r["outcome"]] += 1
+        for layer in r.get("layers", ()):
+            if layer["name"] not in ("xml", "scenario"):
+                by_layer.setdefault(layer["name"], Counter())[layer["validity"]] += 1
         seen = set()
         for f in r["findings"]:
             rid = f["rule_id"] or f"{f['layer']}:schema"
@@ -199,6 +203,10 @@ def _summary(results: list[dict]) -> dict[str, Any]:
         "error": outcomes.get("error", 0),
         "by_scenario": {
             s: {k: c.get(k, 0) for k in ("valid", "invalid", "error")} for s, c in sorted(by_scenario.items())
+        },
+        "by_rule_set": {
+            name: {k: c.get(k, 0) for k in ("valid", "invalid", "skipped", "error")}
+            for name, c in sorted(by_layer.items())
         },
         "top_rules": [
             {"rule_id": rid, "severity": rule_severity[rid], "count": n, "files": rule_files[rid]}
@@ -234,6 +242,13 @@ def _print_text(results: list[dict], summary: dict[str, Any], show: int) -> None
     totals.add_row("[bold]all files[/]", str(summary["valid"]), str(summary["invalid"]),
                    str(summary["error"]))
     console.print(totals)
+    if summary["by_rule_set"]:
+        layers = Table(title="Per layer (XSD and rule sets)")
+        for col in ("layer", "valid", "invalid", "skipped", "error"):
+            layers.add_column(col, justify="left" if col == "layer" else "right")
+        for name, c in summary["by_rule_set"].items():
+            layers.add_row(name, str(c["valid"]), str(c["invalid"]), str(c["skipped"]), str(c["error"]))
+        console.print(layers)
     if summary["top_rules"]:
         top = Table(title="Most frequent rules")
         for col in ("rule", "severity", "findings", "files"):

@@ -63,6 +63,9 @@ def test_validate_folder_as_json(cli, folder: Path):
     assert (summary["total"], summary["valid"], summary["invalid"], summary["error"]) == (5, 2, 3, 0)
     assert summary["by_scenario"]["peppol-bis-billing-3"] == {"valid": 1, "invalid": 1, "error": 0}
     assert {"rule_id": "BR-CO-15", "severity": "fatal", "count": 1, "files": 1} in summary["top_rules"]
+    assert summary["by_rule_set"]["en16931-peppol"] == {"valid": 1, "invalid": 1, "skipped": 0, "error": 0}
+    assert summary["by_rule_set"]["nlcius"]["valid"] == 1
+    assert summary["by_rule_set"]["xsd"]["valid"] == 3
 
 
 def test_validate_prints_a_summary_and_exits_0_when_all_are_valid(cli, mirror: Path):
@@ -77,6 +80,7 @@ def test_validate_lists_the_failed_rules_of_invalid_files(cli, folder: Path):
     assert result.exit_code == 1
     assert "INVALID" in result.stdout and "BR-CO-15" in result.stdout
     assert "Most frequent rules" in result.stdout
+    assert "Per layer" in result.stdout
 
 
 def test_rules_and_no_xsd_options(cli, mirror: Path, tmp_path: Path):
