@@ -77,16 +77,24 @@ def decide_invoice(session: Session, invoice: Invoice, document: Any, *, actor: 
 
 
 def on_order_changed(session: Session, po_number: str, *, supplier_id: Any = None) -> list[uuid.UUID]:
-    """Re-match the invoices under review for ``po_number``; returns the ids approved now."""
-    load_order(session, po_number, lock=True)  # serialise with intake on this order
+    """Re-match the invoices under review for ``po_number``; returns the ids approved now.
+
+    Cheap when nothing waits (one indexed query): master data calls it for every order change.
+    """
     invoices = session.execute(
         select(Invoice)
         .where(Invoice.purchase_order == po_number, Invoice.status == InvoiceStatus.needs_review,
                Invoice.document_type != DocumentType.credit_note)
         .order_by(Invoice.created_at, Invoice.id)
     ).scalars().all()
+    if not invoices:
+        return []
+    _md().lock_order(session, po_number)  # serialise with intake on this order (no-op when held)
     approved: list[uuid.UUID] = []
     for invoice in invoices:
+        session.refresh(invoice)  # read again under the lock: a reviewer may have acted meanwhile
+        if invoice.status is not InvoiceStatus.needs_review:
+            continue
         if _rematch(session, invoice):
             approved.append(invoice.id)
     return approved
