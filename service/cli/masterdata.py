@@ -1,6 +1,6 @@
-"""Commands of the master data area: `einvoice import purchase-orders|suppliers FILE.jsonl`.
+"""Commands of the master data area: `einvoice import suppliers|purchase-orders|goods-receipts FILE.jsonl`.
 
-One JSON object per line (the bodies of POST /v1/purchase-orders and /v1/suppliers). Bad records
+One JSON object per line (the bodies of POST /v1/suppliers, /v1/purchase-orders, /v1/goods-receipts). Bad records
 are reported one line each, with their line number, and skipped; the good ones are stored in
 transactions of ``--chunk`` records. Exit code 0 when every record was loaded, 1 otherwise.
 """
@@ -147,6 +147,35 @@ def import_supplier_file(path: Path, engine, codelists, *, actor: str = "cli:imp
     return stats, ids
 
 
+def import_receipt_file(path: Path, engine, codelists, *, actor: str = "cli:import",
+                        on_progress: Callable[[int], None] | None = None) -> ImportStats:
+    """Load a JSONL file of goods receipts, one transaction each (idempotent by receipt_id)."""
+    from service.db import unit_of_work
+    from service.errors import ServiceError
+    from service.masterdata.receipts import check_receipt, record_receipt
+
+    stats = ImportStats()
+    started = time.perf_counter()
+    for line_no, record, problem in _records(path):
+        if on_progress:
+            on_progress(1)
+        if problem is not None:
+            stats.counts["invalid"] += 1
+            stats.problems.append((line_no, problem))
+            continue
+        try:
+            with unit_of_work(engine) as session:
+                data, order = check_receipt(session, record, codelists)
+                _, created = record_receipt(session, data, order, actor=actor)
+            stats.counts["created" if created else "unchanged"] += 1
+        except ServiceError as exc:
+            stats.counts["invalid"] += 1
+            errors = exc.extensions.get("errors")
+            stats.problems.append((line_no, _describe(errors) if errors else exc.detail or exc.title))
+    stats.seconds = time.perf_counter() - started
+    return stats
+
+
 def _count_lines(path: Path) -> int:
     with path.open("rb") as fh:
         return sum(1 for line in fh if line.strip())
@@ -205,3 +234,13 @@ def import_suppliers(
     if ids_out is not None:
         ids_out.write_text("line,supplier_id\n" + "".join(f"{row}\n" for row in ids), encoding="utf-8")
     raise typer.Exit(1 if stats.counts["invalid"] else 0)
+
+
+@import_app.command("goods-receipts")
+def import_goods_receipts(
+    file: Path = typer.Argument(..., help="JSON Lines: one goods receipt (POST /v1/goods-receipts body) per line."),
+) -> None:
+    """Record goods receipts; a receipt loaded before (same receipt_id and content) is left alone."""
+    stats = _run(file, "goods receipts", import_receipt_file)
+    raise typer.Exit(1 if stats.counts["invalid"] else 0)
+

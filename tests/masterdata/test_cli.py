@@ -76,6 +76,16 @@ def test_import_suppliers_then_orders(cli_env, tmp_path):
     assert lines[0].startswith("line 3: PO-3: currency: String should have at most 3 characters")
     assert lines[1].startswith("line 6: not valid JSON")
 
+    receipts = _write(tmp_path / "receipts.jsonl", [
+        {"receipt_id": "GR-1", "po_number": "PO-1", "date": "2026-11-20", "lines": [{"po_line_id": "1", "quantity": "10"}]},
+        {"receipt_id": "GR-2", "po_number": "PO-9", "date": "2026-11-20", "lines": [{"po_line_id": "1", "quantity": "1"}]},
+        {"receipt_id": "GR-1", "po_number": "PO-1", "date": "2026-11-20", "lines": [{"po_line_id": "1", "quantity": "10"}]},
+    ])
+    r = run(["import", "goods-receipts", str(receipts)], cli_env)
+    assert r.returncode == 1
+    assert "goods receipts: 3 records" in r.stdout and "1 created, 0 updated, 1 unchanged, 1 invalid" in r.stdout
+    assert r.stderr.strip().splitlines() == ["line 2: po_number: no purchase order PO-9"]
+
     engine = make_engine(cli_env["DATABASE_URL"])
     with Session(engine) as s:
         assert sorted(o.number for o in s.exec(select(PurchaseOrder)).all()) == ["PO-1", "PO-2"]
