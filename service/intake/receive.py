@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, bindparam, or_
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -323,16 +324,34 @@ def _same_seller_number(invoice: Invoice):
     )
 
 
+_T = Invoice.__table__
+# One prepared statement (compiled once) for both lookups: same bytes, or an accepted invoice of the
+# same seller (supplier or seller key) with the same BT-1 and type. A NULL bind never matches.
+_EARLIER = (
+    sa_select(_T.c.id, _T.c.sha256, _T.c.dedup_key)
+    .where(or_(
+        _T.c.sha256 == bindparam("sha"),
+        and_(
+            _T.c.invoice_number == bindparam("number"),
+            _T.c.document_type == bindparam("doc_type"),
+            _T.c.dedup_key.is_not(None),
+            or_(_T.c.supplier_id == bindparam("supplier_id"), _T.c.seller_key == bindparam("seller_key")),
+        ),
+    ))
+    .order_by(_T.c.created_at)
+    .limit(3)
+)
+
+
 def _earlier(session: Session, invoice: Invoice, *, check_duplicate: bool) -> tuple[Invoice | None, Invoice | None]:
     """(the invoice with the same bytes, the first accepted invoice with the same seller/BT-1/type)."""
-    condition = Invoice.sha256 == invoice.sha256
-    duplicate = _same_seller_number(invoice) if check_duplicate else None
-    if duplicate is not None:
-        condition = or_(condition, duplicate)
-    # columns only (cheap); the full row is loaded for the rare hit
-    rows = session.exec(
-        select(Invoice.id, Invoice.sha256, Invoice.dedup_key).where(condition).order_by(Invoice.created_at).limit(3)
-    ).all()
+    rows = session.connection().execute(_EARLIER, {
+        "sha": invoice.sha256,
+        "number": invoice.invoice_number if check_duplicate else None,
+        "doc_type": invoice.document_type.value if invoice.document_type else None,
+        "supplier_id": invoice.supplier_id,
+        "seller_key": invoice.seller_key,
+    }).all()
     same_id = next((r.id for r in rows if r.sha256 == invoice.sha256), None)
     first_id = next((r.id for r in rows if r.sha256 != invoice.sha256 and r.dedup_key is not None), None)
     return (session.get(Invoice, same_id) if same_id else None,
