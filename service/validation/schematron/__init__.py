@@ -24,13 +24,8 @@ template walk of the same sources as fallback (``rs.prepare_fallback()`` compile
 How the fast stylesheet is built and why it is equivalent: see ``compiler.py``.
 """
 
-from .compiler import (
-    COMPILER_VERSION,
-    SchematronCompileError,
-    compile_schematron,
-    compile_schematron_cached,
-    load_schema,
-)
+from .compiler import COMPILER_VERSION, compile_schematron, compile_schematron_cached
+from .loader import SchematronCompileError, load_schema
 from .runner import RuleSetResult, SchematronRuleSet
 
 __all__ = [
