@@ -218,7 +218,7 @@ def save_order(
         same = _current_hash(session, order) == digest
         if same and order.status == status:
             return order, "unchanged"
-        if not same and not replace:
+        if not replace:  # POST: only the very same order is an idempotent retry
             raise OrderExists(
                 f"purchase order {data.number} exists with other content; PUT /v1/purchase-orders/{{number}} "
                 "changes it", purchase_order=f"/v1/purchase-orders/{data.number}",
@@ -445,7 +445,10 @@ def import_orders(
         results.append(BatchItemResult(index=index, number=data.number, outcome=outcome, version=current["version"]))
 
     if new_orders:
-        session.execute(insert(PurchaseOrder), new_orders)
+        try:
+            session.execute(insert(PurchaseOrder), new_orders)
+        except IntegrityError:
+            raise OrderExists("another import created some of these orders at the same time; retry") from None
     for number, current in state.items():
         row = current["row"]
         if row is not None and current.get("dirty"):

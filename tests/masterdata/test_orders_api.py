@@ -38,6 +38,10 @@ class TestCreateOrder:
         r = client.post("/v1/purchase-orders", json=body, headers=erp)
         assert r.status_code == 409 and r.json()["purchase_order"] == "/v1/purchase-orders/PO-1"
 
+    def test_other_status_under_the_same_number_is_409(self, client, erp, supplier, order):
+        r = client.post("/v1/purchase-orders", json=order_body(supplier["id"], status="closed"), headers=erp)
+        assert r.status_code == 409
+
     def test_numbers_with_slashes_work(self, client, erp, supplier):
         r = client.post("/v1/purchase-orders", json=order_body(supplier["id"], number="2026/INK/000123"), headers=erp)
         assert r.status_code == 201
