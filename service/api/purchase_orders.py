@@ -189,7 +189,7 @@ def create(session: SessionDep, principal: ErpPrincipal, body: JsonOrXmlBody, ct
     "skipped, the valid ones are stored. Always 200 with one result per order.",
     openapi_extra=request_body({"type": "object", "required": ["orders"], "properties": {
         "orders": {"type": "array", "maxItems": 1000, "items": inline_schema(PurchaseOrderIn)}}}),
-    responses=problem_responses(*_WRITE_ERRORS),
+    responses=problem_responses(*_WRITE_ERRORS, OrderExists),
 )
 def batch(session: SessionDep, principal: ErpPrincipal, body: JsonBody, ctx: Context) -> BatchResult:
     raw = parse_json(body.data)
@@ -255,8 +255,9 @@ def get(number: str, session: SessionDep, _: MasterDataReader) -> PurchaseOrderO
 @router.put(
     "/{number:path}", operation_id="purchase-orders-replace", summary="Create or change a purchase order",
     description="Changed content stores a new version (earlier versions stay as decisions used them); "
-    "the same content is a no-op; a different `status` closes or reopens. 201 when the order is new.",
-    openapi_extra=_BODY, responses={**problem_responses(*_WRITE_ERRORS),
+    "the same content is a no-op; a different `status` closes or reopens. 201 when the order is new; 409 "
+    "only when another request created the same new order at the same moment (retry).",
+    openapi_extra=_BODY, responses={**problem_responses(*_WRITE_ERRORS, OrderExists),
                                     201: {"description": "The order did not exist and was created."}},
 )
 def replace(number: str, session: SessionDep, principal: ErpPrincipal, body: JsonOrXmlBody, ctx: Context,
