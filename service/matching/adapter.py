@@ -53,6 +53,7 @@ def facts_from_document(doc) -> InvoiceFacts:
         tax_exclusive=t.tax_exclusive_amount,
         tax_total=t.tax_amount or ZERO,
         tax_inclusive=t.tax_inclusive_amount,
+        prepaid=t.prepaid_amount or ZERO,
         payable=t.payable_amount,
         allowances_charges=tuple(_ac(a) for a in doc.allowances_charges),
         lines=lines,

@@ -395,3 +395,9 @@ def _total(inv: InvoiceFacts, tolerance: Decimal, checks: _Checks) -> None:
     diff = inv.tax_inclusive - expected
     checks.add("total", abs(diff) <= tolerance, R.TOTAL_VARIANCE, expected=money(expected),
                actual=money(inv.tax_inclusive), tolerance=money(tolerance))
+    if inv.payable is not None:
+        # BT-115 = BT-112 - BT-113 + BT-114: a large "rounding amount" (BT-114) would pass validation
+        # but change what is paid.
+        due = expected - inv.prepaid
+        checks.add("payable", abs(inv.payable - due) <= tolerance, R.TOTAL_VARIANCE, expected=money(due),
+                   actual=money(inv.payable), tolerance=money(tolerance))

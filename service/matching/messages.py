@@ -15,6 +15,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "order_supplier": ("Verkoper is leverancier van de order", "Seller is the order's supplier"),
     "currency": ("Valuta (BT-5)", "Currency (BT-5)"),
     "total": ("Totaal incl. btw (BT-112) tegen herberekend totaal", "Total with VAT (BT-112) against recomputed total"),
+    "payable": ("Te betalen (BT-115) tegen herberekend totaal min vooruitbetaald", "Amount due (BT-115) against recomputed total less paid"),
     "charge": ("Toeslag op documentniveau", "Document-level charge"),
     "standing_order": ("Vaste opdracht (zonder inkooporder)", "Standing order (no purchase order)"),
     "standing_order_period": ("Vaste opdracht geldig op factuurdatum", "Standing order valid on issue date"),

@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-ENGINE_VERSION = "matching-1.0.0"
+ENGINE_VERSION = "matching-1.1.0"
 
 ZERO = Decimal(0)
 
@@ -73,7 +73,8 @@ class InvoiceFacts:
     tax_exclusive: Decimal = ZERO  # BT-109
     tax_total: Decimal = ZERO  # BT-110
     tax_inclusive: Decimal = ZERO  # BT-112
-    payable: Decimal = ZERO  # BT-115
+    prepaid: Decimal = ZERO  # BT-113
+    payable: Decimal | None = None  # BT-115 (None: not compared)
     allowances_charges: tuple[AllowanceCharge, ...] = ()  # BG-20/BG-21
     lines: tuple[InvoiceLine, ...] = ()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -138,6 +139,13 @@ def test_charge_not_on_po():
 def test_total_variance_beyond_one_euro():
     assert codes(inputs(invoice(total_delta="1.01"))) == {R.TOTAL_VARIANCE}
     assert match(inputs(invoice(total_delta="-1.00"))).approved
+
+
+def test_total_variance_on_a_payable_rounding_amount():
+    inv = invoice()
+    assert match(inputs(replace(inv, payable=inv.tax_inclusive))).approved
+    assert match(inputs(replace(inv, payable=inv.tax_inclusive - D(100), prepaid=D(100)))).approved
+    assert codes(inputs(replace(inv, payable=inv.tax_inclusive + D(50)))) == {R.TOTAL_VARIANCE}
 
 
 def test_bank_account_unverified():
