@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from html import escape
 
 from markupsafe import Markup
-from sqlalchemy import func
+from sqlalchemy import case, exists, func, or_
 from sqlmodel import Session, select
 
 from service.models.base import utcnow
@@ -33,23 +33,53 @@ class Dashboard:
     open_ageing: list[tuple[str, int]] = field(default_factory=list)  # (bucket key, count)
     suppliers: list[tuple[str, int, int]] = field(default_factory=list)  # (name, rejections, exceptions)
     rules: list[tuple[str, int]] = field(default_factory=list)
+    computed_at: datetime | None = None
+
+
+def _days_between(session: Session, later, earlier):
+    """(later - earlier) in days as a number, in SQL."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.extract("epoch", later - earlier) / 86400.0
+    return func.julianday(later) - func.julianday(earlier)
+
+
+# The figures cover weeks; computing them reads every invoice of the period (seconds at 100,000),
+# so each process keeps them for a minute.
+CACHE_SECONDS = 60.0
+_cache: dict[str, tuple[float, "Dashboard"]] = {}
+
+
+def cached(session: Session) -> Dashboard:
+    """``compute()`` at most once a minute per database."""
+    import time
+
+    key = str(session.get_bind().url)
+    hit = _cache.get(key)
+    if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    result = compute(session)
+    _cache[key] = (time.monotonic(), result)
+    return result
 
 
 def compute(session: Session, now: datetime | None = None) -> Dashboard:
+    """Every figure is aggregated in the database; Python only sees a few hundred rows."""
     now = now or utcnow()
     since = now - timedelta(weeks=WEEKS)
-    d = Dashboard()
+    d = Dashboard(computed_at=now)
 
-    # Straight-through: of the valid invoices (received -> approved | needs_review), the automatic approvals.
+    # Straight-through: of the valid invoices (received -> approved | needs_review), the automatic
+    # approvals; counted per day in SQL, grouped into ISO weeks here.
     weeks: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for at, to in session.exec(select(AuditEvent.at, AuditEvent.to_status).where(
+    day = func.date(AuditEvent.at)
+    auto = func.sum(case((AuditEvent.to_status == S.approved, 1), else_=0))
+    for on, approved, total in session.exec(select(day, auto, func.count()).where(
             AuditEvent.from_status == S.received, AuditEvent.to_status.in_([S.approved, S.needs_review]),
-            AuditEvent.at >= since)):
-        year, week, _ = at.isocalendar()
+            AuditEvent.at >= since).group_by(day)):
+        year, week, _ = _as_date(on).isocalendar()
         bucket = weeks[f"{year}-W{week:02d}"]
-        bucket[1] += 1
-        if to == S.approved:
-            bucket[0] += 1
+        bucket[0] += int(approved or 0)
+        bucket[1] += int(total or 0)
     d.stp = [(k, v[0], v[1]) for k, v in sorted(weeks.items())]
 
     # Exceptions by reason code (matching reasons of invoices received in the period).
@@ -61,70 +91,71 @@ def compute(session: Session, now: datetime | None = None) -> Dashboard:
 
     # Volume per day (last 30 days).
     day0 = (now - timedelta(days=DAYS - 1)).date()
-    per_day: Counter = Counter()
-    for created in session.exec(select(Invoice.created_at).where(
-            Invoice.created_at >= datetime.combine(day0, datetime.min.time(), tzinfo=now.tzinfo))).all():
-        per_day[created.date()] += 1
+    created_day = func.date(Invoice.created_at)
+    per_day = {_as_date(on): int(k) for on, k in session.exec(
+        select(created_day, func.count()).where(
+            Invoice.created_at >= datetime.combine(day0, datetime.min.time(), tzinfo=now.tzinfo))
+        .group_by(created_day))}
     d.volume = [(day0 + timedelta(days=i), per_day.get(day0 + timedelta(days=i), 0)) for i in range(DAYS)]
 
-    # Ageing: time from receipt to the first decision, and to payment.
-    received = dict(session.exec(select(Invoice.id, Invoice.created_at).where(
-        Invoice.created_at >= since, Invoice.status != S.received)).all())
-    validation_rejected = set(session.exec(select(AuditEvent.invoice_id).where(
-        AuditEvent.from_status == S.received, AuditEvent.to_status == S.rejected, AuditEvent.at >= since)).all())
-    decided_at: dict = {}
-    paid_at: dict = {}
-    for inv_id, to, at in session.exec(select(AuditEvent.invoice_id, AuditEvent.to_status, AuditEvent.at).where(
-            AuditEvent.at >= since, AuditEvent.to_status.in_([S.approved, S.rejected, S.paid]))):
-        if inv_id not in received:
-            continue
-        target = paid_at if to == S.paid else decided_at
-        if inv_id not in target or at < target[inv_id]:
-            target[inv_id] = at
-    # The ERP's payment date (the day the money left) wins over when the payment was reported.
-    try:
-        from service.models.erp import ErpInvoiceState
-    except ImportError:  # ERP area not there
-        ErpInvoiceState = None  # noqa: N806
-    if ErpInvoiceState is not None and received:
-        for inv_id, paid_on in session.exec(select(ErpInvoiceState.invoice_id, ErpInvoiceState.payment_date).where(
-                ErpInvoiceState.payment_date.is_not(None), ErpInvoiceState.booked_at >= since)):
-            if inv_id in received:
-                paid_at[inv_id] = datetime.combine(paid_on, datetime.min.time(), tzinfo=received[inv_id].tzinfo)
-    population = [i for i in received if i not in validation_rejected]
-    for days in (5, 10, 20, 30):
-        within = sum(1 for i in population if i in decided_at and decided_at[i] - received[i] <= timedelta(days=days))
-        d.decided_within.append((days, within, len(population)))
-    # Paid within 30 days: only invoices that are paid or older than 30 days can be judged.
-    judged = [i for i in population if i in paid_at or now - received[i] > timedelta(days=30)]
-    in_time = sum(1 for i in judged if i in paid_at and paid_at[i] - received[i] <= timedelta(days=30))
-    d.paid_within_30 = (in_time, len(judged))
+    # Ageing: days from receipt to the first decision (approved or rejected by matching or a person);
+    # documents rejected by validation at intake are not part of it. Per-invoice facts come from
+    # grouped (materialised) subqueries, never correlated ones: one pass over the audit events.
+    ev = AuditEvent
+    decided = (select(ev.invoice_id.label("invoice_id"), func.min(ev.at).label("at"))
+               .where(ev.at >= since, ev.to_status.in_([S.approved, S.rejected])).group_by(ev.invoice_id).subquery())
+    at_intake = (select(ev.invoice_id.label("invoice_id"))
+                 .where(ev.at >= since, ev.from_status == S.received, ev.to_status == S.rejected)
+                 .group_by(ev.invoice_id).subquery())
+    paid = _paid_subquery(session, since)
+    population = (select(Invoice.created_at.label("created_at"),
+                         _days_between(session, decided.c.at, Invoice.created_at).label("days"),
+                         _days_between(session, paid.c.paid_on, Invoice.created_at).label("paid_days"))
+                  .select_from(Invoice)
+                  .outerjoin(decided, decided.c.invoice_id == Invoice.id)
+                  .outerjoin(at_intake, at_intake.c.invoice_id == Invoice.id)
+                  .outerjoin(paid, paid.c.invoice_id == Invoice.id)
+                  .where(Invoice.created_at >= since, Invoice.status != S.received, at_intake.c.invoice_id.is_(None))
+                  .subquery())
+    p = population.c
+    row = session.exec(select(
+        func.count(),
+        *[func.sum(case((p.days <= days, 1), else_=0)) for days in (5, 10, 20, 30)],
+        # Paid within 30 days of receipt; only invoices that are paid, or older than 30 days, count.
+        func.sum(case((p.paid_days <= 30, 1), else_=0)),
+        func.sum(case((or_(p.paid_days.is_not(None), p.created_at < now - timedelta(days=30)), 1), else_=0)),
+    ).select_from(population)).one()
+    total = int(row[0] or 0)
+    d.decided_within = [(days, int(row[i + 1] or 0), total) for i, days in enumerate((5, 10, 20, 30))]
+    d.paid_within_30 = (int(row[5] or 0), int(row[6] or 0))
 
     # Open invoices (under review) by age.
-    buckets = [("0-5", 0, 5), ("6-10", 6, 10), ("11-20", 11, 20), ("21-30", 21, 30), ("30+", 31, None)]
-    counts: Counter = Counter()
-    for created in session.exec(select(Invoice.created_at).where(
-            Invoice.status.in_([S.needs_review, S.on_hold]))).all():
-        age = (now - created).days
-        for key, lo, hi in buckets:
-            if age >= lo and (hi is None or age <= hi):
-                counts[key] += 1
-                break
-    d.open_ageing = [(key, counts.get(key, 0)) for key, _, _ in buckets]
+    buckets = [("0-5", 5), ("6-10", 10), ("11-20", 20), ("21-30", 30), ("30+", None)]
+    open_rows = session.exec(select(*[
+        func.sum(case((Invoice.created_at > now - timedelta(days=hi + 1), 1), else_=0)) if hi is not None
+        else func.count() for _, hi in buckets
+    ]).where(Invoice.status.in_([S.needs_review, S.on_hold]))).one()
+    cumulative = [int(v or 0) for v in open_rows]
+    previous = 0
+    for (key, hi), upto in zip(buckets, cumulative):
+        d.open_ageing.append((key, upto - previous))
+        previous = upto
 
     # Suppliers with the most rejections and exceptions.
     rejections = dict(session.exec(select(Invoice.seller_name, func.count()).where(
         Invoice.created_at >= since, Invoice.status == S.rejected).group_by(Invoice.seller_name)).all())
-    exceptions = dict(session.exec(select(Invoice.seller_name, func.count(func.distinct(Invoice.id)))
-                                   .join(AuditEvent, AuditEvent.invoice_id == Invoice.id)
-                                   .where(Invoice.created_at >= since, AuditEvent.to_status == S.needs_review)
-                                   .group_by(Invoice.seller_name)).all())
+    flagged = (select(AuditEvent.invoice_id.label("invoice_id"))
+               .where(AuditEvent.at >= since, AuditEvent.to_status == S.needs_review)
+               .group_by(AuditEvent.invoice_id).subquery())
+    exceptions = dict(session.exec(select(Invoice.seller_name, func.count())
+                                   .join(flagged, flagged.c.invoice_id == Invoice.id)
+                                   .where(Invoice.created_at >= since).group_by(Invoice.seller_name)).all())
     names = set(rejections) | set(exceptions)
     ranked = sorted(((n or "?", rejections.get(n, 0), exceptions.get(n, 0)) for n in names),
                     key=lambda r: (-(r[1] + r[2]), r[0]))
     d.suppliers = ranked[:10]
 
-    # Validation rules that fail most (rejected documents of the period).
+    # Validation rules that fail most (rejected documents of the period, newest first, capped).
     rules: Counter = Counter()
     for report, reasons in session.exec(select(Invoice.validation_report, Invoice.reasons).where(
             Invoice.created_at >= since, Invoice.status == S.rejected)
@@ -132,6 +163,35 @@ def compute(session: Session, now: datetime | None = None) -> Dashboard:
         rules.update(_failed_rules(report, reasons))
     d.rules = rules.most_common(10)
     return d
+
+
+def _paid_subquery(session: Session, since: datetime):
+    """(invoice_id, paid_on): the ERP's payment date (the day the money left), else when the
+    payment was reported (the transition to paid)."""
+    reported = (select(AuditEvent.invoice_id.label("invoice_id"), func.min(AuditEvent.at).label("at"))
+                .where(AuditEvent.at >= since, AuditEvent.to_status == S.paid).group_by(AuditEvent.invoice_id)
+                .subquery())
+    try:
+        from service.models.erp import ErpInvoiceState
+    except ImportError:  # ERP area not there
+        return select(reported.c.invoice_id, reported.c.at.label("paid_on")).subquery()
+    erp = ErpInvoiceState
+    payment_date = erp.payment_date
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy import DateTime, cast
+
+        payment_date = cast(erp.payment_date, DateTime(timezone=True))  # midnight of that day
+    from_erp = select(erp.invoice_id.label("invoice_id"), payment_date.label("paid_on")).where(
+        erp.payment_date.is_not(None), erp.booked_at >= since)
+    from_events = select(reported.c.invoice_id, reported.c.at.label("paid_on")).where(
+        ~reported.c.invoice_id.in_(select(erp.invoice_id).where(erp.payment_date.is_not(None))))
+    return from_erp.union_all(from_events).subquery()
+
+
+def _as_date(value) -> date:
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
 
 
 def _true():

@@ -176,6 +176,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "show_table": ("Toon als tabel", "Show as table"),
     "of_n": ("van {n}", "of {n}"),
     "period_note": ("Laatste {n} weken.", "Last {n} weeks."),
+    "computed_at": ("Berekend op", "Computed at"),
 }
 
 STATUS_TEXTS: dict[str, tuple[str, str]] = {

@@ -9,6 +9,7 @@ list; counting and filtering by them use the database's JSON table functions.
 from __future__ import annotations
 
 import base64
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -17,6 +18,7 @@ from sqlalchemy import and_, exists, func, literal, or_, true
 from sqlmodel import Session, select
 
 from service.models.base import utcnow
+from service.lifecycle import on_transition
 from service.models.invoices import Invoice, InvoiceStatus
 
 PAGE_SIZE = 50
@@ -113,44 +115,83 @@ def decode_cursor(cursor: str | None) -> tuple[date | None, uuid.UUID] | None:
         return None
 
 
-def _after(due: date | None, invoice_id: uuid.UUID):
-    """Rows after (due, id) in the order due_date NULLS LAST, id."""
-    if due is None:
-        return and_(Invoice.due_date.is_(None), Invoice.id > invoice_id)
-    return or_(Invoice.due_date > due, and_(Invoice.due_date == due, Invoice.id > invoice_id),
-               Invoice.due_date.is_(None))
+# Two phases keep each query on the (status, due_date, id) index: first the invoices with a due
+# date in (due_date, id) order, then those without one in id order. (Sorting on "due_date IS NULL"
+# would make the database sort every row under review.)
 
 
-def _before(due: date | None, invoice_id: uuid.UUID):
-    if due is None:
-        return or_(Invoice.due_date.is_not(None), and_(Invoice.due_date.is_(None), Invoice.id < invoice_id))
-    return or_(Invoice.due_date < due, and_(Invoice.due_date == due, Invoice.id < invoice_id))
-
-
-def _ordered(stmt, descending: bool = False):
-    if descending:
-        return stmt.order_by(Invoice.due_date.is_(None).desc(), Invoice.due_date.desc(), Invoice.id.desc())
-    return stmt.order_by(Invoice.due_date.is_(None), Invoice.due_date, Invoice.id)
+def _fetch(session: Session, cols, conds, position, limit: int, descending: bool = False) -> list:
+    """Up to ``limit`` rows after (or, descending, before) ``position`` in queue order."""
+    due, after_id = position if position else (None, None)
+    rows: list = []
+    phases = ("dated", "undated") if not descending else ("undated", "dated")
+    started = position is None
+    for phase in phases:
+        if len(rows) >= limit:
+            break
+        if phase == "dated":
+            stmt = select(*cols).where(*conds, Invoice.due_date.is_not(None))
+            if position and due is not None:
+                if descending:
+                    stmt = stmt.where(or_(Invoice.due_date < due, and_(Invoice.due_date == due, Invoice.id < after_id)))
+                else:
+                    stmt = stmt.where(or_(Invoice.due_date > due, and_(Invoice.due_date == due, Invoice.id > after_id)))
+            elif position and due is None and not descending:
+                continue  # the cursor is already in the undated phase
+            order = (Invoice.due_date.desc(), Invoice.id.desc()) if descending else (Invoice.due_date, Invoice.id)
+        else:
+            stmt = select(*cols).where(*conds, Invoice.due_date.is_(None))
+            if position and due is None:
+                stmt = stmt.where(Invoice.id < after_id if descending else Invoice.id > after_id)
+            elif position and due is not None and descending:
+                continue  # a dated cursor going backwards never reaches the undated ones
+            order = (Invoice.id.desc(),) if descending else (Invoice.id,)
+        rows += list(session.exec(stmt.order_by(*order).limit(limit - len(rows))))
+        started = True
+    del started
+    return rows
 
 
 def page(session: Session, flt: QueueFilter, cursor: str | None = None, limit: int = PAGE_SIZE) -> QueuePage:
-    conds, params = _conditions(session, flt)
-    stmt = select(Invoice).where(*conds)
-    position = decode_cursor(cursor)
-    if position:
-        stmt = stmt.where(_after(*position))
-    stmt = _ordered(stmt).limit(limit + 1).params(**params)
-    rows = list(session.exec(stmt))
+    conds, _ = _conditions(session, flt)
+    rows = [r[0] if not isinstance(r, Invoice) else r
+            for r in _fetch(session, (Invoice,), conds, decode_cursor(cursor), limit + 1)]
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = encode_cursor(rows[-1].due_date, rows[-1].id) if more and rows else None
-    total = session.exec(select(func.count()).select_from(Invoice).where(*conds).params(**params)).one()
-    return QueuePage(rows=rows, next_cursor=next_cursor, total=total,
-                     reason_counts=reason_counts(session, flt))
+    counts = reason_counts(session, flt)
+    if flt.reason:  # the count of that code is the total: no second scan of the JSON
+        total = dict(counts).get(flt.reason, 0)
+    else:
+        total = session.exec(select(func.count()).select_from(Invoice).where(*conds)).one()
+    return QueuePage(rows=rows, next_cursor=next_cursor, total=total, reason_counts=counts)
+
+
+# Counting reason codes reads every queued invoice's JSON (about 0.25 s at 60,000 under review), so
+# the counts are kept for a few seconds per filter; any status change in this process forgets them.
+COUNTS_TTL_SECONDS = 15.0
+_counts_cache: dict[tuple, tuple[float, list[tuple[str, int]]]] = {}
+
+
+@on_transition
+def _forget_counts(session, invoice, event) -> None:
+    _counts_cache.clear()
 
 
 def reason_counts(session: Session, flt: QueueFilter) -> list[tuple[str, int]]:
     """Invoices per reason code in the queue (the other filters applied, not the reason filter)."""
+    key = (str(session.get_bind().url), flt.status, flt.supplier.lower(), flt.order, flt.age)
+    hit = _counts_cache.get(key)
+    if hit is not None and time.monotonic() - hit[0] < COUNTS_TTL_SECONDS:
+        return hit[1]
+    counts = _count_reasons(session, flt)
+    if len(_counts_cache) > 256:
+        _counts_cache.clear()
+    _counts_cache[key] = (time.monotonic(), counts)
+    return counts
+
+
+def _count_reasons(session: Session, flt: QueueFilter) -> list[tuple[str, int]]:
     conds, _ = _conditions(session, flt, with_reason=False)
     elems, code_expr = _reason_elements(session)
     code = code_expr.label("code")
@@ -161,9 +202,8 @@ def reason_counts(session: Session, flt: QueueFilter) -> list[tuple[str, int]]:
 
 def neighbours(session: Session, invoice: Invoice, flt: QueueFilter) -> tuple[uuid.UUID | None, uuid.UUID | None]:
     """(previous, next) invoice ids around ``invoice`` in the queue order with the filter applied."""
-    conds, params = _conditions(session, flt)
-    prev_id = session.exec(_ordered(select(Invoice.id).where(*conds, _before(invoice.due_date, invoice.id)),
-                                    descending=True).limit(1).params(**params)).first()
-    next_id = session.exec(_ordered(select(Invoice.id).where(*conds, _after(invoice.due_date, invoice.id)))
-                           .limit(1).params(**params)).first()
-    return prev_id, next_id
+    conds, _ = _conditions(session, flt)
+    position = (invoice.due_date, invoice.id)
+    before = _fetch(session, (Invoice.id,), conds, position, 1, descending=True)
+    after = _fetch(session, (Invoice.id,), conds, position, 1)
+    return (before[0] if before else None), (after[0] if after else None)

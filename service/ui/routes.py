@@ -258,7 +258,7 @@ async def act(request: Request, invoice_id: str, action: str, session: SessionDe
 @router.get("/dashboard")
 def dashboard_page(request: Request, session: SessionDep, current: Staff) -> Response:
     t = Translator(current.user.language.value)
-    d = dash.compute(session)
+    d = dash.cached(session)
     pct = lambda v: t.percent(v)  # noqa: E731
     charts = {
         "stp": dash.column_chart("chart-stp", t("stp_rate"),

@@ -97,15 +97,24 @@ def test_queue_lists_oldest_due_first_with_reason_counts_and_filters(bare_client
 def test_queue_pages_with_a_cursor(bare_client, user, session):
     from service.ui import queue
 
-    for i in range(7):
-        make_invoice(session, number=f"P-{i}", due=date.today() + timedelta(days=i), commit=False)
+    invoices = [make_invoice(session, number=f"P-{i}", due=date.today() + timedelta(days=i), commit=False)
+                for i in range(7)]
+    undated = sorted((make_invoice(session, number=f"U-{i}", commit=False) for i in range(3)), key=lambda i: i.id)
+    for inv in undated:  # no BT-9 due date: they come last
+        inv.due_date = None
     session.commit()
     flt = queue.QueueFilter()
-    first = queue.page(session, flt, limit=3)
-    second = queue.page(session, flt, first.next_cursor, limit=3)
-    third = queue.page(session, flt, second.next_cursor, limit=3)
-    numbers = [i.invoice_number for p in (first, second, third) for i in p.rows]
-    assert numbers == [f"P-{i}" for i in range(7)] and third.next_cursor is None and first.total == 7
+    pages = [queue.page(session, flt, limit=3)]
+    while pages[-1].next_cursor:
+        pages.append(queue.page(session, flt, pages[-1].next_cursor, limit=3))
+    numbers = [i.invoice_number for p in pages for i in p.rows]
+    expected = [f"P-{i}" for i in range(7)] + [u.invoice_number for u in undated]
+    assert numbers == expected and len(pages) == 4 and pages[0].total == 10
+    # previous / next on the invoice page follow the same order, across the dated/undated border
+    assert queue.neighbours(session, invoices[0], flt) == (None, invoices[1].id)
+    assert queue.neighbours(session, invoices[6], flt) == (invoices[5].id, undated[0].id)
+    assert queue.neighbours(session, undated[0], flt) == (invoices[6].id, undated[1].id)
+    assert queue.neighbours(session, undated[2], flt) == (undated[1].id, None)
 
 
 def test_invoice_page_shows_checks_lines_and_trail(bare_client, user, session):
@@ -165,7 +174,9 @@ def test_language_switch_is_per_user(bare_client, user):
 
 def test_dashboard_renders_svg_charts(bare_client, user, session):
     from service.models.invoices import InvoiceStatus
+    from service.ui import dashboard
 
+    dashboard._cache.clear()  # figures are cached per database for a minute
     make_invoice(session, number="D-1")
     make_invoice(session, number="D-2", reasons=[], status=InvoiceStatus.approved)
     make_invoice(session, number="D-3", reasons=[{"code": "RULE_VIOLATION", "rule_id": "BR-CO-15"}],

@@ -1,0 +1,113 @@
+"""Review queue and dashboard at scale: 100,000 invoices (`python bench/bench_workspace.py [N] [DATABASE_URL]`).
+
+Fills a fresh database (a temporary SQLite file unless a PostgreSQL URL is given; that database
+must be empty and is NOT cleaned up) with N invoices (60 % under review, each with 1-2 reason
+codes), then times the queue's first page, a deep page (keyset cursor), a reason-filtered page, the
+reason counts, the previous/next look-up of the invoice page, and the dashboard figures.
+Target: every queue operation well under 300 ms at 100,000 invoices.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlmodel import Session  # noqa: E402
+
+from service.db import make_engine, reading  # noqa: E402
+from service.migrations import upgrade  # noqa: E402
+from service.models.invoices import AuditEvent, Invoice  # noqa: E402
+from service.ui import dashboard, queue  # noqa: E402
+
+CODES = ["PRICE_VARIANCE", "NOT_RECEIVED", "QUANTITY_EXCEEDS_ORDERED", "BANK_ACCOUNT_UNVERIFIED", "PO_NOT_FOUND",
+         "TOTAL_VARIANCE", "LINE_NOT_MATCHED", "SUPPLIER_UNKNOWN"]
+SELLERS = [f"Leverancier {i:03d} B.V." for i in range(300)]
+
+
+def fill(url: str, n: int) -> None:
+    rng = random.Random(7)
+    engine = make_engine(url)
+    now = datetime.now(UTC)
+    inv_rows, ev_rows = [], []
+    for i in range(n):
+        iid = uuid.uuid4()
+        created = now - timedelta(minutes=rng.randrange(0, 60 * 24 * 90))
+        review = rng.random() < 0.6
+        status = "needs_review" if review else rng.choice(["approved", "approved", "rejected", "paid"])
+        reasons = [{"code": c, "line_id": "1", "expected": "1", "actual": "2", "message": "x"}
+                   for c in rng.sample(CODES, rng.choice([1, 1, 2]))] if review or status == "rejected" else []
+        inv_rows.append(dict(
+            id=iid, status=status, document_type="invoice", sha256=f"{i:064d}", media_type="application/xml",
+            size_bytes=10, document=b"<x/>", invoice_number=f"B-{i}", type_code="380", issue_date=created.date(),
+            due_date=created.date() + timedelta(days=30), currency="EUR", seller_name=rng.choice(SELLERS),
+            seller_key=None, supplier_id=None, purchase_order=f"PO-{rng.randrange(5000)}", payable_amount="100.00",
+            tax_inclusive_amount="100.00", reasons=reasons, validation_report=None, data=None, received_by="bench",
+            version=2, created_at=created, updated_at=created))
+        ev_rows.append(dict(id=uuid.uuid4(), invoice_id=iid, from_status="received",
+                            to_status="needs_review" if review else ("rejected" if status == "rejected" else "approved"),
+                            actor="system", reason_codes=[r["code"] for r in reasons], comment=None,
+                            at=created + timedelta(seconds=1)))
+    table_i, table_e = Invoice.__table__, AuditEvent.__table__
+    with engine.begin() as conn:
+        for k in range(0, n, 5000):
+            conn.execute(table_i.insert(), inv_rows[k:k + 5000])
+            conn.execute(table_e.insert(), ev_rows[k:k + 5000])
+    engine.dispose()
+
+
+def timed(label: str, fn, repeat: int = 5) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    med = statistics.median(times)
+    print(f"{label:<44} median {med:8.1f} ms   (min {min(times):.1f}, max {max(times):.1f})")
+    return med
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    url = sys.argv[2] if len(sys.argv) > 2 else f"sqlite:///{tempfile.mkdtemp()}/bench.db"
+    upgrade(url)
+    t0 = time.perf_counter()
+    fill(url, n)
+    print(f"filled {n} invoices in {time.perf_counter() - t0:.1f} s ({url.split(':')[0]})")
+    engine = reading(make_engine(url))
+    results = {}
+    with Session(engine) as s:
+        flt = queue.QueueFilter()
+        first = queue.page(s, flt)
+        cursor = first.next_cursor
+        for _ in range(400):  # walk ~20,000 rows deep
+            cursor = queue.page(s, flt, cursor).next_cursor
+        deep = cursor
+        inv = first.rows[10]
+        results["first_page"] = timed("queue: first page + total + reason counts", lambda: queue.page(s, flt))
+        results["deep_page"] = timed("queue: page 400 (keyset cursor)", lambda: queue.page(s, flt, deep))
+        rflt = queue.QueueFilter(reason="TOTAL_VARIANCE")
+        results["reason_page"] = timed("queue: filtered by reason", lambda: queue.page(s, rflt))
+        sflt = queue.QueueFilter(supplier="leverancier 042")
+        results["supplier_page"] = timed("queue: filtered by supplier", lambda: queue.page(s, sflt))
+        def uncached_page():
+            queue._counts_cache.clear()
+            queue.page(s, flt)
+
+        results["first_page_uncached"] = timed("queue: first page, counts not cached", uncached_page)
+        results["reason_counts"] = timed("queue: reason counts (uncached)", lambda: queue._count_reasons(s, flt))
+        results["neighbours"] = timed("invoice page: previous/next", lambda: queue.neighbours(s, inv, flt))
+        results["dashboard"] = timed("dashboard: all figures", lambda: dashboard.compute(s), repeat=3)
+    print(json.dumps({"invoices": n, "median_ms": {k: round(v, 1) for k, v in results.items()}}))
+
+
+if __name__ == "__main__":
+    main()
