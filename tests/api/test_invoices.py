@@ -426,3 +426,21 @@ class TestForTheErp:
         rejected = client.post("/v1/invoices", content=invalid(with_number(BASE, "X")), headers=gateway).json()["invoice"]
         r = client.get(rejected["links"]["data"], headers=erp)
         assert r.status_code == 404 and r.json()["type"] == "/problems/no-invoice-data"
+
+
+class TestWithMasterData:
+    def test_supplier_registered_through_the_api_is_resolved_by_vat_id(self, client, make_key):
+        admin = make_key("admin")
+        r = client.post("/v1/suppliers", headers=admin, json={
+            "name": "SupplierOfficialName Ltd",
+            "identifiers": [{"scheme": "VAT", "value": "NL123456782B01"}],
+        })
+        assert r.status_code in (200, 201), r.text
+        supplier_id = r.json()["id"]
+        key = make_key("supplier", uuid.UUID(supplier_id))
+        # the base example with a Dutch VAT id (BT-31) and an electronic address master data does not know
+        doc = BASE.replace(b"<cbc:CompanyID>GB1232434</cbc:CompanyID>", b"<cbc:CompanyID>NL123456782B01</cbc:CompanyID>")
+        created = client.post("/v1/invoices", content=doc, headers={**key, **XML})
+        assert created.status_code == 201, created.text
+        assert created.json()["seller"]["supplier_id"] == supplier_id
+        assert client.get(f"/v1/invoices?seller={supplier_id}", headers=key).json()["data"][0]["id"] == created.json()["id"]
