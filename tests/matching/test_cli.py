@@ -16,21 +16,22 @@ def run(args, env_extra=None):
     return subprocess.run(EINVOICE + args, capture_output=True, text=True, env=env, timeout=120)
 
 
-@pytest.fixture
-def cli_db(tmp_path) -> dict[str, str]:
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+@pytest.fixture(scope="module")
+def cli_db(tmp_path_factory) -> dict[str, str]:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path_factory.mktemp('matching-cli') / 'cli.db'}"}
     assert run(["migrate"], env).returncode == 0
     return env
 
 
 def test_policy_set_creates_versions_and_show_prints_the_effective_policy(cli_db):
+    before = json.loads(run(["matching", "policy", "show"], cli_db).stdout)["version"]
     r = run(["matching", "policy", "set", "--price-over-pct", "3"], cli_db)
     assert r.returncode == 0, r.stderr
-    assert "version 1" in r.stdout
+    assert f"version {before + 1}" in r.stdout
     r = run(["matching", "policy", "set", "--total-abs", "0.50"], cli_db)
-    assert "version 2" in r.stdout
+    assert f"version {before + 2}" in r.stdout
     shown = json.loads(run(["matching", "policy", "show"], cli_db).stdout)
-    assert shown["version"] == 2
+    assert shown["version"] == before + 2
     assert shown["effective"]["price_over_pct"] == "3" and shown["effective"]["total_abs"] == "0.50"
 
 
