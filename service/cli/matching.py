@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+import service.decide  # noqa: F401  (registers the ledger hook for transitions made by any command)
 from service.cli.common import fail, session_scope
 
 matching_app = typer.Typer(help="Matching: policy, decisions, re-matching, the labelled corpus.",
