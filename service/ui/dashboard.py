@@ -262,7 +262,8 @@ def column_chart(chart_id: str, title: str, items: list[tuple[str, float]], fmt=
     for i, (label, value) in enumerate(items):
         h = 0 if not value else max(1, round(plot_h * value / top))
         x = left + i * slot
-        parts.append(f'<rect x="{x + slot * 0.15:.1f}" y="{base_y - h}" width="{slot * 0.7:.1f}" height="{h}" fill="{BAR}">'
+        bar = min(slot * 0.7, 36)
+        parts.append(f'<rect x="{x + (slot - bar) / 2:.1f}" y="{base_y - h}" width="{bar:.1f}" height="{h}" fill="{BAR}">'
                      f'<title>{escape(label)}: {escape(fmt(value))}</title></rect>')
         if i % label_every == 0:
             parts.append(f'<text x="{x + slot / 2:.1f}" y="{base_y + 16}" text-anchor="middle" fill="{TEXT}" '

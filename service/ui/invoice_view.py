@@ -65,13 +65,15 @@ def build(session: Session, invoice: Invoice) -> InvoiceView:
     doc = invoice.data if isinstance(invoice.data, dict) else {}
     checks = [r for r in (invoice.reasons or []) if isinstance(r, dict)]
     order_lines, received, order_status = _order_lines(session, invoice)
+    pairing = _pairing(session, invoice)
     lines: list[LineRow] = []
     line_ids = set()
     for ln in doc.get("lines") or []:
         lid = str(ln.get("id", ""))
         line_ids.add(lid)
         line_checks = [c for c in checks if str(c.get("line_id") or "") == lid]
-        ref = ln.get("order_line_reference") or next(
+        # The order line matching paired it with, else what the document or a check names.
+        ref = pairing.get(lid) or ln.get("order_line_reference") or next(
             (c.get("order_line_id") for c in line_checks if c.get("order_line_id")), None)
         ol = order_lines.get(str(ref)) if ref else None
         lines.append(LineRow(invoice_line=ln, order_line=ol, received=received.get(str(ref)) if ref else None,
@@ -82,6 +84,20 @@ def build(session: Session, invoice: Invoice) -> InvoiceView:
         warnings=_warnings(invoice.validation_report), attachments=_attachments(session, invoice, doc),
         trail=_trail(session, invoice.id), order_status=order_status,
     )
+
+
+def _pairing(session: Session, invoice: Invoice) -> dict[str, str]:
+    """Invoice line -> order line of the latest matching decision (empty when there is none)."""
+    try:
+        from service.decide import load_decision
+    except ImportError:  # matching area not there
+        return {}
+    try:
+        decision = load_decision(session, invoice.id)
+    except Exception:  # an unreadable old decision must not take the page down
+        return {}
+    pairing = getattr(decision, "pairing", None) or {}
+    return {str(k): str(v) for k, v in pairing.items()}
 
 
 def _order_lines(session: Session, invoice: Invoice) -> tuple[dict[str, dict], dict[str, Decimal], str | None]:

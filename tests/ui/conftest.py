@@ -82,12 +82,51 @@ def seeded(server_db):
                      reasons=[{"code": "RULE_VIOLATION", "rule_id": "BR-CO-15", "message": "totals"}], commit=False)
         make_invoice(s, number="BAD-2", seller="Kantoorartikelen Noord", status=InvoiceStatus.rejected,
                      reasons=[{"code": "RULE_VIOLATION", "rule_id": "PEPPOL-EN16931-R001", "message": "x"}], commit=False)
+        _seed_history(s)
         done = make_invoice(s, number="DONE-1", seller="Drukkerij Oost", reasons=[], status=InvoiceStatus.approved, commit=False)
         transition(s, done, InvoiceStatus.booked, actor="key:erp")
         transition(s, done, InvoiceStatus.paid, actor="key:erp")
         s.commit()
     engine.dispose()
     return {"ids": ids, "api_key": api_key}
+
+
+def _seed_history(s: Session) -> None:
+    """Ten weeks of decided invoices (deterministic), so every dashboard chart has a shape."""
+    import random
+
+    from service.lifecycle import transition
+    from service.models.invoices import InvoiceStatus as S
+    from tests.workspace.factories import backdate, make_invoice
+
+    rng = random.Random(42)
+    codes = ["PRICE_VARIANCE", "NOT_RECEIVED", "QUANTITY_EXCEEDS_ORDERED", "BANK_ACCOUNT_UNVERIFIED", "PO_NOT_FOUND",
+             "TOTAL_VARIANCE"]
+    sellers = ["Bouwbedrijf De Vries B.V.", "Groenvoorziening Jansen", "Kantoorartikelen Noord", "Schoonmaak Zuid",
+               "Drukkerij Oost", "ICT Diensten West"]
+    for i in range(90):
+        age = rng.uniform(1, 70)
+        seller = rng.choice(sellers)
+        if rng.random() < 0.25 + 0.05 * (70 - age) / 10:  # the automation gets better over the weeks
+            inv = make_invoice(s, number=f"H-{i}", seller=seller, reasons=[], status=S.approved, commit=False)
+            steps = [0]
+        else:
+            reasons = [{"code": c, "line_id": "1", "expected": "1", "actual": "2"}
+                       for c in rng.sample(codes, rng.choice([1, 1, 2]))]
+            inv = make_invoice(s, number=f"H-{i}", seller=seller, reasons=reasons, commit=False)
+            decide_after = min(age - 0.5, rng.choice([1, 2, 3, 4, 6, 8, 12, 18, 25]))
+            transition(s, inv, S.approved if rng.random() < 0.8 else S.rejected, actor="user:seed",
+                       reason_codes=[], comment="seed")
+            steps = [0, decide_after]
+        if inv.status is S.approved and age > 20 and rng.random() < 0.8:
+            transition(s, inv, S.booked, actor="key:erp")
+            transition(s, inv, S.paid, actor="key:erp")
+            steps += [steps[-1] + 1, steps[-1] + rng.choice([10, 15, 20, 28, 35])]
+        backdate(s, inv, age, steps)
+    for i, rule in enumerate(["BR-CO-15", "BR-CO-15", "BR-CO-15", "PEPPOL-EN16931-R001", "BR-NL-1", "BR-NL-1"]):
+        bad = make_invoice(s, number=f"R-{i}", seller=rng.choice(sellers), status=S.rejected,
+                           reasons=[{"code": "RULE_VIOLATION", "rule_id": rule}], commit=False)
+        backdate(s, bad, rng.uniform(1, 60), [0])
 
 
 def _seed_order(s: Session) -> None:

@@ -113,3 +113,19 @@ def make_invoice(
     if commit:
         session.commit()
     return invoice
+
+
+def backdate(session: Session, invoice: Invoice, received_days_ago: float, step_days: list[float]) -> None:
+    """Move the invoice's receipt and its audit events into the past (events in order, by step)."""
+    from sqlmodel import select
+
+    from service.models.invoices import AuditEvent
+
+    received = utcnow() - timedelta(days=received_days_ago)
+    invoice.created_at = received
+    session.add(invoice)
+    session.flush()
+    events = session.exec(select(AuditEvent).where(AuditEvent.invoice_id == invoice.id).order_by(AuditEvent.at)).all()
+    for event, days in zip(events, step_days):
+        event.at = received + timedelta(days=days)
+        session.add(event)

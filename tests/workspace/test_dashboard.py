@@ -5,27 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlmodel import select
-
 from service.lifecycle import transition
 from service.models.base import utcnow
-from service.models.invoices import AuditEvent, InvoiceStatus
+from service.models.invoices import InvoiceStatus
 from service.ui import dashboard
-from tests.workspace.factories import make_invoice
+from tests.workspace.factories import backdate, make_invoice
 
 S = InvoiceStatus
-
-
-def backdate(session, invoice, received_days_ago: float, step_days: list[float]) -> None:
-    """Move the invoice's receipt and its audit events into the past (events in order, by step)."""
-    now = utcnow()
-    received = now - timedelta(days=received_days_ago)
-    invoice.created_at = received
-    session.add(invoice)
-    events = session.exec(select(AuditEvent).where(AuditEvent.invoice_id == invoice.id).order_by(AuditEvent.at)).all()
-    for event, days in zip(events, step_days):
-        event.at = received + timedelta(days=days)
-        session.add(event)
 
 
 def test_figures(session):
