@@ -18,7 +18,9 @@ from service.masterdata.common import (
 )
 from service.masterdata.http import Context, JsonOrXmlBody, request_body
 from service.masterdata.payloads import GoodsReceiptIn, GoodsReceiptList, GoodsReceiptOut, inline_schema
+from service.masterdata.orders import get_order_row
 from service.masterdata.receipts import check_receipt, get_receipt, list_receipts, receipt_out, record_receipt
+from service.masterdata.suppliers import resolve_supplier
 from service.masterdata.ubl import RECEIPT_DOCS, map_receipt, read_document
 from service.models.keys import Role
 from service.models.masterdata import DocumentSource
@@ -56,12 +58,28 @@ def create(
         root, name = read_document(body.data, RECEIPT_DOCS, ctx.schemas)
         mapped = map_receipt(root, name, receipt_id=receipt_id)
         raw, source, document, extra = mapped.raw, mapped.source, body.data, mapped.errors
+        extra += _despatch_supplier_errors(session, mapped)
         raise_invalid(extra, "goods receipt")
     data, order = check_receipt(session, raw, ctx.codelists)
     receipt, created = record_receipt(session, data, order, actor=principal.actor, source=source, document=document)
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     response.headers["Location"] = f"/v1/goods-receipts/{receipt.receipt_id}"
     return receipt_out(session, [receipt])[0]
+
+
+def _despatch_supplier_errors(session, mapped) -> list[dict[str, Any]]:
+    """A despatch advice from a registered supplier must be for that supplier's order (a sender we do
+    not know, e.g. a logistics provider, is accepted)."""
+    if not mapped.seller or not isinstance(mapped.raw.get("po_number"), str):
+        return []
+    sender = resolve_supplier(session, electronic_address=mapped.seller["electronic_address"],
+                              identifiers=mapped.seller["identifiers"], vat_id=mapped.seller["vat_id"])
+    order = get_order_row(session, mapped.raw["po_number"])
+    if sender is None or order is None or sender.id == order.supplier_id:
+        return []
+    return [{"loc": ["body", "supplier"], "msg": f"the despatch advice comes from supplier {sender.id}, the order "
+             f"{order.number} was placed with supplier {order.supplier_id}", "type": "supplier_mismatch",
+             "xpath": "/*/cac:DespatchSupplierParty"}]
 
 
 @router.get("", operation_id="goods-receipts-list", summary="List goods receipts",

@@ -13,7 +13,8 @@ here in Python, under their Peppol rule ids:
   the unit of the ordered quantity, unit codes are UN/ECE Rec 20, the currency is ISO 4217.
 - T16 (DespatchAdvice) and ReceiptAdvice: every line references an order line
   (``cac:OrderLineReference/cbc:LineID``) of the one order the document references, with a quantity
-  and its unit code.
+  and its unit code; a despatch advice whose sender resolves to a registered supplier must concern
+  that supplier's order (checked by the API, which has the database).
 """
 
 from __future__ import annotations
@@ -256,6 +257,7 @@ class ReceiptDocument:
     raw: dict[str, Any]  # the GoodsReceiptIn fields
     errors: ErrorList
     source: DocumentSource
+    seller: dict[str, Any] | None = None  # DespatchAdvice: cac:DespatchSupplierParty, for a consistency check
 
 
 def map_receipt(root: etree._Element, document: str, *, receipt_id: str | None = None) -> ReceiptDocument:
@@ -296,4 +298,5 @@ def map_receipt(root: etree._Element, document: str, *, receipt_id: str | None =
             "unit_code": qty_el.get("unitCode") if qty_el is not None else None,
         })
     raw = {"receipt_id": receipt_id or _text(root, "cbc:ID"), "po_number": po_number, "date": date, "lines": lines}
-    return ReceiptDocument(raw=raw, errors=errors, source=_SOURCES[document])
+    seller = _seller(root.find("cac:DespatchSupplierParty/cac:Party", NS)) if document == "DespatchAdvice" else None
+    return ReceiptDocument(raw=raw, errors=errors, source=_SOURCES[document], seller=seller)

@@ -173,6 +173,16 @@ def test_peppol_despatch_advice_examples_import(client, erp, xml_erp, poacc_exam
     assert client.post("/v1/goods-receipts", content=data, headers=xml_erp).status_code == 200  # idempotent
 
 
+def test_despatch_advice_from_another_registered_supplier_is_422(client, erp, xml_erp, poacc_examples):
+    data = (poacc_examples / "DespatchAdvice_Example.xml").read_bytes()
+    root = etree.fromstring(data)
+    _order_for(client, erp, root, "cac:DespatchLine", "cbc:DeliveredQuantity")  # placed with another supplier
+    client.post("/v1/suppliers", json={"name": "Consortial", "electronic_address": {"scheme": "0088", "value": "7300010000001"}},
+                headers=erp)
+    assert errors_of(client.post("/v1/goods-receipts", content=data, headers=xml_erp)) == [
+        (("body", "supplier"), "supplier_mismatch")]
+
+
 RECEIPT_ADVICE = b"""<?xml version="1.0" encoding="UTF-8"?>
 <ReceiptAdvice xmlns="urn:oasis:names:specification:ubl:schema:xsd:ReceiptAdvice-2"
   xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
