@@ -306,7 +306,9 @@ def _line(el: etree._Element, kind: DocumentType) -> InvoiceLine:
     price_ac = price_el.find("cac:AllowanceCharge", NS)
     object_id = None
     for ref in el.iterfind("cac:DocumentReference", NS):
-        if _text(ref, "cbc:DocumentTypeCode") == _INVOICED_OBJECT:
+        # BT-128 is the only line-level document reference EN 16931 defines (type code 130; older
+        # documents omit the code)
+        if _text(ref, "cbc:DocumentTypeCode") in (_INVOICED_OBJECT, None):
             object_id = _ident(ref, "cbc:ID")
             break
     item = Item(
@@ -478,7 +480,7 @@ def parse_document(source: bytes | etree._ElementTree | etree._Element) -> Invoi
         seller=seller,
         buyer=buyer,
         payee=_payee(root.find("cac:PayeeParty", NS)),
-        tax_representative=_party(root.find("cac:TaxRepresentativeParty", NS)),
+        tax_representative=_tax_representative(root.find("cac:TaxRepresentativeParty", NS)),
         delivery=delivery,
         invoice_period=_period(root.find("cac:InvoicePeriod", NS), "BT-73", "BT-74"),
         payment_means=payment_means,
@@ -490,6 +492,14 @@ def parse_document(source: bytes | etree._ElementTree | etree._Element) -> Invoi
         attachments=tuple(attachments),
         lines=tuple(_line(el, kind) for el in root.iterfind(line_tag, NS)),
     )
+
+
+def _tax_representative(el: etree._Element | None) -> Party | None:
+    """BG-11: BT-62 name is cac:PartyName/cbc:Name here (no legal entity)."""
+    party = _party(el)
+    if party is None:
+        return None
+    return party.model_copy(update={"name": party.name or party.trading_name, "trading_name": None})
 
 
 def _payee(el: etree._Element | None) -> Party | None:

@@ -209,3 +209,28 @@ def test_header_of_an_invalid_document_is_best_effort():
     assert header.number == "Snippet1" and header.issue_date is None and header.payable_amount is None
     assert header.seller_electronic_address == Identifier(value="9482348239847239874", scheme="0088")
     assert header.seller_vat_id == "GB1232434" and header.document_type is DocumentType.invoice
+
+
+def test_the_full_cen_example_maps_every_group():
+    doc = parse_document((CEN / "ubl-tc434-example5.xml").read_bytes())
+    assert doc.currency == "DKK" and doc.tax_currency == "EUR"  # BT-5, BT-6
+    assert doc.totals.tax_amount == Decimal("675.00")  # BT-110 in the invoice currency
+    assert doc.totals.tax_amount_accounting_currency == Decimal("628.62")  # BT-111
+    assert doc.totals.prepaid_amount == Decimal("2337.50")  # BT-113
+    assert doc.invoice_period.start_date == date(2013, 3, 10)  # BG-14
+    assert (doc.purchase_order_reference, doc.sales_order_reference) == ("PO4711", "123")  # BT-13, BT-14
+    assert (doc.despatch_advice_reference, doc.receiving_advice_reference) == ("5433", "3544")  # BT-16, BT-15
+    assert (doc.tender_reference, doc.contract_reference) == ("Lot567", "2013-05")  # BT-17, BT-12
+    assert doc.preceding_invoices[0].number == "TOSL109"  # BT-25
+    assert doc.preceding_invoices[0].issue_date == date(2013, 3, 10)  # BT-26
+    assert doc.payee.name == "Dagobert Duck" and doc.payee.legal_registration.value == "DK16356608"  # BG-10
+    assert doc.tax_representative.name == "Dick Panama"  # BG-11
+    assert doc.tax_representative.address.subdivision == "Jutland"
+    dd = next(pm for pm in doc.payment_means if pm.direct_debit)  # BG-19
+    assert dd.code == "49" and dd.direct_debit.mandate_reference == "123456"
+    assert dd.direct_debit.debited_account == "DK1212341234123412"
+    assert [a.id for a in doc.attachments][:2] == ["OBJ999", "sales slip"]
+    line = doc.lines[0]
+    assert line.note == "first line" and line.object_identifier.value == "Object2"  # BT-127, BT-128
+    assert line.period.end_date == date(2013, 4, 10)  # BT-135
+    assert line.allowances[0].reason_code == "100" and line.allowances[0].percentage == Decimal("10")
