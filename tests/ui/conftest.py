@@ -236,4 +236,6 @@ def screenshot(page, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
+    # the first screen only: small enough for the README (docs/screenshots/ holds copies)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}-top.png"))
     return path
