@@ -110,3 +110,44 @@ def test_twenty_concurrent_invoices_never_consume_more_than_ordered(servers, mak
                                 .where(LedgerEntry.state == LedgerState.approved)).scalar_one()
         total = conn.execute(select(LedgerEntry.quantity).where(LedgerEntry.state == LedgerState.approved)).scalars().all()
     assert approved == 10 and sum(Decimal(q) for q in total) == 100
+
+
+def test_a_second_decision_on_the_same_order_waits_for_the_first(engine, session):
+    """The lock itself: while one transaction holds the order, another cannot read its ledger."""
+    import threading
+
+    from sqlmodel import Session
+
+    from service.decide import load_order
+    from service.models.masterdata import PurchaseOrder, PurchaseOrderVersion, Supplier
+
+    sup = Supplier(name="Slot B.V.")
+    session.add(sup)
+    session.flush()
+    po = PurchaseOrder(number="PO-LOCK-1", supplier_id=sup.id)
+    session.add(po)
+    session.flush()
+    session.add(PurchaseOrderVersion(purchase_order_id=po.id, version=1, supplier_id=sup.id, currency="EUR",
+                                     content_sha256="0" * 64))
+    session.commit()
+
+    events: list[str] = []
+    first = Session(engine)
+    first.begin()
+    load_order(first, "PO-LOCK-1", lock=True)
+
+    def second() -> None:
+        with Session(engine) as s:
+            s.begin()
+            load_order(s, "PO-LOCK-1", lock=True)
+            events.append("second locked")
+            s.rollback()
+
+    t = threading.Thread(target=second)
+    t.start()
+    time.sleep(1.5)
+    events.append("first commits")
+    first.commit()
+    first.close()
+    t.join(timeout=30)
+    assert events == ["first commits", "second locked"]
