@@ -36,6 +36,19 @@ def api_status(server: str, key: str, invoice_id) -> str:
     return r.json()["status"]
 
 
+def all_events(server: str, key: str) -> list[dict]:
+    events, after = [], None
+    while True:
+        params = {"limit": 1000, **({"after": after} if after else {})}
+        r = httpx.get(f"{server}/v1/events", params=params, headers={"Authorization": f"Bearer {key}"}, timeout=10)
+        assert r.status_code == 200, r.text
+        page = r.json()
+        events += page["data"]
+        if not page["data"]:
+            return events
+        after = page["next_cursor"]
+
+
 def sign_in(page, server: str) -> None:
     page.goto(f"{server}/ui/queue")
     assert "/ui/login" in page.url
@@ -126,6 +139,15 @@ def test_work_the_queue(page, server, seeded, axe_source):
     comments = httpx.get(f"{server}/v1/invoices/{ids['fourth']}/comments",
                          headers={"Authorization": f"Bearer {key}"}).json()["data"]
     assert [c["text"] for c in comments] == ["Leverancier gebeld"] and comments[0]["actor"] == "user:anna"
+
+    # The change feed reports each person's action, in order.
+    mine = [e for e in all_events(server, key) if e["actor"] == "user:anna"]
+    assert [(e["invoice_id"], e["from"], e["to"]) for e in mine] == [
+        (str(ids["late"]), "needs_review", "approved"),
+        (str(ids["second"]), "needs_review", "rejected"),
+        (str(ids["third"]), "needs_review", "on_hold"),
+    ]
+    assert mine[1]["reason_codes"] == ["BANK_ACCOUNT_UNVERIFIED"]
 
     # The decided invoices have left the queue.
     page.goto(f"{server}/ui/queue")
