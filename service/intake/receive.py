@@ -27,6 +27,7 @@ from service.en16931.parser import DocumentError, Header, parse_document, parse_
 from service.errors import Forbidden, NotReady, ServiceError
 from service.intake.attachments import allowed_mime_codes, content_matches
 from service.intake.guard import parse_untrusted
+from service.db import reading
 from service.lifecycle import transition
 from service.models.base import new_id, utcnow
 from service.models.invoices import DocumentType, Invoice, InvoiceAttachment, InvoiceStatus
@@ -114,6 +115,15 @@ def receive(session: Session, xml: bytes, principal: Any, *, validation: Any, me
     tree = parse_untrusted(xml)
     if validation is None:
         raise ValidationUnavailable("validation artefacts are not installed; run `einvoice artifacts install`")
+
+    # A retry of bytes we already have is answered without validating again; the look-up uses its own
+    # read-only connection so it takes no write lock (SQLite) before the validation.
+    seen = _seen_before(session, digest)
+    if seen is not None:
+        existing = session.get(Invoice, seen)
+        if existing is not None:
+            _authorise_replay(existing, principal)
+            return Receipt(ReceiptOutcome.replayed, existing)
 
     report = validation.validate(xml)
     model: InvoiceDocument | None = None
@@ -341,6 +351,14 @@ _EARLIER = (
     .order_by(_T.c.created_at)
     .limit(3)
 )
+
+
+_SEEN = sa_select(_T.c.id).where(_T.c.sha256 == bindparam("sha"))
+
+
+def _seen_before(session: Session, digest: str) -> uuid.UUID | None:
+    with reading(session.get_bind()).connect() as conn:
+        return conn.execute(_SEEN, {"sha": digest}).scalar()
 
 
 def _earlier(session: Session, invoice: Invoice, *, check_duplicate: bool) -> tuple[Invoice | None, Invoice | None]:

@@ -444,3 +444,13 @@ class TestWithMasterData:
         assert created.status_code == 201, created.text
         assert created.json()["seller"]["supplier_id"] == supplier_id
         assert client.get(f"/v1/invoices?seller={supplier_id}", headers=key).json()["data"][0]["id"] == created.json()["id"]
+
+
+def test_a_replay_is_answered_without_validating_again(client, gateway, validation, monkeypatch):
+    engine = validation[0]
+    calls = []
+    original = engine.validate
+    monkeypatch.setattr(engine, "validate", lambda xml, **kw: calls.append(1) or original(xml, **kw))
+    assert client.post("/v1/invoices", content=BASE, headers=gateway).status_code == 201
+    assert client.post("/v1/invoices", content=BASE, headers=gateway).status_code == 200
+    assert len(calls) == 1
