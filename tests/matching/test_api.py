@@ -189,3 +189,21 @@ def test_standing_order_crud_and_matching(world):
     assert len(world.client.get("/v1/standing-orders", headers=world.reviewer).json()["data"]) == 1
     assert world.client.get("/v1/standing-orders/00000000-0000-0000-0000-000000000000",
                             headers=world.erp).status_code == 404
+
+
+def test_a_reviewers_approval_makes_pending_quantities_approved(world, session):
+    from service.models.matching import LedgerEntry, LedgerState
+
+    line = PoLine("1", "Monitor", Decimal(10), price=Decimal("200.00"))
+    world.order("PO-APP-1", line)
+    inv = world.post(world.doc("F-20", "PO-APP-1", line.invoice_line("1", Decimal(6), price=Decimal("210.00"))))
+    assert inv["status"] == "needs_review"
+    r = world.client.post(f"/v1/invoices/{inv['id']}/approve", json={"comment": "prijs akkoord"},
+                          headers=world.reviewer)
+    assert r.status_code == 200, r.text
+    states = session.execute(select(LedgerEntry.state).where(LedgerEntry.invoice_id == uuid.UUID(inv["id"]))).scalars().all()
+    assert states == [LedgerState.approved]
+    balance = session.execute(select(LedgerBalance.quantity).where(LedgerBalance.order_number == "PO-APP-1")).scalar_one()
+    assert balance == Decimal(6)
+    rest = world.post(world.doc("F-21", "PO-APP-1", line.invoice_line("1", Decimal(5))))
+    assert [x["code"] for x in rest["reasons"]] == ["QUANTITY_EXCEEDS_ORDERED"]
