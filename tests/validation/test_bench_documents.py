@@ -6,7 +6,7 @@ import importlib.util
 from pathlib import Path
 
 from lxml import etree
-from validation_samples import BASE
+from tests.validation.validation_samples import BASE
 
 from service.validation import Outcome, ValidationEngine
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
-from validation_samples import BASE, NL_BASE, replace_once
+from tests.validation.validation_samples import BASE, NL_BASE, replace_once
 
 from service.cli import app
 from service.config import get_settings

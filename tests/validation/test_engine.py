@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from validation_samples import BASE, NL_BASE, replace_once
+from tests.validation.validation_samples import BASE, NL_BASE, replace_once
 
 from service.validation import (
     ENGINE_VERSION,

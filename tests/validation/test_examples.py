@@ -8,7 +8,7 @@ import pytest
 
 from service.validation import Outcome, Severity, ValidationEngine
 
-from validation_samples import MIRROR, MIRROR_EXAMPLE_DIRS, example_files
+from tests.validation.validation_samples import MIRROR, MIRROR_EXAMPLE_DIRS, example_files
 
 # issue116.xml is a Peppol document whose Swedish identifiers fail PEPPOL-COMMON-R049 under the
 # current Peppol rules (3.0.19), as the official Peppol validator reports.

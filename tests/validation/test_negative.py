@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from validation_samples import BASE, NL_BASE, replace_once
+from tests.validation.validation_samples import BASE, NL_BASE, replace_once
 
 from service.validation import LayerKind, Outcome, Severity, ValidationEngine, Validity
 
@@ -59,6 +59,20 @@ VARIANTS = [
         r"(<cbc:TaxInclusiveAmount currencyID=\"EUR\">)([0-9.]+)<",
         r"\g<1>1.00<",
         {"BR-CO-15"},
+    ),
+    (
+        "gaccount-br-ga-1-one-payment-terms",
+        "nlcius-testset/si-ubl-2.0-ext-gaccount/si-ubl-2.0-ext-gaccount_ok_sample.xml",
+        r"\s*<cac:PaymentTerms>\s*<cbc:PaymentMeansID>GACCOUNT</cbc:PaymentMeansID>.*?</cac:PaymentTerms>",
+        "",
+        {"BR-GA-1"},
+    ),
+    (
+        "nl-r-003-dutch-credit-note-supplier-without-kvk-or-oin",
+        "peppol-bis-billing-3/rules/examples/base-creditnote-correction.xml",
+        r"<cbc:IdentificationCode>GB</cbc:IdentificationCode>(.*?)</cac:AccountingSupplierParty>",
+        "<cbc:IdentificationCode>NL</cbc:IdentificationCode>\\g<1></cac:AccountingSupplierParty>",
+        {"NL-R-003"},
     ),
     (
         "nlcius-r000-wrong-customization-id",
