@@ -71,19 +71,24 @@ def build(session: Session, invoice: Invoice) -> InvoiceView:
     for ln in doc.get("lines") or []:
         lid = str(ln.get("id", ""))
         line_ids.add(lid)
-        line_checks = [c for c in checks if str(c.get("line_id") or "") == lid]
+        # line_id may name several invoice lines ("1,2") that hit one order line together
+        line_checks = [c for c in checks if lid in _line_ids(c)]
         # The order line matching paired it with, else what the document or a check names.
         ref = pairing.get(lid) or ln.get("order_line_reference") or next(
             (c.get("order_line_id") for c in line_checks if c.get("order_line_id")), None)
         ol = order_lines.get(str(ref)) if ref else None
         lines.append(LineRow(invoice_line=ln, order_line=ol, received=received.get(str(ref)) if ref else None,
                              checks=line_checks))
-    document_checks = [c for c in checks if not c.get("line_id") or str(c.get("line_id")) not in line_ids]
+    document_checks = [c for c in checks if not (_line_ids(c) & line_ids)]
     return InvoiceView(
         invoice=invoice, doc=doc, checks=checks, document_checks=document_checks, lines=lines,
         warnings=_warnings(invoice.validation_report), attachments=_attachments(session, invoice, doc),
         trail=_trail(session, invoice.id), order_status=order_status,
     )
+
+
+def _line_ids(check: dict[str, Any]) -> set[str]:
+    return {part.strip() for part in str(check.get("line_id") or "").split(",") if part.strip()}
 
 
 def _pairing(session: Session, invoice: Invoice) -> dict[str, str]:

@@ -64,7 +64,9 @@ def _safe_next(target: str | None) -> str:
 
 
 @router.get("/login")
-def login_page(request: Request, next: str = "", lang: str = "nl", error: str = "") -> Response:
+def login_page(request: Request, session: SessionDep, next: str = "", lang: str = "nl", error: str = "") -> Response:
+    if read_session(request, session) is not None:
+        return RedirectResponse(_safe_next(next), status_code=303)
     t = Translator(lang)
     response = HTMLResponse("")
     token = login_csrf_token(request, response)

@@ -185,3 +185,29 @@ def test_dashboard_renders_svg_charts(bare_client, user, session):
     html = bare_client.get("/ui/dashboard").text
     assert html.count("<svg") >= 5
     assert "BR-CO-15" in html and "Prijsafwijking" in html and "50,0%" in html
+
+
+def test_attachments_download_and_checks_spanning_lines(bare_client, user, session):
+    import hashlib
+
+    from service.models.invoices import InvoiceAttachment
+
+    inv = make_invoice(session, number="ATT-1", reasons=[
+        {"code": "QUANTITY_EXCEEDS_ORDERED", "line_id": "1,2", "order_line_id": "1", "expected": "10",
+         "actual": "12", "tolerance": "0", "message_nl": "Samen meer dan besteld", "message_en": "Together more than ordered"}])
+    pdf = b"%PDF-1.4 test"
+    session.add(InvoiceAttachment(invoice_id=inv.id, position=1, document_reference="Timesheet", description="Uren",
+                                  filename="uren.pdf", mime_code="application/pdf", mime_allowed=True,
+                                  content_matches=True, size_bytes=len(pdf), sha256=hashlib.sha256(pdf).hexdigest(),
+                                  content=pdf))
+    session.commit()
+    login(bare_client)
+    html = bare_client.get(f"/ui/invoices/{inv.id}").text
+    assert html.count('class="flag"') == 2  # both invoice lines are marked
+    assert "Samen meer dan besteld" in html and "uren.pdf" in html
+    r = bare_client.get(f"/ui/invoices/{inv.id}/attachments/1")
+    assert r.content == pdf and r.headers["content-type"] == "application/pdf"
+    assert r.headers["content-security-policy"].startswith("sandbox") or "sandbox" in r.headers["content-security-policy"]
+    assert bare_client.get(f"/ui/invoices/{inv.id}/attachments/2").status_code == 404
+    # signed in already: the login page sends you on
+    assert bare_client.get("/ui/login", follow_redirects=False).headers["location"] == "/ui/queue"
