@@ -37,7 +37,7 @@ from urllib.parse import urljoin
 from lxml import etree
 
 from .loader import SCH, LoadedSchema, SchematronCompileError, collect_sources, load_schema
-from .optimize import Rewriter, list_tokens, local_name_suffixes, tokenize_literal
+from .optimize import BIG_DOCUMENT_ELEMENTS, Rewriter, list_tokens, local_name_suffixes, tokenize_literal
 from .patterns import analyse
 
 __all__ = [
@@ -49,7 +49,7 @@ __all__ = [
 ]
 
 # Bump whenever the emitted XSLT changes: it is part of the cache key.
-COMPILER_VERSION = "5"
+COMPILER_VERSION = "10"
 
 XSL = "http://www.w3.org/1999/XSL/Transform"
 SVRL = "http://purl.oclc.org/dsdl/svrl"
@@ -131,6 +131,7 @@ class _Emitter:
         self.nsmap = nsmap
         self.rewriter = Rewriter(nsmap=dict(nsmap))
         self.optimising = False  # rewrites (optimize.py) only on the select path
+        self.select_templates: list[etree._Element] = []
         self.out = etree.Element(f"{_X}stylesheet", nsmap=nsmap)
         self.out.set("version", "3.0")
         self.out.set("exclude-result-prefixes", " ".join(p for p in nsmap if p not in ("svrl",)))
@@ -260,6 +261,7 @@ class _Emitter:
         if any(c is None for c in contexts):
             return False
         tpl = self._x(self.out, "template", name=name)
+        self.select_templates.append(tpl)
         for j, (rule, ctx) in enumerate(zip(rules, contexts)):
             earlier = [f"$loc:r{k}" for k in range(j) if contexts[k].may_overlap(ctx)]
             select = local_name_suffixes(ctx.select)
@@ -328,21 +330,20 @@ class _Emitter:
             el.set("as", "map(xs:string, xs:boolean)")
             self.out.insert(at, el)
             at += 1
-        if self.rewriter.uses_element_index:
-            el = etree.Element(f"{_X}variable", name="loc:elem-index")
-            el.set("as", "map(xs:QName, xs:boolean)")
-            el.set("select", "map:merge(distinct-values(//*!node-name()) ! map{.: true()})")
+        if self.rewriter.uses_attribute_index:
+            el = etree.Element(f"{_X}variable", name="loc:big", select=f"exists((//*)[{BIG_DOCUMENT_ELEMENTS}])")
+            el.set("as", "xs:boolean")
             self.out.insert(at, el)
             at += 1
+            for tpl in self.select_templates:
+                local = etree.Element(f"{_X}variable", name="loc:b", select="$loc:big")
+                local.set("as", "xs:boolean")
+                tpl.insert(0, local)
         if self.rewriter.uses_attribute_index:
-            # (map:merge with duplicates=combine is quadratic in Saxon; grouping is linear)
-            el = etree.Element(f"{_X}variable", name="loc:attr-index")
-            el.set("as", "map(xs:QName, attribute()+)")
-            group = etree.SubElement(etree.SubElement(el, f"{_X}map"), f"{_X}for-each-group",
-                                     select="//@*", group_by="node-name(.)")
-            group.set("group-by", group.attrib.pop("group_by"))
-            etree.SubElement(group, f"{_X}map-entry", key="current-grouping-key()", select="current-group()")
-            self.out.insert(at, el)
+            key = etree.Element(f"{_X}key", name="loc:attributes", match="@*[namespace-uri() = '']",
+                                use="local-name()")
+            self.out.insert(at, key)
+            at += 1
 
 
 def compile_schematron(sch_path: Path, *, phase: str | None = None, strategy: str = "select") -> str:

@@ -13,14 +13,10 @@ r"""Rewrites of rule tests that keep their value and remove per-node costs that 
 * ``ends-with(name(), 'Suffix')`` with a colon-free literal equals
   ``ends-with(local-name(), 'Suffix')`` (a suffix without ":" can only lie in the local part)
   and avoids building a prefixed name for every element a context like ``//*[...]`` visits.
-* Absent elements: ``not(a/b/c)`` / ``exists(a/b/c)`` (plain child steps, no predicates)
-  walks every ``a`` and ``b`` although ``c`` usually occurs nowhere in the document (the
-  EN 16931 UBL-CR rules: ~200 such tests per document, each walking all lines). It becomes
-  ``(not(map:contains($loc:elem-index, QName(c))) or not(a/b/c))`` (resp. ``and exists``):
-  when no element named c exists the path is empty; otherwise it is evaluated as before.
 * Attribute scans: ``//@name`` at the start of a path walks every node of the document each
-  time. It becomes ``$loc:attr-index(QName('', 'name'))``, a lookup in a map of all attribute
-  nodes by name built once per run, in document order (same node sequence).
+  time. On big documents it becomes ``key('loc:attributes', 'name')``, an ``xsl:key`` of the
+  no-namespace attributes by local name (document order: the same node sequence); small
+  documents keep the scan.
 """
 
 from __future__ import annotations
@@ -28,6 +24,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+# Documents with at least this many elements use the attribute index; building it costs
+# more than it saves on small documents. ``$loc:b`` is a local copy of the global
+# ``$loc:big`` in each pattern template (a local variable is much cheaper to read).
+BIG_DOCUMENT_ELEMENTS = 2000
 # A literal shorter than this is cheap to scan; leave it alone.
 MIN_LIST_LENGTH = 200
 
@@ -103,19 +103,10 @@ def _group_end(expr: str, start: int) -> int:
     return len(expr)
 
 
-_QN = r"(?:[A-Za-z_][\w.\-]*:)?[A-Za-z_][\w.\-]*"
-_STEP = rf"(?:{_QN}|\(\s*{_QN}(?:\s*\|\s*{_QN})*\s*\))"
-_EXISTENCE = re.compile(rf"(?<![\w.\-:$/@])(not|exists)\(\s*((?:{_STEP}\s*/\s*)*)({_QN})\s*\)")
-_XPATH_KEYWORDS = {"and", "or", "div", "mod", "idiv", "eq", "ne", "lt", "le", "gt", "ge", "is", "to",
-                   "union", "intersect", "except", "instance", "treat", "castable", "cast", "return",
-                   "satisfies", "then", "else", "in", "as", "of"}
-
-
 @dataclass
 class Rewriter:
     lists: dict[str, str] = field(default_factory=dict)  # literal -> variable name
     uses_attribute_index: bool = False
-    uses_element_index: bool = False
     nsmap: dict[str, str] = field(default_factory=dict)
     code_set_lets: dict[str, list[str]] = field(default_factory=dict)  # global let name -> tokens
     sets: dict[tuple[str, ...], str] = field(default_factory=dict)  # tokens -> variable name
@@ -170,31 +161,13 @@ class Rewriter:
             if (before[-1:] if before else "") not in _PATH_START_BEFORE or _in_string(expr, m.start()):
                 return m.group(0)
             self.uses_attribute_index = True
-            return f"$loc:attr-index(QName('', '{m.group(1)}'))"
+            return f"(if ($loc:b) then key('loc:attributes', '{m.group(1)}') else {m.group(0)})"
 
         return _ATTR_SCAN.sub(repl, expr)
 
-    def absent_elements(self, expr: str) -> str:
-        def repl(m: re.Match) -> str:
-            func, steps, last = m.group(1), m.group(2), m.group(3)
-            names = re.findall(_QN, steps + " " + last)
-            if _in_string(expr, m.start()) or any(n in _XPATH_KEYWORDS for n in names):
-                return m.group(0)
-            prefix, _, local = last.rpartition(":")
-            if prefix and prefix not in self.nsmap:
-                return m.group(0)
-            uri = self.nsmap[prefix] if prefix else ""
-            self.uses_element_index = True
-            present = f"map:contains($loc:elem-index, QName('{uri}', '{local}'))"
-            if func == "not":
-                return f"(not({present}) or {m.group(0)})"
-            return f"({present} and {m.group(0)})"
-
-        return _EXISTENCE.sub(repl, expr)
-
     def rewrite(self, expr: str, local_names: frozenset[str] = frozenset()) -> str:
         expr = self.attribute_scans(self.code_sets(self.code_lists(expr), local_names))
-        return self.absent_elements(local_name_suffixes(expr))
+        return local_name_suffixes(expr)
 
 
 def _in_string(expr: str, index: int) -> bool:

@@ -227,3 +227,19 @@ def big_invoice(artifacts: Path, lines: int) -> bytes:
     _x(lmt, "cbc:TaxInclusiveAmount")[0].text = str(taxable + tax)
     _x(lmt, "cbc:PayableAmount")[0].text = str(taxable + tax)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def big_broken_invoice(artifacts: Path, lines: int) -> bytes:
+    """A big invoice that trips rules the size-dependent rewrites touch (attribute scans,
+    absent-element tests, code lists): schemeName attribute, a forbidden nested element,
+    an unknown currency and unit code on the last line."""
+    root = etree.fromstring(big_invoice(artifacts, lines), _PARSER)
+    last = _x(root, "cac:InvoiceLine")[-1]
+    _x(last, "cbc:ID")[0].set("schemeName", "x")
+    item = _x(last, "cac:Item")[0]
+    sellers = etree.SubElement(item, f"{{{CAC}}}SellersItemIdentification")
+    etree.SubElement(sellers, f"{{{CBC}}}ID").text = "S1"
+    etree.SubElement(sellers, f"{{{CAC}}}MeasurementDimension")
+    _x(last, "cbc:LineExtensionAmount")[0].set("currencyID", "XXY")
+    _x(last, "cbc:InvoicedQuantity")[0].set("unitCode", "QQQ")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")

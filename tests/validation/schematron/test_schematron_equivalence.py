@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sch_documents import TWO_REGISTRATION_NAMES, VARIANTS, Variant, example_documents
+from sch_documents import TWO_REGISTRATION_NAMES, VARIANTS, Variant, big_broken_invoice, example_documents
 
 from service.validation.schematron import RuleSetResult
 
@@ -110,3 +110,13 @@ def test_dynamic_error_is_reported_not_raised(saxon, rule_sets, artifacts_mirror
         assert rule_sets[name].name in result.error
         assert result.failed == []
     assert rule_sets["si-ubl"].run(saxon.parse_xml(xml_text=data.decode())).used_fallback
+
+
+def test_big_broken_invoice_same_findings_as_official(saxon, rule_sets, artifacts_mirror: Path) -> None:
+    # > BIG_DOCUMENT_ELEMENTS elements: the element/attribute indexes are used on this one
+    data = big_broken_invoice(artifacts_mirror, 150)
+    for ours, official in PAIRS:
+        a, b = _run(saxon, rule_sets[ours], data), _run(saxon, rule_sets[official], data)
+        _assert_same(a, b)
+    ids = {f.rule_id for f in _run(saxon, rule_sets["en16931-official"], data).failed}
+    assert {"UBL-DT-08", "UBL-CR-579", "BR-CL-03", "BR-CL-23"} <= ids

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sch_documents import TWO_REGISTRATION_NAMES, VARIANTS, example_documents
+from sch_documents import TWO_REGISTRATION_NAMES, VARIANTS, big_broken_invoice, big_invoice, example_documents
 
 from service.validation.schematron import SchematronRuleSet, compile_schematron
 
@@ -23,6 +23,8 @@ RULE_SETS = {
 def documents(artifacts_mirror: Path) -> list[tuple[str, bytes]]:
     docs = [(p.name, p.read_bytes()) for p in example_documents(artifacts_mirror)]
     docs += [(v.name, v.build(artifacts_mirror)) for v in [*VARIANTS, TWO_REGISTRATION_NAMES]]
+    # big enough (> BIG_DOCUMENT_ELEMENTS) for the index-based rewrites to run
+    docs += [("big-150", big_invoice(artifacts_mirror, 150)), ("big-broken-150", big_broken_invoice(artifacts_mirror, 150))]
     return docs
 
 
