@@ -16,8 +16,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import httpx
+if TYPE_CHECKING:  # httpx is imported only to download (not by the engine at run time)
+    import httpx
 
 __all__ = [
     "DEFAULT_MANIFEST",
@@ -185,7 +187,9 @@ def _fetch_from_mirror(mirror: Path, f: ManifestFile) -> bytes:
     return data
 
 
-def _fetch_from_network(client: httpx.Client, f: ManifestFile) -> bytes:
+def _fetch_from_network(client: "httpx.Client", f: ManifestFile) -> bytes:
+    import httpx
+
     errors = []
     for url in (f.url, f.alt_url):
         if not url:
@@ -210,7 +214,7 @@ def install(
     *,
     mirror: Path | None = None,
     manifest: Manifest | None = None,
-    client: httpx.Client | None = None,
+    client: "httpx.Client | None" = None,
     include_examples: bool = True,
     force: bool = False,
     progress: Callable[[ManifestFile], None] | None = None,
@@ -229,6 +233,8 @@ def install(
     )
     own_client = client is None and mirror is None
     if own_client:
+        import httpx
+
         client = httpx.Client(timeout=httpx.Timeout(60.0), follow_redirects=True)
     try:
         for f in files:

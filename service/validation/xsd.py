@@ -5,11 +5,14 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import xmlschema
 from lxml import etree
 
 from service.validation.report import Finding, Severity
+
+if TYPE_CHECKING:  # xmlschema (~20 MB) is imported only when a document fails the XSD
+    import xmlschema
 
 __all__ = ["UBL_DOCUMENTS", "XsdSchema", "ubl_namespace", "ubl_xsd_path"]
 
@@ -49,9 +52,11 @@ class XsdSchema:
         parser = etree.XMLParser(no_network=True, resolve_entities=False)
         self._lxml = etree.XMLSchema(etree.parse(str(path), parser=parser))
         self._lock = threading.Lock()
-        self._xmlschema: xmlschema.XMLSchema10 | None = None
+        self._xmlschema: Any = None
 
-    def diagnostics_schema(self) -> xmlschema.XMLSchema10:
+    def diagnostics_schema(self) -> "xmlschema.XMLSchema10":
+        import xmlschema
+
         with self._lock:
             if self._xmlschema is None:
                 self._xmlschema = xmlschema.XMLSchema10(str(self.path), allow="local")
@@ -116,7 +121,7 @@ def _prefixed(elem: etree._Element, namespaces: dict[str, str] | None) -> str:
     return elem.prefix + ":" + qname.localname if elem.prefix else qname.localname
 
 
-def _expected(err: xmlschema.XMLSchemaValidationError) -> str | None:
+def _expected(err: "xmlschema.XMLSchemaValidationError") -> str | None:
     expected = getattr(err, "expected", None)
     if not expected:
         return None
