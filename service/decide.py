@@ -440,18 +440,32 @@ def effective_policy(session: Session, supplier_id: Any, overrides: dict[str, An
     settings = dict(glob.settings) if glob else {}
     version = f"global:{glob.version if glob else 0}"
     clean = {k: v for k, v in (overrides or {}).items() if k in POLICY_KEYS and v is not None}
-    if supplier_id is not None and clean:
-        scope = f"supplier:{supplier_id}"
-        latest = _latest_policy(session, scope)
-        if latest is None or latest.settings != _jsonable(clean):
-            number = (latest.version + 1) if latest else 1
-            _insert_policy_version(session, scope, number, clean, SYSTEM)
-            latest_version = number
-        else:
-            latest_version = latest.version
-        settings.update(clean)
-        version += f"+{scope}:{latest_version}"
+    if supplier_id is not None and clean:  # no overrides: nothing to read (hot path)
+        number = record_supplier_policy(session, supplier_id, clean, actor=SYSTEM)
+        if number:
+            settings.update(clean)
+            version += f"+supplier:{supplier_id}:{number}"
     return policy_from_settings(settings, version)
+
+
+def record_supplier_policy(session: Session, supplier_id: Any, overrides: dict[str, Any], *, actor: str,
+                           only_if_known: bool = False) -> int | None:
+    """The version number of a supplier's overrides, storing a new version when they changed.
+
+    Master data may call it when a supplier's ``policy`` is saved (so every change is recorded with
+    its author); decisions call it too, so a change is never missed. ``only_if_known``: record
+    nothing for a supplier that never had overrides.
+    """
+    scope = f"supplier:{supplier_id}"
+    clean = {k: v for k, v in (overrides or {}).items() if k in POLICY_KEYS and v is not None}
+    latest = _latest_policy(session, scope)
+    if latest is None and only_if_known:
+        return None
+    if latest is not None and latest.settings == _jsonable(clean):
+        return latest.version
+    number = (latest.version + 1) if latest else 1
+    _insert_policy_version(session, scope, number, clean, actor)
+    return number
 
 
 def _jsonable(settings: dict[str, Any]) -> dict[str, Any]:
@@ -570,4 +584,4 @@ def _keep_ledger_in_step(session: Session, invoice: Invoice, event) -> None:
 
 
 __all__ = ["decide_invoice", "on_order_changed", "load_decision", "latest_decision", "gather_inputs",
-           "effective_policy", "set_global_policy", "policy_from_settings", "period_key", "reasons_of"]
+           "effective_policy", "record_supplier_policy", "set_global_policy", "policy_from_settings", "period_key", "reasons_of"]
