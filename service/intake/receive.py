@@ -172,7 +172,14 @@ def receive(session: Session, xml: bytes, principal: Any, *, validation: Any, me
     if model is None:
         reasons = _validation_reasons(report, parse_problem)
         invoice.reasons = reasons
-        _store(session, invoice, principal)
+        if session.get_bind().dialect.name == "sqlite":
+            _store(session, invoice, principal)
+        else:
+            try:
+                with session.begin_nested():
+                    _store(session, invoice, principal)
+            except IntegrityError as exc:  # the same bytes stored by another process a moment ago
+                return _after_race(session, invoice, exc, principal, report, None)
         transition(session, invoice, InvoiceStatus.rejected, actor="system",
                    reason_codes=_distinct_codes(reasons))
         return Receipt(ReceiptOutcome.rejected, invoice, report)
@@ -408,7 +415,7 @@ def _after_race(session, invoice, exc, principal, report, model) -> Receipt:
     if existing is not None:
         _authorise_replay(existing, principal)
         return Receipt(ReceiptOutcome.replayed, existing)
-    first = _find_first(session, invoice)
+    first = _find_first(session, invoice) if model is not None else None
     if first is None:
         raise exc  # not a race we know how to resolve: let the unit of work roll back
     fresh = Invoice(**{k: getattr(invoice, k) for k in _COPY})

@@ -93,3 +93,11 @@ def test_same_number_at_once_accepts_one_and_rejects_the_other(engine, receive_m
     rejected = next(r for r in rows if r.status is InvoiceStatus.rejected)
     accepted = next(r for r in rows if r.status is not InvoiceStatus.rejected)
     assert rejected.duplicate_of == accepted.id
+
+
+def test_same_invalid_bytes_at_once_store_one_rejected_invoice(engine, receive_module, monkeypatch, validation, session):
+    bad = BASE.replace(b'<cbc:TaxInclusiveAmount currencyID="EUR">1656.25</cbc:TaxInclusiveAmount>',
+                       b'<cbc:TaxInclusiveAmount currencyID="EUR">1656.26</cbc:TaxInclusiveAmount>')
+    outcomes = _race(engine, receive_module, monkeypatch, [bad, bad], validation[0])
+    assert outcomes == ["rejected", "replayed"]
+    assert [r.status for r in session.exec(select(Invoice)).all()] == [InvoiceStatus.rejected]
