@@ -36,6 +36,16 @@ def api_status(server: str, key: str, invoice_id) -> str:
     return r.json()["status"]
 
 
+def _texts_by_local_name(xml: bytes) -> dict[str, list[str]]:
+    from lxml import etree
+
+    out: dict[str, list[str]] = {}
+    for el in etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True)).iter():
+        if isinstance(el.tag, str):
+            out.setdefault(etree.QName(el).localname, []).append((el.text or "").strip())
+    return out
+
+
 def all_events(server: str, key: str) -> list[dict]:
     events, after = [], None
     while True:
@@ -148,6 +158,14 @@ def test_work_the_queue(page, server, seeded, axe_source):
         (str(ids["third"]), "needs_review", "on_hold"),
     ]
     assert mine[1]["reason_codes"] == ["BANK_ACCOUNT_UNVERIFIED"]
+
+    # The rejection became an RE Invoice Response with the matching clarification code and the reason.
+    r = httpx.get(f"{server}/v1/invoices/{ids['second']}/response", headers={"Authorization": f"Bearer {key}"})
+    assert r.status_code == 200, r.text
+    texts = _texts_by_local_name(r.content)
+    assert "RE" in texts["ResponseCode"]
+    assert "PAY" in texts.get("StatusReasonCode", [])
+    assert any("Rekeningnummer is niet van deze leverancier" in t for t in texts.get("StatusReason", []))
 
     # The decided invoices have left the queue.
     page.goto(f"{server}/ui/queue")
