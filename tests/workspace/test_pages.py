@@ -211,3 +211,20 @@ def test_attachments_download_and_checks_spanning_lines(bare_client, user, sessi
     assert bare_client.get(f"/ui/invoices/{inv.id}/attachments/2").status_code == 404
     # signed in already: the login page sends you on
     assert bare_client.get("/ui/login", follow_redirects=False).headers["location"] == "/ui/queue"
+
+
+def test_cross_site_posts_and_foreign_redirects_are_refused(bare_client, user, session):
+    inv = make_invoice(session)
+    page = bare_client.get("/ui/login")
+    r = bare_client.post("/ui/login", data={"username": "anna", "password": PASSWORD, "csrf_token": csrf_of(page.text),
+                                            "next": "https://evil.example/x"}, follow_redirects=False)
+    assert r.headers["location"] == "/ui/queue"  # never an open redirect
+    token = csrf_of(bare_client.get("/ui/queue").text)
+    r = bare_client.post(f"/ui/invoices/{inv.id}/approve", data={"csrf_token": token},
+                         headers={"Origin": "https://evil.example"}, follow_redirects=False)
+    assert "error=csrf" in r.headers["location"]
+    session.expire_all()
+    assert session.get(Invoice, inv.id).status.value == "needs_review"
+    r = bare_client.post("/ui/language", data={"csrf_token": token, "language": "en", "next": "//evil.example"},
+                         follow_redirects=False)
+    assert r.headers["location"] == "/ui/queue"
