@@ -190,8 +190,10 @@ def create_invoice(request: Request, session: SessionDep, principal: InvoiceSubm
     report = receipt.report
     summary = validation_summary(invoice.validation_report)
     rules = ", ".join(summary.failed_rules[:10]) if summary else ""
+    code = (summary.reason_code if summary else None) or next(
+        (r.get("code") for r in invoice.reasons or []), "invalid")
     err = InvoiceRejected(
-        f"the document failed validation ({summary.reason_code if summary else 'invalid'}"
+        f"the document failed validation ({code}"
         f"{': ' + rules if rules else ''}); it is stored as rejected",
         invoice=resource,
         validation=report.model_dump(mode="json") if report is not None else invoice.validation_report,
