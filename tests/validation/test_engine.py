@@ -174,13 +174,17 @@ def test_report_is_frozen_and_round_trips_as_json(engine: ValidationEngine, mirr
 
 
 def test_module_level_validate_uses_the_process_wide_engine(engine: ValidationEngine, mirror: Path):
-    set_default_engine(engine)
+    from service.validation import engine as engine_module
+
+    previous = engine_module._default
     try:
+        set_default_engine(engine)
         assert validate((mirror / BASE).read_bytes()).valid
-    finally:
         set_default_engine(None)
-    with pytest.raises(RuntimeError):
-        validate(b"<a/>")
+        with pytest.raises(RuntimeError):
+            validate(b"<a/>")
+    finally:
+        set_default_engine(previous)
 
 
 def test_layer_validity_values(engine: ValidationEngine, mirror: Path):
