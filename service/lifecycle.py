@@ -91,3 +91,8 @@ _after_transition_hooks: list = []
 def on_transition(hook):
     _after_transition_hooks.append(hook)
     return hook
+
+
+# The change feed and the webhook outbox must see every transition, whoever makes it (API, CLI,
+# workers): register their hooks whenever the lifecycle is imported.
+import service.erp  # noqa: E402,F401

@@ -243,3 +243,30 @@ def _late_commits(engine) -> int:
     with Session(engine) as s:
         rows = s.exec(select(FeedEntry.seq, FeedEntry.position).order_by(FeedEntry.position)).all()
     return sum(1 for (a, _), (b, _) in zip(rows, rows[1:]) if b < a)
+
+
+def test_transitions_made_outside_the_app_reach_the_feed(db_url, engine, session):
+    """A process that only imports the lifecycle (a CLI command, a worker) still writes feed rows."""
+    import subprocess
+    import sys
+    import textwrap
+
+    from service.models.erp import FeedEntry
+
+    code = textwrap.dedent(f"""
+        import uuid
+        from service.db import make_engine, unit_of_work
+        from service.lifecycle import transition
+        from service.models.invoices import Invoice, InvoiceStatus
+        engine = make_engine({db_url!r})
+        with unit_of_work(engine) as s:
+            inv = Invoice(sha256=uuid.uuid4().hex * 2, document=b"<x/>")
+            s.add(inv)
+            s.flush()
+            transition(s, inv, InvoiceStatus.needs_review, actor="cli")
+        """)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    rows = session.exec(select(FeedEntry)).all()
+    assert [(e.to_status, e.actor) for e in rows] == [(S.needs_review, "cli")]
+    assert rows[0].position is not None or engine.dialect.name == "postgresql"
