@@ -95,10 +95,18 @@ _options: dict[str, Any] = {}
 
 def _init_worker(options: dict[str, Any]) -> None:
     global _engine, _options
-    from service.validation.engine import ValidationEngine
+    from service.validation import engine as engine_module
 
     _options = options
-    _engine = ValidationEngine(
+    current = engine_module._default  # the process already has an engine over the same artefacts
+    if (
+        current is not None
+        and current.artifacts_dir == Path(options["artifacts_dir"])
+        and current.accepted_scenarios == frozenset(options["accepted"])
+    ):
+        _engine = current
+        return
+    _engine = engine_module.ValidationEngine(
         Path(options["artifacts_dir"]),
         cache_dir=Path(options["cache_dir"]),
         accepted_scenarios=options["accepted"],
