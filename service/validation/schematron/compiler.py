@@ -15,8 +15,8 @@ Evaluation ("select" strategy, the default): instead of walking every node throu
 pattern's template rules (the skeleton; cost = nodes x patterns x rules, and the reason the
 official stylesheets are slow on big invoices), each rule *selects* its context nodes
 (``//`` + context, see ``patterns.py``) minus the nodes an earlier rule of the same pattern
-took. Long code-list literals, code-set quantifiers and ``//@attr`` scans are rewritten into
-map lookups (``optimize.py``). The skeleton-style template walk (``strategy="templates"``) is
+took. Long code-list literals and code-set quantifiers become map lookups, ``//@attr`` scans
+an ``xsl:key`` lookup on big documents (``optimize.py``; each rewrite keeps the value). The skeleton-style template walk (``strategy="templates"``) is
 the fallback: the runner re-runs a document through it when the fast path raises anything
 (an error in a match pattern is a non-match for template rules, not for select expressions),
 so dynamic-error behaviour stays the skeleton's.
