@@ -181,11 +181,14 @@ def analyse(context: str, nsmap: dict[str, str]) -> Context | None:
     branches = []
     kind_filter = False
     for raw in parts:
-        text = " ".join(raw.split())
+        text = raw.strip()  # (no whitespace normalisation: predicates may hold string literals)
         if not text:
             return None
-        if any(k in text for k in _KIND_TESTS):
+        compact = "".join(text.split())
+        if any(k in compact for k in _KIND_TESTS):
             kind_filter = True
+        if compact.startswith("document-node(") or "/document-node(" in compact:
+            return None  # matches the document node itself: not a "//" selection
         branch = _branch(text, nsmap)
         if branch is None:
             return None

@@ -368,3 +368,17 @@ def test_ends_with_name_rewrite_keeps_results(run) -> None:
       </pattern>"""))
     # contexts: d:qty x3 ('ty'), plain ('ain'), d:item x3 (':item' has a colon: kept on name()); d:qty fail
     assert ids(result) == ["E", "E", "E"]
+
+
+def test_context_string_literals_keep_their_whitespace(run) -> None:
+    doc = f'<d:doc xmlns:d="{NS}"><d:v>a  b</d:v><d:v>a b</d:v></d:doc>'
+    sch = schema("""
+      <pattern>
+        <rule context="d:v[. = 'a  b']"><assert id="TWO" test="false()" flag="fatal">two spaces</assert></rule>
+        <rule context="document-node()"><assert id="DOC" test="false()" flag="fatal">doc</assert></rule>
+      </pattern>""")
+    result = run(sch, doc=doc)
+    walk = run(sch, doc=doc, strategy="templates")
+    assert sorted(map(repr, result.failed)) == sorted(map(repr, walk.failed))
+    assert [(f.rule_id, f.location) for f in result.failed if f.rule_id == "TWO"] == [
+        ("TWO", f"{ROOT}/*:v[namespace-uri()='{NS}'][1]")]
