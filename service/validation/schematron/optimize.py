@@ -64,6 +64,26 @@ def _closing_paren(expr: str, start: int) -> int | None:
     return None
 
 
+def _split_args(text: str) -> list[str]:
+    """Top-level comma-separated parts of ``text`` (outside brackets and string literals)."""
+    parts, depth, quote, start = [], 0, "", 0
+    for i, c in enumerate(text):
+        if quote:
+            if c == quote:
+                quote = ""
+        elif c in "'\"":
+            quote = c
+        elif c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+        elif c == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return parts
+
+
 def list_tokens(literal: str) -> list[str]:
     """The ``' token '`` substrings of ``literal`` (token non-empty and free of spaces)."""
     parts = literal.split(" ")
@@ -149,6 +169,8 @@ class Rewriter:
             if end is None:
                 return expr
             arg = self.code_lists(expr[m.end():end])
+            if "," in arg and len(_split_args(arg)) != 1:
+                continue  # contains() with a collation argument: leave it
             out.append(expr[pos:m.start()])
             out.append(f"loc:in-list(${self._list_var(literal)}, '{literal}', {arg})")
             pos = end + 1
