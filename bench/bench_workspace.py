@@ -61,6 +61,8 @@ def fill(url: str, n: int) -> None:
         for k in range(0, n, 5000):
             conn.execute(table_i.insert(), inv_rows[k:k + 5000])
             conn.execute(table_e.insert(), ev_rows[k:k + 5000])
+    with engine.begin() as conn:  # fresh planner statistics, as autovacuum / a running service has
+        conn.exec_driver_sql("ANALYZE")
     engine.dispose()
 
 

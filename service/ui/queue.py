@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import and_, exists, func, literal, or_, true
+from sqlalchemy import exists, func, literal, true, tuple_
 from sqlmodel import Session, select
 
 from service.models.base import utcnow
@@ -132,10 +132,9 @@ def _fetch(session: Session, cols, conds, position, limit: int, descending: bool
         if phase == "dated":
             stmt = select(*cols).where(*conds, Invoice.due_date.is_not(None))
             if position and due is not None:
-                if descending:
-                    stmt = stmt.where(or_(Invoice.due_date < due, and_(Invoice.due_date == due, Invoice.id < after_id)))
-                else:
-                    stmt = stmt.where(or_(Invoice.due_date > due, and_(Invoice.due_date == due, Invoice.id > after_id)))
+                # a row-value comparison: both databases walk the (status, due_date, id) index from it
+                key, at = tuple_(Invoice.due_date, Invoice.id), tuple_(literal(due), literal(after_id))
+                stmt = stmt.where(key < at if descending else key > at)
             elif position and due is None and not descending:
                 continue  # the cursor is already in the undated phase
             order = (Invoice.due_date.desc(), Invoice.id.desc()) if descending else (Invoice.due_date, Invoice.id)
