@@ -244,8 +244,9 @@ def _ledger(session: Session, order_number: str, invoice: Invoice, rematch: bool
     since only approved quantities and invoices that arrived earlier count against it.
     """
     if not rematch:  # a new invoice has no entries of its own yet
-        rows = session.execute(select(LedgerBalance.id, LedgerBalance.order_line_id, LedgerBalance.quantity)
-                               .where(LedgerBalance.order_number == order_number)).all()
+        t = LedgerBalance.__table__
+        rows = session.execute(select(t.c.id, t.c.order_line_id, t.c.quantity)
+                               .where(t.c.order_number == order_number)).all()
         ctx.balances[order_number] = {line: (row_id, qty) for row_id, line, qty in rows}
         return {line: qty for _, line, qty in rows if qty}
     out: dict[str, Decimal] = {}
@@ -362,17 +363,16 @@ def _load_supplier(session: Session, supplier_id: Any) -> tuple[SupplierFacts, d
 
 def _similar(session: Session, invoice: Invoice, facts: InvoiceFacts) -> tuple[str, ...]:
     """Same seller, same BT-112 and BT-2, another BT-1 (rejected documents do not count)."""
-    if facts.issue_date is None:
+    if facts.issue_date is None or (invoice.supplier_id is None and not invoice.seller_key):
         return ()
-    seller = (Invoice.supplier_id == invoice.supplier_id) if invoice.supplier_id is not None else (
-        Invoice.seller_key == invoice.seller_key)
-    if invoice.supplier_id is None and not invoice.seller_key:
-        return ()
+    t = Invoice.__table__
+    seller = (t.c.supplier_id == invoice.supplier_id) if invoice.supplier_id is not None else (
+        t.c.seller_key == invoice.seller_key)
     rows = session.execute(
-        select(Invoice.invoice_number, Invoice.tax_inclusive_amount)
-        .where(seller, Invoice.issue_date == facts.issue_date, Invoice.id != invoice.id,
-               Invoice.status != InvoiceStatus.rejected, Invoice.document_type == invoice.document_type,
-               Invoice.invoice_number != facts.number)
+        select(t.c.invoice_number, t.c.tax_inclusive_amount)
+        .where(seller, t.c.issue_date == facts.issue_date, t.c.id != invoice.id,
+               t.c.status != InvoiceStatus.rejected.value, t.c.document_type == invoice.document_type,
+               t.c.invoice_number != facts.number)
     ).all()
     return tuple(sorted({num for num, amount in rows if amount is not None and amount == facts.tax_inclusive}))
 
