@@ -82,7 +82,7 @@ def test_add_a_webhook_and_deliver_with_the_worker(db_url, engine, endpoint):
     ["webhooks", "add", "https://x.example/hook", "--event", "invoice.exploded"],
     ["webhooks", "replay", "not-a-uuid"],
 ])
-def test_bad_arguments_are_one_readable_line(db_url, args):
-    r = run(args, db_url)
+def test_bad_arguments_are_one_readable_line(tmp_path, args):
+    r = run(args, f"sqlite:///{tmp_path / 'unused.db'}")  # refused before the database is opened
     assert r.returncode == 2
     assert r.stderr.strip().startswith("einvoice: error:") and len(r.stderr.strip().splitlines()) == 1
