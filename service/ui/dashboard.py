@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from html import escape
 
 from markupsafe import Markup
-from sqlalchemy import case, exists, func, or_
+from sqlalchemy import case, func, or_, true
 from sqlmodel import Session, select
 
 from service.models.base import utcnow
@@ -86,7 +86,7 @@ def compute(session: Session, now: datetime | None = None) -> Dashboard:
     elems, code_expr = _reason_elements(session)
     n = func.count()
     d.exceptions = [(str(c), int(k)) for c, k in session.exec(
-        select(code_expr, n).select_from(Invoice).join(elems, _true()).where(Invoice.created_at >= since)
+        select(code_expr, n).select_from(Invoice).join(elems, true()).where(Invoice.created_at >= since)
         .group_by(code_expr).order_by(n.desc())) if c and c not in VALIDATION_CODES]
 
     # Volume per day (last 30 days).
@@ -192,12 +192,6 @@ def _as_date(value) -> date:
     if isinstance(value, date):
         return value
     return date.fromisoformat(str(value)[:10])
-
-
-def _true():
-    from sqlalchemy import true
-
-    return true()
 
 
 def _failed_rules(report, reasons) -> set[str]:

@@ -85,9 +85,8 @@ def _reason_exists(session: Session, code: str):
     return exists(select(literal(1)).select_from(elems).where(code_expr == code))
 
 
-def _conditions(session: Session, flt: QueueFilter, *, with_reason: bool = True) -> tuple[list, dict]:
+def _conditions(session: Session, flt: QueueFilter, *, with_reason: bool = True) -> list:
     conds = [Invoice.status == InvoiceStatus(flt.status)]
-    params: dict = {}
     if flt.supplier:
         conds.append(func.lower(Invoice.seller_name).contains(flt.supplier.lower(), autoescape=True))
     if flt.order:
@@ -96,7 +95,7 @@ def _conditions(session: Session, flt: QueueFilter, *, with_reason: bool = True)
         conds.append(Invoice.created_at <= utcnow() - timedelta(days=flt.age))
     if with_reason and flt.reason:
         conds.append(_reason_exists(session, flt.reason))
-    return conds, params
+    return conds
 
 
 def encode_cursor(due: date | None, invoice_id: uuid.UUID) -> str:
@@ -125,7 +124,6 @@ def _fetch(session: Session, cols, conds, position, limit: int, descending: bool
     due, after_id = position if position else (None, None)
     rows: list = []
     phases = ("dated", "undated") if not descending else ("undated", "dated")
-    started = position is None
     for phase in phases:
         if len(rows) >= limit:
             break
@@ -146,13 +144,11 @@ def _fetch(session: Session, cols, conds, position, limit: int, descending: bool
                 continue  # a dated cursor going backwards never reaches the undated ones
             order = (Invoice.id.desc(),) if descending else (Invoice.id,)
         rows += list(session.exec(stmt.order_by(*order).limit(limit - len(rows))))
-        started = True
-    del started
     return rows
 
 
 def page(session: Session, flt: QueueFilter, cursor: str | None = None, limit: int = PAGE_SIZE) -> QueuePage:
-    conds, _ = _conditions(session, flt)
+    conds = _conditions(session, flt)
     rows = [r[0] if not isinstance(r, Invoice) else r
             for r in _fetch(session, (Invoice,), conds, decode_cursor(cursor), limit + 1)]
     more = len(rows) > limit
@@ -191,7 +187,7 @@ def reason_counts(session: Session, flt: QueueFilter) -> list[tuple[str, int]]:
 
 
 def _count_reasons(session: Session, flt: QueueFilter) -> list[tuple[str, int]]:
-    conds, _ = _conditions(session, flt, with_reason=False)
+    conds = _conditions(session, flt, with_reason=False)
     elems, code_expr = _reason_elements(session)
     code = code_expr.label("code")
     n = func.count(func.distinct(Invoice.id))
@@ -201,7 +197,7 @@ def _count_reasons(session: Session, flt: QueueFilter) -> list[tuple[str, int]]:
 
 def neighbours(session: Session, invoice: Invoice, flt: QueueFilter) -> tuple[uuid.UUID | None, uuid.UUID | None]:
     """(previous, next) invoice ids around ``invoice`` in the queue order with the filter applied."""
-    conds, _ = _conditions(session, flt)
+    conds = _conditions(session, flt)
     position = (invoice.due_date, invoice.id)
     before = _fetch(session, (Invoice.id,), conds, position, 1, descending=True)
     after = _fetch(session, (Invoice.id,), conds, position, 1)

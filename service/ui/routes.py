@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from service import review
 from service.db import SessionDep
@@ -293,6 +293,3 @@ def _today():
 
     return utcnow().date()
 
-
-# `select` is re-exported for templates' helpers and tests.
-__all__ = ["router", "select"]

@@ -9,7 +9,6 @@ import sys
 import pytest
 from sqlmodel import Session
 
-from service.db import make_engine
 from service.models.workspace import StaffRole
 from service.ui import accounts
 
