@@ -207,3 +207,33 @@ def test_a_reviewers_approval_makes_pending_quantities_approved(world, session):
     assert balance == Decimal(6)
     rest = world.post(world.doc("F-21", "PO-APP-1", line.invoice_line("1", Decimal(5))))
     assert [x["code"] for x in rest["reasons"]] == ["QUANTITY_EXCEEDS_ORDERED"]
+
+
+def test_replay_reports_a_decision_that_no_longer_follows_from_its_inputs(world, engine, make_key):
+    from sqlalchemy import update
+
+    from service.models.matching import MatchDecision
+
+    line = PoLine("1", "Kast", Decimal(3), price=Decimal("300.00"))
+    world.order("PO-RPL-1", line)
+    inv = world.post(world.doc("F-30", "PO-RPL-1", line.invoice_line("1", Decimal(3))))
+    assert inv["status"] == "approved"
+    with engine.begin() as conn:  # tamper with the stored inputs: the order said 1, not 3
+        row = conn.execute(select(MatchDecision.id, MatchDecision.inputs)
+                           .where(MatchDecision.invoice_id == uuid.UUID(inv["id"]))).one()
+        inputs = row.inputs
+        inputs["order"]["lines"][0]["quantity"] = "1"
+        conn.execute(update(MatchDecision).where(MatchDecision.id == row.id).values(inputs=inputs))
+    r = world.client.post(f"/v1/invoices/{inv['id']}/replay", headers=world.admin).json()
+    assert r["identical"] is False and r["stored_outcome"] == "approve" and r["outcome"] == "review"
+    assert r["reason_codes"] == ["QUANTITY_EXCEEDS_ORDERED"] and "outcome" in r["differences"]
+
+
+def test_a_supplier_key_sees_only_its_own_decisions(world, make_key):
+    line = PoLine("1", "Bank", Decimal(2), price=Decimal("500.00"))
+    world.order("PO-VIS-1", line)
+    inv = world.post(world.doc("F-31", "PO-VIS-1", line.invoice_line("1", Decimal(2))))
+    own = make_key("supplier", supplier_id=uuid.UUID(world.supplier_id))
+    other = make_key("supplier", supplier_id=uuid.uuid4())
+    assert world.client.get(f"/v1/invoices/{inv['id']}/decision", headers=own).status_code == 200
+    assert world.client.get(f"/v1/invoices/{inv['id']}/decision", headers=other).status_code == 404
