@@ -83,6 +83,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "purchase_order": ("Inkooporder", "Purchase order"),
     "buyer_reference": ("Referentie afnemer", "Buyer reference"),
     "iban": ("Rekeningnummer", "Payment account"),
+    "payment_terms": ("Betaalvoorwaarden", "Payment terms"),
+    "notes": ("Opmerkingen op de factuur", "Notes on the invoice"),
     "kvk": ("KvK / id", "Registration / id"),
     "vat_id": ("Btw-nummer", "VAT number"),
     "totals": ("Totalen", "Totals"),

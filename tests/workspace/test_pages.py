@@ -118,9 +118,18 @@ def test_queue_pages_with_a_cursor(bare_client, user, session):
 
 
 def test_invoice_page_shows_checks_lines_and_trail(bare_client, user, session):
-    inv = make_invoice(session, number="INV-77", reasons=[price_variance("1"), not_received("2")])
+    report = {"outcome": "valid", "layers": [{"kind": "schematron", "artefact": "peppol", "validity": "valid",
+              "findings": [{"rule_id": "PEPPOL-EN16931-R002", "severity": "warning",
+                            "message": "No more than one note is allowed on document level."}]}]}
+    inv = make_invoice(session, number="INV-77", reasons=[price_variance("1"), not_received("2")],
+                       validation_report=report, commit=False)
+    inv.data = {**inv.data, "notes": ["Levering week 47"], "payment_terms": "30 dagen netto"}
+    session.add(inv)
+    session.commit()
     login(bare_client)
     html = bare_client.get(f"/ui/invoices/{inv.id}").text
+    assert "PEPPOL-EN16931-R002" in html and "No more than one note" in html
+    assert "Levering week 47" in html and "30 dagen netto" in html
     for expected in ("INV-77", "Prijsafwijking", "Verwacht", "400.00", "410.00", "Tolerantie", "2%",
                      "Inhuur ontwerper", "NL91ABNA0417164300", "Gemeente Voorbeeld", "Te beoordelen",
                      "Historie", "Origineel document"):
