@@ -237,3 +237,15 @@ def test_cross_site_posts_and_foreign_redirects_are_refused(bare_client, user, s
     r = bare_client.post("/ui/language", data={"csrf_token": token, "language": "en", "next": "//evil.example"},
                          follow_redirects=False)
     assert r.headers["location"] == "/ui/queue"
+
+
+def test_invoice_page_without_en16931_data(bare_client, user, session):
+    """A document that could not be parsed (no ``data``) still shows what is known."""
+    inv = make_invoice(session, number="RAW-1", reasons=[{"code": "NOT_WELL_FORMED"}], commit=False)
+    inv.data = None
+    session.add(inv)
+    session.commit()
+    login(bare_client)
+    r = bare_client.get(f"/ui/invoices/{inv.id}")
+    assert r.status_code == 200
+    assert "RAW-1" in r.text and "Geen geldige XML" in r.text and "Bouwbedrijf De Vries B.V." in r.text
