@@ -29,8 +29,13 @@ migrate: install
 run: artifacts migrate
 	$(BIN)/einvoice serve
 
+# axe-core (accessibility checks in the browser tests) comes from the npm registry; never committed.
+AXE_JS := build/axe/node_modules/axe-core/axe.min.js
+$(AXE_JS):
+	npm install --no-save --no-audit --no-fund --prefix build/axe axe-core@4.14.1
+
 ## test: the whole test suite (PostgreSQL too when TEST_DATABASE_URL is set)
-test: install
+test: install $(AXE_JS)
 	$(BIN)/pytest
 
 openapi: install

@@ -94,5 +94,6 @@ def on_transition(hook):
 
 
 # The change feed and the webhook outbox must see every transition, whoever makes it (API, CLI,
-# workers): register their hooks whenever the lifecycle is imported.
+# workers), and so must the matching ledger: register their hooks whenever the lifecycle is imported.
 import service.erp  # noqa: E402,F401
+import service.decide  # noqa: E402,F401  (the matching ledger follows reviewers' decisions)
