@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, text
+from sqlalchemy import func, insert, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -38,22 +38,23 @@ PUBLISHER_LOCK = 0x454946454544
 PUBLISH_BATCH = 5000
 
 
-def record(session: Session, invoice: Invoice, event: AuditEvent) -> FeedEntry:
-    """Hook: add the transition to the feed, in the caller's transaction."""
-    entry = FeedEntry(
-        event_id=event.id, invoice_id=invoice.id, from_status=event.from_status,
-        to_status=event.to_status, reason_codes=list(event.reason_codes or []), actor=event.actor,
-        at=event.at,
-    )
-    session.add(entry)
-    session.flush()
-    if session.get_bind().dialect.name == "sqlite":
-        # Writers are serialised (BEGIN IMMEDIATE): nobody can commit between now and our commit.
-        top = session.exec(select(func.max(FeedEntry.position))).one()
-        entry.position = (top or 0) + 1
-        session.add(entry)
-        session.flush()
-    return entry
+_FEED = FeedEntry.__table__
+_INSERT = insert(_FEED)
+# SQLite: writers are serialised (BEGIN IMMEDIATE), nobody can commit between this insert and our
+# commit, so the next position is final already.
+_INSERT_WITH_POSITION = insert(_FEED).values(
+    position=select(func.coalesce(func.max(_FEED.c.position), 0) + 1).scalar_subquery()
+)
+
+
+def record(session: Session, invoice: Invoice, event: AuditEvent) -> None:
+    """Hook: add the transition to the feed, in the caller's transaction (one INSERT)."""
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    session.execute(_INSERT_WITH_POSITION if sqlite else _INSERT, {
+        "event_id": event.id, "invoice_id": invoice.id, "from_status": event.from_status,
+        "to_status": event.to_status, "reason_codes": list(event.reason_codes or []), "actor": event.actor,
+        "at": event.at,
+    })
 
 
 def publish(engine: Engine) -> int:

@@ -11,12 +11,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, insert
 from sqlmodel import Session, select
 
 from service.errors import Conflict, NotFound
 from service.erp.signing import new_secret
-from service.models.base import utcnow
+from service.models.base import new_id, utcnow
 from service.models.erp import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookSubscription
 from service.models.invoices import AuditEvent, Invoice, InvoiceStatus
 
@@ -57,22 +57,25 @@ def event_payload(event: AuditEvent, etype: str) -> dict[str, Any]:
     }
 
 
-def enqueue(session: Session, invoice: Invoice, event: AuditEvent) -> list[WebhookDelivery]:
+_ACTIVE = select(WebhookSubscription.id, WebhookSubscription.event_types).where(
+    WebhookSubscription.active == True  # noqa: E712
+)
+_INSERT_DELIVERY = insert(WebhookDelivery.__table__)
+
+
+def enqueue(session: Session, invoice: Invoice, event: AuditEvent) -> int:
     """Hook: write one outbox row per active subscription that wants this event type."""
     etype = event_type(event.to_status)
-    subs = session.exec(select(WebhookSubscription).where(WebhookSubscription.active == True)).all()  # noqa: E712
-    out = []
-    for sub in subs:
-        if ALL_EVENTS in sub.event_types or etype in sub.event_types:
-            delivery = WebhookDelivery(
-                subscription_id=sub.id, event_id=event.id, event_type=etype, invoice_id=invoice.id,
-                payload=event_payload(event, etype), next_attempt_at=utcnow(),
-            )
-            session.add(delivery)
-            out.append(delivery)
-    if out:
-        session.flush()
-    return out
+    subs = session.execute(_ACTIVE).all()
+    wanted = [sub_id for sub_id, types in subs if ALL_EVENTS in types or etype in types]
+    if wanted:
+        payload, now = event_payload(event, etype), utcnow()
+        session.execute(_INSERT_DELIVERY, [
+            dict(id=new_id(), subscription_id=sub_id, event_id=event.id, event_type=etype, invoice_id=invoice.id,
+                 payload=payload, status=DeliveryStatus.pending, attempts=0, next_attempt_at=now, created_at=now)
+            for sub_id in wanted
+        ])
+    return len(wanted)
 
 
 # --- subscriptions ------------------------------------------------------------------------------
