@@ -18,9 +18,9 @@ ARG ARTIFACTS_MIRROR=""
 COPY . /context
 ENV EINVOICE_SCHEMAS_MANIFEST=/src/schemas/manifest.json
 RUN if [ -n "$ARTIFACTS_MIRROR" ]; then \
-        einvoice artifacts install --dir /opt/artifacts --from "/context/$ARTIFACTS_MIRROR"; \
+        einvoice artifacts install --dest /opt/artifacts --from "/context/$ARTIFACTS_MIRROR"; \
     else \
-        einvoice artifacts install --dir /opt/artifacts; \
+        einvoice artifacts install --dest /opt/artifacts; \
     fi
 
 FROM python:3.11-slim

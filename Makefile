@@ -9,7 +9,7 @@ ARTIFACTS_MIRROR ?= $(or $(EINVOICE_ARTIFACTS_MIRROR),$(if $(wildcard ../shared/
 ARTIFACTS_FROM := $(if $(ARTIFACTS_MIRROR),--from $(ARTIFACTS_MIRROR),)
 
 .PHONY: run test install artifacts migrate openapi bench bench-validation bench-intake \
-        bench-masterdata bench-matching clean
+        bench-masterdata bench-matching bench-workspace clean
 
 $(BIN)/einvoice: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,7 +41,7 @@ test: install $(AXE_JS)
 openapi: install
 	$(BIN)/python scripts/dump_openapi.py
 
-bench: bench-validation bench-intake bench-masterdata bench-matching
+bench: bench-validation bench-intake bench-masterdata bench-matching bench-workspace
 
 bench-validation: install
 	$(BIN)/python bench/bench_validation.py
@@ -55,5 +55,8 @@ bench-masterdata: install
 bench-matching: install
 	$(BIN)/python bench/bench_matching.py
 
+bench-workspace: install
+	$(BIN)/python bench/bench_workspace.py
+
 clean:
-	rm -rf $(VENV) data test-output *.egg-info
+	rm -rf $(VENV) data test-output build *.egg-info

@@ -59,6 +59,11 @@ class Settings(BaseSettings):
         description="Local mirror laid out like shared/artifacts; `artifacts install` copies from "
         "it instead of downloading (offline installation).",
     )
+    schemas_manifest: Path | None = Field(
+        None,
+        description="The pinned artefact manifest; unset = schemas/manifest.json of the checkout "
+        "(set it when the package is installed elsewhere, as in the Docker image).",
+    )
     validation_cache_dir: Path = Field(
         Path("data/cache"), description="Compiled Schematron stylesheets, keyed by source SHA-256."
     )

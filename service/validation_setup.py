@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from service.config import Settings
+from service.validation.artefacts import load_manifest
 from service.validation.engine import ArtefactsMissing, ValidationEngine, set_default_engine
 
 log = logging.getLogger(__name__)
@@ -20,6 +21,7 @@ def build_engine(settings: Settings) -> ValidationEngine:
         settings.artifacts_dir,
         cache_dir=settings.validation_cache_dir,
         accepted_scenarios=settings.accepted_scenarios,
+        manifest=load_manifest(settings.schemas_manifest),
     )
 
 

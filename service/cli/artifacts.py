@@ -35,7 +35,7 @@ def install_command(
     examples: bool = typer.Option(True, help="Install the example documents too."),
 ) -> None:
     """Download (or copy) every pinned artefact and verify its SHA-256."""
-    from service.validation.artefacts import install
+    from service.validation.artefacts import install, load_manifest
 
     settings = load_settings()
     dest = dest or settings.artifacts_dir
@@ -44,7 +44,8 @@ def install_command(
         raise fail(f"mirror {mirror} is not a directory", 2)
     origin = f"mirror {mirror}" if mirror else "upstream URLs"
     typer.echo(f"installing validation artefacts into {dest} from {origin}", err=True)
-    report = install(dest, mirror=mirror, include_examples=examples, force=force)
+    report = install(dest, mirror=mirror, include_examples=examples, force=force,
+                     manifest=load_manifest(settings.schemas_manifest))
     for error in report.errors:
         typer.echo(f"einvoice: error: {error}", err=True)
     typer.echo(
@@ -66,7 +67,7 @@ def status_command(
 
     settings = load_settings()
     dest = dest or settings.artifacts_dir
-    manifest = load_manifest()
+    manifest = load_manifest(settings.schemas_manifest)
     states = status(dest, manifest)
     per_source: dict[tuple[str, str], Counter] = {}
     for st in states:
