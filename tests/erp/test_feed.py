@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from service.db import make_engine, unit_of_work
 from service.lifecycle import transition
-from service.models.invoices import AuditEvent, Invoice, InvoiceStatus
+from service.models.invoices import AuditEvent, Invoice
 from tests.erp.helpers import S, committed_invoice, new_invoice
 
 

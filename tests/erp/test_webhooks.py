@@ -22,7 +22,7 @@ from service.erp.dispatcher import Dispatcher, Outcome, backoff_seconds
 from service.erp.webhooks import create_subscription
 from service.models.base import utcnow
 from service.models.erp import DeliveryStatus, WebhookAttempt, WebhookDelivery
-from tests.erp.helpers import S, committed_invoice, new_invoice
+from tests.erp.helpers import committed_invoice, new_invoice
 
 HOOK = "https://erp.example.test/hooks/einvoice"
 SECRET = "whsec_test_secret_0123456789"
