@@ -67,6 +67,12 @@ def list_events(
     position = _parse_cursor(after)
     feed.publish(request.app.state.engine)
     entries = feed.read(session, position, limit)
+    if not entries and position > feed.head(session):
+        # Never handed out by this feed (another database, a restore from an older backup): say so
+        # instead of answering "nothing new" forever.
+        raise InvalidInput("the cursor is ahead of this feed; was the database restored or replaced?",
+                           errors=[{"loc": ["query", "after"], "msg": "cursor ahead of the feed",
+                                    "type": "value_error"}])
     response.headers["Cache-Control"] = "no-store"
     data = [Event.model_validate(feed.as_event(e)) for e in entries]
     return EventPage(data=data, next_cursor=data[-1].cursor if data else str(position))

@@ -96,6 +96,11 @@ def read(session: Session, after: int, limit: int) -> list[FeedEntry]:
     return list(session.exec(stmt))
 
 
+def head(session: Session) -> int:
+    """The highest published position (0 for an empty feed)."""
+    return session.exec(select(func.coalesce(func.max(FeedEntry.position), 0))).one()
+
+
 def as_event(entry: FeedEntry) -> dict[str, Any]:
     """The contract's event object (DESIGN.md), plus its feed cursor and event id."""
     return {

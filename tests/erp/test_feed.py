@@ -79,6 +79,14 @@ class TestEventsList:
         assert r.status_code == 422
         assert r.headers["content-type"].startswith("application/problem+json")
 
+    def test_a_cursor_ahead_of_the_feed_is_422_not_silence(self, bare_client, engine, make_key):
+        key = make_key("erp")
+        committed_invoice(engine)
+        head = bare_client.get("/v1/events", headers=key).json()["next_cursor"]
+        assert bare_client.get("/v1/events", params={"after": head}, headers=key).status_code == 200
+        r = bare_client.get("/v1/events", params={"after": str(int(head) + 1)}, headers=key)
+        assert r.status_code == 422 and "ahead" in r.json()["detail"]
+
     def test_limit_out_of_range_is_422(self, bare_client, make_key):
         assert bare_client.get("/v1/events", params={"limit": 0}, headers=make_key("erp")).status_code == 422
         assert bare_client.get("/v1/events", params={"limit": 1001}, headers=make_key("erp")).status_code == 422
