@@ -24,6 +24,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from service.validation.schematron.xpath_scan import closing, group_end, split_top
+
 # Documents with at least this many elements use the attribute index; building it costs
 # more than it saves on small documents. ``$loc:b`` is a local copy of the global
 # ``$loc:big`` in each pattern template (a local variable is much cheaper to read).
@@ -45,45 +47,6 @@ def local_name_suffixes(expr: str) -> str:
     return _ENDS_WITH_NAME.sub(lambda m: f"ends-with(local-name(), {m.group(1)})", expr)
 
 
-def _closing_paren(expr: str, start: int) -> int | None:
-    """Index of the ")" closing the call whose arguments start at ``start``."""
-    depth, quote = 1, ""
-    for i in range(start, len(expr)):
-        c = expr[i]
-        if quote:
-            if c == quote:
-                quote = ""
-        elif c in "'\"":
-            quote = c
-        elif c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-            if depth == 0:
-                return i
-    return None
-
-
-def _split_args(text: str) -> list[str]:
-    """Top-level comma-separated parts of ``text`` (outside brackets and string literals)."""
-    parts, depth, quote, start = [], 0, "", 0
-    for i, c in enumerate(text):
-        if quote:
-            if c == quote:
-                quote = ""
-        elif c in "'\"":
-            quote = c
-        elif c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-        elif c == "," and depth == 0:
-            parts.append(text[start:i])
-            start = i + 1
-    parts.append(text[start:])
-    return parts
-
-
 def list_tokens(literal: str) -> list[str]:
     """The ``' token '`` substrings of ``literal`` (token non-empty and free of spaces)."""
     parts = literal.split(" ")
@@ -102,27 +65,6 @@ def tokenize_literal(value: str) -> list[str] | None:
     return re.split(r"[ \t\n\r]", m.group(1)) if m else None
 
 
-def _group_end(expr: str, start: int) -> int:
-    """End of the ExprSingle starting at ``start``: an unmatched closer, a top-level comma or the end."""
-    depth, quote = 0, ""
-    for i in range(start, len(expr)):
-        c = expr[i]
-        if quote:
-            if c == quote:
-                quote = ""
-        elif c in "'\"":
-            quote = c
-        elif c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-            if depth < 0:
-                return i
-        elif c == "," and depth == 0:
-            return i
-    return len(expr)
-
-
 @dataclass
 class Rewriter:
     lists: dict[str, str] = field(default_factory=dict)  # literal -> variable name
@@ -139,7 +81,7 @@ class Rewriter:
                 continue
             if _in_string(expr, m.start()):
                 continue
-            end = _group_end(expr, m.end())
+            end = group_end(expr, m.end())
             body = expr[m.end():end].strip()
             v = re.escape(var)
             hit = (re.fullmatch(rf"({_OPERAND})\s*=\s*\${v}", body, re.S)
@@ -165,11 +107,11 @@ class Rewriter:
             literal = m.group(1)
             if m.start() < pos or len(literal) < MIN_LIST_LENGTH:
                 continue
-            end = _closing_paren(expr, m.end())
+            end = closing(expr, m.end(), inside=True)
             if end is None:
                 return expr
             arg = self.code_lists(expr[m.end():end])
-            if "," in arg and len(_split_args(arg)) != 1:
+            if "," in arg and len(split_top(arg, ",", strict=False)) != 1:
                 continue  # contains() with a collation argument: leave it
             out.append(expr[pos:m.start()])
             out.append(f"loc:in-list(${self._list_var(literal)}, '{literal}', {arg})")

@@ -15,37 +15,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from service.validation.schematron.xpath_scan import closing, split_top
+
 _QNAME = re.compile(r"^(?:([A-Za-z_][\w.\-]*):)?([A-Za-z_][\w.\-]*)$")
 _WILD = re.compile(r"^(?:\*|[A-Za-z_][\w.\-]*:\*|\*:[A-Za-z_][\w.\-]*)$")
 _KIND_TESTS = ("node()", "text()", "comment()", "processing-instruction(", "document-node(")
 _UNSUPPORTED_ROOTS = ("key(", "id(", "doc(", "root(", "element-with-id(", "(", ".", "$")
-
-
-def _split_top(expr: str, sep: str) -> list[str] | None:
-    """Split on ``sep`` outside brackets, parentheses and string literals (None if unbalanced)."""
-    parts, depth, quote, start = [], 0, "", 0
-    i = 0
-    while i < len(expr):
-        c = expr[i]
-        if quote:
-            if c == quote:
-                quote = ""
-        elif c in "'\"":
-            quote = c
-        elif c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-            if depth < 0:
-                return None
-        elif c == sep and depth == 0:
-            parts.append(expr[start:i])
-            start = i + 1
-        i += 1
-    if depth or quote:
-        return None
-    parts.append(expr[start:])
-    return parts
 
 
 def _strip_predicates(step: str) -> str | None:
@@ -108,7 +83,7 @@ class Context:
 
 
 def _final_step_signature(text: str, nsmap: dict[str, str]) -> tuple[str, tuple[str, str] | None] | None:
-    steps = _split_top(text, "/")
+    steps = split_top(text, "/")
     if steps is None:
         return None
     last = _strip_predicates(steps[-1])
@@ -137,13 +112,13 @@ def _branch(text: str, nsmap: dict[str, str]) -> Branch | None:
         return Branch("/", (("document", None),))
     if text.startswith("("):
         # (P1 | P2)[predicates]: matches what root(.)//((P1|P2)[predicates]) selects.
-        close = _closing(text)
+        close = closing(text)
         if close is None or _strip_predicates(text[close + 1:]) != "":
             return None
         inner = analyse(text[1:close], nsmap)
         if inner is None or inner.needs_kind_filter:
             return None
-        absolute = all(part.strip().startswith("/") for part in _split_top(text[1:close], "|") or [""])
+        absolute = all(part.strip().startswith("/") for part in split_top(text[1:close], "|") or [""])
         signatures = tuple(sig for b in inner.branches for sig in b.signatures)
         return Branch(text if absolute else f"//({text})", signatures)
     if text.startswith(_UNSUPPORTED_ROOTS):
@@ -154,28 +129,11 @@ def _branch(text: str, nsmap: dict[str, str]) -> Branch | None:
     return Branch(text if text.startswith("/") else "//" + text, (signature,))
 
 
-def _closing(text: str) -> int | None:
-    depth, quote = 0, ""
-    for i, c in enumerate(text):
-        if quote:
-            if c == quote:
-                quote = ""
-        elif c in "'\"":
-            quote = c
-        elif c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-            if depth == 0:
-                return i
-    return None
-
-
 def analyse(context: str, nsmap: dict[str, str]) -> Context | None:
     """Translate a rule context into a select expression, or None when not supported."""
     if "current()" in context or " union " in context or "intersect" in context or "except" in context:
         return None
-    parts = _split_top(context, "|")
+    parts = split_top(context, "|")
     if not parts:
         return None
     branches = []

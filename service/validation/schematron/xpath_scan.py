@@ -1,0 +1,80 @@
+"""Bracket- and string-aware scanning of XPath text, shared by the context analyser and rewriter.
+
+The compiler rewrites XPath textually; these helpers find the structure it needs (top-level
+separators, the closer of a call) while skipping string literals and nested brackets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+OPENERS, CLOSERS = "([{", ")]}"
+
+
+def outside_strings(text: str, start: int = 0) -> Iterator[tuple[int, str, int]]:
+    """Yield ``(index, char, depth)`` for every character outside string literals.
+
+    ``depth`` is the bracket depth after the character (an opener counts itself, a closer does not).
+    """
+    depth, quote = 0, ""
+    for i in range(start, len(text)):
+        c = text[i]
+        if quote:
+            if c == quote:
+                quote = ""
+            continue
+        if c in "'\"":
+            quote = c
+            continue
+        if c in OPENERS:
+            depth += 1
+        elif c in CLOSERS:
+            depth -= 1
+        yield i, c, depth
+
+
+def closing(text: str, start: int = 0, *, inside: bool = False) -> int | None:
+    """Index of the closer that balances the bracket opened at ``start`` (or, with ``inside``, the
+    bracket already open just before ``start``); None when there is none."""
+    offset = 1 if inside else 0
+    for i, c, depth in outside_strings(text, start):
+        if c in CLOSERS and depth + offset == 0:
+            return i
+    return None
+
+
+def split_top(text: str, sep: str, *, strict: bool = True) -> list[str] | None:
+    """Split on ``sep`` outside brackets and string literals.
+
+    ``strict``: None when the brackets or quotes do not balance.
+    """
+    parts, start, depth = [], 0, 0
+    for i, c, depth in outside_strings(text):
+        if strict and depth < 0:
+            return None
+        if c == sep and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    if strict and (depth or _unterminated(text)):
+        return None
+    parts.append(text[start:])
+    return parts
+
+
+def group_end(text: str, start: int) -> int:
+    """End of the ExprSingle starting at ``start``: an unmatched closer, a top-level comma or the end."""
+    for i, c, depth in outside_strings(text, start):
+        if depth < 0 or (c == "," and depth == 0):
+            return i
+    return len(text)
+
+
+def _unterminated(text: str) -> bool:
+    quote = ""
+    for c in text:
+        if quote:
+            if c == quote:
+                quote = ""
+        elif c in "'\"":
+            quote = c
+    return bool(quote)
