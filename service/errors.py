@@ -81,6 +81,10 @@ class NotFound(ServiceError):
     status, slug, title = 404, "not-found", "Resource not found"
 
 
+class InvoiceNotFound(NotFound):
+    slug, title = "invoice-not-found", "Invoice not found"
+
+
 class Conflict(ServiceError):
     status, slug, title = 409, "conflict", "Conflict with the current state"
 
@@ -99,6 +103,10 @@ class UnsupportedMediaType(ServiceError):
 
 class BadRequest(ServiceError):
     status, slug, title = 400, "bad-request", "Bad request"
+
+
+class InvalidCursor(BadRequest):
+    slug, title = "invalid-cursor", "The cursor is not valid"
 
 
 class InvalidInput(ServiceError):

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from service.api.deps import Admin, InvoiceReader, Principal, require
 from service.db import SessionDep
 from service.decide import POLICY_KEYS, latest_decision, policy_from_settings, set_global_policy
-from service.errors import NotFound, problem_responses
+from service.errors import InvoiceNotFound, NotFound, problem_responses
 from service.matching import match
 from service.matching.codec import decision_from_json, decision_to_json, inputs_from_json
 from service.models.base import utcnow
@@ -26,10 +26,6 @@ router = APIRouter(tags=["decisions"])
 
 PolicyReader = Annotated[Principal, Depends(require(Role.erp, Role.reviewer))]
 MasterDataWriter = Annotated[Principal, Depends(require(Role.erp))]
-
-
-class InvoiceNotFound(NotFound):
-    slug, title = "invoice-not-found", "Invoice not found"
 
 
 class DecisionNotFound(NotFound):

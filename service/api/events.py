@@ -12,7 +12,7 @@ import service.erp  # noqa: F401  (registers the feed and outbox hooks)
 from service.api.deps import require
 from service.db import SessionDep
 from service.erp import feed
-from service.errors import InvalidInput, problem_responses
+from service.errors import InvalidCursor, problem_responses
 from service.models.keys import Role
 
 router = APIRouter(tags=["events"])
@@ -47,7 +47,7 @@ class EventPage(BaseModel):
     "/events",
     operation_id="events-list",
     response_model=EventPage,
-    responses=problem_responses(InvalidInput),
+    responses=problem_responses(InvalidCursor),
 )
 def list_events(
     request: Request,
@@ -70,9 +70,7 @@ def list_events(
     if not entries and position > feed.head(session):
         # Never handed out by this feed (another database, a restore from an older backup): say so
         # instead of answering "nothing new" forever.
-        raise InvalidInput("the cursor is ahead of this feed; was the database restored or replaced?",
-                           errors=[{"loc": ["query", "after"], "msg": "cursor ahead of the feed",
-                                    "type": "value_error"}])
+        raise InvalidCursor("the cursor is ahead of this feed; was the database restored or replaced?")
     response.headers["Cache-Control"] = "no-store"
     data = [Event.model_validate(feed.as_event(e)) for e in entries]
     return EventPage(data=data, next_cursor=data[-1].cursor if data else str(position))
@@ -82,6 +80,5 @@ def _parse_cursor(after: str | None) -> int:
     if after is None or after == "":
         return 0
     if not after.isdigit() or len(after) > 18:
-        raise InvalidInput("the cursor is not one this feed handed out",
-                           errors=[{"loc": ["query", "after"], "msg": "unknown cursor", "type": "value_error"}])
+        raise InvalidCursor("the cursor is not one this feed handed out")
     return int(after)

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
-import json
 import re
 import uuid
 from datetime import UTC, datetime
@@ -20,8 +18,11 @@ from sqlmodel import Session, select
 from service.api.deps import InvoiceReader, InvoiceSubmitter, Principal
 from service.api.invoice_payloads import InvoiceList, InvoiceOut, invoice_out, validation_summary
 from service.db import SessionDep
+from service import cursors
 from service.errors import (
     BadRequest,
+    InvalidCursor,
+    InvoiceNotFound,
     NotFound,
     PayloadTooLarge,
     UnsupportedMediaType,
@@ -54,16 +55,8 @@ class EmptyDocument(BadRequest):
     slug, title = "empty-document", "The request body is empty"
 
 
-class InvoiceNotFound(NotFound):
-    slug, title = "invoice-not-found", "Invoice not found"
-
-
 class AttachmentNotFound(NotFound):
     slug, title = "attachment-not-found", "Attachment not found"
-
-
-class InvalidCursor(BadRequest):
-    slug, title = "invalid-cursor", "The cursor is not valid"
 
 
 # -- reading the body -----------------------------------------------------------------------------------
@@ -378,21 +371,13 @@ def get_response(invoice_id: uuid.UUID, session: SessionDep, principal: InvoiceR
 
 # -- the list -------------------------------------------------------------------------------------------
 def _encode_cursor(kind: str, at: datetime, invoice_id: uuid.UUID) -> str:
-    raw = json.dumps([kind, at.isoformat(), invoice_id.hex], separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return cursors.encode_position(at, invoice_id, kind)
 
 
 def _decode_cursor(cursor: str, kind: str) -> tuple[datetime, uuid.UUID]:
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        got_kind, at, hex_id = json.loads(raw)
-        if got_kind != kind:
-            raise ValueError("cursor of another ordering")
-        moment = datetime.fromisoformat(at)
-        if moment.tzinfo is None:
-            raise ValueError("naive time")
-        return moment, uuid.UUID(hex=hex_id)
-    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
+        return cursors.decode_position(cursor, kind)
+    except ValueError:
         raise InvalidCursor(
             "pass next_cursor exactly as received, with the same updated_after filter"
         ) from None

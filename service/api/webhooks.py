@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -14,7 +13,8 @@ import service.erp  # noqa: F401  (registers the feed and outbox hooks)
 from service.api.deps import Admin
 from service.db import SessionDep
 from service.erp import webhooks as wh
-from service.errors import InvalidInput, problem_responses
+from service import cursors
+from service.errors import InvalidCursor, InvalidInput, problem_responses
 from service.models.erp import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 router = APIRouter(tags=["webhooks"])
@@ -189,7 +189,7 @@ def delete_webhook(subscription_id: SubscriptionId, session: SessionDep, _: Admi
 
 
 @router.get("/webhooks/{subscription_id}/deliveries", operation_id="webhooks-deliveries-list",
-            response_model=DeliveryPage, responses=problem_responses(wh.SubscriptionNotFound, InvalidInput))
+            response_model=DeliveryPage, responses=problem_responses(wh.SubscriptionNotFound, InvalidCursor, InvalidInput))
 def list_webhook_deliveries(
     subscription_id: SubscriptionId, session: SessionDep, _: Admin,
     status: Annotated[DeliveryStatus | None, Query(description="Only deliveries in this state.")] = None,
@@ -236,17 +236,13 @@ def replay_webhook(
 
 
 def _encode(d: WebhookDelivery) -> str:
-    raw = f"{d.created_at.isoformat()}|{d.id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return cursors.encode_position(d.created_at, d.id)
 
 
 def _decode(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
     if not cursor:
         return None
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        at, ident = raw.split("|")
-        return datetime.fromisoformat(at), uuid.UUID(ident)
-    except Exception:
-        raise InvalidInput("the cursor is not one this list handed out", errors=[
-            {"loc": ["query", "cursor"], "msg": "unknown cursor", "type": "value_error"}]) from None
+        return cursors.decode_position(cursor)
+    except ValueError:
+        raise InvalidCursor("the cursor is not one this list handed out") from None

@@ -14,17 +14,13 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from service.errors import IllegalTransition, NotFound
+from service.errors import IllegalTransition, InvoiceNotFound
 from service.lifecycle import allowed_from, transition
 from service.models.base import utcnow
 from service.models.erp import ErpInvoiceState
 from service.models.invoices import Invoice, InvoiceStatus
 
 S = InvoiceStatus
-
-
-class InvoiceNotFound(NotFound):
-    slug, title = "invoice-not-found", "Invoice not found"
 
 
 def _locked_invoice(session: Session, invoice_id: uuid.UUID) -> Invoice:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import uuid
@@ -14,7 +13,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from sqlmodel import Session
 
-from service.errors import BadRequest, Conflict, InvalidInput, NotFound
+from service import cursors
+from service.errors import Conflict, InvalidCursor, InvalidInput, NotFound  # noqa: F401 (InvalidCursor re-exported)
 from service.masterdata.codelists import CodeLists
 from service.models.masterdata import MasterDataEvent, MasterDataEventKind
 
@@ -43,10 +43,6 @@ class OrderExists(Conflict):
 
 class ReceiptExists(Conflict):
     slug, title = "goods-receipt-exists", "Goods receipt id already used for other content"
-
-
-class InvalidCursor(BadRequest):
-    slug, title = "invalid-cursor", "Invalid cursor"
 
 
 def error(loc: Iterable[Any], msg: str, type_: str) -> dict[str, Any]:
@@ -101,19 +97,13 @@ def _canonical(value: Any) -> Any:
 
 
 def encode_cursor(at: datetime, row_id: uuid.UUID | str) -> str:
-    raw = f"{at.isoformat()}|{row_id}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return cursors.encode_position(at, row_id)
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        at, row_id = raw.split("|", 1)
-        parsed = datetime.fromisoformat(at)
-        if parsed.tzinfo is None:
-            raise ValueError("naive")
-        return parsed, uuid.UUID(row_id)
-    except Exception:
+        return cursors.decode_position(cursor)
+    except ValueError:
         raise InvalidCursor("the cursor is not one this service issued") from None
 
 

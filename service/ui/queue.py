@@ -8,7 +8,6 @@ list; counting and filtering by them use the database's JSON table functions.
 
 from __future__ import annotations
 
-import base64
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from datetime import date, timedelta
 from sqlalchemy import exists, func, literal, true, tuple_
 from sqlmodel import Session, select
 
+from service import cursors
 from service.models.base import utcnow
 from service.lifecycle import on_transition
 from service.models.invoices import Invoice, InvoiceStatus
@@ -99,16 +99,14 @@ def _conditions(session: Session, flt: QueueFilter, *, with_reason: bool = True)
 
 
 def encode_cursor(due: date | None, invoice_id: uuid.UUID) -> str:
-    raw = f"{due.isoformat() if due else '-'}|{invoice_id}"
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return cursors.encode(due.isoformat() if due else "-", str(invoice_id))
 
 
 def decode_cursor(cursor: str | None) -> tuple[date | None, uuid.UUID] | None:
     if not cursor:
         return None
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        due_s, id_s = raw.split("|", 1)
+        due_s, id_s = cursors.decode(cursor, 2)
         return (None if due_s == "-" else date.fromisoformat(due_s)), uuid.UUID(id_s)
     except (ValueError, UnicodeDecodeError):
         return None

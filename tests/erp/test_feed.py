@@ -74,18 +74,18 @@ class TestEventsList:
         assert {e["event_id"] for e in events} == audit_ids
 
     @pytest.mark.parametrize("cursor", ["abc", "-1", "1e3", "9" * 30])
-    def test_a_foreign_cursor_is_422(self, bare_client, make_key, cursor):
+    def test_a_foreign_cursor_is_400(self, bare_client, make_key, cursor):
         r = bare_client.get("/v1/events", params={"after": cursor}, headers=make_key("erp"))
-        assert r.status_code == 422
+        assert r.status_code == 400 and r.json()["type"] == "/problems/invalid-cursor"
         assert r.headers["content-type"].startswith("application/problem+json")
 
-    def test_a_cursor_ahead_of_the_feed_is_422_not_silence(self, bare_client, engine, make_key):
+    def test_a_cursor_ahead_of_the_feed_is_400_not_silence(self, bare_client, engine, make_key):
         key = make_key("erp")
         committed_invoice(engine)
         head = bare_client.get("/v1/events", headers=key).json()["next_cursor"]
         assert bare_client.get("/v1/events", params={"after": head}, headers=key).status_code == 200
         r = bare_client.get("/v1/events", params={"after": str(int(head) + 1)}, headers=key)
-        assert r.status_code == 422 and "ahead" in r.json()["detail"]
+        assert r.status_code == 400 and "ahead" in r.json()["detail"]
 
     def test_limit_out_of_range_is_422(self, bare_client, make_key):
         assert bare_client.get("/v1/events", params={"limit": 0}, headers=make_key("erp")).status_code == 422
