@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from sqlalchemy import select
 from sqlmodel import Session
 
 from service.errors import IllegalTransition
@@ -45,6 +46,12 @@ def transition(
 ) -> AuditEvent:
     """Move ``invoice`` to ``to`` and record who did it and why; raise IllegalTransition otherwise."""
     current = invoice.status if invoice.id is not None and _persisted(session, invoice) else None
+    if current is not None and session.get_bind().dialect.name != "sqlite":
+        # Decide on the committed status, under a row lock: two processes holding stale copies
+        # must not both pass the check (SQLite serialises writers, so it needs no lock).
+        current = session.execute(
+            select(Invoice.status).where(Invoice.id == invoice.id).with_for_update()
+        ).scalar_one()
     if to not in ALLOWED.get(current, frozenset()):
         raise IllegalTransition(
             f"cannot move invoice from {current.value if current else 'new'} to {to.value}",
