@@ -33,7 +33,8 @@ class Metrics:
             self.latency_sum[key] += seconds
             self.latency_count[key] += 1
 
-    def render(self, invoices_by_status: dict[str, int]) -> str:
+    def render(self, invoices_by_status: dict[str, int],
+               more: dict[str, dict[str, int]] | None = None) -> str:
         lines = [
             "# HELP einvoice_http_requests_total HTTP requests by method, route and status.",
             "# TYPE einvoice_http_requests_total counter",
@@ -61,6 +62,20 @@ class Metrics:
         ]
         for status, n in sorted(invoices_by_status.items()):
             lines.append(f'einvoice_invoices{{status="{status}"}} {n}')
+        more = more or {}
+        if "webhook_deliveries" in more:
+            lines += [
+                "# HELP einvoice_webhook_deliveries Webhook deliveries by status (dead = parked).",
+                "# TYPE einvoice_webhook_deliveries gauge",
+            ]
+            for status, n in sorted(more["webhook_deliveries"].items()):
+                lines.append(f'einvoice_webhook_deliveries{{status="{status}"}} {n}')
+        if "feed_unpublished" in more:
+            lines += [
+                "# HELP einvoice_feed_unpublished Change-feed entries committed but not yet numbered.",
+                "# TYPE einvoice_feed_unpublished gauge",
+                f"einvoice_feed_unpublished {sum(more['feed_unpublished'].values())}",
+            ]
         return "\n".join(lines) + "\n"
 
 

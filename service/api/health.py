@@ -7,6 +7,8 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from sqlalchemy import func, text
 from sqlmodel import Session, select
 
+from service.db import reading
+from service.models.erp import FeedEntry, WebhookDelivery
 from service.models.invoices import Invoice
 
 router = APIRouter(tags=["operations"])
@@ -45,12 +47,29 @@ def readyz(request: Request) -> JSONResponse:
     response_class=PlainTextResponse,
 )
 def metrics(request: Request) -> PlainTextResponse:
-    counts: dict[str, int] = {}
-    try:
-        with Session(request.app.state.engine) as session:
-            rows = session.exec(select(Invoice.status, func.count()).group_by(Invoice.status))
-            counts = {str(status.value if hasattr(status, "value") else status): n for status, n in rows}
-    except Exception:  # metrics must still answer when the database is down
-        counts = {}
-    body = request.app.state.metrics.render(counts)
+    gauges = _database_gauges(request)
+    body = request.app.state.metrics.render(gauges.pop("invoices", {}), gauges)
     return PlainTextResponse(body, media_type="text/plain; version=0.0.4; charset=utf-8")
+
+
+def _database_gauges(request: Request) -> dict[str, dict[str, int]]:
+    """Invoices by status, webhook deliveries by status, feed entries not yet published.
+
+    Read from the database at scrape time, so every server process reports the same values.
+    """
+    def by_status(session: Session, column) -> dict[str, int]:
+        rows = session.exec(select(column, func.count()).group_by(column))
+        return {str(getattr(value, "value", value)): n for value, n in rows}
+
+    try:
+        with Session(reading(request.app.state.engine)) as session:
+            unpublished = session.exec(
+                select(func.count()).select_from(FeedEntry).where(FeedEntry.position.is_(None))
+            ).one()
+            return {
+                "invoices": by_status(session, Invoice.status),
+                "webhook_deliveries": by_status(session, WebhookDelivery.status),
+                "feed_unpublished": {"": unpublished},
+            }
+    except Exception:  # metrics must still answer when the database is down
+        return {}

@@ -28,6 +28,17 @@ def test_metrics_count_requests_by_route_and_status(bare_client):
     assert 'route="/v1/keys",status="401"' in body
     assert "einvoice_http_request_duration_seconds_bucket" in body
     assert "# TYPE einvoice_invoices gauge" in body
+    assert "# TYPE einvoice_webhook_deliveries gauge" in body
+    assert "einvoice_feed_unpublished 0" in body
+
+
+def test_metrics_count_invoices_by_status(bare_client, session):
+    from service.models.invoices import Invoice, InvoiceStatus
+
+    session.add(Invoice(sha256="e" * 64, document=b"<x/>", status=InvoiceStatus.needs_review))
+    session.add(Invoice(sha256="f" * 64, document=b"<x/>", status=InvoiceStatus.needs_review))
+    session.commit()
+    assert 'einvoice_invoices{status="needs_review"} 2' in bare_client.get("/metrics").text
 
 
 def test_request_id_is_echoed_or_generated(bare_client):

@@ -43,7 +43,9 @@ def test_transition_writes_status_and_audit_event_together(session):
     session.flush()
     transition(session, inv, InvoiceStatus.needs_review, actor="system", reason_codes=["PO_NOT_FOUND"])
     session.commit()
-    events = session.query(AuditEvent).filter(AuditEvent.invoice_id == inv.id).all()
+    from sqlmodel import select
+
+    events = session.exec(select(AuditEvent).where(AuditEvent.invoice_id == inv.id)).all()
     assert [(e.from_status, e.to_status, e.reason_codes) for e in events] == [
         (InvoiceStatus.received, InvoiceStatus.needs_review, ["PO_NOT_FOUND"])
     ]
