@@ -11,7 +11,8 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from sqlmodel import Session
+from sqlalchemy import and_, or_
+from sqlmodel import Session, col
 
 from service import cursors
 from service.errors import Conflict, InvalidCursor, InvalidInput, NotFound  # noqa: F401 (InvalidCursor re-exported)
@@ -105,6 +106,22 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
         return cursors.decode_position(cursor)
     except ValueError:
         raise InvalidCursor("the cursor is not one this service issued") from None
+
+
+def keyset_page(session: Session, query, table, cursor: str | None, limit: int) -> tuple[list, str | None]:
+    """One page of ``query`` in (created_at, id) order of ``table``, and the cursor after it.
+
+    Rows may be ``table`` objects or tuples whose first item is one.
+    """
+    if cursor:
+        at, row_id = decode_cursor(cursor)
+        query = query.where(or_(table.created_at > at, and_(table.created_at == at, col(table.id) > row_id)))
+    rows = list(session.exec(query.order_by(table.created_at, table.id).limit(limit + 1)).all())
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    last = rows[-1][0] if isinstance(rows[-1], tuple) or hasattr(rows[-1], "_mapping") else rows[-1]
+    return rows, encode_cursor(last.created_at, last.id)
 
 
 # --- events ---------------------------------------------------------------------------------------

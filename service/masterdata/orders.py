@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from sqlalchemy import and_, func, insert, or_
+from sqlalchemy import and_, func, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -24,8 +24,7 @@ from service.masterdata.common import (
     OrderExists,
     OrderNotFound,
     content_hash,
-    decode_cursor,
-    encode_cursor,
+    keyset_page,
     error,
     order_changed,
     raise_invalid,
@@ -318,15 +317,7 @@ def list_orders(
         query = query.where(PurchaseOrder.supplier_id == supplier_id)
     if status is not None:
         query = query.where(PurchaseOrder.status == status)
-    if cursor:
-        at, row_id = decode_cursor(cursor)
-        query = query.where(or_(PurchaseOrder.created_at > at,
-                                and_(PurchaseOrder.created_at == at, col(PurchaseOrder.id) > row_id)))
-    rows = list(session.exec(query.order_by(PurchaseOrder.created_at, PurchaseOrder.id).limit(limit + 1)).all())
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = encode_cursor(rows[-1][0].created_at, rows[-1][0].id)
+    rows, next_cursor = keyset_page(session, query, PurchaseOrder, cursor, limit)
     counts = dict(session.exec(
         select(PurchaseOrderLine.version_id, func.count())
         .where(col(PurchaseOrderLine.version_id).in_([v.id for _, v in rows]))

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, insert, or_
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from service.masterdata.codelists import CodeLists
@@ -22,8 +22,7 @@ from service.masterdata.common import (
     ReceiptExists,
     ReceiptNotFound,
     content_hash,
-    decode_cursor,
-    encode_cursor,
+    keyset_page,
     error,
     order_changed,
     raise_invalid,
@@ -198,13 +197,5 @@ def list_receipts(
     query = select(GoodsReceipt)
     if po_number:
         query = query.where(GoodsReceipt.po_number == po_number)
-    if cursor:
-        at, row_id = decode_cursor(cursor)
-        query = query.where(or_(GoodsReceipt.created_at > at,
-                                and_(GoodsReceipt.created_at == at, col(GoodsReceipt.id) > row_id)))
-    rows = list(session.exec(query.order_by(GoodsReceipt.created_at, GoodsReceipt.id).limit(limit + 1)).all())
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = encode_cursor(rows[-1].created_at, rows[-1].id)
+    rows, next_cursor = keyset_page(session, query, GoodsReceipt, cursor, limit)
     return rows, next_cursor

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import and_, or_, tuple_
+from sqlalchemy import or_, tuple_
 from sqlmodel import Session, col, select
 
 from service.masterdata import identifiers as ids
@@ -18,8 +18,7 @@ from service.masterdata.codelists import CodeLists
 from service.masterdata.common import (
     IdentifierTaken,
     SupplierNotFound,
-    decode_cursor,
-    encode_cursor,
+    keyset_page,
     raise_invalid,
     record_event,
     validate_model,
@@ -179,15 +178,7 @@ def list_suppliers(
             found = resolve_supplier(session, electronic_address=(scheme or None, value),
                                      identifiers=[], vat_id=None)
         query = query.where(Supplier.id == (found.id if found else uuid.UUID(int=0)))
-    if cursor:
-        at, row_id = decode_cursor(cursor)
-        query = query.where(or_(Supplier.created_at > at,
-                                and_(Supplier.created_at == at, col(Supplier.id) > row_id)))
-    rows = list(session.exec(query.order_by(Supplier.created_at, Supplier.id).limit(limit + 1)).all())
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = encode_cursor(rows[-1].created_at, rows[-1].id)
+    rows, next_cursor = keyset_page(session, query, Supplier, cursor, limit)
     return rows, next_cursor
 
 
