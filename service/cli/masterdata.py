@@ -11,6 +11,7 @@ import json
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,10 @@ class ImportStats:
     def records(self) -> int:
         return sum(self.counts.values())
 
+    def invalid(self, line_no: int, message: str) -> None:
+        self.counts["invalid"] += 1
+        self.problems.append((line_no, message))
+
 
 def _records(path: Path) -> Iterator[tuple[int, Any, str | None]]:
     """(line number, parsed record or None, JSON error) for every non-blank line."""
@@ -46,6 +51,32 @@ def _records(path: Path) -> Iterator[tuple[int, Any, str | None]]:
                 yield number, json.loads(line), None
             except json.JSONDecodeError as exc:
                 yield number, None, f"not valid JSON: {exc.msg} (column {exc.colno})"
+
+
+def _one_by_one(path: Path, stats: ImportStats,
+                on_progress: Callable[[int], None] | None) -> Iterator[tuple[int, Any]]:
+    """The parsed records of ``path``; lines that are not JSON are counted as invalid."""
+    for line_no, record, problem in _records(path):
+        if on_progress:
+            on_progress(1)
+        if problem is not None:
+            stats.invalid(line_no, problem)
+            continue
+        yield line_no, record
+
+
+@contextmanager
+def _recording_errors(stats: ImportStats, line_no: int) -> Iterator[None]:
+    """A record refused by the service (or by a value check) is counted and skipped, not fatal."""
+    from service.errors import ServiceError
+
+    try:
+        yield
+    except ServiceError as exc:
+        errors = exc.extensions.get("errors")
+        stats.invalid(line_no, _describe(errors) if errors else exc.detail or exc.title)
+    except ValueError as exc:
+        stats.invalid(line_no, str(exc))
 
 
 def _describe(errors: list[dict[str, Any]]) -> str:
@@ -72,17 +103,17 @@ def import_order_file(
         with unit_of_work(engine) as session:
             results = import_orders(session, [r for _, r in batch], codelists, actor=actor)
         for (line_no, _), result in zip(batch, results, strict=True):
-            stats.counts[result.outcome] += 1
             if result.outcome == "invalid":
-                stats.problems.append((line_no, f"{result.number or 'order'}: {_describe(result.errors)}"))
+                stats.invalid(line_no, f"{result.number or 'order'}: {_describe(result.errors)}")
+            else:
+                stats.counts[result.outcome] += 1
         if on_progress:
             on_progress(len(batch))
         batch.clear()
 
     for line_no, record, problem in _records(path):
         if problem is not None:
-            stats.counts["invalid"] += 1
-            stats.problems.append((line_no, problem))
+            stats.invalid(line_no, problem)
             if on_progress:
                 on_progress(1)
             continue
@@ -101,48 +132,33 @@ def import_supplier_file(path: Path, engine, codelists, *, actor: str = "cli:imp
     import uuid
 
     from service.db import unit_of_work
-    from service.errors import ServiceError
     from service.masterdata.suppliers import create_supplier, parse_supplier, replace_supplier, resolve_supplier
     from service.models.masterdata import Supplier
 
     stats = ImportStats()
     ids: list[str] = []
     started = time.perf_counter()
-    for line_no, record, problem in _records(path):
-        if on_progress:
-            on_progress(1)
-        if problem is not None:
-            stats.counts["invalid"] += 1
-            stats.problems.append((line_no, problem))
-            continue
-        try:
-            with unit_of_work(engine) as session:
-                given_id = record.pop("id", None) if isinstance(record, dict) else None
-                data = parse_supplier(record, codelists)
-                existing = None
-                if given_id:
-                    existing = session.get(Supplier, uuid.UUID(str(given_id)))
-                if existing is None:
-                    address = data.electronic_address
-                    existing = resolve_supplier(
-                        session, electronic_address=(address.scheme, address.value) if address else None,
-                        identifiers=[(i.scheme, i.value) for i in data.identifiers if i.scheme != "VAT"],
-                        vat_id=None)
-                if existing is None:
-                    supplier = create_supplier(session, data, actor=actor)
-                    stats.counts["created"] += 1
-                else:
-                    before = existing.version
-                    supplier = replace_supplier(session, existing.id, data, actor=actor)
-                    stats.counts["updated" if supplier.version != before else "unchanged"] += 1
-                ids.append(f"{line_no},{supplier.id}")
-        except ServiceError as exc:
-            stats.counts["invalid"] += 1
-            errors = exc.extensions.get("errors")
-            stats.problems.append((line_no, _describe(errors) if errors else exc.detail or exc.title))
-        except ValueError as exc:
-            stats.counts["invalid"] += 1
-            stats.problems.append((line_no, str(exc)))
+    for line_no, record in _one_by_one(path, stats, on_progress):
+        with _recording_errors(stats, line_no), unit_of_work(engine) as session:
+            given_id = record.pop("id", None) if isinstance(record, dict) else None
+            data = parse_supplier(record, codelists)
+            existing = None
+            if given_id:
+                existing = session.get(Supplier, uuid.UUID(str(given_id)))
+            if existing is None:
+                address = data.electronic_address
+                existing = resolve_supplier(
+                    session, electronic_address=(address.scheme, address.value) if address else None,
+                    identifiers=[(i.scheme, i.value) for i in data.identifiers if i.scheme != "VAT"],
+                    vat_id=None)
+            if existing is None:
+                supplier = create_supplier(session, data, actor=actor)
+                stats.counts["created"] += 1
+            else:
+                before = existing.version
+                supplier = replace_supplier(session, existing.id, data, actor=actor)
+                stats.counts["updated" if supplier.version != before else "unchanged"] += 1
+            ids.append(f"{line_no},{supplier.id}")
     stats.seconds = time.perf_counter() - started
     return stats, ids
 
@@ -151,27 +167,16 @@ def import_receipt_file(path: Path, engine, codelists, *, actor: str = "cli:impo
                         on_progress: Callable[[int], None] | None = None) -> ImportStats:
     """Load a JSONL file of goods receipts, one transaction each (idempotent by receipt_id)."""
     from service.db import unit_of_work
-    from service.errors import ServiceError
     from service.masterdata.receipts import check_receipt, record_receipt
 
     stats = ImportStats()
     started = time.perf_counter()
-    for line_no, record, problem in _records(path):
-        if on_progress:
-            on_progress(1)
-        if problem is not None:
-            stats.counts["invalid"] += 1
-            stats.problems.append((line_no, problem))
-            continue
-        try:
+    for line_no, record in _one_by_one(path, stats, on_progress):
+        with _recording_errors(stats, line_no):
             with unit_of_work(engine) as session:
                 data, order = check_receipt(session, record, codelists)
                 _, created = record_receipt(session, data, order, actor=actor)
             stats.counts["created" if created else "unchanged"] += 1
-        except ServiceError as exc:
-            stats.counts["invalid"] += 1
-            errors = exc.extensions.get("errors")
-            stats.problems.append((line_no, _describe(errors) if errors else exc.detail or exc.title))
     stats.seconds = time.perf_counter() - started
     return stats
 
