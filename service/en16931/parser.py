@@ -18,6 +18,8 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Iterator
 
 from lxml import etree
 
@@ -71,10 +73,46 @@ class DocumentError(ValueError):
 
 
 # -- small helpers -----------------------------------------------------------------------------------
+# Every path here is a chain of child steps ("cac:Party/cbc:Name"). Walking children by Clark tag is
+# several times faster than lxml's ElementPath with a namespace map, and parsing runs on every intake.
+_PREFIXES = {"cbc:": f"{{{CBC}}}", "cac:": f"{{{CAC}}}"}
+
+
+@lru_cache(maxsize=512)
+def _steps(path: str) -> tuple[str, ...]:
+    return tuple(_PREFIXES[step[:4]] + step[4:] for step in path.split("/"))
+
+
+def _iter(el: etree._Element, path: str) -> Iterator[etree._Element]:
+    """The elements at ``path`` below ``el``, in document order (as ``iterfind``)."""
+    steps = _steps(path)
+    if len(steps) == 1:
+        return el.iterchildren(steps[0])
+    return _descend(el, steps)
+
+
+def _descend(el: etree._Element, steps: tuple[str, ...]) -> Iterator[etree._Element]:
+    for child in el.iterchildren(steps[0]):
+        if len(steps) == 1:
+            yield child
+        else:
+            yield from _descend(child, steps[1:])
+
+
+def _find(el: etree._Element, path: str) -> etree._Element | None:
+    """The first element at ``path`` below ``el`` (as ``find``), or None."""
+    steps = _steps(path)
+    if len(steps) == 1:
+        for child in el.iterchildren(steps[0]):
+            return child
+        return None
+    return next(_descend(el, steps), None)
+
+
 def _text(el: etree._Element | None, path: str) -> str | None:
     if el is None:
         return None
-    found = el.find(path, NS)
+    found = _find(el, path)
     if found is None or found.text is None:
         return None
     value = found.text.strip()
@@ -82,7 +120,7 @@ def _text(el: etree._Element | None, path: str) -> str | None:
 
 
 def _texts(el: etree._Element, path: str) -> list[str]:
-    return [t.text.strip() for t in el.iterfind(path, NS) if t.text and t.text.strip()]
+    return [t.text.strip() for t in _iter(el, path) if t.text and t.text.strip()]
 
 
 def _req(el: etree._Element, path: str, term: str) -> str:
@@ -124,7 +162,7 @@ def _date(value: str | None, term: str) -> date | None:
 def _ident(el: etree._Element | None, path: str, attr: str = "schemeID") -> Identifier | None:
     if el is None:
         return None
-    found = el.find(path, NS)
+    found = _find(el, path)
     if found is None or not (found.text or "").strip():
         return None
     scheme = found.get(attr)
@@ -133,7 +171,7 @@ def _ident(el: etree._Element | None, path: str, attr: str = "schemeID") -> Iden
 
 def _idents(el: etree._Element, path: str, attr: str = "schemeID") -> tuple[Identifier, ...]:
     out = []
-    for found in el.iterfind(path, NS):
+    for found in _iter(el, path):
         if (found.text or "").strip():
             scheme = found.get(attr)
             out.append(Identifier(value=found.text.strip(), scheme=scheme.strip() if scheme else None))
@@ -171,7 +209,7 @@ def _party(el: etree._Element | None) -> Party | None:
         return None
     vat_id = None
     tax_registration_id = None
-    for pts in el.iterfind("cac:PartyTaxScheme", NS):
+    for pts in _iter(el, "cac:PartyTaxScheme"):
         company_id = _text(pts, "cbc:CompanyID")
         if company_id is None:
             continue
@@ -179,7 +217,7 @@ def _party(el: etree._Element | None) -> Party | None:
             vat_id = vat_id or company_id
         else:
             tax_registration_id = tax_registration_id or company_id
-    legal = el.find("cac:PartyLegalEntity", NS)
+    legal = _find(el, "cac:PartyLegalEntity")
     return Party(
         name=_text(legal, "cbc:RegistrationName"),
         trading_name=_text(el, "cac:PartyName/cbc:Name"),
@@ -189,8 +227,8 @@ def _party(el: etree._Element | None) -> Party | None:
         tax_registration_id=tax_registration_id,
         legal_form=_text(legal, "cbc:CompanyLegalForm"),
         electronic_address=_ident(el, "cbc:EndpointID"),
-        address=_address(el.find("cac:PostalAddress", NS)),
-        contact=_contact(el.find("cac:Contact", NS)),
+        address=_address(_find(el, "cac:PostalAddress")),
+        contact=_contact(_find(el, "cac:Contact")),
     )
 
 
@@ -222,11 +260,11 @@ def _allowance_charge(el: etree._Element, terms: tuple[str, str, str]) -> Allowa
 
 
 def _payment_means(el: etree._Element) -> PaymentMeans:
-    code_el = el.find("cbc:PaymentMeansCode", NS)
+    code_el = _find(el, "cbc:PaymentMeansCode")
     code = (code_el.text or "").strip() if code_el is not None else ""
     if not code:
         raise DocumentError("BT-81 Payment means type code is missing", "BT-81")
-    card_el = el.find("cac:CardAccount", NS)
+    card_el = _find(el, "cac:CardAccount")
     card = None
     if card_el is not None:
         card = CardPayment(
@@ -234,7 +272,7 @@ def _payment_means(el: etree._Element) -> PaymentMeans:
             holder_name=_text(card_el, "cbc:HolderName"),
             network=_text(card_el, "cbc:NetworkID"),
         )
-    mandate_el = el.find("cac:PaymentMandate", NS)
+    mandate_el = _find(el, "cac:PaymentMandate")
     direct_debit = None
     if mandate_el is not None:
         direct_debit = DirectDebit(
@@ -247,7 +285,7 @@ def _payment_means(el: etree._Element) -> PaymentMeans:
             name=_text(acc, "cbc:Name"),
             service_provider=_text(acc, "cac:FinancialInstitutionBranch/cbc:ID"),
         )
-        for acc in el.iterfind("cac:PayeeFinancialAccount", NS)
+        for acc in _iter(el, "cac:PayeeFinancialAccount")
     )
     name = code_el.get("name") if code_el is not None else None
     return PaymentMeans(
@@ -261,7 +299,7 @@ def _payment_means(el: etree._Element) -> PaymentMeans:
 
 
 def _attachment(el: etree._Element) -> Attachment:
-    binary = el.find("cac:Attachment/cbc:EmbeddedDocumentBinaryObject", NS)
+    binary = _find(el, "cac:Attachment/cbc:EmbeddedDocumentBinaryObject")
     content = None
     mime_code = filename = sha = None
     size = None
@@ -293,19 +331,19 @@ _DOC_AC_TERMS = ("BT-92/BT-99", "BT-93/BT-100", "BT-94/BT-101")
 
 def _line(el: etree._Element, kind: DocumentType) -> InvoiceLine:
     qty_tag = "cbc:InvoicedQuantity" if kind is DocumentType.invoice else "cbc:CreditedQuantity"
-    qty_el = el.find(qty_tag, NS)
+    qty_el = _find(el, qty_tag)
     if qty_el is None or not (qty_el.text or "").strip():
         raise DocumentError(f"BT-129 Invoiced quantity is missing ({qty_tag})", "BT-129")
-    price_el = el.find("cac:Price", NS)
+    price_el = _find(el, "cac:Price")
     if price_el is None:
         raise DocumentError("BG-29 Price details are missing", "BG-29")
-    item_el = el.find("cac:Item", NS)
+    item_el = _find(el, "cac:Item")
     if item_el is None:
         raise DocumentError("BG-31 Item information is missing", "BG-31")
-    base_el = price_el.find("cbc:BaseQuantity", NS)
-    price_ac = price_el.find("cac:AllowanceCharge", NS)
+    base_el = _find(price_el, "cbc:BaseQuantity")
+    price_ac = _find(price_el, "cac:AllowanceCharge")
     object_id = None
-    for ref in el.iterfind("cac:DocumentReference", NS):
+    for ref in _iter(el, "cac:DocumentReference"):
         # BT-128 is the only line-level document reference EN 16931 defines (type code 130; older
         # documents omit the code)
         if _text(ref, "cbc:DocumentTypeCode") in (_INVOICED_OBJECT, None):
@@ -321,7 +359,7 @@ def _line(el: etree._Element, kind: DocumentType) -> InvoiceLine:
         origin_country=_text(item_el, "cac:OriginCountry/cbc:IdentificationCode"),
         attributes=tuple(
             ItemAttribute(name=_req(p, "cbc:Name", "BT-160"), value=_req(p, "cbc:Value", "BT-161"))
-            for p in item_el.iterfind("cac:AdditionalItemProperty", NS)
+            for p in _iter(item_el, "cac:AdditionalItemProperty")
         ),
     )
     return InvoiceLine(
@@ -333,9 +371,9 @@ def _line(el: etree._Element, kind: DocumentType) -> InvoiceLine:
         net_amount=_req_dec(el, "cbc:LineExtensionAmount", "BT-131"),
         order_line_reference=_text(el, "cac:OrderLineReference/cbc:LineID"),
         accounting_cost=_text(el, "cbc:AccountingCost"),
-        period=_period(el.find("cac:InvoicePeriod", NS), "BT-134", "BT-135"),
+        period=_period(_find(el, "cac:InvoicePeriod"), "BT-134", "BT-135"),
         allowances_charges=tuple(
-            _allowance_charge(ac, _LINE_AC_TERMS) for ac in el.iterfind("cac:AllowanceCharge", NS)
+            _allowance_charge(ac, _LINE_AC_TERMS) for ac in _iter(el, "cac:AllowanceCharge")
         ),
         price=Price(
             net_price=_req_dec(price_el, "cbc:PriceAmount", "BT-146"),
@@ -380,8 +418,8 @@ def parse_document(source: bytes | etree._ElementTree | etree._Element) -> Invoi
 
     tax_amount = tax_amount_acc = None
     breakdown: list[VatBreakdown] = []
-    for total in root.iterfind("cac:TaxTotal", NS):
-        amount_el = total.find("cbc:TaxAmount", NS)
+    for total in _iter(root, "cac:TaxTotal"):
+        amount_el = _find(total, "cbc:TaxAmount")
         if amount_el is None:
             continue
         amount = _dec((amount_el.text or "").strip() or None, "BT-110")
@@ -389,7 +427,7 @@ def parse_document(source: bytes | etree._ElementTree | etree._Element) -> Invoi
             tax_amount_acc = amount
         else:
             tax_amount = amount
-        for sub in total.iterfind("cac:TaxSubtotal", NS):
+        for sub in _iter(total, "cac:TaxSubtotal"):
             breakdown.append(
                 VatBreakdown(
                     taxable_amount=_req_dec(sub, "cbc:TaxableAmount", "BT-116"),
@@ -401,7 +439,7 @@ def parse_document(source: bytes | etree._ElementTree | etree._Element) -> Invoi
                 )
             )
 
-    lmt = root.find("cac:LegalMonetaryTotal", NS)
+    lmt = _find(root, "cac:LegalMonetaryTotal")
     if lmt is None:
         raise DocumentError("BG-22 Document totals are missing", "BG-22")
     totals = Totals(
@@ -419,31 +457,31 @@ def parse_document(source: bytes | etree._ElementTree | etree._Element) -> Invoi
 
     invoiced_object = None
     attachments = []
-    for ref in root.iterfind("cac:AdditionalDocumentReference", NS):
+    for ref in _iter(root, "cac:AdditionalDocumentReference"):
         if _text(ref, "cbc:DocumentTypeCode") == _INVOICED_OBJECT:
             invoiced_object = invoiced_object or _ident(ref, "cbc:ID")
         else:
             attachments.append(_attachment(ref))
 
-    seller = _party(root.find("cac:AccountingSupplierParty/cac:Party", NS))
+    seller = _party(_find(root, "cac:AccountingSupplierParty/cac:Party"))
     if seller is None:
         raise DocumentError("BG-4 Seller is missing", "BG-4")
-    buyer = _party(root.find("cac:AccountingCustomerParty/cac:Party", NS))
+    buyer = _party(_find(root, "cac:AccountingCustomerParty/cac:Party"))
     if buyer is None:
         raise DocumentError("BG-7 Buyer is missing", "BG-7")
 
-    delivery_el = root.find("cac:Delivery", NS)
+    delivery_el = _find(root, "cac:Delivery")
     delivery = None
     if delivery_el is not None:
-        location = delivery_el.find("cac:DeliveryLocation", NS)
+        location = _find(delivery_el, "cac:DeliveryLocation")
         delivery = Delivery(
             party_name=_text(delivery_el, "cac:DeliveryParty/cac:PartyName/cbc:Name"),
             location_id=_ident(location, "cbc:ID"),
             actual_date=_date(_text(delivery_el, "cbc:ActualDeliveryDate"), "BT-72"),
-            address=_address(location.find("cac:Address", NS) if location is not None else None),
+            address=_address(_find(location, "cac:Address") if location is not None else None),
         )
 
-    payment_means = tuple(_payment_means(pm) for pm in root.iterfind("cac:PaymentMeans", NS))
+    payment_means = tuple(_payment_means(pm) for pm in _iter(root, "cac:PaymentMeans"))
     due = _text(root, "cbc:DueDate") or _text(root, "cac:PaymentMeans/cbc:PaymentDueDate")
     payment_terms = _texts(root, "cac:PaymentTerms/cbc:Note")
 
@@ -475,22 +513,22 @@ def parse_document(source: bytes | etree._ElementTree | etree._Element) -> Invoi
                 number=_req(ref, "cbc:ID", "BT-25"),
                 issue_date=_date(_text(ref, "cbc:IssueDate"), "BT-26"),
             )
-            for ref in root.iterfind("cac:BillingReference/cac:InvoiceDocumentReference", NS)
+            for ref in _iter(root, "cac:BillingReference/cac:InvoiceDocumentReference")
         ),
         seller=seller,
         buyer=buyer,
-        payee=_payee(root.find("cac:PayeeParty", NS)),
-        tax_representative=_tax_representative(root.find("cac:TaxRepresentativeParty", NS)),
+        payee=_payee(_find(root, "cac:PayeeParty")),
+        tax_representative=_tax_representative(_find(root, "cac:TaxRepresentativeParty")),
         delivery=delivery,
-        invoice_period=_period(root.find("cac:InvoicePeriod", NS), "BT-73", "BT-74"),
+        invoice_period=_period(_find(root, "cac:InvoicePeriod"), "BT-73", "BT-74"),
         payment_means=payment_means,
         allowances_charges=tuple(
-            _allowance_charge(ac, _DOC_AC_TERMS) for ac in root.iterfind("cac:AllowanceCharge", NS)
+            _allowance_charge(ac, _DOC_AC_TERMS) for ac in _iter(root, "cac:AllowanceCharge")
         ),
         vat_breakdown=tuple(breakdown),
         totals=totals,
         attachments=tuple(attachments),
-        lines=tuple(_line(el, kind) for el in root.iterfind(line_tag, NS)),
+        lines=tuple(_line(el, kind) for el in _iter(root, line_tag)),
     )
 
 
@@ -505,7 +543,7 @@ def _tax_representative(el: etree._Element | None) -> Party | None:
 def _payee(el: etree._Element | None) -> Party | None:
     if el is None:
         return None
-    legal = el.find("cac:PartyLegalEntity", NS)
+    legal = _find(el, "cac:PartyLegalEntity")
     return Party(
         name=_text(el, "cac:PartyName/cbc:Name"),
         identifiers=_idents(el, "cac:PartyIdentification/cbc:ID"),
@@ -547,10 +585,10 @@ def parse_header(source: etree._ElementTree | etree._Element) -> Header:
             return None
 
     type_tag = "cbc:InvoiceTypeCode" if kind is DocumentType.invoice else "cbc:CreditNoteTypeCode"
-    seller_el = root.find("cac:AccountingSupplierParty/cac:Party", NS)
+    seller_el = _find(root, "cac:AccountingSupplierParty/cac:Party")
     seller = safe(_party, seller_el)
-    buyer = safe(_party, root.find("cac:AccountingCustomerParty/cac:Party", NS))
-    lmt = root.find("cac:LegalMonetaryTotal", NS)
+    buyer = safe(_party, _find(root, "cac:AccountingCustomerParty/cac:Party"))
+    lmt = _find(root, "cac:LegalMonetaryTotal")
     return Header(
         document_type=kind,
         number=_clip(_text(root, "cbc:ID"), 200),
