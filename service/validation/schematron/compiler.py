@@ -16,7 +16,8 @@ pattern's template rules (the skeleton; cost = nodes x patterns x rules, and the
 official stylesheets are slow on big invoices), each rule *selects* its context nodes
 (``//`` + context, see ``patterns.py``) minus the nodes an earlier rule of the same pattern
 took. Long code-list literals and code-set quantifiers become map lookups, ``//@attr`` scans
-an ``xsl:key`` lookup on big documents (``optimize.py``; each rewrite keeps the value). The skeleton-style template walk (``strategy="templates"``) is
+an ``xsl:key`` lookup on big documents (``optimize.py``; each rewrite keeps the value), and a rule's
+many ``not(child/path)`` asserts are answered by one walk of its context (``absence.py``). The skeleton-style template walk (``strategy="templates"``) is
 the fallback: the runner re-runs a document through it when the fast path raises anything
 (an error in a match pattern is a non-match for template rules, not for select expressions),
 so dynamic-error behaviour stays the skeleton's.
@@ -36,6 +37,8 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
+from .absence import MIN_GROUP as ABSENCE_MIN_GROUP
+from .absence import WALK_FUNCTION, Trie, absence_paths
 from .loader import SCH, LoadedSchema, SchematronCompileError, collect_sources, load_schema
 from .optimize import BIG_DOCUMENT_ELEMENTS, Rewriter, list_tokens, local_name_suffixes, tokenize_literal
 from .patterns import analyse
@@ -49,7 +52,7 @@ __all__ = [
 ]
 
 # Bump whenever the emitted XSLT changes: it is part of the cache key.
-COMPILER_VERSION = "12"
+COMPILER_VERSION = "13"
 
 XSL = "http://www.w3.org/1999/XSL/Transform"
 SVRL = "http://purl.oclc.org/dsdl/svrl"
@@ -132,6 +135,7 @@ class _Emitter:
         self.rewriter = Rewriter(nsmap=dict(nsmap))
         self.optimising = False  # rewrites (optimize.py) only on the select path
         self.select_templates: list[etree._Element] = []
+        self.tries: list[Trie] = []  # absence.py: one per rule with many not(child/path) asserts
         self.out = etree.Element(f"{_X}stylesheet", nsmap=nsmap)
         self.out.set("version", "3.0")
         self.out.set("exclude-result-prefixes", " ".join(p for p in nsmap if p not in ("svrl",)))
@@ -202,12 +206,12 @@ class _Emitter:
                 t.text = child.tail
 
     def emit_check(self, parent: etree._Element, check: etree._Element, diagnostics: dict,
-                   local_names: frozenset[str] = frozenset()) -> None:
+                   local_names: frozenset[str] = frozenset(), *, fast_test: str | None = None) -> None:
         is_assert = check.tag == f"{_S}assert"
         test = check.get("test", "true()")
         if is_assert:
             choose = self._x(parent, "choose")
-            self._x(choose, "when", test=self.optimised(test, local_names))
+            self._x(choose, "when", test=fast_test or self.optimised(test, local_names))
             body = self._x(choose, "otherwise")
             el = etree.SubElement(body, f"{_V}failed-assert")
         else:
@@ -234,12 +238,42 @@ class _Emitter:
             self.optimising = saved
 
     def _emit_rule_body(self, parent: etree._Element, rule: etree._Element, diagnostics: dict) -> None:
+        fast_tests, hits = self.absence_tests(parent, rule) if self.optimising else ({}, "")
+        if not fast_tests:
+            self._emit_checks(parent, rule, diagnostics)
+            return
+        # Usually none of the paths exists: then only the other checks run (each instruction costs
+        # Saxon about a microsecond, and the absence asserts are hundreds). Otherwise all of them,
+        # in their order, with the walk's answers as tests.
+        choose = self._x(parent, "choose")
+        self._emit_checks(self._x(choose, "when", test=f"empty({hits})"), rule, diagnostics, skip=fast_tests)
+        self._emit_checks(self._x(choose, "otherwise"), rule, diagnostics, fast_tests=fast_tests)
+
+    def _emit_checks(self, parent: etree._Element, rule: etree._Element, diagnostics: dict, *,
+                     skip: dict = {}, fast_tests: dict = {}) -> None:  # noqa: B006 (read-only)
         local_names = frozenset(let.get("name", "") for let in rule.findall(f"{_S}let"))
         for child in rule:
             if child.tag == f"{_S}let":
                 self.emit_let(parent, child, optimise=True, local_names=local_names)
-            elif child.tag in (f"{_S}assert", f"{_S}report"):
-                self.emit_check(parent, child, diagnostics, local_names)
+            elif child.tag in (f"{_S}assert", f"{_S}report") and child not in skip:
+                self.emit_check(parent, child, diagnostics, local_names, fast_test=fast_tests.get(child))
+
+    def absence_tests(self, parent: etree._Element, rule: etree._Element) -> tuple[dict[etree._Element, str], str]:
+        """Replacement tests for the rule's ``not(child/path)`` asserts, answered by one walk of
+        the context's subtree (absence.py), and the variable holding the walk's answer; empty
+        when the rule has too few of them."""
+        candidates = []
+        for check in rule.findall(f"{_S}assert"):
+            paths = absence_paths(check.get("test", ""), self.nsmap)
+            if paths is not None:
+                candidates.append((check, paths))
+        if len(candidates) < ABSENCE_MIN_GROUP:
+            return {}, ""
+        trie = Trie()
+        self.tries.append(trie)
+        n = len(self.tries)
+        self._x(parent, "variable", name=f"loc:hits{n}", select=f"loc:present(., $loc:trie{n})", as_="xs:integer*")
+        return {check: f"not($loc:hits{n} = {trie.add(paths)})" for check, paths in candidates}, f"$loc:hits{n}"
 
     def emit_template_mode(self, mode: str, rules: list[etree._Element], diagnostics: dict) -> None:
         """The skeleton's evaluation: one mode, rules as templates by descending priority,
@@ -339,6 +373,17 @@ class _Emitter:
                 local = etree.Element(f"{_X}variable", name="loc:b", select="$loc:big")
                 local.set("as", "xs:boolean")
                 tpl.insert(0, local)
+        for n, trie in enumerate(self.tries, start=1):
+            # static: built once when the stylesheet is compiled (as a plain global, Saxon would
+            # build the map of QName keys again in every transformation)
+            el = etree.Element(f"{_X}variable", name=f"loc:trie{n}", select=trie.literal(), static="yes")
+            el.set("as", "map(*)")
+            self.out.insert(at, el)
+            at += 1
+        if self.tries:
+            for fn in etree.fromstring(WALK_FUNCTION.format(loc=LOC, map=MAP)):
+                if isinstance(fn.tag, str):
+                    self.out.append(fn)
         if self.rewriter.uses_attribute_index:
             key = etree.Element(f"{_X}key", name="loc:attributes", match="@*[namespace-uri() = '']",
                                 use="local-name()")

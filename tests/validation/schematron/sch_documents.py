@@ -160,6 +160,17 @@ VARIANTS: list[Variant] = [
         lambda r: _x(r, "//cac:InvoiceLine[1]/cbc:InvoicedQuantity")[0].addprevious(etree.Element(f"{{{CBC}}}Note")),
         lambda r: _x(r, "//cac:InvoiceLine[1]/cbc:InvoicedQuantity")[0].addprevious(etree.Element(f"{{{CBC}}}Note")),
         _set_text("//cac:InvoiceLine[1]/cbc:Note", "n")), ("UBL-SR-34",)),
+    # "not used in EN 16931" elements and attributes (UBL-CR): answered by one walk (absence.py)
+    Variant("ubl-cr-unused-elements-and-attributes", PEPPOL_BASE, _all(
+        lambda r: _x(r, "/*/cbc:ID")[0].addnext(etree.Element(f"{{{CBC}}}ProfileExecutionID")),
+        _set_attr("/*/cbc:ID", "schemeID", "X"),
+        _set_attr("//cac:PaymentMeans/cac:PayeeFinancialAccount/cbc:ID", "schemeID", "IBAN"),
+        lambda r: _x(r, "//cac:InvoiceLine[2]/cbc:ID")[0].addnext(etree.Element(f"{{{CBC}}}UUID")),
+        lambda r: _x(r, "//cac:InvoiceLine[1]/cbc:ID")[0].addnext(etree.Element(f"{{{CBC}}}UUID"))),
+        ("UBL-CR-003", "UBL-CR-515", "UBL-CR-650", "UBL-CR-654")),
+    Variant("ubl-cr-unused-element-on-credit-note-line", PEPPOL_CN,
+            lambda r: _x(r, "//cac:CreditNoteLine[1]/cbc:ID")[0].addnext(etree.Element(f"{{{CBC}}}UUID")),
+            ("UBL-CR-515",)),
     # Peppol (PEPPOL-EN16931-R / PEPPOL-COMMON / NL-R)
     Variant("peppol-r004-wrong-customization", PEPPOL_BASE,
             _set_text("/*/cbc:CustomizationID", "urn:cen.eu:en16931:2017"), (), ("PEPPOL-EN16931-R004",)),
