@@ -18,6 +18,8 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from typing import Iterator
 
@@ -73,9 +75,23 @@ class DocumentError(ValueError):
 
 
 # -- small helpers -----------------------------------------------------------------------------------
-# Every path here is a chain of child steps ("cac:Party/cbc:Name"). Walking children by Clark tag is
-# several times faster than lxml's ElementPath with a namespace map, and parsing runs on every intake.
+# Every path here is a chain of child steps ("cac:Party/cbc:Name"). The parser asks each element for
+# several children by name (a party about twenty times); listing an element's children by tag once
+# and answering from that index is several times faster than ElementPath with a namespace map, and
+# parsing runs on every intake. The index lives for one parse (``_parsing``), keyed by the element
+# proxies it keeps alive (lxml hands out the same proxy for a node while one exists).
 _PREFIXES = {"cbc:": f"{{{CBC}}}", "cac:": f"{{{CAC}}}"}
+_children_index: ContextVar[dict[etree._Element, dict[str, list[etree._Element]]] | None] = ContextVar(
+    "parser_children_index", default=None)
+
+
+@contextmanager
+def _parsing() -> Iterator[None]:
+    token = _children_index.set({})
+    try:
+        yield
+    finally:
+        _children_index.reset(token)
 
 
 @lru_cache(maxsize=512)
@@ -83,16 +99,28 @@ def _steps(path: str) -> tuple[str, ...]:
     return tuple(_PREFIXES[step[:4]] + step[4:] for step in path.split("/"))
 
 
+def _children(el: etree._Element, tag: str) -> list[etree._Element]:
+    index = _children_index.get()
+    if index is None:  # outside parse_document / parse_header: no index to keep
+        return list(el.iterchildren(tag))
+    by_tag = index.get(el)
+    if by_tag is None:
+        by_tag = index[el] = {}
+        for child in el:
+            by_tag.setdefault(child.tag, []).append(child)
+    return by_tag.get(tag, [])
+
+
 def _iter(el: etree._Element, path: str) -> Iterator[etree._Element]:
     """The elements at ``path`` below ``el``, in document order (as ``iterfind``)."""
     steps = _steps(path)
     if len(steps) == 1:
-        return el.iterchildren(steps[0])
+        return iter(_children(el, steps[0]))
     return _descend(el, steps)
 
 
 def _descend(el: etree._Element, steps: tuple[str, ...]) -> Iterator[etree._Element]:
-    for child in el.iterchildren(steps[0]):
+    for child in _children(el, steps[0]):
         if len(steps) == 1:
             yield child
         else:
@@ -103,9 +131,8 @@ def _find(el: etree._Element, path: str) -> etree._Element | None:
     """The first element at ``path`` below ``el`` (as ``find``), or None."""
     steps = _steps(path)
     if len(steps) == 1:
-        for child in el.iterchildren(steps[0]):
-            return child
-        return None
+        found = _children(el, steps[0])
+        return found[0] if found else None
     return next(_descend(el, steps), None)
 
 
@@ -407,7 +434,11 @@ def parse_document(source: bytes | etree._ElementTree | etree._Element) -> Invoi
     ``DocumentError`` for another root element or a missing/unreadable mandatory term, and
     ``service.validation.xmlsafe.XmlSyntaxError`` for bytes that are not (safe) XML.
     """
-    root = _root(source)
+    with _parsing():
+        return _parse_document(_root(source))
+
+
+def _parse_document(root: etree._Element) -> InvoiceDocument:
     kind = _ROOTS.get(root.tag)
     if kind is None:
         raise DocumentError(f"not a UBL Invoice or CreditNote: {root.tag}")
@@ -573,7 +604,11 @@ class Header:
 
 def parse_header(source: etree._ElementTree | etree._Element) -> Header:
     """Best-effort BT-1/2/3/5/13 and seller identity of a (possibly invalid) document."""
-    root = _root(source)
+    with _parsing():
+        return _parse_header(_root(source))
+
+
+def _parse_header(root: etree._Element) -> Header:
     kind = _ROOTS.get(root.tag)
     if kind is None:
         return Header()
