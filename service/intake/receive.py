@@ -129,7 +129,7 @@ def receive(session: Session, xml: bytes, principal: Any, *, validation: Any, me
             _authorise_replay(existing, principal)
             return Receipt(ReceiptOutcome.replayed, existing)
 
-    report = validation.validate(xml)
+    report = validation.validate(xml, tree=tree)
     model: InvoiceDocument | None = None
     header: Header | None = None
     parse_problem: str | None = None

@@ -236,19 +236,22 @@ class ValidationEngine:
         return docs or [_WARM_UP_DOCUMENT.encode()]
 
     # -- validation ------------------------------------------------------------------------------
-    def validate(self, xml: bytes, *, rules: str | None = None, xsd: bool = True) -> ValidationReport:
+    def validate(self, xml: bytes, *, rules: str | None = None, xsd: bool = True,
+                 tree: etree._ElementTree | None = None) -> ValidationReport:
         """Validate one document and explain every failure.
 
         ``rules`` names a rule set (``en16931``, ``peppol-bis-3``, ``nlcius``, ``nlcius-gaccount``)
         to apply instead of the detected scenario; ``xsd=False`` skips the XSD layer (rule-set
-        authors testing partial documents). Never raises for document problems: malformed XML,
-        unsupported documents and rule-set dynamic errors all end up in the report.
+        authors testing partial documents). ``tree`` is these same bytes already parsed by
+        ``xmlsafe.parse_bytes`` (intake parses before it validates): it is only read, and saves a
+        second parse. Never raises for document problems: malformed XML, unsupported documents
+        and rule-set dynamic errors all end up in the report.
         Raises ``UnknownRuleSet`` for an unknown ``rules`` name.
         """
         if rules is not None and rules not in RULE_SETS:
             raise UnknownRuleSet(rules)
         with self._lock:
-            return _Run(self, xml, rules=rules, xsd=xsd).run()
+            return _Run(self, xml, rules=rules, xsd=xsd, tree=tree).run()
 
 
     def validate_schema(self, xml: bytes) -> ValidationReport:
@@ -273,7 +276,9 @@ class _Run:
         rules: str | None,
         xsd: bool,
         schema_only: bool = False,
+        tree: etree._ElementTree | None = None,
     ) -> None:
+        self.given_tree = tree
         self.schema_only = schema_only
         self.engine = engine
         self.xml = xml
@@ -301,6 +306,10 @@ class _Run:
     # layers ---------------------------------------------------------------------------------------
     def _parse(self) -> etree._ElementTree | None:
         t = time.perf_counter()
+        if self.given_tree is not None:  # parsed by the caller with the same secure parser
+            tree, self.given_tree = self.given_tree, None
+            self.layers.append(_layer("xml", LayerKind.xml, None, t, ()))
+            return tree
         try:
             tree = parse_bytes(self.xml)
         except XmlSyntaxError as exc:

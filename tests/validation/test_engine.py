@@ -67,6 +67,22 @@ def test_schema_invalid_invoice_skips_schematron_layers(engine: ValidationEngine
     assert "abc" in amount.message and amount.line is not None
 
 
+def test_a_tree_parsed_by_the_caller_gives_the_same_report(engine: ValidationEngine, mirror: Path):
+    from service.validation.xmlsafe import parse_bytes
+
+    valid = (mirror / BASE).read_bytes()
+    invalid = replace_once(valid, r"(<cbc:IssueDate>)", r"<cbc:Bogus>x</cbc:Bogus>\g<1>")
+    rule_broken = replace_once(valid, r"<cbc:ID>Snippet1</cbc:ID>", "<cbc:ID></cbc:ID>")
+    for xml in (valid, invalid, rule_broken):
+        tree = parse_bytes(xml)
+        given, own = engine.validate(xml, tree=tree), engine.validate(xml)
+        assert layers(given) == layers(own)
+        assert [f.model_dump() for f in given.findings] == [f.model_dump() for f in own.findings]
+        assert given.outcome is own.outcome
+        assert tree.getroot().tag.endswith("Invoice")  # only read, never consumed
+    assert {engine.validate(x).reason_code for x in (invalid, rule_broken)} == {"SCHEMA_INVALID", "RULE_VIOLATION"}
+
+
 def test_no_xsd_runs_rules_on_a_partial_document(engine: ValidationEngine, mirror: Path):
     xml = replace_once((mirror / BASE).read_bytes(), r"(<cbc:IssueDate>)", r"<cbc:Bogus>x</cbc:Bogus>\g<1>")
     report = engine.validate(xml, xsd=False)
