@@ -10,7 +10,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import or_, tuple_
+from sqlalchemy import bindparam, or_, tuple_
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from service.masterdata import identifiers as ids
@@ -254,10 +255,7 @@ def resolve_supplier(
     if electronic_address and electronic_address[1] and electronic_address[1].strip():
         scheme = (electronic_address[0] or "").strip().upper()
         value = ids.normalise_address(scheme, electronic_address[1])
-        query = select(Supplier.id).where(Supplier.electronic_address_value == value)
-        if scheme:
-            query = query.where(Supplier.electronic_address_scheme == scheme)
-        found = set(session.exec(query).all())
+        found = _ids(session, _BY_ADDRESS, value=value, scheme=scheme)
         if found:
             return _one(session, found)
         identifiers = [*identifiers, (scheme or None, electronic_address[1])]
@@ -276,25 +274,35 @@ def resolve_supplier(
             exact.append((scheme_n, value_n))
         else:
             any_scheme.append(value_n)
-    conditions = []
-    if exact:
-        conditions.append(tuple_(SupplierIdentifier.scheme, SupplierIdentifier.value).in_(exact))
-    if any_scheme:
-        conditions.append(col(SupplierIdentifier.value).in_(any_scheme))
-    if conditions:
-        found = set(session.exec(
-            select(SupplierIdentifier.supplier_id).where(SupplierIdentifier.scheme != ids.VAT, or_(*conditions))
-        ).all())
+    if exact or any_scheme:
+        found = _ids(session, _BY_IDENTIFIER, exact=exact, any_scheme=any_scheme, vat=ids.VAT)  # [] matches nothing
         if found:
             return _one(session, found)
 
     # 3. VAT id
     if vat_values:
-        found = set(session.exec(
-            select(SupplierIdentifier.supplier_id).where(
-                SupplierIdentifier.scheme == ids.VAT, col(SupplierIdentifier.value).in_(sorted(vat_values))
-            )
-        ).all())
+        found = _ids(session, _BY_VAT, vat=ids.VAT, values=sorted(vat_values))
         if found:
             return _one(session, found)
     return None
+
+
+# Resolution runs for every submitted invoice: its statements are built once (building and keying
+# a statement costs more than running it against the indexes) and run on the session's connection.
+_S, _I = Supplier.__table__, SupplierIdentifier.__table__
+_BY_ADDRESS = sa_select(_S.c.id).where(
+    _S.c.electronic_address_value == bindparam("value"),
+    or_(bindparam("scheme") == "", _S.c.electronic_address_scheme == bindparam("scheme")),
+)
+_BY_IDENTIFIER = sa_select(_I.c.supplier_id).where(
+    _I.c.scheme != bindparam("vat"),
+    or_(tuple_(_I.c.scheme, _I.c.value).in_(bindparam("exact", expanding=True)),
+        _I.c.value.in_(bindparam("any_scheme", expanding=True))),
+)
+_BY_VAT = sa_select(_I.c.supplier_id).where(
+    _I.c.scheme == bindparam("vat"), _I.c.value.in_(bindparam("values", expanding=True))
+)
+
+
+def _ids(session: Session, statement: Any, **params: Any) -> set[uuid.UUID]:
+    return set(session.connection().execute(statement, params).scalars())
