@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
@@ -37,7 +38,39 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # Every process of the service connects under one application_name (the operator's, when the
+    # URL sets one): commit_horizon() looks at the transactions of this application only.
+    connect_args = {} if "application_name" in parsed.query else {"application_name": APPLICATION_NAME}
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, connect_args=connect_args)
+
+
+APPLICATION_NAME = "einvoice"
+
+# The start of the oldest transaction of this application still running in this database (other
+# than ours), or the current time when there is none.
+_HORIZON = text(
+    """
+    SELECT least(statement_timestamp(), min(xact_start)) FROM pg_stat_activity
+    WHERE datname = current_database() AND application_name = current_setting('application_name')
+      AND pid <> pg_backend_pid() AND xact_start IS NOT NULL
+    """
+)
+
+
+def commit_horizon(session: Session) -> datetime | None:
+    """A time before which every row this application wrote is committed; None when there is no limit.
+
+    A list ordered by ``created_at``/``updated_at`` must not show a row while a transaction that will
+    commit a row with an earlier time is still running, or a poller's cursor passes that row before
+    it becomes visible (a gap). Rows take their times inside their transaction, after it started,
+    so hiding rows from the oldest running transaction's start onwards closes the gap. PostgreSQL
+    only: SQLite runs one writer at a time and the writer takes its times inside the write lock.
+    The row times come from the service's clock and the horizon from the database's, so the two
+    must agree (NTP), as they do when both run on one host.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    return session.execute(_HORIZON).scalar()
 
 
 def _sqlite_begin(conn) -> None:

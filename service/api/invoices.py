@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from service.api.deps import InvoiceReader, InvoiceSubmitter, Principal
 from service.api.invoice_payloads import InvoiceList, InvoiceOut, invoice_out, validation_summary
-from service.db import SessionDep
+from service.db import SessionDep, commit_horizon
 from service import cursors
 from service.errors import (
     BadRequest,
@@ -392,7 +392,9 @@ def _decode_cursor(cursor: str, kind: str) -> tuple[datetime, uuid.UUID]:
     "so invoices arriving while you page never shift later pages (no duplicates, no gaps). With "
     "`updated_after`: oldest change first (by `updated_at`, then id), for incremental synchronisation; "
     "an invoice that changes again while you page reappears later. Pass `next_cursor` back as `cursor` "
-    "with the same filters; it is null on the last page. Suppliers see only their own invoices. The page "
+    "with the same filters; it is null on the last page. A new or changed invoice is listed once every "
+    "transaction that started before it has ended, so a cursor never passes an invoice still being "
+    "committed. Suppliers see only their own invoices. The page "
     "has an `ETag` (ids and versions): `If-None-Match` answers 304 while nothing on it changed.",
     responses={304: {"description": "Not modified (If-None-Match matched the page's ETag)."},
                **problem_responses(InvalidCursor)},
@@ -437,6 +439,9 @@ def list_invoices(
             at, last = _decode_cursor(cursor, kind)
             query = query.where(or_(col < at, and_(col == at, Invoice.id < last)))
         query = query.order_by(col.desc(), Invoice.id.desc())
+    horizon = commit_horizon(session)
+    if horizon is not None:  # PostgreSQL: never page past a row a running transaction may still commit
+        query = query.where(col < horizon)
     rows = list(session.exec(query.limit(limit + 1)).all())
     more = len(rows) > limit
     rows = rows[:limit]

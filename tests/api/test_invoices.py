@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from lxml import etree
+from sqlalchemy import text
 from sqlmodel import select
 
 from service.models.invoices import AuditEvent, Invoice, InvoiceAttachment, InvoiceStatus
@@ -469,3 +470,27 @@ def test_a_replay_of_a_small_document_is_found_after_validation(client, gateway,
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json()["id"] == first.json()["id"]
     assert len(calls) == 2  # small documents skip the look-up before validation (see receive())
+
+
+def test_the_list_never_pages_past_an_invoice_a_running_transaction_may_still_commit(client, gateway, engine):
+    """PostgreSQL: a poller syncing by updated_after must not get a later invoice while an earlier
+    transaction is still open (its invoice would land behind the poller's cursor: a gap)."""
+    from sqlmodel import Session
+
+    from service.db import commit_horizon
+
+    if engine.dialect.name != "postgresql":
+        with Session(engine) as s:
+            assert commit_horizon(s) is None  # SQLite: one writer at a time, nothing to wait for
+        return
+    first = client.post("/v1/invoices", content=with_number(BASE, "H-1"), headers=gateway).json()
+    since = first["updated_at"]
+    with Session(engine) as running:
+        running.execute(text("SELECT 1"))  # a transaction of this application, still open
+        second = client.post("/v1/invoices", content=with_number(BASE, "H-2"), headers=gateway).json()
+        hidden = client.get("/v1/invoices", params={"updated_after": since}, headers=gateway).json()
+        assert hidden["data"] == []
+        newest = client.get("/v1/invoices", headers=gateway).json()
+        assert second["id"] not in [d["id"] for d in newest["data"]]
+    shown = client.get("/v1/invoices", params={"updated_after": since}, headers=gateway).json()
+    assert [d["id"] for d in shown["data"]] == [second["id"]]
