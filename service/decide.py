@@ -7,6 +7,8 @@
 - ``on_order_changed``: called by master data, in the same transaction, after a new purchase-order
   version, a close/reopen or a goods receipt; the invoices under review for that order are evaluated
   again (first come, first served) and one that now passes is approved by the system ("re-match").
+- ``on_supplier_changed``: the same when a supplier is created or changed (bank accounts, identifiers,
+  tolerances), for its own invoices under review and those whose seller was unknown until now.
 - A lifecycle hook keeps the ledger in step with people's decisions: approving turns an invoice's
   pending quantities into approved ones, rejecting releases them.
 """
@@ -98,6 +100,58 @@ def on_order_changed(session: Session, po_number: str, *, supplier_id: Any = Non
         if _rematch(session, invoice):
             approved.append(invoice.id)
     return approved
+
+
+def on_supplier_changed(session: Session, supplier_id: uuid.UUID, seller_keys: list[str]) -> list[uuid.UUID]:
+    """Re-match the invoices under review that this supplier's master data decides; returns the ids
+    approved now. Called by master data when a supplier is created or changed (same transaction).
+
+    Those are the supplier's own invoices (its bank accounts or tolerances may have changed) and the
+    invoices whose seller was unknown (``SUPPLIER_UNKNOWN``) and whose seller key is one of
+    ``seller_keys`` (the keys an invoice of this supplier gets: electronic address, identifiers, VAT
+    id): each is resolved again with the full rules and, when it is this supplier now, attributed to
+    it. Cheap when nothing waits (indexed queries).
+    """
+    waiting = (Invoice.status == InvoiceStatus.needs_review, Invoice.document_type != DocumentType.credit_note)
+    own = session.execute(select(Invoice).where(Invoice.supplier_id == supplier_id, *waiting)).scalars().all()
+    unknown = session.execute(select(Invoice).where(
+        Invoice.supplier_id.is_(None), Invoice.seller_key.in_(seller_keys), *waiting)).scalars().all() \
+        if seller_keys else []
+    candidates = sorted({i.id: i for i in [*own, *unknown]}.values(), key=lambda i: (i.created_at, i.id))
+    if not candidates:
+        return []
+    # Lock the orders in one order (by number) before reading again: intake and order changes lock
+    # one order each, so no lock cycle can form.
+    for po in sorted({i.purchase_order for i in candidates if i.purchase_order}):
+        _md().lock_order(session, po)
+    approved: list[uuid.UUID] = []
+    for invoice in candidates:
+        session.refresh(invoice)  # read again under the locks: a reviewer may have acted meanwhile
+        if invoice.status is not InvoiceStatus.needs_review:
+            continue
+        if invoice.supplier_id is None:
+            if _resolved_seller(session, invoice) != supplier_id:
+                continue
+            invoice.supplier_id = supplier_id
+        if _rematch(session, invoice):
+            approved.append(invoice.id)
+    return approved
+
+
+def _resolved_seller(session: Session, invoice: Invoice) -> uuid.UUID | None:
+    """The supplier the invoice's seller (BT-34, BT-29/BT-30, BT-31) resolves to now."""
+    from service.en16931.model import InvoiceDocument
+    from service.masterdata.suppliers import resolve_supplier
+
+    seller = InvoiceDocument.from_json(invoice.data or {}).seller
+    address = seller.electronic_address
+    found = resolve_supplier(
+        session,
+        electronic_address=(address.scheme, address.value) if address else None,
+        identifiers=[(i.scheme, i.value) for i in seller.all_identifiers()],
+        vat_id=seller.vat_id,
+    )
+    return found.id if found is not None else None
 
 
 def _rematch(session: Session, invoice: Invoice) -> bool:

@@ -104,6 +104,7 @@ def create_supplier(session: Session, data: SupplierIn, *, actor: str) -> Suppli
         session.add(SupplierBankAccount(supplier_id=supplier.id, iban=iban))
     record_event(session, MasterDataEventKind.supplier_created, actor=actor, supplier_id=supplier.id)
     session.flush()
+    _rematch_invoices(session, supplier)
     return supplier
 
 
@@ -150,7 +151,20 @@ def replace_supplier(session: Session, supplier_id: uuid.UUID, data: SupplierIn,
         record_event(session, MasterDataEventKind.supplier_updated, actor=actor, supplier_id=supplier.id,
                      data={"changed": changed, "version": supplier.version})
         session.flush()
+        _rematch_invoices(session, supplier)
     return supplier
+
+
+def _rematch_invoices(session: Session, supplier: Supplier) -> None:
+    """Let matching re-evaluate the invoices under review this supplier decides (same transaction)."""
+    from service import decide  # late: matching imports master data
+    from service.en16931.model import Identifier
+    from service.intake.receive import seller_key
+
+    pairs = [(supplier.electronic_address_scheme, supplier.electronic_address_value)]
+    pairs += [(r.scheme, r.value) for r in _identifiers_of(session, [supplier.id])[supplier.id]]
+    keys = {seller_key(Identifier(value=value, scheme=scheme)) for scheme, value in pairs if value}
+    decide.on_supplier_changed(session, supplier.id, sorted(k for k in keys if k))
 
 
 def get_supplier(session: Session, supplier_id: uuid.UUID, *, for_update: bool = False) -> Supplier:

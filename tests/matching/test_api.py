@@ -237,3 +237,38 @@ def test_a_supplier_key_sees_only_its_own_decisions(world, make_key):
     other = make_key("supplier", supplier_id=uuid.uuid4())
     assert world.client.get(f"/v1/invoices/{inv['id']}/decision", headers=own).status_code == 200
     assert world.client.get(f"/v1/invoices/{inv['id']}/decision", headers=other).status_code == 404
+
+
+def test_a_new_bank_account_in_master_data_approves_the_waiting_invoice(world):
+    line = PoLine("1", "Kopieerpapier", Decimal(10), price=Decimal("4.00"))
+    world.order("PO-SUP-1", line)
+    other_iban = "NL44RABO0123456789"
+    inv = world.post(world.doc("F-SUP-1", "PO-SUP-1", line.invoice_line("1", Decimal(10)), iban=other_iban))
+    assert inv["status"] == "needs_review" and [x["code"] for x in inv["reasons"]] == ["BANK_ACCOUNT_UNVERIFIED"]
+    payload = SUPPLIER.payload()
+    payload["bank_accounts"].append({"iban": other_iban})
+    r = world.client.put(f"/v1/suppliers/{world.supplier_id}", json=payload, headers=world.erp)
+    assert r.status_code == 200, r.text
+    after = world.get(inv["id"])
+    assert after["status"] == "approved" and after["reasons"] == []
+    d = world.client.get(f"/v1/invoices/{inv['id']}/decision", headers=world.erp).json()
+    assert d["trigger"] == "re-match"
+
+
+def test_an_invoice_from_an_unknown_seller_is_matched_once_the_supplier_is_created(world):
+    newcomer = SupplierSpec("N", "Nieuw B.V.", "87654321", "NL000099998B57", "NL91ABNA0417164300")
+    line = PoLine("1", "Stoelen", Decimal(2), price=Decimal("120.00"))
+    inv = world.post(Doc("F-NEW-1", newcomer, date(2026, 3, 2), [line.invoice_line("1", Decimal(2))], po="PO-NEW-1"))
+    assert inv["status"] == "needs_review" and "SUPPLIER_UNKNOWN" in [x["code"] for x in inv["reasons"]]
+    assert inv["seller"]["supplier_id"] is None
+    r = world.client.post("/v1/suppliers", json=newcomer.payload(), headers=world.erp)
+    assert r.status_code == 201, r.text
+    supplier_id = r.json()["id"]
+    after = world.get(inv["id"])
+    assert after["seller"]["supplier_id"] == supplier_id
+    assert "SUPPLIER_UNKNOWN" not in [x["code"] for x in after["reasons"]]
+    # the order arrives: the invoice is now the supplier's, so the order change approves it
+    order = Order("PO-NEW-1", newcomer, [line])
+    r = world.client.post("/v1/purchase-orders", json=dict(order.payload(), supplier_id=supplier_id), headers=world.erp)
+    assert r.status_code == 201, r.text
+    assert world.get(inv["id"])["status"] == "approved"
