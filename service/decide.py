@@ -3,7 +3,8 @@
 - ``decide_invoice``: called by intake, in the request's transaction, for every invoice that passed
   validation and was stored; it locks the order, runs the engine, stores the decision with its inputs,
   writes the ledger entries and moves the invoice from ``received`` to ``approved`` or
-  ``needs_review`` (all in the caller's transaction: flush, never commit).
+  ``needs_review`` (all in the caller's transaction: flush, never commit). Credit notes of the seller
+  that were waiting for this invoice (BT-25) are evaluated again.
 - ``on_order_changed``: called by master data, in the same transaction, after a new purchase-order
   version, a close/reopen or a goods receipt; the invoices under review for that order are evaluated
   again (first come, first served) and one that now passes is approved by the system ("re-match").
@@ -75,7 +76,29 @@ def decide_invoice(session: Session, invoice: Invoice, document: Any, *, actor: 
     to = InvoiceStatus.approved if decision.approved else InvoiceStatus.needs_review
     transition(session, invoice, to, actor=SYSTEM, reason_codes=list(decision.reason_codes),
                comment=f"matching {decision.engine_version}, decision {decision_id}")
+    if not facts.is_credit_note and invoice.invoice_number:
+        _rematch_credit_notes_for(session, invoice)
     return decision
+
+
+def _rematch_credit_notes_for(session: Session, invoice: Invoice) -> None:
+    """A credit note that arrived before the invoice it corrects (BT-25) waits as
+    CREDIT_NOTE_UNMATCHED: evaluate the seller's waiting credit notes that name this invoice again."""
+    seller = (Invoice.supplier_id == invoice.supplier_id) if invoice.supplier_id is not None else (
+        Invoice.seller_key == invoice.seller_key)
+    waiting = session.execute(
+        select(Invoice).where(seller, Invoice.status == InvoiceStatus.needs_review,
+                              Invoice.document_type == DocumentType.credit_note)
+        .order_by(Invoice.created_at, Invoice.id)
+    ).scalars().all()
+    for credit_note in waiting:
+        if invoice.invoice_number not in _facts(credit_note, None).preceding_invoices:
+            continue
+        if credit_note.purchase_order and credit_note.purchase_order != invoice.purchase_order:
+            _md().lock_order(session, credit_note.purchase_order)  # the invoice's order is locked already
+        session.refresh(credit_note)  # read again under the lock: a reviewer may have acted meanwhile
+        if credit_note.status is InvoiceStatus.needs_review:
+            _rematch(session, credit_note)
 
 
 def on_order_changed(session: Session, po_number: str, *, supplier_id: Any = None) -> list[uuid.UUID]:

@@ -272,3 +272,17 @@ def test_an_invoice_from_an_unknown_seller_is_matched_once_the_supplier_is_creat
     r = world.client.post("/v1/purchase-orders", json=dict(order.payload(), supplier_id=supplier_id), headers=world.erp)
     assert r.status_code == 201, r.text
     assert world.get(inv["id"])["status"] == "approved"
+
+
+def test_a_credit_note_that_arrives_before_its_invoice_is_matched_when_the_invoice_arrives(world):
+    line = PoLine("1", "Inkt", Decimal(50), price=Decimal("10.00"))
+    world.order("PO-CN-EARLY", line)
+    cn = world.post(world.doc("CN-EARLY", "PO-CN-EARLY", line.invoice_line("1", Decimal(5)), credit_note=True,
+                              preceding="F-LATE"))
+    assert [x["code"] for x in cn["reasons"]] == ["CREDIT_NOTE_UNMATCHED"]
+    inv = world.post(world.doc("F-LATE", "PO-CN-EARLY", line.invoice_line("1", Decimal(50))))
+    assert inv["status"] == "approved", inv["reasons"]
+    after = world.get(cn["id"])
+    assert after["status"] == "approved", after["reasons"]
+    d = world.client.get(f"/v1/invoices/{cn['id']}/decision", headers=world.erp).json()
+    assert d["trigger"] == "re-match"
