@@ -39,6 +39,8 @@ class Invoice(SQLModel, table=True):
         UniqueConstraint("sha256"),
         UniqueConstraint("dedup_key"),
         Index("ix_invoices_status_due_date_id", "status", "due_date", "id"),  # review queue paging
+        # credit notes waiting for the invoice they correct (few among many invoices under review)
+        Index("ix_invoices_document_type_status", "document_type", "status"),
     )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
