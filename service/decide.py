@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -84,21 +85,14 @@ def decide_invoice(session: Session, invoice: Invoice, document: Any, *, actor: 
 def _rematch_credit_notes_for(session: Session, invoice: Invoice) -> None:
     """A credit note that arrived before the invoice it corrects (BT-25) waits as
     CREDIT_NOTE_UNMATCHED: evaluate the seller's waiting credit notes that name this invoice again."""
-    seller = (Invoice.supplier_id == invoice.supplier_id) if invoice.supplier_id is not None else (
-        Invoice.seller_key == invoice.seller_key)
     waiting = session.execute(
-        select(Invoice).where(seller, Invoice.status == InvoiceStatus.needs_review,
+        select(Invoice).where(_same_seller(invoice), Invoice.status == InvoiceStatus.needs_review,
                               Invoice.document_type == DocumentType.credit_note)
         .order_by(Invoice.created_at, Invoice.id)
     ).scalars().all()
-    for credit_note in waiting:
-        if invoice.invoice_number not in _facts(credit_note, None).preceding_invoices:
-            continue
-        if credit_note.purchase_order and credit_note.purchase_order != invoice.purchase_order:
-            _md().lock_order(session, credit_note.purchase_order)  # the invoice's order is locked already
-        session.refresh(credit_note)  # read again under the lock: a reviewer may have acted meanwhile
-        if credit_note.status is InvoiceStatus.needs_review:
-            _rematch(session, credit_note)
+    naming = [cn for cn in waiting if invoice.invoice_number in _facts(cn, None).preceding_invoices]
+    _lock_orders(session, {cn.purchase_order for cn in naming} - {invoice.purchase_order})  # the invoice's is held
+    _rematch_waiting(session, naming)
 
 
 def on_order_changed(session: Session, po_number: str, *, supplier_id: Any = None) -> list[uuid.UUID]:
@@ -115,14 +109,7 @@ def on_order_changed(session: Session, po_number: str, *, supplier_id: Any = Non
     if not invoices:
         return []
     _md().lock_order(session, po_number)  # serialise with intake on this order (no-op when held)
-    approved: list[uuid.UUID] = []
-    for invoice in invoices:
-        session.refresh(invoice)  # read again under the lock: a reviewer may have acted meanwhile
-        if invoice.status is not InvoiceStatus.needs_review:
-            continue
-        if _rematch(session, invoice):
-            approved.append(invoice.id)
-    return approved
+    return _rematch_waiting(session, invoices)
 
 
 def on_supplier_changed(session: Session, supplier_id: uuid.UUID, seller_keys: list[str]) -> list[uuid.UUID]:
@@ -141,24 +128,44 @@ def on_supplier_changed(session: Session, supplier_id: uuid.UUID, seller_keys: l
         Invoice.supplier_id.is_(None), Invoice.seller_key.in_(seller_keys), *waiting)).scalars().all() \
         if seller_keys else []
     candidates = sorted({i.id: i for i in [*own, *unknown]}.values(), key=lambda i: (i.created_at, i.id))
-    if not candidates:
-        return []
-    # Lock the orders in one order (by number) before reading again: intake and order changes lock
-    # one order each, so no lock cycle can form.
-    for po in sorted({i.purchase_order for i in candidates if i.purchase_order}):
-        _md().lock_order(session, po)
-    approved: list[uuid.UUID] = []
-    for invoice in candidates:
-        session.refresh(invoice)  # read again under the locks: a reviewer may have acted meanwhile
-        if invoice.status is not InvoiceStatus.needs_review:
-            continue
+    _lock_orders(session, {i.purchase_order for i in candidates})
+
+    def attribute(invoice: Invoice) -> bool:
         if invoice.supplier_id is None:
             if _resolved_seller(session, invoice) != supplier_id:
-                continue
+                return False
             invoice.supplier_id = supplier_id
+        return True
+
+    return _rematch_waiting(session, candidates, claim=attribute)
+
+
+def _lock_orders(session: Session, po_numbers: set[str | None]) -> None:
+    """Lock several orders in one order (by number): intake and order changes lock one order each,
+    so no lock cycle can form."""
+    for po in sorted(n for n in po_numbers if n):
+        _md().lock_order(session, po)
+
+
+def _rematch_waiting(session: Session, invoices: Sequence[Invoice], *,
+                     claim: Callable[[Invoice], bool] | None = None) -> list[uuid.UUID]:
+    """Re-match each invoice that is still under review when read again (the caller holds the order
+    locks); ``claim`` may skip one (False) or prepare it. Returns the ids approved now."""
+    approved: list[uuid.UUID] = []
+    for invoice in invoices:
+        session.refresh(invoice)  # read again under the lock: a reviewer may have acted meanwhile
+        if invoice.status is not InvoiceStatus.needs_review or (claim is not None and not claim(invoice)):
+            continue
         if _rematch(session, invoice):
             approved.append(invoice.id)
     return approved
+
+
+def _same_seller(invoice: Invoice) -> Any:
+    """SQL condition: documents of the invoice's seller (its supplier, else its seller key)."""
+    if invoice.supplier_id is not None:
+        return Invoice.supplier_id == invoice.supplier_id
+    return Invoice.seller_key == invoice.seller_key
 
 
 def _resolved_seller(session: Session, invoice: Invoice) -> uuid.UUID | None:
@@ -443,11 +450,9 @@ def _similar(session: Session, invoice: Invoice, facts: InvoiceFacts) -> tuple[s
     if facts.issue_date is None or (invoice.supplier_id is None and not invoice.seller_key):
         return ()
     t = Invoice.__table__
-    seller = (t.c.supplier_id == invoice.supplier_id) if invoice.supplier_id is not None else (
-        t.c.seller_key == invoice.seller_key)
     rows = session.execute(
         select(t.c.invoice_number, t.c.tax_inclusive_amount)
-        .where(seller, t.c.issue_date == facts.issue_date, t.c.id != invoice.id,
+        .where(_same_seller(invoice), t.c.issue_date == facts.issue_date, t.c.id != invoice.id,
                t.c.status != InvoiceStatus.rejected.value, t.c.document_type == invoice.document_type,
                t.c.invoice_number != facts.number)
     ).all()
@@ -457,9 +462,7 @@ def _similar(session: Session, invoice: Invoice, facts: InvoiceFacts) -> tuple[s
 def _credit_target(session: Session, invoice: Invoice, facts: InvoiceFacts, lock: bool) -> Invoice | None:
     if not facts.preceding_invoices:
         return None
-    seller = (Invoice.supplier_id == invoice.supplier_id) if invoice.supplier_id is not None else (
-        Invoice.seller_key == invoice.seller_key)
-    stmt = (select(Invoice).where(seller, Invoice.invoice_number.in_(facts.preceding_invoices),
+    stmt = (select(Invoice).where(_same_seller(invoice), Invoice.invoice_number.in_(facts.preceding_invoices),
                                   Invoice.document_type == DocumentType.invoice, Invoice.id != invoice.id)
             .order_by(Invoice.created_at))
     if lock:

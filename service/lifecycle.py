@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import bindparam, insert, inspect, select, update
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import InstanceState, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
@@ -48,7 +48,8 @@ def transition(
     comment: str | None = None,
 ) -> AuditEvent:
     """Move ``invoice`` to ``to`` and record who did it and why; raise IllegalTransition otherwise."""
-    current = invoice.status if invoice.id is not None and _persisted(session, invoice) else None
+    state = inspect(invoice)
+    current = invoice.status if invoice.id is not None and (state.persistent or state.detached) else None
     if current is not None and session.get_bind().dialect.name != "sqlite":
         # Decide on the committed status, under a row lock: two processes holding stale copies
         # must not both pass the check (SQLite serialises writers, so it needs no lock).
@@ -62,7 +63,7 @@ def transition(
             allowed=allowed_from(current),
         )
     now = utcnow()
-    _write_status(session, invoice, current, to, now)  # the row first: the audit event's FK needs it
+    _write_status(session, invoice, state, current, to, now)  # the row first: the audit event's FK needs it
     event = AuditEvent(
         invoice_id=invoice.id,
         from_status=current,
@@ -82,8 +83,8 @@ def transition(
     return event
 
 
-def _write_status(session: Session, invoice: Invoice, current: InvoiceStatus | None, to: InvoiceStatus,
-                  now: datetime) -> None:
+def _write_status(session: Session, invoice: Invoice, state: InstanceState, current: InvoiceStatus | None,
+                  to: InvoiceStatus, now: datetime) -> None:
     """Store the new status now, so the audit event and the hooks can refer to the row.
 
     Every status change of the service comes through here, intake twice per invoice. A unit-of-work
@@ -93,7 +94,6 @@ def _write_status(session: Session, invoice: Invoice, current: InvoiceStatus | N
     caller already added, or one with other changed attributes) is flushed as usual.
     """
     version = (invoice.version or 0) + 1
-    state = inspect(invoice)
     if current is None and state.transient:
         invoice.status, invoice.updated_at, invoice.version = to, now, version
         session.execute(_INSERT_INVOICE, {c.key: getattr(invoice, c.key) for c in _INVOICE_COLUMNS})
@@ -120,11 +120,6 @@ _UPDATE_STATUS = (
     .values(status=bindparam("new_status"), updated_at=bindparam("new_updated_at"), version=bindparam("new_version"))
 )
 _INSERT_EVENT = insert(AuditEvent.__table__)
-
-
-def _persisted(session: Session, invoice: Invoice) -> bool:
-    state = inspect(invoice)
-    return state.persistent or state.detached
 
 
 # Hooks run inside the same transaction after each transition (e.g. the change feed and the

@@ -329,25 +329,6 @@ def _dedup_key(invoice: Invoice) -> str | None:
     return f"{seller}|{doc_type}|{invoice.invoice_number}"[:600]
 
 
-def _same_seller_number(invoice: Invoice):
-    """SQL condition: an accepted invoice of the same seller with the same BT-1 and type (or None)."""
-    if not invoice.invoice_number:
-        return None
-    same_seller = []
-    if invoice.supplier_id is not None:
-        same_seller.append(Invoice.supplier_id == invoice.supplier_id)
-    if invoice.seller_key:
-        same_seller.append(Invoice.seller_key == invoice.seller_key)
-    if not same_seller:
-        return None
-    return and_(
-        Invoice.invoice_number == invoice.invoice_number,
-        Invoice.document_type == invoice.document_type,
-        Invoice.dedup_key.is_not(None),
-        or_(*same_seller),
-    )
-
-
 _T = Invoice.__table__
 # One prepared statement (compiled once) for both lookups: same bytes, or an accepted invoice of the
 # same seller (supplier or seller key) with the same BT-1 and type. A NULL bind never matches.
@@ -390,14 +371,6 @@ def _earlier(session: Session, invoice: Invoice, *, check_duplicate: bool) -> tu
             session.get(Invoice, first_id) if first_id else None)
 
 
-def _find_first(session: Session, invoice: Invoice) -> Invoice | None:
-    """The earlier accepted invoice with the same seller, BT-1 and document type, if any."""
-    condition = _same_seller_number(invoice)
-    if condition is None:
-        return None
-    return session.exec(select(Invoice).where(condition).order_by(Invoice.created_at).limit(1)).first()
-
-
 def _store_duplicate(session, invoice, first, principal, report, model) -> Receipt:
     invoice.dedup_key = None
     invoice.duplicate_of = first.id
@@ -417,12 +390,10 @@ def _store_duplicate(session, invoice, first, principal, report, model) -> Recei
 
 
 def _after_race(session, invoice, exc, principal, report, model) -> Receipt:
-    digest = invoice.sha256
-    existing = session.exec(select(Invoice).where(Invoice.sha256 == digest)).first()
+    existing, first = _earlier(session, invoice, check_duplicate=model is not None)
     if existing is not None:
         _authorise_replay(existing, principal)
         return Receipt(ReceiptOutcome.replayed, existing)
-    first = _find_first(session, invoice) if model is not None else None
     if first is None:
         raise exc  # not a race we know how to resolve: let the unit of work roll back
     fresh = Invoice(**{k: getattr(invoice, k) for k in _COPY})

@@ -32,7 +32,9 @@ import hashlib
 import os
 import re
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 from urllib.parse import urljoin
 
 from lxml import etree
@@ -250,7 +252,7 @@ class _Emitter:
         self._emit_checks(self._x(choose, "otherwise"), rule, diagnostics, fast_tests=fast_tests)
 
     def _emit_checks(self, parent: etree._Element, rule: etree._Element, diagnostics: dict, *,
-                     skip: dict = {}, fast_tests: dict = {}) -> None:  # noqa: B006 (read-only)
+                     skip: Mapping = MappingProxyType({}), fast_tests: Mapping = MappingProxyType({})) -> None:
         local_names = frozenset(let.get("name", "") for let in rule.findall(f"{_S}let"))
         for child in rule:
             if child.tag == f"{_S}let":

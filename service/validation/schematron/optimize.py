@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from service.validation.schematron.xpath_scan import closing, group_end, split_top
+from service.validation.schematron.xpath_scan import closing, group_end, inside_string, split_top
 
 # Documents with at least this many elements use the attribute index; building it costs
 # more than it saves on small documents. ``$loc:b`` is a local copy of the global
@@ -79,7 +79,7 @@ class Rewriter:
             var, listname = m.group(1), m.group(2)
             if m.start() < pos or listname not in self.code_set_lets or listname in local_names:
                 continue
-            if _in_string(expr, m.start()):
+            if inside_string(expr, m.start()):
                 continue
             end = group_end(expr, m.end())
             body = expr[m.end():end].strip()
@@ -122,7 +122,7 @@ class Rewriter:
     def attribute_scans(self, expr: str) -> str:
         def repl(m: re.Match) -> str:
             before = expr[: m.start()].rstrip()
-            if (before[-1:] if before else "") not in _PATH_START_BEFORE or _in_string(expr, m.start()):
+            if (before[-1:] if before else "") not in _PATH_START_BEFORE or inside_string(expr, m.start()):
                 return m.group(0)
             self.uses_attribute_index = True
             return f"(if ($loc:b) then key('loc:attributes', '{m.group(1)}') else {m.group(0)})"
@@ -132,14 +132,3 @@ class Rewriter:
     def rewrite(self, expr: str, local_names: frozenset[str] = frozenset()) -> str:
         expr = self.attribute_scans(self.code_sets(self.code_lists(expr), local_names))
         return local_name_suffixes(expr)
-
-
-def _in_string(expr: str, index: int) -> bool:
-    quote = ""
-    for c in expr[:index]:
-        if quote:
-            if c == quote:
-                quote = ""
-        elif c in "'\"":
-            quote = c
-    return bool(quote)

@@ -55,7 +55,7 @@ def split_top(text: str, sep: str, *, strict: bool = True) -> list[str] | None:
         if c == sep and depth == 0:
             parts.append(text[start:i])
             start = i + 1
-    if strict and (depth or _unterminated(text)):
+    if strict and (depth or inside_string(text, len(text))):
         return None
     parts.append(text[start:])
     return parts
@@ -69,9 +69,10 @@ def group_end(text: str, start: int) -> int:
     return len(text)
 
 
-def _unterminated(text: str) -> bool:
+def inside_string(text: str, index: int) -> bool:
+    """True when ``text[index]`` lies inside a string literal (an unterminated quote before it)."""
     quote = ""
-    for c in text:
+    for c in text[:index]:
         if quote:
             if c == quote:
                 quote = ""
