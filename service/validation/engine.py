@@ -29,6 +29,7 @@ from service.validation.artefacts import (
     missing_artefacts,
     sha256_file,
 )
+from service.validation.memory import LARGE_DOCUMENT_BYTES, release_freed_memory
 from service.validation.report import (
     Artefact,
     DocumentIdentity,
@@ -44,7 +45,7 @@ from service.validation.rulesets import RuleSetOutput, RuleSetRunner, SchRuleSet
 from service.validation.scenarios import RULE_SETS, SCENARIOS, RuleSetSpec, identify, select_scenario
 from service.validation.svrl import short_location
 from service.validation.terms import business_terms
-from service.validation.xmlsafe import XmlSyntaxError, parse_bytes
+from service.validation.xmlsafe import XmlSyntaxError, parse_bytes, peek_root_tag
 from service.validation.xsd import UBL_DOCUMENTS, XsdSchema, ubl_namespace, ubl_xsd_path
 
 __all__ = [
@@ -295,13 +296,53 @@ class _Run:
         started = time.perf_counter()
         validated_at = datetime.now(UTC)
         sha = hashlib.sha256(self.xml).hexdigest()
+        streamed = self._streamed() if self._may_stream() else None
+        if streamed is not None:
+            self._schematron_layers(streamed)
+            return self._report(sha, validated_at, started)
+        parsed_here = self.given_tree is None
         tree = self._parse()
         if tree is not None:
             rule_sets = self._validate_tree(tree)
             del tree  # the lxml tree is not needed by the Saxon layers: keep the peak memory down
+            if rule_sets and parsed_here and len(self.xml) >= LARGE_DOCUMENT_BYTES:
+                release_freed_memory()  # so that the Saxon tree reuses those pages, not new ones
             if rule_sets:
                 self._schematron_layers(rule_sets)
         return self._report(sha, validated_at, started)
+
+    # large documents ------------------------------------------------------------------------------
+    def _may_stream(self) -> bool:
+        return (self.given_tree is None and len(self.xml) >= LARGE_DOCUMENT_BYTES and self.xsd
+                and self.rules is None and not self.schema_only)
+
+    def _streamed(self) -> tuple[str, ...] | None:
+        """Well-formedness and XSD in one streaming pass that keeps no tree (see
+        ``XsdSchema.stream_valid``), for a large valid document of an accepted scenario: returns
+        its rule sets. None whenever anything is not so (malformed, invalid, DOCTYPE, unsupported):
+        then the tree path validates the document and reports exactly what is wrong. The pass is
+        reported as the XSD layer; the xml layer holds the look at the root element."""
+        t = time.perf_counter()
+        document = _ROOTS.get(peek_root_tag(self.xml) or "")
+        if document is None:
+            return None
+        xml_layer = _layer("xml", LayerKind.xml, None, t, ())
+        t = time.perf_counter()
+        schema, artefact = self.engine.xsd_schema(document)
+        root = schema.stream_valid(self.xml)
+        if root is None:
+            return None
+        identity = identify(root)
+        scenario = select_scenario(identity)
+        if scenario is None or scenario.id not in self.engine.accepted_scenarios:
+            return None
+        self.document = identity
+        self.scenario_id, self.scenario_name = scenario.id, scenario.name
+        if scenario.note:
+            self.notes.append(scenario.note)
+        self.artefacts.append(artefact)
+        self.layers += [xml_layer, _layer("xsd", LayerKind.xsd, artefact, t, ())]
+        return scenario.rule_sets
 
     # layers ---------------------------------------------------------------------------------------
     def _parse(self) -> etree._ElementTree | None:

@@ -6,11 +6,12 @@ XML attack surface the KoSIT validator's ``evil/`` tests cover (XXE, billion lau
 
 from __future__ import annotations
 
+import io
 import threading
 
 from lxml import etree
 
-__all__ = ["UnsafeXmlError", "XmlSyntaxError", "parse_bytes", "safe_parser"]
+__all__ = ["SAFE_OPTIONS", "UnsafeXmlError", "XmlSyntaxError", "parse_bytes", "peek_root_tag", "safe_parser"]
 
 _local = threading.local()
 
@@ -29,6 +30,19 @@ class UnsafeXmlError(XmlSyntaxError):
     """The document carries a DOCTYPE (DTD, entity declarations): refused before parsing."""
 
 
+# The options of every parser here (also for lxml's iterparse, which takes them as arguments).
+SAFE_OPTIONS = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "dtd_validation": False,
+    "huge_tree": False,
+    "remove_blank_text": False,
+    "remove_comments": False,
+    "collect_ids": False,
+}
+
+
 def safe_parser() -> etree.XMLParser:
     """A per-thread lxml parser with DTDs, entity expansion and network access disabled.
 
@@ -36,16 +50,7 @@ def safe_parser() -> etree.XMLParser:
     """
     parser = getattr(_local, "parser", None)
     if parser is None:
-        parser = etree.XMLParser(
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            dtd_validation=False,
-            huge_tree=False,
-            remove_blank_text=False,
-            remove_comments=False,
-            collect_ids=False,
-        )
+        parser = etree.XMLParser(**SAFE_OPTIONS)
         _local.parser = parser
     return parser
 
@@ -66,3 +71,13 @@ def parse_bytes(data: bytes) -> etree._ElementTree:
     if tree.docinfo.doctype:
         raise UnsafeXmlError("document type declarations (DOCTYPE) are not allowed")
     return tree
+
+
+def peek_root_tag(data: bytes) -> str | None:
+    """The root element's Clark name, read without parsing the rest; None when unreadable."""
+    try:
+        for _, element in etree.iterparse(io.BytesIO(data), events=("start",), **SAFE_OPTIONS):
+            return element.tag if isinstance(element.tag, str) else None
+    except etree.XMLSyntaxError:
+        return None
+    return None
