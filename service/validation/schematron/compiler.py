@@ -41,8 +41,9 @@ from lxml import etree
 
 from .absence import MIN_GROUP as ABSENCE_MIN_GROUP
 from .absence import WALK_FUNCTION, Trie, absence_paths
+from .index import ElementIndex
 from .loader import SCH, LoadedSchema, SchematronCompileError, collect_sources, load_schema
-from .optimize import BIG_DOCUMENT_ELEMENTS, Rewriter, list_tokens, local_name_suffixes, tokenize_literal
+from .optimize import Rewriter, list_tokens, local_name_suffixes, tokenize_literal
 from .patterns import analyse
 
 __all__ = [
@@ -54,7 +55,7 @@ __all__ = [
 ]
 
 # Bump whenever the emitted XSLT changes: it is part of the cache key.
-COMPILER_VERSION = "13"
+COMPILER_VERSION = "15"
 
 XSL = "http://www.w3.org/1999/XSL/Transform"
 SVRL = "http://purl.oclc.org/dsdl/svrl"
@@ -135,8 +136,8 @@ class _Emitter:
                 nsmap[prefix] = uri
         self.nsmap = nsmap
         self.rewriter = Rewriter(nsmap=dict(nsmap))
+        self.index = ElementIndex(nsmap=dict(nsmap))  # index.py: contexts selected by element name
         self.optimising = False  # rewrites (optimize.py) only on the select path
-        self.select_templates: list[etree._Element] = []
         self.tries: list[Trie] = []  # absence.py: one per rule with many not(child/path) asserts
         self.out = etree.Element(f"{_X}stylesheet", nsmap=nsmap)
         self.out.set("version", "3.0")
@@ -297,10 +298,9 @@ class _Emitter:
         if any(c is None for c in contexts):
             return False
         tpl = self._x(self.out, "template", name=name)
-        self.select_templates.append(tpl)
         for j, (rule, ctx) in enumerate(zip(rules, contexts)):
             earlier = [f"$loc:r{k}" for k in range(j) if contexts[k].may_overlap(ctx)]
-            select = local_name_suffixes(ctx.select)
+            select = local_name_suffixes(ctx.select_of(self.index.rewrite([b.select for b in ctx.branches])))
             if earlier:
                 select = f"({select}) except ({' | '.join(earlier)})"
             self._x(tpl, "variable", name=f"loc:r{j}", select=select)
@@ -366,15 +366,6 @@ class _Emitter:
             el.set("as", "map(xs:string, xs:boolean)")
             self.out.insert(at, el)
             at += 1
-        if self.rewriter.uses_attribute_index:
-            el = etree.Element(f"{_X}variable", name="loc:big", select=f"exists((//*)[{BIG_DOCUMENT_ELEMENTS}])")
-            el.set("as", "xs:boolean")
-            self.out.insert(at, el)
-            at += 1
-            for tpl in self.select_templates:
-                local = etree.Element(f"{_X}variable", name="loc:b", select="$loc:big")
-                local.set("as", "xs:boolean")
-                tpl.insert(0, local)
         for n, trie in enumerate(self.tries, start=1):
             # static: built once when the stylesheet is compiled (as a plain global, Saxon would
             # build the map of QName keys again in every transformation)
@@ -391,6 +382,14 @@ class _Emitter:
                                 use="local-name()")
             self.out.insert(at, key)
             at += 1
+        if self.index.used:
+            self.out.insert(at, etree.Element(f"{_X}key", name="loc:elements", match="*", use="node-name()"))
+            at += 1
+            for var, select in self.index.declarations():
+                el = etree.Element(f"{_X}variable", name=var, select=select, static="yes")
+                el.set("as", "xs:QName+")
+                self.out.insert(at, el)
+                at += 1
 
 
 def compile_schematron(sch_path: Path, *, phase: str | None = None, strategy: str = "select") -> str:

@@ -72,7 +72,11 @@ class Context:
 
     @property
     def select(self) -> str:
-        sel = " | ".join(b.select for b in self.branches)
+        return self.select_of([b.select for b in self.branches])
+
+    def select_of(self, branch_selects: list[str]) -> str:
+        """The selection from the branches' select expressions (rewritten or not)."""
+        sel = " | ".join(branch_selects)
         if self.needs_kind_filter:
             sel = (f"({sel})[. instance of element() or . instance of attribute()"
                    " or . instance of document-node() or parent::node() instance of document-node()]")

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from service.validation.schematron import compiler
 from service.validation.schematron import (
     SchematronCompileError,
     SchematronRuleSet,
@@ -257,13 +256,9 @@ def test_cache_is_keyed_by_all_sources(tmp_path: Path) -> None:
 
 def _same_both_strategies(run, sch: str):
     walk = run(sch, strategy="templates")
-    # threshold 1: the document counts as big, so the index-based rewrites run too
-    for big_from in (compiler.BIG_DOCUMENT_ELEMENTS, 1):
-        with pytest.MonkeyPatch.context() as mp:
-            mp.setattr(compiler, "BIG_DOCUMENT_ELEMENTS", big_from)
-            fast = run(sch)
-        assert (fast.error is None) == (walk.error is None), (big_from, fast.error, walk.error)
-        assert sorted(map(repr, fast.failed)) == sorted(map(repr, walk.failed)), big_from
+    fast = run(sch)
+    assert (fast.error is None) == (walk.error is None), (fast.error, walk.error)
+    assert sorted(map(repr, fast.failed)) == sorted(map(repr, walk.failed))
     return fast
 
 

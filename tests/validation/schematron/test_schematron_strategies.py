@@ -23,7 +23,7 @@ RULE_SETS = {
 def documents(artifacts_mirror: Path) -> list[tuple[str, bytes]]:
     docs = [(p.name, p.read_bytes()) for p in example_documents(artifacts_mirror)]
     docs += [(v.name, v.build(artifacts_mirror)) for v in [*VARIANTS, TWO_REGISTRATION_NAMES]]
-    # big enough (> BIG_DOCUMENT_ELEMENTS) for the index-based rewrites to run
+    # big invoices: the line-level rules run on many nodes
     docs += [("big-150", big_invoice(artifacts_mirror, 150)), ("big-broken-150", big_broken_invoice(artifacts_mirror, 150))]
     return docs
 

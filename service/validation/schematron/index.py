@@ -1,0 +1,139 @@
+"""Rule contexts selected through an index of the document's elements by name.
+
+A context like ``cbc:Amount`` is selected as ``//cbc:Amount``, which visits every node of the
+document; a pattern of sixty rules does that sixty times. On a 5,000-line invoice the selections
+took 40% of the EN 16931 rule set's time and 80% of Peppol's. Instead the compiled stylesheet
+declares ``<xsl:key name="loc:elements" match="*" use="node-name()"/>`` (Saxon builds it once per
+document, on first use) and selects
+
+    //a[p]/b/c[q]       as  key('loc:elements', $loc:names3)[parent::b[parent::a[p]]][q]
+    //x | //y | //z     as  key('loc:elements', $loc:names4)       (one look-up)
+
+with ``$loc:namesN`` the names as static ``xs:QName`` values. Both select the same elements, in
+document order: c elements whose parent is a b whose parent is an a with p (that a may be the
+document element: ``//`` starts at the document node). Only steps of element names on the child
+axis qualify, and only predicates whose value cannot depend on position (no ``position()`` or
+``last()``, and a comparison, a boolean function or a plain path, never a possible number): such
+a predicate means the same whichever sequence its node is filtered from. The structural tests come
+first, so a predicate is evaluated on the nodes the template walk would evaluate it on (the
+parent chain), never on more. Anything else keeps its ``//`` selection.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from service.validation.schematron.xpath_scan import closing, outside_strings, split_top
+
+_QNAME = re.compile(r"^(?:([A-Za-z_][\w.\-]*):)?([A-Za-z_][\w.\-]*)$")
+_POSITIONAL = re.compile(r"(?<![\w.\-:$])(?:position|last)\s*\(")
+_BOOLEAN_CALL = re.compile(r"^(?:fn:)?(?:not|exists|empty|boolean|contains|starts-with|ends-with|matches|true|false)\s*\(")
+_COMPARISON = re.compile(r"[=<>]|!=|\b(?:and|or|eq|ne|lt|le|gt|ge|is)\b")
+_NAME_PATH = re.compile(r"^@?[A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?(?:/@?[A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?)*$")
+
+
+def position_free(predicate: str) -> bool:
+    """True when the predicate's value is a boolean or nodes (never a number, never positional)."""
+    p = predicate.strip()
+    if not p or _POSITIONAL.search(p):
+        return False
+    if _NAME_PATH.match(p):
+        return True  # nodes: true when there are any
+    if _BOOLEAN_CALL.match(p) and closing(p, p.index("(")) == len(p) - 1:
+        return True
+    top = "".join(c if depth == 0 and c not in "([{" else " " for _, c, depth in outside_strings(p))
+    return bool(_COMPARISON.search(top))
+
+
+@dataclass(frozen=True)
+class _Step:
+    qname: str  # as written (its prefix is bound in the stylesheet)
+    name: tuple[str, str]  # (namespace URI, local name)
+    predicates: tuple[str, ...]
+
+
+def _step(text: str, nsmap: dict[str, str]) -> _Step | None:
+    text = text.strip()
+    open_at = text.find("[")
+    name = text if open_at < 0 else text[:open_at].strip()
+    m = _QNAME.match(name)
+    if not m or (m.group(1) is not None and m.group(1) not in nsmap):
+        return None
+    predicates = []
+    rest = "" if open_at < 0 else text[open_at:]
+    while rest:
+        end = closing(rest, 0)
+        if not rest.startswith("[") or end is None:
+            return None
+        predicates.append(rest[1:end])
+        rest = rest[end + 1:].strip()
+    if not all(position_free(p) for p in predicates):
+        return None
+    uri = nsmap[m.group(1)] if m.group(1) else ""  # unprefixed: no namespace (no default in XPath here)
+    return _Step(name, (uri, m.group(2)), tuple(predicates))
+
+
+def _steps(branch: str, nsmap: dict[str, str]) -> list[_Step] | None:
+    """The steps of ``//s1/.../sn`` when every one qualifies, else None."""
+    if not branch.startswith("//"):
+        return None
+    parts = split_top(branch[2:], "/")
+    if not parts or any(not p.strip() for p in parts):
+        return None  # a further "//", or not a path
+    steps = [_step(p, nsmap) for p in parts]
+    return None if any(s is None for s in steps) else steps  # type: ignore[return-value]
+
+
+def _parents(steps: list[_Step]) -> str:
+    """``parent::sn[preds][parent::s(n-1)...]`` for the chain of ancestors, nearest last."""
+    last = steps[-1]
+    text = f"parent::{last.qname}" + "".join(f"[{p}]" for p in last.predicates)
+    if len(steps) > 1:
+        text += f"[{_parents(steps[:-1])}]"
+    return text
+
+
+@dataclass
+class ElementIndex:
+    """Collects the name sets the rewritten selections look up (one static variable each)."""
+
+    nsmap: dict[str, str]
+    names: dict[tuple[tuple[str, str], ...], str] = field(default_factory=dict)  # names -> variable
+
+    @property
+    def used(self) -> bool:
+        return bool(self.names)
+
+    def _lookup(self, names: list[tuple[str, str]]) -> str:
+        key = tuple(dict.fromkeys(names))
+        var = self.names.setdefault(key, f"loc:names{len(self.names) + 1}")
+        return f"key('loc:elements', ${var})"
+
+    def rewrite(self, branches: list[str]) -> list[str]:
+        """The branches of a context's union, each through the index where it qualifies; the plain
+        ``//name`` ones share one look-up."""
+        plain: list[tuple[str, str]] = []
+        out: list[str] = []
+        for branch in branches:
+            steps = _steps(branch, self.nsmap)
+            if steps is None:
+                out.append(branch)
+            elif len(steps) == 1 and not steps[0].predicates:
+                plain.append(steps[0].name)
+            else:
+                *parents, last = steps
+                text = self._lookup([last.name])
+                if parents:
+                    text += f"[{_parents(parents)}]"
+                out.append(text + "".join(f"[{p}]" for p in last.predicates))
+        if plain:
+            out.insert(0, self._lookup(plain))
+        return out
+
+    def declarations(self) -> list[tuple[str, str]]:
+        """(variable name, select) of the static name sequences."""
+        return [
+            (var, "(" + ", ".join(f"QName('{uri}', '{local}')" for uri, local in names) + ")")
+            for names, var in self.names.items()
+        ]
