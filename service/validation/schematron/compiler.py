@@ -45,6 +45,7 @@ from .index import ElementIndex
 from .loader import SCH, LoadedSchema, SchematronCompileError, collect_sources, load_schema
 from .optimize import Rewriter, list_tokens, local_name_suffixes, tokenize_literal
 from .patterns import analyse
+from .shared_paths import share
 
 __all__ = [
     "COMPILER_VERSION",
@@ -55,7 +56,7 @@ __all__ = [
 ]
 
 # Bump whenever the emitted XSLT changes: it is part of the cache key.
-COMPILER_VERSION = "15"
+COMPILER_VERSION = "16"
 
 XSL = "http://www.w3.org/1999/XSL/Transform"
 SVRL = "http://purl.oclc.org/dsdl/svrl"
@@ -139,6 +140,7 @@ class _Emitter:
         self.index = ElementIndex(nsmap=dict(nsmap))  # index.py: contexts selected by element name
         self.optimising = False  # rewrites (optimize.py) only on the select path
         self.tries: list[Trie] = []  # absence.py: one per rule with many not(child/path) asserts
+        self.shared_count = 0  # shared_paths.py: numbers the rules' variable sets
         self.out = etree.Element(f"{_X}stylesheet", nsmap=nsmap)
         self.out.set("version", "3.0")
         self.out.set("exclude-result-prefixes", " ".join(p for p in nsmap if p not in ("svrl",)))
@@ -209,16 +211,19 @@ class _Emitter:
                 t.text = child.tail
 
     def emit_check(self, parent: etree._Element, check: etree._Element, diagnostics: dict,
-                   local_names: frozenset[str] = frozenset(), *, fast_test: str | None = None) -> None:
+                   local_names: frozenset[str] = frozenset(), *, fast_test: str | None = None,
+                   shared_test: str | None = None) -> None:
+        """``fast_test`` replaces the test as it is; ``shared_test`` is the test reading the
+        rule's shared paths (shared_paths.py), optimised like the test itself."""
         is_assert = check.tag == f"{_S}assert"
         test = check.get("test", "true()")
         if is_assert:
             choose = self._x(parent, "choose")
-            self._x(choose, "when", test=fast_test or self.optimised(test, local_names))
+            self._x(choose, "when", test=fast_test or self.optimised(shared_test or test, local_names))
             body = self._x(choose, "otherwise")
             el = etree.SubElement(body, f"{_V}failed-assert")
         else:
-            body = self._x(parent, "if", test=self.optimised(test, local_names))
+            body = self._x(parent, "if", test=self.optimised(shared_test or test, local_names))
             el = etree.SubElement(body, f"{_V}successful-report")
         el.set("test", _avt_escape(test))
         for attr in ("id", "flag", "role"):
@@ -241,25 +246,39 @@ class _Emitter:
             self.optimising = saved
 
     def _emit_rule_body(self, parent: etree._Element, rule: etree._Element, diagnostics: dict) -> None:
+        shared = self.shared_paths(parent, rule) if self.optimising else {}
         fast_tests, hits = self.absence_tests(parent, rule) if self.optimising else ({}, "")
         if not fast_tests:
-            self._emit_checks(parent, rule, diagnostics)
+            self._emit_checks(parent, rule, diagnostics, shared=shared)
             return
         # Usually none of the paths exists: then only the other checks run (each instruction costs
         # Saxon about a microsecond, and the absence asserts are hundreds). Otherwise all of them,
         # in their order, with the walk's answers as tests.
         choose = self._x(parent, "choose")
-        self._emit_checks(self._x(choose, "when", test=f"empty({hits})"), rule, diagnostics, skip=fast_tests)
-        self._emit_checks(self._x(choose, "otherwise"), rule, diagnostics, fast_tests=fast_tests)
+        self._emit_checks(self._x(choose, "when", test=f"empty({hits})"), rule, diagnostics, skip=fast_tests,
+                          shared=shared)
+        self._emit_checks(self._x(choose, "otherwise"), rule, diagnostics, fast_tests=fast_tests, shared=shared)
 
     def _emit_checks(self, parent: etree._Element, rule: etree._Element, diagnostics: dict, *,
-                     skip: Mapping = MappingProxyType({}), fast_tests: Mapping = MappingProxyType({})) -> None:
+                     skip: Mapping = MappingProxyType({}), fast_tests: Mapping = MappingProxyType({}),
+                     shared: Mapping = MappingProxyType({})) -> None:
         local_names = frozenset(let.get("name", "") for let in rule.findall(f"{_S}let"))
         for child in rule:
             if child.tag == f"{_S}let":
                 self.emit_let(parent, child, optimise=True, local_names=local_names)
             elif child.tag in (f"{_S}assert", f"{_S}report") and child not in skip:
-                self.emit_check(parent, child, diagnostics, local_names, fast_test=fast_tests.get(child))
+                self.emit_check(parent, child, diagnostics, local_names, fast_test=fast_tests.get(child),
+                                shared_test=shared.get(child))
+
+    def shared_paths(self, parent: etree._Element, rule: etree._Element) -> dict[etree._Element, str]:
+        """Declare the rule's repeated ``//`` paths as variables (shared_paths.py); return the
+        tests that read them, by check."""
+        checks = [c for c in rule if c.tag in (f"{_S}assert", f"{_S}report")]
+        self.shared_count += 1
+        tests, variables = share([c.get("test", "true()") for c in checks], f"loc:s{self.shared_count}_")
+        for var, path in variables:
+            self._x(parent, "variable", name=var, select=self.optimised(path))
+        return {c: t for c, t in zip(checks, tests) if t != c.get("test", "true()")}
 
     def absence_tests(self, parent: etree._Element, rule: etree._Element) -> tuple[dict[etree._Element, str], str]:
         """Replacement tests for the rule's ``not(child/path)`` asserts, answered by one walk of
