@@ -149,7 +149,7 @@ class ValidationEngine:
                 raise ArtefactsMissing(problems)
         self._lock = threading.RLock()
         self._processor = PySaxonProcessor(license=False)
-        self._xsd: dict[str, XsdSchema] = {}
+        self._xsd: dict[str, tuple[XsdSchema, Artefact]] = {}
         self._rule_sets: dict[str, _Loaded] = {}
         self._artefacts: dict[tuple[str, str], Artefact] = {}
         self._builder = self._processor.new_document_builder()
@@ -174,11 +174,12 @@ class ValidationEngine:
     def xsd_schema(self, document: str) -> tuple[XsdSchema, Artefact]:
         """The compiled UBL 2.1 schema of a document type ('Invoice', 'Order', ...)."""
         with self._lock:
-            path = ubl_xsd_path(self.artifacts_dir, document)
-            if document not in self._xsd:
-                self._xsd[document] = XsdSchema(path)
-            rel = path.relative_to(self.artifacts_dir).as_posix()
-            return self._xsd[document], self._artefact(path.name, rel)
+            loaded = self._xsd.get(document)
+            if loaded is None:  # (kept with its artefact: building the paths costs ~0.1 ms a call)
+                path = ubl_xsd_path(self.artifacts_dir, document)
+                rel = path.relative_to(self.artifacts_dir).as_posix()
+                loaded = self._xsd[document] = (XsdSchema(path), self._artefact(path.name, rel))
+            return loaded
 
     def rule_set(self, name: str) -> _Loaded:
         with self._lock:
