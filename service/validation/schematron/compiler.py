@@ -41,10 +41,11 @@ from lxml import etree
 
 from .absence import MIN_GROUP as ABSENCE_MIN_GROUP
 from .absence import WALK_FUNCTION, Trie, absence_paths
+from .guards import guarded, is_boolean, split_guards
 from .index import ElementIndex
 from .loader import SCH, LoadedSchema, SchematronCompileError, collect_sources, load_schema
 from .optimize import Rewriter, list_tokens, local_name_suffixes, tokenize_literal
-from .patterns import analyse
+from .patterns import Context, analyse
 from .shared_paths import share
 
 __all__ = [
@@ -56,7 +57,7 @@ __all__ = [
 ]
 
 # Bump whenever the emitted XSLT changes: it is part of the cache key.
-COMPILER_VERSION = "16"
+COMPILER_VERSION = "17"
 
 XSL = "http://www.w3.org/1999/XSL/Transform"
 SVRL = "http://purl.oclc.org/dsdl/svrl"
@@ -141,6 +142,11 @@ class _Emitter:
         self.optimising = False  # rewrites (optimize.py) only on the select path
         self.tries: list[Trie] = []  # absence.py: one per rule with many not(child/path) asserts
         self.shared_count = 0  # shared_paths.py: numbers the rules' variable sets
+        # global lets (schema, pattern, phase) whose value is a boolean (guards.py)
+        self.boolean_vars = frozenset(
+            let.get("name", "") for let in self.root.iter(f"{_S}let")
+            if let.getparent().tag != f"{_S}rule" and let.get("value") and is_boolean(let.get("value"))
+        )
         self.out = etree.Element(f"{_X}stylesheet", nsmap=nsmap)
         self.out.set("version", "3.0")
         self.out.set("exclude-result-prefixes", " ".join(p for p in nsmap if p not in ("svrl",)))
@@ -319,13 +325,25 @@ class _Emitter:
         tpl = self._x(self.out, "template", name=name)
         for j, (rule, ctx) in enumerate(zip(rules, contexts)):
             earlier = [f"$loc:r{k}" for k in range(j) if contexts[k].may_overlap(ctx)]
-            select = local_name_suffixes(ctx.select_of(self.index.rewrite([b.select for b in ctx.branches])))
+            select = local_name_suffixes(ctx.select_of(self.branch_selects(ctx)))
             if earlier:
                 select = f"({select}) except ({' | '.join(earlier)})"
             self._x(tpl, "variable", name=f"loc:r{j}", select=select)
             loop = self._x(tpl, "for-each", select=f"$loc:r{j}")
             self.emit_rule_body(loop, rule, diagnostics, optimise=True)
         return True
+
+    def branch_selects(self, ctx: Context) -> list[str]:
+        """Each branch of a rule context as selected: node-independent predicates tested once in
+        front (guards.py), the rest through the element index where it qualifies (index.py)."""
+        plain, out = [], []
+        for branch in ctx.branches:
+            guards, rest = split_guards(branch.select, self.boolean_vars)
+            if guards:
+                out.append(guarded(guards, self.index.rewrite([rest])[0]))
+            else:
+                plain.append(rest)
+        return self.index.rewrite(plain) + out
 
     def emit(self) -> str:
         out = self.out

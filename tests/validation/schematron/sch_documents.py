@@ -101,6 +101,16 @@ _NL_SUPPLIER = _all(
 )
 
 
+def _national(code: str, vat_prefix: str) -> Callable[[etree._Element], None]:
+    """Supplier and customer in one country, the supplier's VAT number with that country's prefix:
+    the Peppol rules' national patterns (guarded by predicates on global variables) apply."""
+    return _all(
+        _set_text("/*/cac:AccountingSupplierParty/cac:Party/cac:PostalAddress/cac:Country/cbc:IdentificationCode", code),
+        _set_text("/*/cac:AccountingCustomerParty/cac:Party/cac:PostalAddress/cac:Country/cbc:IdentificationCode", code),
+        _set_text("/*/cac:AccountingSupplierParty/cac:Party/cac:PartyTaxScheme/cbc:CompanyID", f"{vat_prefix}123456789"),
+    )
+
+
 @dataclass(frozen=True)
 class Variant:
     """A broken example: ``expect`` are rule ids the named rule set must report."""
@@ -184,6 +194,12 @@ VARIANTS: list[Variant] = [
     Variant("nl-r-002-nl-supplier-without-street", PEPPOL_BASE, _all(
         _NL_SUPPLIER, _remove("/*/cac:AccountingSupplierParty/cac:Party/cac:PostalAddress/cbc:StreetName")),
         (), ("NL-R-002", "NL-R-003")),
+    Variant("dk-r-national-rules", PEPPOL_BASE, _national("DK", "DK"), (), ("DK-R-005", "DK-R-013")),
+    Variant("gr-r-national-rules", PEPPOL_BASE, _national("GR", "EL"), (), ("GR-R-001-1", "GR-R-003")),
+    Variant("de-r-national-rules", PEPPOL_BASE, _national("DE", "DE"), (), ("DE-R-002",)),
+    Variant("no-r-national-rules", PEPPOL_BASE, _national("NO", "NO"), (), ("NO-R-001",)),
+    Variant("is-r-national-rules", PEPPOL_BASE, _national("IS", "IS"), (), ("IS-R-002",)),
+    Variant("se-r-national-rules", PEPPOL_BASE, _national("SE", "SE"), (), ("SE-R-001", "SE-R-013")),
     # SI-UBL 2.0 / NLCIUS (BR-NL-)
     Variant("br-nl-1-no-kvk-scheme", SI_BASE,
             _set_attr("/*/cac:AccountingSupplierParty/cac:Party/cac:PartyLegalEntity/cbc:CompanyID", "schemeID", None),
