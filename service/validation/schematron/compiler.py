@@ -57,7 +57,7 @@ __all__ = [
 ]
 
 # Bump whenever the emitted XSLT changes: it is part of the cache key.
-COMPILER_VERSION = "17"
+COMPILER_VERSION = "18"
 
 XSL = "http://www.w3.org/1999/XSL/Transform"
 SVRL = "http://purl.oclc.org/dsdl/svrl"

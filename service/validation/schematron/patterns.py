@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from service.validation.schematron.xpath_scan import closing, split_top
+from service.validation.schematron.xpath_scan import closing, outside_strings, split_top
 
 _QNAME = re.compile(r"^(?:([A-Za-z_][\w.\-]*):)?([A-Za-z_][\w.\-]*)$")
 _WILD = re.compile(r"^(?:\*|[A-Za-z_][\w.\-]*:\*|\*:[A-Za-z_][\w.\-]*)$")
@@ -47,6 +47,59 @@ def _strip_predicates(step: str) -> str | None:
 
 
 @dataclass(frozen=True)
+class _TailStep:
+    """A child step at the end of a branch: its expanded name (None: ``*``) and predicates."""
+
+    name: tuple[str, str] | None
+    predicates: tuple[str, ...]
+
+
+_NAME_SUFFIX_TEST = re.compile(r"^\s*ends-with\(\s*(?:local-)?name\(\s*\)\s*,\s*'([^':]*)'\s*\)\s*$")
+
+
+def _single_value_test(predicate: str) -> tuple[str, str] | None:
+    """(E, x) of a predicate ``normalize-space(E) = 'x'``, else None."""
+    p = predicate.strip()
+    if not p.startswith("normalize-space("):
+        return None
+    end = closing(p, len("normalize-space"))
+    m = re.fullmatch(r"\s*=\s*'([^']*)'\s*", p[end + 1:]) if end is not None else None
+    return (p[len("normalize-space("):end].strip(), m.group(1)) if m else None
+
+
+def _exclusive(a: _TailStep, b: _TailStep) -> bool:
+    """True when no node can pass both steps' predicates: each tests ``normalize-space(E) = 'x'``
+    with the same E and a different x (normalize-space gives one string, or an error)."""
+    tests_a = [t for t in map(_single_value_test, a.predicates) if t]
+    tests_b = [t for t in map(_single_value_test, b.predicates) if t]
+    return any(ea == eb and xa != xb for ea, xa in tests_a for eb, xb in tests_b)
+
+
+def _name_excluded(wild: _TailStep, name: tuple[str, str]) -> bool:
+    """``*[ends-with(local-name(), 'X') and ...]`` cannot match an element whose name does not end in X."""
+    for predicate in wild.predicates:
+        for conjunct in _top_conjuncts(predicate):
+            m = _NAME_SUFFIX_TEST.match(conjunct)
+            if m and not name[1].endswith(m.group(1)):
+                return True
+    return False
+
+
+def _top_conjuncts(expr: str) -> list[str]:
+    """``a and b and c`` split at its top-level ``and`` (else the whole expression)."""
+    marks = ["_"] * len(expr)  # the expression with all but its top level (and strings) masked
+    for i, c, depth in outside_strings(expr):
+        if depth == 0 and c not in "([{":
+            marks[i] = c
+    parts, start = [], 0
+    for m in re.finditer(r"\sand\s", "".join(marks)):
+        parts.append(expr[start:m.start()])
+        start = m.end()
+    parts.append(expr[start:])
+    return parts
+
+
+@dataclass(frozen=True)
 class Branch:
     """One ``|`` branch of a rule context."""
 
@@ -54,14 +107,32 @@ class Branch:
     # (kind, expanded name of the final step or None for wildcards) of what it can match;
     # kind is "element" | "attribute" | "document" | "any"
     signatures: tuple[tuple[str, tuple[str, str] | None], ...]
+    # the element child steps at its end, last first (the node, its parent, ...): empty when unknown
+    tail: tuple[_TailStep, ...] = ()
 
     def may_overlap(self, other: "Branch") -> bool:
+        if self._disjoint_tails(other):
+            return False
         for kind, name in self.signatures:
             for okind, oname in other.signatures:
                 if "any" not in (kind, okind) and kind != okind:
                     continue
                 if name is None or oname is None or name == oname:
                     return True
+        return False
+
+    def _disjoint_tails(self, other: "Branch") -> bool:
+        """A node and its ancestors have one name each: two branches whose ends name a different
+        element at the same distance from the node, or test one single value against different
+        literals there, never select the same node."""
+        for a, b in zip(self.tail, other.tail):
+            if a.name is not None and b.name is not None:
+                if a.name != b.name or _exclusive(a, b):
+                    return True
+            elif a.name is None and b.name is not None and _name_excluded(a, b.name):
+                return True
+            elif b.name is None and a.name is not None and _name_excluded(b, a.name):
+                return True
         return False
 
 
@@ -111,6 +182,33 @@ def _final_step_signature(text: str, nsmap: dict[str, str]) -> tuple[str, tuple[
     return "any", None
 
 
+def _tail(text: str, nsmap: dict[str, str]) -> tuple[_TailStep, ...]:
+    """The element-name (or ``*``) child steps at the end of a path, last first."""
+    steps = split_top(text, "/") or []
+    tail = []
+    for step in reversed(steps):
+        step = step.strip()
+        bare = _strip_predicates(step)
+        if not bare or bare.startswith(("@", "attribute::")):
+            break
+        predicates = []
+        rest = step[len(bare):].strip()
+        while rest.startswith("["):
+            end = closing(rest, 0)
+            if end is None:
+                return ()
+            predicates.append(rest[1:end])
+            rest = rest[end + 1:].strip()
+        if bare == "*":
+            tail.append(_TailStep(None, tuple(predicates)))
+            continue
+        m = _QNAME.match(bare[len("child::"):] if bare.startswith("child::") else bare)
+        if not m or (m.group(1) is not None and m.group(1) not in nsmap):
+            break
+        tail.append(_TailStep((nsmap[m.group(1)] if m.group(1) else "", m.group(2)), tuple(predicates)))
+    return tuple(tail)
+
+
 def _branch(text: str, nsmap: dict[str, str]) -> Branch | None:
     if text == "/":
         return Branch("/", (("document", None),))
@@ -130,7 +228,7 @@ def _branch(text: str, nsmap: dict[str, str]) -> Branch | None:
     signature = _final_step_signature(text, nsmap)
     if signature is None:
         return None
-    return Branch(text if text.startswith("/") else "//" + text, (signature,))
+    return Branch(text if text.startswith("/") else "//" + text, (signature,), _tail(text, nsmap))
 
 
 def analyse(context: str, nsmap: dict[str, str]) -> Context | None:
