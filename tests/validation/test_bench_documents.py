@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import importlib.util
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 from lxml import etree
@@ -29,3 +33,16 @@ def test_generated_large_invoice_is_valid_and_has_the_requested_lines(engine: Va
     report = engine.validate(xml)
     assert report.outcome is Outcome.valid, [(f.rule_id, f.message) for f in report.fatal_findings]
     assert report.scenario == "peppol-bis-billing-3"
+
+
+def test_the_benchmark_prints_its_table_and_the_reference_measured_alongside(artifacts_dir: Path, tmp_path: Path):
+    env = {**os.environ, "EINVOICE_ARTIFACTS_DIR": str(artifacts_dir),
+           "EINVOICE_VALIDATION_CACHE_DIR": str(tmp_path / "cache")}
+    out = subprocess.run([sys.executable, str(BENCH), "--sizes", "base,100", "--runs", "3"],
+                         env=env, capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    rows = {line.split()[0]: line.split() for line in out.stdout.splitlines() if line.startswith(("base", "100"))}
+    assert set(rows) == {"base", "100"}
+    assert float(rows["100"][-2]) > 0  # ms/line
+    assert re.search(r"official EN 16931 stylesheet .* takes \d+\.\d+ ms here now .* whole scenario takes "
+                     r"\d+\.\d+x that", out.stdout)
