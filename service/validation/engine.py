@@ -216,7 +216,8 @@ class ValidationEngine:
                 if diagnostics:
                     schema.diagnostics_schema()
             names = {r for s in self.accepted_scenarios if s in SCENARIOS for r in SCENARIOS[s].rule_sets}
-            samples = [self._builder.parse_xml(xml_text=_decode(xml)) for xml in self._warm_up_documents()]
+            samples = [(self._builder.parse_xml(xml_text=_decode(xml)), parse_bytes(xml))
+                       for xml in self._warm_up_documents()]
             for name in sorted(names):
                 loaded = self.rule_set(name)
                 if loaded.load_error:
@@ -224,8 +225,9 @@ class ValidationEngine:
                 elif loaded.runner is not None:
                     # Saxon compiles template rules lazily on first use: pay that before the first request
                     for _ in range(_WARM_UP_RUNS):
-                        for sample in samples:
-                            loaded.runner.run(sample)
+                        for node, tree in samples:  # both ways: with and without the lxml tree
+                            loaded.runner.run(node, tree)
+                            loaded.runner.run(node)
         return problems
 
     def _warm_up_documents(self) -> list[bytes]:
@@ -305,11 +307,13 @@ class _Run:
         tree = self._parse()
         if tree is not None:
             rule_sets = self._validate_tree(tree)
-            del tree  # the lxml tree is not needed by the Saxon layers: keep the peak memory down
-            if rule_sets and parsed_here and len(self.xml) >= LARGE_DOCUMENT_BYTES:
-                release_freed_memory()  # so that the Saxon tree reuses those pages, not new ones
+            if len(self.xml) >= LARGE_DOCUMENT_BYTES:
+                del tree  # keep the peak memory down: the Saxon layers do without it
+                tree = None
+                if rule_sets and parsed_here:
+                    release_freed_memory()  # so that the Saxon tree reuses those pages, not new ones
             if rule_sets:
-                self._schematron_layers(rule_sets)
+                self._schematron_layers(rule_sets, tree)
         return self._report(sha, validated_at, started)
 
     # large documents ------------------------------------------------------------------------------
@@ -469,7 +473,8 @@ class _Run:
         self.layers.append(_layer("xsd", LayerKind.xsd, artefact, t, check.findings))
         return check.valid
 
-    def _schematron_layers(self, rule_sets: tuple[str, ...]) -> None:
+    def _schematron_layers(self, rule_sets: tuple[str, ...], tree: etree._ElementTree | None = None) -> None:
+        """``tree``: the lxml tree of a small document, which some rule sets use (runner.py)."""
         t = time.perf_counter()
         node = None
         parse_error = None
@@ -487,7 +492,7 @@ class _Run:
                 output = RuleSetOutput([], error)
             else:
                 assert loaded.runner is not None
-                output = loaded.runner.run(node)
+                output = loaded.runner.run(node, tree)
             findings = [_finding(raw, name) for raw in output.findings]
             if output.error:
                 findings.append(

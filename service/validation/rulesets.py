@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from lxml import etree
 from saxonche import PySaxonApiError, PySaxonProcessor, PyXdmNode
 
 from service.validation.svrl import RawFinding, parse_svrl
@@ -26,7 +27,8 @@ class RuleSetOutput:
 
 
 class RuleSetRunner(Protocol):
-    def run(self, node: PyXdmNode) -> RuleSetOutput: ...
+    def run(self, node: PyXdmNode, tree: etree._ElementTree | None = None) -> RuleSetOutput:
+        """``tree``: the same document parsed by lxml, when the caller still has it."""
 
 
 def _error_text(exc: BaseException) -> str:
@@ -47,7 +49,7 @@ class XsltRuleSet:
         if self._executable is None:  # older saxonche reported errors through the processor
             raise RuntimeError(f"cannot compile {path}")
 
-    def run(self, node: PyXdmNode) -> RuleSetOutput:
+    def run(self, node: PyXdmNode, tree: etree._ElementTree | None = None) -> RuleSetOutput:
         try:
             svrl = self._executable.transform_to_string(xdm_node=node)
         except PySaxonApiError as exc:
@@ -70,6 +72,6 @@ class SchRuleSet:
         cache = cache_dir or Path(tempfile.gettempdir()) / "einvoice-schematron-cache"
         self._impl = schematron.SchematronRuleSet.load(processor, path, cache, name=name)
 
-    def run(self, node: PyXdmNode) -> RuleSetOutput:
-        result = self._impl.run(node)
+    def run(self, node: PyXdmNode, tree: etree._ElementTree | None = None) -> RuleSetOutput:
+        result = self._impl.run(node, tree)
         return RuleSetOutput(list(result.findings), getattr(result, "error", None))

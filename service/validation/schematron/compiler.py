@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 import os
 import re
 import tempfile
@@ -57,13 +58,15 @@ __all__ = [
 ]
 
 # Bump whenever the emitted XSLT changes: it is part of the cache key.
-COMPILER_VERSION = "19"
+COMPILER_VERSION = "20"
 
 XSL = "http://www.w3.org/1999/XSL/Transform"
 SVRL = "http://purl.oclc.org/dsdl/svrl"
 XS = "http://www.w3.org/2001/XMLSchema"
 # Namespace of the helper functions we emit ourselves.
 LOC = "urn:einvoice:schematron:internal"
+# The comment that opens a stylesheet whose absence walks the runner may answer (absence.py).
+GIVEN_TRIES_MARK = "loc:given-tries "
 MAP = "http://www.w3.org/2005/xpath-functions/map"
 
 _S = f"{{{SCH}}}"
@@ -141,6 +144,7 @@ class _Emitter:
         self.index = ElementIndex(nsmap=dict(nsmap))  # index.py: contexts selected by element name
         self.optimising = False  # rewrites (optimize.py) only on the select path
         self.tries: list[Trie] = []  # absence.py: one per rule with many not(child/path) asserts
+        self.given_tries: dict[str, Trie] = {}  # parameter (Clark name) -> trie, for the runner
         self.shared_count = 0  # shared_paths.py: numbers the rules' variable sets
         self.select_templates: list[etree._Element] = []
         # global lets (schema, pattern, phase) whose value is a boolean (guards.py)
@@ -301,7 +305,13 @@ class _Emitter:
         trie = Trie()
         self.tries.append(trie)
         n = len(self.tries)
-        self._x(parent, "variable", name=f"loc:hits{n}", select=f"loc:present(., $loc:trie{n})", as_="xs:integer*")
+        walk = f"loc:present(., $loc:trie{n})"
+        if _on_document_element(rule.get("context", ""), self.nsmap):
+            # the runner may give the answer, computed from the lxml tree (absence.present)
+            self.given_tries[f"{{{LOC}}}given{n}"] = trie
+            walk = (f"if ($loc:given{n} = 'walk') then {walk} "
+                    f"else (for $n in tokenize($loc:given{n}) return xs:integer($n))")
+        self._x(parent, "variable", name=f"loc:hits{n}", select=walk, as_="xs:integer*")
         return {check: f"not($loc:hits{n} = {trie.add(paths)})" for check, paths in candidates}, f"$loc:hits{n}"
 
     def emit_template_mode(self, mode: str, rules: list[etree._Element], diagnostics: dict) -> None:
@@ -422,6 +432,16 @@ class _Emitter:
             el.set("as", "map(*)")
             self.out.insert(at, el)
             at += 1
+        for name in self.given_tries:
+            param = etree.Element(f"{_X}param", name=f"loc:{name.rpartition('}')[2]}", select="'walk'")
+            param.set("as", "xs:string")
+            self.out.insert(at, param)
+            at += 1
+        if self.given_tries:
+            # read back by the runner (runner.given_tries): which parameter answers which paths
+            table = {name: [[list(path), number] for path, number in trie.paths]
+                     for name, trie in self.given_tries.items()}
+            self.out.insert(0, etree.Comment(f"{GIVEN_TRIES_MARK}{json.dumps(table, separators=(',', ':'))}"))
         if self.tries:
             for fn in etree.fromstring(WALK_FUNCTION.format(loc=LOC, map=MAP)):
                 if isinstance(fn.tag, str):
@@ -447,6 +467,13 @@ class _Emitter:
                 el.set("as", "xs:QName+")
                 self.out.insert(at, el)
                 at += 1
+
+
+def _on_document_element(context: str, nsmap: dict[str, str]) -> bool:
+    """True when a rule context matches nothing but the document element (``/ubl:Invoice | ...``)."""
+    ctx = analyse(context, nsmap)
+    return ctx is not None and not ctx.needs_kind_filter and all(
+        re.fullmatch(r"/[A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?", b.select) for b in ctx.branches)
 
 
 def compile_schematron(sch_path: Path, *, phase: str | None = None, strategy: str = "select") -> str:
