@@ -309,8 +309,7 @@ class _Run:
         if tree is not None:
             rule_sets = self._validate_tree(tree)
             if len(self.xml) >= LARGE_DOCUMENT_BYTES:
-                del tree  # keep the peak memory down: the Saxon layers do without it
-                tree = None
+                tree = None  # keep the peak memory down: the Saxon layers do without it
                 if rule_sets and parsed_here:
                     release_freed_memory()  # so that the Saxon tree reuses those pages, not new ones
             if rule_sets:

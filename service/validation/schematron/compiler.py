@@ -42,12 +42,13 @@ from lxml import etree
 
 from .absence import MIN_GROUP as ABSENCE_MIN_GROUP
 from .absence import WALK_FUNCTION, Trie, absence_paths
-from .guards import guarded, is_boolean, split_guards
+from .guards import guarded, split_guards
 from .index import INDEX_FROM_ELEMENTS, ElementIndex, one_pass
 from .loader import SCH, LoadedSchema, SchematronCompileError, collect_sources, load_schema
 from .optimize import Rewriter, list_tokens, local_name_suffixes, tokenize_literal
 from .patterns import Context, analyse
 from .shared_paths import share
+from .xpath_scan import is_boolean
 
 __all__ = [
     "COMPILER_VERSION",

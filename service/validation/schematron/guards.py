@@ -21,32 +21,11 @@ from __future__ import annotations
 import re
 from collections.abc import Set
 
-from service.validation.schematron.xpath_scan import closing, outside_strings
+from service.validation.schematron.xpath_scan import closing, is_boolean, outside_strings, strip_parentheses
 
 _VAR = r"\$[A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?"
 _LITERAL = r"(?:'[^']*'|\"[^\"]*\"|\d+(?:\.\d+)?)"
 _TOKEN = re.compile(rf"\s*(?:{_VAR}|{_LITERAL}|\(|\)|!=|<=|>=|=|<|>|\band\b|\bor\b|\bnot\b)")
-_COMBINATION = re.compile(r"!=|<=|>=|=|<|>|\band\b|\bor\b")
-
-
-def _strip_parentheses(expr: str) -> str:
-    expr = expr.strip()
-    while expr.startswith("(") and closing(expr, 0) == len(expr) - 1:
-        expr = expr[1:-1].strip()
-    return expr
-
-
-def is_boolean(expr: str) -> bool:
-    """True when the expression's value is a boolean: a comparison or ``and``/``or`` at its top
-    level (inside any outer parentheses), or a call of ``not``/``exists``/``empty``/``boolean``."""
-    expr = _strip_parentheses(expr)
-    call = re.match(r"^(?:fn:)?(?:not|exists|empty|boolean|true|false)\s*\(", expr)
-    if call and closing(expr, call.end() - 1) == len(expr) - 1:
-        return True
-    top = "".join(c if depth == 0 and c not in "([{" else " " for _, c, depth in outside_strings(expr))
-    return bool(_COMBINATION.search(top))
-
-
 def _is_guard(predicate: str, boolean_vars: Set[str]) -> bool:
     """Only variables, literals, comparisons, and/or/not, parentheses; and a boolean value."""
     pos, text = 0, predicate.strip()
@@ -59,7 +38,7 @@ def _is_guard(predicate: str, boolean_vars: Set[str]) -> bool:
         return False
     if is_boolean(text):
         return True
-    bare = _strip_parentheses(text)
+    bare = strip_parentheses(text)
     return bare.startswith("$") and bare[1:] in boolean_vars
 
 

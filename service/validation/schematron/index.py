@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from service.validation.schematron.xpath_scan import closing, outside_strings, split_top
+from service.validation.schematron.xpath_scan import is_boolean, split_predicates, split_top
 
 # Documents with fewer elements select as written: Saxon builds an xsl:key index anew for every
 # document, at about a microsecond an element; measured on fresh documents, the index pays for
@@ -33,8 +33,6 @@ INDEX_FROM_ELEMENTS = 300
 
 _QNAME = re.compile(r"^(?:([A-Za-z_][\w.\-]*):)?([A-Za-z_][\w.\-]*)$")
 _POSITIONAL = re.compile(r"(?<![\w.\-:$])(?:position|last)\s*\(")
-_BOOLEAN_CALL = re.compile(r"^(?:fn:)?(?:not|exists|empty|boolean|contains|starts-with|ends-with|matches|true|false)\s*\(")
-_COMPARISON = re.compile(r"[=<>]|!=|\b(?:and|or|eq|ne|lt|le|gt|ge|is)\b")
 _NAME_PATH = re.compile(r"^@?[A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?(?:/@?[A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?)*$")
 
 
@@ -43,12 +41,7 @@ def position_free(predicate: str) -> bool:
     p = predicate.strip()
     if not p or _POSITIONAL.search(p):
         return False
-    if _NAME_PATH.match(p):
-        return True  # nodes: true when there are any
-    if _BOOLEAN_CALL.match(p) and closing(p, p.index("(")) == len(p) - 1:
-        return True
-    top = "".join(c if depth == 0 and c not in "([{" else " " for _, c, depth in outside_strings(p))
-    return bool(_COMPARISON.search(top))
+    return bool(_NAME_PATH.match(p)) or is_boolean(p)  # nodes (true when any), or a boolean
 
 
 @dataclass(frozen=True)
@@ -59,20 +52,13 @@ class _Step:
 
 
 def _step(text: str, nsmap: dict[str, str]) -> _Step | None:
-    text = text.strip()
-    open_at = text.find("[")
-    name = text if open_at < 0 else text[:open_at].strip()
+    split = split_predicates(text)
+    if split is None:
+        return None
+    name, predicates = split
     m = _QNAME.match(name)
     if not m or (m.group(1) is not None and m.group(1) not in nsmap):
         return None
-    predicates = []
-    rest = "" if open_at < 0 else text[open_at:]
-    while rest:
-        end = closing(rest, 0)
-        if not rest.startswith("[") or end is None:
-            return None
-        predicates.append(rest[1:end])
-        rest = rest[end + 1:].strip()
     if not all(position_free(p) for p in predicates):
         return None
     uri = nsmap[m.group(1)] if m.group(1) else ""  # unprefixed: no namespace (no default in XPath here)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from service.validation.schematron.xpath_scan import closing, outside_strings, split_top
+from service.validation.schematron.xpath_scan import closing, split_predicates, split_top, top_level
 
 _QNAME = re.compile(r"^(?:([A-Za-z_][\w.\-]*):)?([A-Za-z_][\w.\-]*)$")
 _WILD = re.compile(r"^(?:\*|[A-Za-z_][\w.\-]*:\*|\*:[A-Za-z_][\w.\-]*)$")
@@ -87,12 +87,8 @@ def _name_excluded(wild: _TailStep, name: tuple[str, str]) -> bool:
 
 def _top_conjuncts(expr: str) -> list[str]:
     """``a and b and c`` split at its top-level ``and`` (else the whole expression)."""
-    marks = ["_"] * len(expr)  # the expression with all but its top level (and strings) masked
-    for i, c, depth in outside_strings(expr):
-        if depth == 0 and c not in "([{":
-            marks[i] = c
     parts, start = [], 0
-    for m in re.finditer(r"\sand\s", "".join(marks)):
+    for m in re.finditer(r"\sand\s", top_level(expr)):
         parts.append(expr[start:m.start()])
         start = m.end()
     parts.append(expr[start:])
@@ -187,18 +183,12 @@ def _tail(text: str, nsmap: dict[str, str]) -> tuple[_TailStep, ...]:
     steps = split_top(text, "/") or []
     tail = []
     for step in reversed(steps):
-        step = step.strip()
-        bare = _strip_predicates(step)
+        split = split_predicates(step)
+        if split is None:
+            return ()
+        bare, predicates = split
         if not bare or bare.startswith(("@", "attribute::")):
             break
-        predicates = []
-        rest = step[len(bare):].strip()
-        while rest.startswith("["):
-            end = closing(rest, 0)
-            if end is None:
-                return ()
-            predicates.append(rest[1:end])
-            rest = rest[end + 1:].strip()
         if bare == "*":
             tail.append(_TailStep(None, tuple(predicates)))
             continue

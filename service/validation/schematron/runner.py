@@ -160,15 +160,9 @@ def given_tries(xsl_path: Path) -> dict[str, PyTrie]:
     """The parameters of a compiled stylesheet that take an absence walk's answer, with the
     trie each answers (the compiler lists them in a comment at the top; none in other
     stylesheets)."""
-    with open(xsl_path, encoding="utf-8") as fh:
-        head = fh.read(1 << 16)
-    start = head.find("<!--" + GIVEN_TRIES_MARK)
+    text = Path(xsl_path).read_text(encoding="utf-8")
+    start = text.find("<!--" + GIVEN_TRIES_MARK)
     if start < 0:
         return {}
-    end = head.find("-->", start)
-    if end < 0:  # longer than the head: read it all
-        text = Path(xsl_path).read_text(encoding="utf-8")
-        end = text.find("-->", start)
-        head = text
-    table = json.loads(head[start + 4 + len(GIVEN_TRIES_MARK):end])
+    table = json.loads(text[start + 4 + len(GIVEN_TRIES_MARK):text.find("-->", start)])
     return {param: python_trie(paths) for param, paths in table.items()}

@@ -6,6 +6,7 @@ separators, the closer of a call) while skipping string literals and nested brac
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 OPENERS, CLOSERS = "([{", ")]}"
@@ -79,3 +80,52 @@ def inside_string(text: str, index: int) -> bool:
         elif c in "'\"":
             quote = c
     return bool(quote)
+
+
+def top_level(text: str) -> str:
+    """``text`` with everything but its top level masked by ``_`` (brackets' contents, the
+    opening brackets, string literals); same length, so offsets carry over."""
+    marks = ["_"] * len(text)
+    for i, c, depth in outside_strings(text):
+        if depth == 0 and c not in OPENERS:
+            marks[i] = c
+    return "".join(marks)
+
+
+def split_predicates(step: str) -> tuple[str, list[str]] | None:
+    """``name[p1][p2]`` as ``("name", ["p1", "p2"])``; None when the brackets do not close."""
+    step = step.strip()
+    open_at = step.find("[")
+    if open_at < 0:
+        return step, []
+    bare, rest, predicates = step[:open_at].strip(), step[open_at:], []
+    while rest:
+        end = closing(rest, 0)
+        if not rest.startswith("[") or end is None:
+            return None
+        predicates.append(rest[1:end])
+        rest = rest[end + 1:].strip()
+    return bare, predicates
+
+
+def strip_parentheses(expr: str) -> str:
+    expr = expr.strip()
+    while expr.startswith("(") and closing(expr, 0) == len(expr) - 1:
+        expr = expr[1:-1].strip()
+    return expr
+
+
+_BOOLEAN_CALL = re.compile(
+    r"^(?:fn:)?(?:not|exists|empty|boolean|contains|starts-with|ends-with|matches|true|false)\s*\(")
+_COMPARISON = re.compile(r"[=<>]|\b(?:and|or|eq|ne|lt|le|gt|ge|is)\b")
+
+
+def is_boolean(expr: str) -> bool:
+    """True when the expression's value is a boolean: a comparison or ``and``/``or`` at its top
+    level (inside any outer parentheses), or a whole call of a boolean function (``not``,
+    ``exists``, ``contains``...)."""
+    expr = strip_parentheses(expr)
+    call = _BOOLEAN_CALL.match(expr)
+    if call and closing(expr, call.end() - 1) == len(expr) - 1:
+        return True
+    return bool(_COMPARISON.search(top_level(expr)))
