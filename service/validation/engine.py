@@ -30,7 +30,7 @@ from service.validation.artefacts import (
     missing_artefacts,
     sha256_file,
 )
-from service.validation.memory import LARGE_DOCUMENT_BYTES, release_freed_memory
+from service.validation.memory import LARGE_DOCUMENT_BYTES, release_freed_memory, settle_saxon_heap
 from service.validation.report import (
     Artefact,
     DocumentIdentity,
@@ -154,6 +154,7 @@ class ValidationEngine:
         self._rule_sets: dict[str, _Loaded] = {}
         self._artefacts: dict[tuple[str, str], Artefact] = {}
         self._builder = self._processor.new_document_builder()
+        self.heap_settled_mb: float | None = None  # set by warm(settle=True)
 
     # -- artefacts -------------------------------------------------------------------------------
     def _artefact(self, name: str, local_path: str) -> Artefact:
@@ -203,8 +204,12 @@ class ValidationEngine:
                 self._rule_sets[name] = loaded
             return loaded
 
-    def warm(self, *, diagnostics: bool = False) -> list[str]:
-        """Compile every schema and rule set the accepted scenarios need; return load problems."""
+    def warm(self, *, diagnostics: bool = False, settle: bool = True) -> list[str]:
+        """Compile every schema and rule set the accepted scenarios need; return load problems.
+
+        ``settle``: then let Saxon's heap shrink back from the compilation (memory.settle_saxon_heap;
+        ~1.5 s, ~45 MB less resident for the life of the process). ``heap_settled_mb`` tells
+        how much it gave back."""
         problems = [
             f"unknown scenario {name!r} in the accepted scenarios (known: {', '.join(SCENARIOS)})"
             for name in sorted(self.accepted_scenarios - set(SCENARIOS))
@@ -229,6 +234,9 @@ class ValidationEngine:
                         for node, tree in samples:  # both ways: with and without the lxml tree
                             loaded.runner.run(node, tree)
                             loaded.runner.run(node)
+            del samples
+            if settle:
+                self.heap_settled_mb = settle_saxon_heap(self._processor)
         return problems
 
     def _warm_up_documents(self) -> list[bytes]:
