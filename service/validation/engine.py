@@ -550,6 +550,12 @@ class _Run:
                     extra_ms=extra,
                 )
             )
+        if node is not None and len(self.xml) >= LARGE_DOCUMENT_BYTES:
+            # the executables would keep its tree (tens of MB) until the next document
+            for name in rule_sets:
+                runner = self.engine.rule_set(name).runner
+                if runner is not None:
+                    runner.release_document()
 
     def _report(self, sha: str, validated_at: datetime, started: float) -> ValidationReport:
         findings = [f for layer in self.layers for f in layer.findings]

@@ -30,6 +30,9 @@ class RuleSetRunner(Protocol):
     def run(self, node: PyXdmNode, tree: etree._ElementTree | None = None) -> RuleSetOutput:
         """``tree``: the same document parsed by lxml, when the caller still has it."""
 
+    def release_document(self) -> None:
+        """Hold no reference to the last document run (so a large one can be collected)."""
+
 
 def _error_text(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
@@ -41,6 +44,8 @@ class XsltRuleSet:
 
     def __init__(self, processor: PySaxonProcessor, path: Path) -> None:
         self.path = path
+        self._processor = processor
+        self._placeholder: PyXdmNode | None = None
         xslt = processor.new_xslt30_processor()
         try:
             self._executable = xslt.compile_stylesheet(stylesheet_file=str(path))
@@ -59,6 +64,11 @@ class XsltRuleSet:
         findings: list[RawFinding] = parse_svrl(svrl)
         return RuleSetOutput(findings, None)
 
+    def release_document(self) -> None:
+        if self._placeholder is None:
+            self._placeholder = self._processor.parse_xml(xml_text="<released/>")
+        self._executable.set_global_context_item(xdm_item=self._placeholder)
+
 
 class SchRuleSet:
     """A Schematron source compiled by ``service.validation.schematron`` (helper H1's compiler)."""
@@ -75,3 +85,6 @@ class SchRuleSet:
     def run(self, node: PyXdmNode, tree: etree._ElementTree | None = None) -> RuleSetOutput:
         result = self._impl.run(node, tree)
         return RuleSetOutput(list(result.findings), getattr(result, "error", None))
+
+    def release_document(self) -> None:
+        self._impl.release_document()

@@ -110,6 +110,25 @@ def test_a_large_invoice_is_validated_without_a_tree(engine, mirror, stream_call
     assert stream_calls == [True]
 
 
+def test_after_a_large_document_the_rule_sets_let_go_of_it(engine, mirror, monkeypatch):
+    released: list[str] = []
+    runners = {name: engine.rule_set(name).runner for name in ("en16931-peppol", "peppol-bis-3")}
+    for name, runner in runners.items():
+        real = runner.release_document
+        monkeypatch.setattr(runner, "release_document", lambda real=real, name=name: (released.append(name), real()))
+    base = (mirror / BASE).read_bytes()
+    small = summary(engine.validate(base))
+    assert released == []  # small documents: nothing worth the call
+    broken = replace_once(base, r"<cbc:IssueDate>[^<]*", "<cbc:IssueDate>2017-02-30")  # no such date: XSD
+    large = _bench_module().generate_invoice(base, 800)
+    first = summary(engine.validate(large))
+    assert sorted(released) == sorted(runners)
+    # the next documents, large or small, valid or not, are validated as before
+    assert summary(engine.validate(large)) == first and first["outcome"].value == "valid"
+    assert summary(engine.validate(base)) == small
+    assert summary(engine.validate(broken))["outcome"].value == "invalid"
+
+
 @pytest.fixture(scope="module")
 def schemas(artifacts_dir: Path) -> dict[str, XsdSchema]:
     return {d: XsdSchema(ubl_xsd_path(artifacts_dir, d)) for d in ("Invoice", "CreditNote")}
