@@ -13,7 +13,7 @@ program keeps allocating short-lived objects. saxonche offers no way to set heap
 a collection (it creates the GraalVM isolate without options), so we let it settle: evaluate a
 throw-away expression that allocates short-lived strings until the resident size stops falling.
 Measured (2 vCPU, after the Peppol scenario's warm-up): 222 -> ~178 MB in about 1.5 s; the peak
-while validating a 5,000-line invoice six times falls from 307-355 MB to 255-266 MB.
+while validating a 5,000-line invoice six times fell from 307-355 MB to 245-300 MB (median ~265).
 """
 
 from __future__ import annotations

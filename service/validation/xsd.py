@@ -66,7 +66,7 @@ def compile_schemas(paths: list[Path]) -> etree.XMLSchema:
         namespace = ubl_namespace(path.name.removeprefix("UBL-").removesuffix("-2.1.xsd"))
         etree.SubElement(wrapper, f"{{{xs}}}import", namespace=namespace,
                          schemaLocation=path.resolve().as_uri())
-    return etree.XMLSchema(etree.fromstring(etree.tostring(wrapper), parser=parser))
+    return etree.XMLSchema(wrapper)
 
 
 class XsdSchema:
