@@ -158,6 +158,8 @@ class ValidationEngine:
         self._artefacts: dict[tuple[str, str], Artefact] = {}
         self._builder = self._processor.new_document_builder()
         self.heap_settled_mb: float | None = None  # set by warm(settle=True)
+        # left as the rule sets' context item after a large document (RuleSetRunner.release_document)
+        self._placeholder = self._builder.parse_xml(xml_text="<released/>")
 
     # -- artefacts -------------------------------------------------------------------------------
     def _artefact(self, name: str, local_path: str) -> Artefact:
@@ -299,6 +301,7 @@ class _Run:
         tree: etree._ElementTree | None = None,
     ) -> None:
         self.given_tree = tree
+        self.large = len(xml) >= LARGE_DOCUMENT_BYTES  # memory.py: worth the extra care below
         self.schema_only = schema_only
         self.engine = engine
         self.xml = xml
@@ -323,7 +326,7 @@ class _Run:
         tree = self._parse()
         if tree is not None:
             rule_sets = self._validate_tree(tree)
-            if len(self.xml) >= LARGE_DOCUMENT_BYTES:
+            if self.large:
                 tree = None  # keep the peak memory down: the Saxon layers do without it
                 if rule_sets and parsed_here:
                     release_freed_memory()  # so that the Saxon tree reuses those pages, not new ones
@@ -333,7 +336,7 @@ class _Run:
 
     # large documents ------------------------------------------------------------------------------
     def _may_stream(self) -> bool:
-        return (self.given_tree is None and len(self.xml) >= LARGE_DOCUMENT_BYTES and self.xsd
+        return (self.given_tree is None and self.large and self.xsd
                 and self.rules is None and not self.schema_only)
 
     def _streamed(self) -> tuple[str, ...] | None:
@@ -493,7 +496,7 @@ class _Run:
         string it exists three more times at once (Python string, C copy, Java string) and Saxon's
         heap, which it never gives back, keeps growing (5,000 lines, six validations: peak RSS
         259-325 MB from a file, 288-398 MB from a string); from a file it is also parsed faster."""
-        if len(self.xml) >= LARGE_DOCUMENT_BYTES:
+        if self.large:
             try:
                 with tempfile.NamedTemporaryFile(prefix="einvoice-", suffix=".xml") as fh:
                     fh.write(self.xml)
@@ -513,6 +516,7 @@ class _Run:
         except (PySaxonApiError, UnicodeDecodeError, LookupError) as exc:
             parse_error = " ".join(str(exc).split()) or type(exc).__name__
         saxon_parse_ms = (time.perf_counter() - t) * 1000
+        runners = []
         for i, name in enumerate(rule_sets):
             t = time.perf_counter()
             loaded = self.engine.rule_set(name)
@@ -523,6 +527,7 @@ class _Run:
             else:
                 assert loaded.runner is not None
                 output = loaded.runner.run(node, tree)
+                runners.append(loaded.runner)
             findings = [_finding(raw, name) for raw in output.findings]
             if output.error:
                 findings.append(
@@ -550,12 +555,9 @@ class _Run:
                     extra_ms=extra,
                 )
             )
-        if node is not None and len(self.xml) >= LARGE_DOCUMENT_BYTES:
-            # the executables would keep its tree (tens of MB) until the next document
-            for name in rule_sets:
-                runner = self.engine.rule_set(name).runner
-                if runner is not None:
-                    runner.release_document()
+        if self.large:  # the executables would keep its tree (tens of MB) until the next document
+            for runner in runners:
+                runner.release_document(self.engine._placeholder)
 
     def _report(self, sha: str, validated_at: datetime, started: float) -> ValidationReport:
         findings = [f for layer in self.layers for f in layer.findings]

@@ -30,8 +30,8 @@ class RuleSetRunner(Protocol):
     def run(self, node: PyXdmNode, tree: etree._ElementTree | None = None) -> RuleSetOutput:
         """``tree``: the same document parsed by lxml, when the caller still has it."""
 
-    def release_document(self) -> None:
-        """Hold no reference to the last document run (so a large one can be collected)."""
+    def release_document(self, placeholder: PyXdmNode) -> None:
+        """Hold ``placeholder`` instead of the last document run (so a large one can be collected)."""
 
 
 def _error_text(exc: BaseException) -> str:
@@ -44,8 +44,6 @@ class XsltRuleSet:
 
     def __init__(self, processor: PySaxonProcessor, path: Path) -> None:
         self.path = path
-        self._processor = processor
-        self._placeholder: PyXdmNode | None = None
         xslt = processor.new_xslt30_processor()
         try:
             self._executable = xslt.compile_stylesheet(stylesheet_file=str(path))
@@ -64,10 +62,8 @@ class XsltRuleSet:
         findings: list[RawFinding] = parse_svrl(svrl)
         return RuleSetOutput(findings, None)
 
-    def release_document(self) -> None:
-        if self._placeholder is None:
-            self._placeholder = self._processor.parse_xml(xml_text="<released/>")
-        self._executable.set_global_context_item(xdm_item=self._placeholder)
+    def release_document(self, placeholder: PyXdmNode) -> None:
+        self._executable.set_global_context_item(xdm_item=placeholder)
 
 
 class SchRuleSet:
@@ -86,5 +82,5 @@ class SchRuleSet:
         result = self._impl.run(node, tree)
         return RuleSetOutput(list(result.findings), getattr(result, "error", None))
 
-    def release_document(self) -> None:
-        self._impl.release_document()
+    def release_document(self, placeholder: PyXdmNode) -> None:
+        self._impl.release_document(placeholder)

@@ -75,7 +75,6 @@ class SchematronRuleSet:
         self._fallback_factory = fallback
         self._fallback: SchematronRuleSet | None = None
         self._processor = processor
-        self._placeholder: Any = None  # a one-element document left as context item (release_document)
         # absence walks on the document element that the lxml tree can answer (absence.present)
         self._given = given_tries(Path(xsl_path)) if processor is not None else {}
 
@@ -145,17 +144,13 @@ class SchematronRuleSet:
         result.duration_ms = (time.perf_counter() - start) * 1000
         return result
 
-    def release_document(self) -> None:
-        """Stop holding the last document: the executable keeps its global context item (the
-        whole Saxon tree) until the next run sets another, so the tree of a large document could
-        not be collected before the next document is parsed next to it."""
-        if self._processor is None:
-            return
-        if self._placeholder is None:
-            self._placeholder = self._processor.parse_xml(xml_text="<released/>")
-        self._exe.set_global_context_item(xdm_item=self._placeholder)
+    def release_document(self, placeholder: Any) -> None:
+        """Hold ``placeholder`` (a small document) instead of the last document: the executable
+        keeps its global context item (the whole Saxon tree) until the next run sets another, so
+        the tree of a large document could not be collected while the next one is parsed."""
+        self._exe.set_global_context_item(xdm_item=placeholder)
         if self._fallback is not None:
-            self._fallback.release_document()
+            self._fallback.release_document(placeholder)
 
     def _transform(self, node: Any) -> list[RawFinding]:
         self._exe.set_global_context_item(xdm_item=node)
