@@ -46,3 +46,8 @@ def test_the_benchmark_prints_its_table_and_the_reference_measured_alongside(art
     assert float(rows["100"][-2]) > 0  # ms/line
     assert re.search(r"official EN 16931 stylesheet .* takes \d+\.\d+ ms here now .* whole scenario takes "
                      r"\d+\.\d+x that", out.stdout)
+    # the base row: the median of three fresh processes, each timing the reference in blocks
+    ratios = re.search(r"in 3 processes: the whole scenario took (\d+\.\d+), (\d+\.\d+), (\d+\.\d+)x", out.stdout)
+    assert ratios, out.stdout
+    total, reference = float(rows["base"][7]), float(rows["base"][-2])
+    assert abs(total / reference - float(ratios.group(2))) < 0.02  # the row shown is the median one
