@@ -240,8 +240,8 @@ class ValidationEngine:
                 elif loaded.runner is not None:
                     # Saxon compiles template rules lazily on first use: pay that before the first request
                     for _ in range(_WARM_UP_RUNS):
-                        for node, tree in samples:  # both ways: with and without the lxml tree
-                            loaded.runner.run(node, tree)
+                        for node, tree in samples:  # each way: with and without the lxml tree,
+                            loaded.runner.run(node, tree, schema_valid=True)  # after the XSD or not
                             loaded.runner.run(node)
             del samples
             if settle:
@@ -526,7 +526,8 @@ class _Run:
                 output = RuleSetOutput([], error)
             else:
                 assert loaded.runner is not None
-                output = loaded.runner.run(node, tree)
+                # the layers run only after the XSD layer accepted the document, unless it was skipped
+                output = loaded.runner.run(node, tree, schema_valid=self.xsd)
                 runners.append(loaded.runner)
             findings = [_finding(raw, name) for raw in output.findings]
             if output.error:

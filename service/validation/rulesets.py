@@ -27,8 +27,10 @@ class RuleSetOutput:
 
 
 class RuleSetRunner(Protocol):
-    def run(self, node: PyXdmNode, tree: etree._ElementTree | None = None) -> RuleSetOutput:
-        """``tree``: the same document parsed by lxml, when the caller still has it."""
+    def run(self, node: PyXdmNode, tree: etree._ElementTree | None = None, *,
+            schema_valid: bool = False) -> RuleSetOutput:
+        """``tree``: the same document parsed by lxml, when the caller still has it;
+        ``schema_valid``: the document passed the UBL 2.1 XSD layer."""
 
     def release_document(self, placeholder: PyXdmNode) -> None:
         """Hold ``placeholder`` instead of the last document run (so a large one can be collected)."""
@@ -52,7 +54,8 @@ class XsltRuleSet:
         if self._executable is None:  # older saxonche reported errors through the processor
             raise RuntimeError(f"cannot compile {path}")
 
-    def run(self, node: PyXdmNode, tree: etree._ElementTree | None = None) -> RuleSetOutput:
+    def run(self, node: PyXdmNode, tree: etree._ElementTree | None = None, *,
+            schema_valid: bool = False) -> RuleSetOutput:
         try:
             svrl = self._executable.transform_to_string(xdm_node=node)
         except PySaxonApiError as exc:
@@ -78,8 +81,9 @@ class SchRuleSet:
         cache = cache_dir or Path(tempfile.gettempdir()) / "einvoice-schematron-cache"
         self._impl = schematron.SchematronRuleSet.load(processor, path, cache, name=name)
 
-    def run(self, node: PyXdmNode, tree: etree._ElementTree | None = None) -> RuleSetOutput:
-        result = self._impl.run(node, tree)
+    def run(self, node: PyXdmNode, tree: etree._ElementTree | None = None, *,
+            schema_valid: bool = False) -> RuleSetOutput:
+        result = self._impl.run(node, tree, schema_valid=schema_valid)
         return RuleSetOutput(list(result.findings), getattr(result, "error", None))
 
     def release_document(self, placeholder: PyXdmNode) -> None:

@@ -16,8 +16,10 @@ pattern's template rules (the skeleton; cost = nodes x patterns x rules, and the
 official stylesheets are slow on big invoices), each rule *selects* its context nodes
 (``//`` + context, see ``patterns.py``) minus the nodes an earlier rule of the same pattern
 took. Long code-list literals and code-set quantifiers become map lookups, ``//@attr`` scans
-an ``xsl:key`` lookup on big documents (``optimize.py``; each rewrite keeps the value), and a rule's
-many ``not(child/path)`` asserts are answered by one walk of its context (``absence.py``). The skeleton-style template walk (``strategy="templates"``) is
+an ``xsl:key`` lookup on big documents (``optimize.py``; each rewrite keeps the value), a rule's
+many ``not(child/path)`` asserts are answered by one walk of its context (``absence.py``), and
+``//*[ends-with(local-name(), ...)]`` contexts look at attributes first on documents the UBL XSD
+accepted (``closed_world.py``). The skeleton-style template walk (``strategy="templates"``) is
 the fallback: the runner re-runs a document through it when the fast path raises anything
 (an error in a match pattern is a non-match for template rules, not for select expressions),
 so dynamic-error behaviour stays the skeleton's.
@@ -42,6 +44,8 @@ from lxml import etree
 
 from .absence import MIN_GROUP as ABSENCE_MIN_GROUP
 from .absence import WALK_FUNCTION, Trie, absence_paths
+from .closed_world import PARAM as SCHEMA_VALID_PARAM
+from .closed_world import schema_valid_select
 from .guards import guarded, split_guards
 from .index import INDEX_FROM_ELEMENTS, ElementIndex, one_pass
 from .loader import SCH, LoadedSchema, SchematronCompileError, collect_sources, load_schema
@@ -59,7 +63,7 @@ __all__ = [
 ]
 
 # Bump whenever the emitted XSLT changes: it is part of the cache key.
-COMPILER_VERSION = "21"
+COMPILER_VERSION = "22"
 
 XSL = "http://www.w3.org/1999/XSL/Transform"
 SVRL = "http://purl.oclc.org/dsdl/svrl"
@@ -68,6 +72,9 @@ XS = "http://www.w3.org/2001/XMLSchema"
 LOC = "urn:einvoice:schematron:internal"
 # The comment that opens a stylesheet whose absence walks the runner may answer (absence.py).
 GIVEN_TRIES_MARK = "loc:given-tries "
+# The parameter a stylesheet declares when some context is selected faster on documents the UBL
+# 2.1 XSD accepted (closed_world.py); the runner sets it for every document.
+SCHEMA_VALID_PARAM_NAME = f"{{{LOC}}}{SCHEMA_VALID_PARAM.partition(':')[2]}"
 MAP = "http://www.w3.org/2005/xpath-functions/map"
 
 _S = f"{{{SCH}}}"
@@ -148,6 +155,7 @@ class _Emitter:
         self.given_tries: dict[str, Trie] = {}  # parameter (Clark name) -> trie, for the runner
         self.shared_count = 0  # shared_paths.py: numbers the rules' variable sets
         self.select_templates: list[etree._Element] = []
+        self.schema_valid_used = False  # closed_world.py: some context reads $loc:schema-valid
         # global lets (schema, pattern, phase) whose value is a boolean (guards.py)
         self.boolean_vars = frozenset(
             let.get("name", "") for let in self.root.iter(f"{_S}let")
@@ -338,7 +346,8 @@ class _Emitter:
         self.select_templates.append(tpl)
         for j, (rule, ctx) in enumerate(zip(rules, contexts)):
             earlier = [f"$loc:r{k}" for k in range(j) if contexts[k].may_overlap(ctx)]
-            select = local_name_suffixes(ctx.select_of(self.branch_selects(ctx)))
+            select, rewritten = schema_valid_select(local_name_suffixes(ctx.select_of(self.branch_selects(ctx))))
+            self.schema_valid_used |= rewritten
             if earlier:
                 select = f"({select}) except ({' | '.join(earlier)})"
             self._x(tpl, "variable", name=f"loc:r{j}", select=select)
@@ -437,6 +446,11 @@ class _Emitter:
         for name in self.given_tries:
             param = etree.Element(f"{_X}param", name=f"loc:{name.rpartition('}')[2]}", select="'walk'")
             param.set("as", "xs:string")
+            self.out.insert(at, param)
+            at += 1
+        if self.schema_valid_used:
+            param = etree.Element(f"{_X}param", name=SCHEMA_VALID_PARAM, select="false()")
+            param.set("as", "xs:boolean")
             self.out.insert(at, param)
             at += 1
         if self.given_tries:

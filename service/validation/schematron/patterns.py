@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from service.validation.schematron.xpath_scan import closing, split_predicates, split_top, top_level
+from service.validation.schematron.xpath_scan import closing, split_predicates, split_top, top_conjuncts
 
 _QNAME = re.compile(r"^(?:([A-Za-z_][\w.\-]*):)?([A-Za-z_][\w.\-]*)$")
 _WILD = re.compile(r"^(?:\*|[A-Za-z_][\w.\-]*:\*|\*:[A-Za-z_][\w.\-]*)$")
@@ -78,21 +78,11 @@ def _exclusive(a: _TailStep, b: _TailStep) -> bool:
 def _name_excluded(wild: _TailStep, name: tuple[str, str]) -> bool:
     """``*[ends-with(local-name(), 'X') and ...]`` cannot match an element whose name does not end in X."""
     for predicate in wild.predicates:
-        for conjunct in _top_conjuncts(predicate):
+        for conjunct in top_conjuncts(predicate):
             m = _NAME_SUFFIX_TEST.match(conjunct)
             if m and not name[1].endswith(m.group(1)):
                 return True
     return False
-
-
-def _top_conjuncts(expr: str) -> list[str]:
-    """``a and b and c`` split at its top-level ``and`` (else the whole expression)."""
-    parts, start = [], 0
-    for m in re.finditer(r"\sand\s", top_level(expr)):
-        parts.append(expr[start:m.start()])
-        start = m.end()
-    parts.append(expr[start:])
-    return parts
 
 
 @dataclass(frozen=True)

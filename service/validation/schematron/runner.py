@@ -15,7 +15,7 @@ from lxml import etree
 from service.validation.svrl import RawFinding, parse_svrl
 
 from .absence import PyTrie, present, python_trie
-from .compiler import GIVEN_TRIES_MARK, compile_schematron_cached
+from .compiler import GIVEN_TRIES_MARK, SCHEMA_VALID_PARAM_NAME, compile_schematron_cached
 
 __all__ = ["RuleSetResult", "SchematronRuleSet"]
 
@@ -75,8 +75,11 @@ class SchematronRuleSet:
         self._fallback_factory = fallback
         self._fallback: SchematronRuleSet | None = None
         self._processor = processor
+        text = Path(xsl_path).read_text(encoding="utf-8") if processor is not None else ""
         # absence walks on the document element that the lxml tree can answer (absence.present)
-        self._given = given_tries(Path(xsl_path)) if processor is not None else {}
+        self._given = given_tries(text)
+        # contexts selected faster on documents the UBL XSD accepted (closed_world.py)
+        self._reads_schema_valid = f'name="loc:{SCHEMA_VALID_PARAM_NAME.rpartition("}")[2]}"' in text
 
     @staticmethod
     def _compile(xsl_path: Path, processor: Any) -> Any:
@@ -119,15 +122,19 @@ class SchematronRuleSet:
 
         return cls.from_xslt(xsl, name=name or Path(sch_path).stem, processor=processor, fallback_xsl=walk)
 
-    def run(self, node: Any, tree: etree._ElementTree | None = None) -> RuleSetResult:
+    def run(self, node: Any, tree: etree._ElementTree | None = None, *, schema_valid: bool = False) -> RuleSetResult:
         """Apply the rule set to a parsed ``PyXdmNode`` (document node). Never raises for
         dynamic errors of the stylesheet: they are returned in ``result.error``.
 
         ``tree`` is the same document parsed by lxml, if the caller has it: the walks the
-        stylesheet lets the runner answer are then done on it (faster than in Saxon)."""
+        stylesheet lets the runner answer are then done on it (faster than in Saxon).
+        ``schema_valid``: the document passed the UBL 2.1 XSD (closed_world.py); only then may
+        the stylesheet rely on it."""
         start = time.perf_counter()
         result = RuleSetResult(name=self.name)
         try:
+            if self._reads_schema_valid:  # set for every document: parameters outlive a run
+                self._exe.set_parameter(SCHEMA_VALID_PARAM_NAME, self._processor.make_boolean_value(schema_valid))
             for param, trie in self._given.items():
                 value = "walk" if tree is None else " ".join(map(str, present(tree.getroot(), trie)))
                 self._exe.set_parameter(param, self._processor.make_string_value(value))
@@ -164,11 +171,10 @@ class SchematronRuleSet:
         return parse_svrl(svrl)
 
 
-def given_tries(xsl_path: Path) -> dict[str, PyTrie]:
-    """The parameters of a compiled stylesheet that take an absence walk's answer, with the
-    trie each answers (the compiler lists them in a comment at the top; none in other
+def given_tries(text: str) -> dict[str, PyTrie]:
+    """The parameters of a compiled stylesheet (its text) that take an absence walk's answer,
+    with the trie each answers (the compiler lists them in a comment at the top; none in other
     stylesheets)."""
-    text = Path(xsl_path).read_text(encoding="utf-8")
     start = text.find("<!--" + GIVEN_TRIES_MARK)
     if start < 0:
         return {}

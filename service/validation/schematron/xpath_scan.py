@@ -92,6 +92,16 @@ def top_level(text: str) -> str:
     return "".join(marks)
 
 
+def top_conjuncts(expr: str) -> list[str]:
+    """``a and b and c`` split at its top-level ``and`` (else the whole expression)."""
+    parts, start = [], 0
+    for m in re.finditer(r"\sand\s", top_level(expr)):
+        parts.append(expr[start:m.start()])
+        start = m.end()
+    parts.append(expr[start:])
+    return parts
+
+
 def split_predicates(step: str) -> tuple[str, list[str]] | None:
     """``name[p1][p2]`` as ``("name", ["p1", "p2"])``; None when the brackets do not close."""
     step = step.strip()
