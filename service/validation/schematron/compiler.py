@@ -63,7 +63,7 @@ __all__ = [
 ]
 
 # Bump whenever the emitted XSLT changes: it is part of the cache key.
-COMPILER_VERSION = "22"
+COMPILER_VERSION = "23"
 
 XSL = "http://www.w3.org/1999/XSL/Transform"
 SVRL = "http://purl.oclc.org/dsdl/svrl"
@@ -346,7 +346,8 @@ class _Emitter:
         self.select_templates.append(tpl)
         for j, (rule, ctx) in enumerate(zip(rules, contexts)):
             earlier = [f"$loc:r{k}" for k in range(j) if contexts[k].may_overlap(ctx)]
-            select, rewritten = schema_valid_select(local_name_suffixes(ctx.select_of(self.branch_selects(ctx))))
+            select, rewritten = schema_valid_select(local_name_suffixes(ctx.select_of(self.branch_selects(ctx))),
+                                                 self.nsmap)
             self.schema_valid_used |= rewritten
             if earlier:
                 select = f"({select}) except ({' | '.join(earlier)})"
