@@ -8,13 +8,19 @@ made to trip the rules it concerns.
 from __future__ import annotations
 
 import re
+from functools import partial
 from pathlib import Path
 
 import pytest
 from lxml import etree
 from validation_samples import BASE, example_files, read, replace_once
 
-from service.validation.schematron.closed_world import UBL_SUFFIX_FACTS, schema_valid_select
+from service.validation.schematron.closed_world import (
+    UBL_SUFFIX_FACTS,
+    schema_valid_name_scan,
+    schema_valid_select,
+)
+from service.validation.schematron.index import name_scan, one_pass
 from service.validation.xmlsafe import parse_bytes
 from service.validation.xsd import UBL_DOCUMENTS, ubl_namespace
 
@@ -83,14 +89,13 @@ def test_the_facts_hold_for_the_pinned_ubl_schema(artifacts_dir: Path, document:
 def test_the_rewrite_applies_to_suffix_contexts_only() -> None:
     dt01 = ("//*[ends-with(local-name(), 'Amount') and not(ends-with(local-name(), 'PriceAmount'))"
             " and not(ancestor::cac:Price/cac:AllowanceCharge)]")
-    rewritten, changed = schema_valid_select(dt01, NSMAP)
+    rewritten = schema_valid_select(dt01)
     predicate = dt01[3:]
-    assert changed
     assert rewritten == (
         f"(if ($loc:schema-valid) then (//*[@currencyID]{predicate}"
         f" | //Q{{urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2}}TimeAmount{predicate}"
         f" | //Q{{{EXT}}}ExtensionContent//*{predicate}) else ({dt01}))")
-    assert schema_valid_select("//*[ends-with(local-name(), 'BinaryObject')]", NSMAP)[0].startswith(
+    assert schema_valid_select("//*[ends-with(local-name(), 'BinaryObject')]").startswith(
         "(if ($loc:schema-valid) then (//*[@mimeCode][ends-with(local-name(), 'BinaryObject')] | //Q{")
     for unchanged in (
         "//*[ends-with(local-name(), 'Amount')][1]",  # two predicates
@@ -99,22 +104,28 @@ def test_the_rewrite_applies_to_suffix_contexts_only() -> None:
         "//*[ends-with(local-name(), 'Quantity')]",  # no fact for the suffix
         "//cbc:*[ends-with(local-name(), 'Amount')]",
         "//cac:InvoiceLine",
-        "/descendant::*/(self::cbc:Amount | self::cbc:TimeAmount)",  # an exception
-        "/descendant::*/(self::cbc:IssueDate | self::cbc:DueDate)",  # no fact
-        "/descendant::*/(self::cbc:Amount | self::other:BaseAmount)",  # unknown prefix
     ):
-        assert schema_valid_select(unchanged, NSMAP) == (unchanged, False)
+        assert schema_valid_select(unchanged) == unchanged
+    for names in (
+        ["cbc:Amount", "cbc:TimeAmount"],  # an exception
+        ["cbc:IssueDate", "cbc:DueDate"],  # no fact
+        ["cbc:Amount", "other:BaseAmount"],  # unknown prefix
+    ):
+        assert schema_valid_name_scan(names, NSMAP) == name_scan(names)
 
 
 def test_the_rewrite_applies_to_unions_of_amount_names() -> None:
     names = "self::cbc:Amount | self::cbc:PayableAmount"
     union = f"/descendant::*/({names})"
-    indexed = f"(if ($loc:b) then (key('loc:elements', $loc:names1)) else ({union} | //cac:TaxTotal/cbc:TaxAmount))"
-    rewritten, changed = schema_valid_select(indexed, NSMAP)
-    assert changed
-    assert rewritten == indexed.replace(union, (
+    assert schema_valid_name_scan(["cbc:Amount", "cbc:PayableAmount"], NSMAP) == (
         f"(if ($loc:schema-valid) then (/descendant::*[@currencyID]/({names})"
-        f" | //Q{{{EXT}}}ExtensionContent//*/({names})) else ({union}))"))
+        f" | //Q{{{EXT}}}ExtensionContent//*/({names})) else ({union}))")
+    # as index.one_pass makes a union of plain //name branches into one pass
+    branches = ["//cbc:Amount", "//cbc:BaseAmount", "//cbc:TaxAmount", "//cbc:PayableAmount",
+                "//cac:TaxTotal/cbc:TaxAmount"]
+    scan = partial(schema_valid_name_scan, nsmap=NSMAP)
+    assert one_pass(branches, NSMAP, scan) == [
+        scan(["cbc:Amount", "cbc:BaseAmount", "cbc:TaxAmount", "cbc:PayableAmount"]), "//cac:TaxTotal/cbc:TaxAmount"]
 
 
 # Documents the rules concerned must fire on (each stays valid against the UBL 2.1 XSD).

@@ -35,11 +35,10 @@ the context is selected as written.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from service.validation.schematron.index import position_free
-from service.validation.schematron.xpath_scan import closing, top_conjuncts
+from service.validation.schematron.index import name_scan, position_free
+from service.validation.schematron.xpath_scan import name_suffix, split_predicates, top_conjuncts
 
 EXTENSION_CONTENT = "Q{urn:oasis:names:specification:ubl:schema:xsd:CommonExtensionComponents-2}ExtensionContent"
 CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
@@ -62,63 +61,48 @@ UBL_SUFFIX_FACTS = (
     SuffixFact("BinaryObject", "mimeCode"),
 )
 
-_WILDCARD_CONTEXT = re.compile(r"^\s*//\*\[")
-_SUFFIX_TEST = re.compile(r"^\s*ends-with\(\s*local-name\(\s*\)\s*,\s*'([^']*)'\s*\)\s*$")
-# index.one_pass's selection of elements by a union of names
-_NAME_UNION = re.compile(r"/descendant::\*/\(((?:\s*self::(?:[A-Za-z_][\w.\-]*:)?[A-Za-z_][\w.\-]*\s*\|)+"
-                         r"\s*self::(?:[A-Za-z_][\w.\-]*:)?[A-Za-z_][\w.\-]*\s*)\)")
-
-
-def schema_valid_select(select: str, nsmap: dict[str, str],
-                        facts: tuple[SuffixFact, ...] = UBL_SUFFIX_FACTS) -> tuple[str, bool]:
-    """``select`` with the faster selections for schema-valid documents (see the module's text);
-    the second value tells whether anything was rewritten."""
-    select = _NAME_UNION.sub(lambda m: _name_union(m, nsmap, facts), _suffix_context(select, facts))
-    return select, f"${PARAM}" in select
-
-
-def _name_union(m: re.Match[str], nsmap: dict[str, str], facts: tuple[SuffixFact, ...]) -> str:
-    names = [n.strip()[len("self::"):] for n in m.group(1).split("|")]
-    fact = _common_fact(names, nsmap, facts)
-    if fact is None:
-        return m.group(0)
-    fast = (f"/descendant::*[@{fact.attribute}]/({m.group(1)}) | "
-            f"//{EXTENSION_CONTENT}//*/({m.group(1)})")
-    return f"(if (${PARAM}) then ({fast}) else ({m.group(0)}))"
-
-
-def _common_fact(names: list[str], nsmap: dict[str, str], facts: tuple[SuffixFact, ...]) -> SuffixFact | None:
-    """The fact every name falls under (its suffix, and none of its exceptions), if any."""
-    for fact in facts:
-        expanded = []
-        for name in names:
-            prefix, _, local = name.rpartition(":")
-            if prefix and prefix not in nsmap:
-                return None
-            expanded.append((f"Q{{{nsmap[prefix] if prefix else ''}}}{local}", local))
-        if all(local.endswith(fact.suffix) and q not in fact.exceptions for q, local in expanded):
-            return fact
-    return None
-
-
-def _suffix_context(select: str, facts: tuple[SuffixFact, ...]) -> str:
-    """``//*[P]`` where P (position-free) has a top-level conjunct ``ends-with(local-name(), 'S')``
-    for a known suffix S, as selected on schema-valid documents; anything else unchanged."""
-    m = _WILDCARD_CONTEXT.match(select)
-    if not m:
+def schema_valid_select(select: str, facts: tuple[SuffixFact, ...] = UBL_SUFFIX_FACTS) -> str:
+    """A rule context ``//*[P]`` where P (position-free) has a top-level conjunct
+    ``ends-with(local-name(), 'S')`` for a known suffix S, with its faster selection on
+    schema-valid documents; any other ``select`` unchanged."""
+    if not select.startswith("//"):
         return select
-    end = closing(select, m.end() - 1)
-    if end is None or select[end + 1:].strip():
+    split = split_predicates(select[2:])
+    if split is None or split[0] != "*" or len(split[1]) != 1 or not position_free(split[1][0]):
         return select
-    predicate = select[m.end():end]
-    if not position_free(predicate):
-        return select
+    predicate = split[1][0]
     by_suffix = {f.suffix: f for f in facts}
-    fact = next((by_suffix[t.group(1)] for c in top_conjuncts(predicate)
-                 if (t := _SUFFIX_TEST.match(c)) and t.group(1) in by_suffix), None)
+    fact = next((by_suffix[s] for c in top_conjuncts(predicate) if (s := name_suffix(c)) in by_suffix), None)
     if fact is None:
         return select
     p = f"[{predicate}]"
     fast = [f"//*[@{fact.attribute}]{p}", *(f"//{name}{p}" for name in fact.exceptions),
             f"//{EXTENSION_CONTENT}//*{p}"]
-    return f"(if (${PARAM}) then ({' | '.join(fast)}) else ({select.strip()}))"
+    return f"(if (${PARAM}) then ({' | '.join(fast)}) else ({select}))"
+
+
+def schema_valid_name_scan(names: list[str], nsmap: dict[str, str],
+                           facts: tuple[SuffixFact, ...] = UBL_SUFFIX_FACTS) -> str:
+    """``index.name_scan`` of ``names`` (QNames as written), with the attribute tested first on
+    schema-valid documents when every name falls under one fact."""
+    plain = name_scan(names)
+    fact = _common_fact(names, nsmap, facts)
+    if fact is None:
+        return plain
+    self_names = " | ".join("self::" + n for n in names)
+    fast = f"/descendant::*[@{fact.attribute}]/({self_names}) | //{EXTENSION_CONTENT}//*/({self_names})"
+    return f"(if (${PARAM}) then ({fast}) else ({plain}))"
+
+
+def _common_fact(names: list[str], nsmap: dict[str, str], facts: tuple[SuffixFact, ...]) -> SuffixFact | None:
+    """The fact every name falls under (its suffix, and none of its exceptions), if any."""
+    expanded = []
+    for name in names:
+        prefix, _, local = name.rpartition(":")
+        if prefix and prefix not in nsmap:
+            return None
+        expanded.append((f"Q{{{nsmap[prefix] if prefix else ''}}}{local}", local))
+    for fact in facts:
+        if all(local.endswith(fact.suffix) and q not in fact.exceptions for q, local in expanded):
+            return fact
+    return None

@@ -36,6 +36,7 @@ import os
 import re
 import tempfile
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 from types import MappingProxyType
 from urllib.parse import urljoin
@@ -45,7 +46,7 @@ from lxml import etree
 from .absence import MIN_GROUP as ABSENCE_MIN_GROUP
 from .absence import WALK_FUNCTION, Trie, absence_paths
 from .closed_world import PARAM as SCHEMA_VALID_PARAM
-from .closed_world import schema_valid_select
+from .closed_world import schema_valid_name_scan, schema_valid_select
 from .guards import guarded, split_guards
 from .index import INDEX_FROM_ELEMENTS, ElementIndex, one_pass
 from .loader import SCH, LoadedSchema, SchematronCompileError, collect_sources, load_schema
@@ -346,9 +347,8 @@ class _Emitter:
         self.select_templates.append(tpl)
         for j, (rule, ctx) in enumerate(zip(rules, contexts)):
             earlier = [f"$loc:r{k}" for k in range(j) if contexts[k].may_overlap(ctx)]
-            select, rewritten = schema_valid_select(local_name_suffixes(ctx.select_of(self.branch_selects(ctx))),
-                                                 self.nsmap)
-            self.schema_valid_used |= rewritten
+            select = schema_valid_select(local_name_suffixes(ctx.select_of(self.branch_selects(ctx))))
+            self.schema_valid_used |= f"${SCHEMA_VALID_PARAM}" in select
             if earlier:
                 select = f"({select}) except ({' | '.join(earlier)})"
             self._x(tpl, "variable", name=f"loc:r{j}", select=select)
@@ -374,7 +374,7 @@ class _Emitter:
         element, more than the scans it saves on a small invoice; on a 5,000-line one it saves
         most of the selection time), as written on smaller ones."""
         indexed = self.index.rewrite(branches)
-        scanned = " | ".join(one_pass(branches, self.nsmap))
+        scanned = " | ".join(one_pass(branches, self.nsmap, partial(schema_valid_name_scan, nsmap=self.nsmap)))
         if indexed == branches:
             return scanned
         return f"(if ($loc:b) then ({' | '.join(indexed)}) else ({scanned}))"

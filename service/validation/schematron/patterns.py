@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from service.validation.schematron.xpath_scan import closing, split_predicates, split_top, top_conjuncts
+from service.validation.schematron.xpath_scan import closing, name_suffix, split_predicates, split_top, top_conjuncts
 
 _QNAME = re.compile(r"^(?:([A-Za-z_][\w.\-]*):)?([A-Za-z_][\w.\-]*)$")
 _WILD = re.compile(r"^(?:\*|[A-Za-z_][\w.\-]*:\*|\*:[A-Za-z_][\w.\-]*)$")
@@ -54,7 +54,6 @@ class _TailStep:
     predicates: tuple[str, ...]
 
 
-_NAME_SUFFIX_TEST = re.compile(r"^\s*ends-with\(\s*(?:local-)?name\(\s*\)\s*,\s*'([^':]*)'\s*\)\s*$")
 
 
 def _single_value_test(predicate: str) -> tuple[str, str] | None:
@@ -79,8 +78,8 @@ def _name_excluded(wild: _TailStep, name: tuple[str, str]) -> bool:
     """``*[ends-with(local-name(), 'X') and ...]`` cannot match an element whose name does not end in X."""
     for predicate in wild.predicates:
         for conjunct in top_conjuncts(predicate):
-            m = _NAME_SUFFIX_TEST.match(conjunct)
-            if m and not name[1].endswith(m.group(1)):
+            suffix = name_suffix(conjunct)
+            if suffix is not None and not name[1].endswith(suffix):
                 return True
     return False
 

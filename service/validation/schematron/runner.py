@@ -15,6 +15,7 @@ from lxml import etree
 from service.validation.svrl import RawFinding, parse_svrl
 
 from .absence import PyTrie, present, python_trie
+from .closed_world import PARAM as SCHEMA_VALID_PARAM
 from .compiler import GIVEN_TRIES_MARK, SCHEMA_VALID_PARAM_NAME, compile_schematron_cached
 
 __all__ = ["RuleSetResult", "SchematronRuleSet"]
@@ -79,7 +80,7 @@ class SchematronRuleSet:
         # absence walks on the document element that the lxml tree can answer (absence.present)
         self._given = given_tries(text)
         # contexts selected faster on documents the UBL XSD accepted (closed_world.py)
-        self._reads_schema_valid = f'name="loc:{SCHEMA_VALID_PARAM_NAME.rpartition("}")[2]}"' in text
+        self._reads_schema_valid = f'name="{SCHEMA_VALID_PARAM}"' in text
 
     @staticmethod
     def _compile(xsl_path: Path, processor: Any) -> Any:

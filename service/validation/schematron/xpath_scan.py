@@ -102,6 +102,16 @@ def top_conjuncts(expr: str) -> list[str]:
     return parts
 
 
+_NAME_SUFFIX_TEST = re.compile(r"^\s*ends-with\(\s*(?:local-)?name\(\s*\)\s*,\s*'([^':]*)'\s*\)\s*$")
+
+
+def name_suffix(test: str) -> str | None:
+    """S when ``test`` is ``ends-with(local-name(), 'S')``, or ``ends-with(name(), 'S')`` with a
+    colon-free S (a suffix without ":" can only lie in the local part: the same test); else None."""
+    m = _NAME_SUFFIX_TEST.match(test)
+    return m.group(1) if m else None
+
+
 def split_predicates(step: str) -> tuple[str, list[str]] | None:
     """``name[p1][p2]`` as ``("name", ["p1", "p2"])``; None when the brackets do not close."""
     step = step.strip()
