@@ -11,7 +11,7 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "dev-insecure-change-me"
@@ -102,6 +102,39 @@ class Settings(BaseSettings):
         4, description="Deliveries one dispatcher sends in parallel (a slow endpoint holds one slot)."
     )
 
+    # --- staff sign-in (workspace) ------------------------------------------------------------
+    local_passwords: bool = Field(
+        True, description="Staff may sign in with a local password (argon2id). Set to false in "
+        "production once OpenID Connect is configured: only the identity provider then signs staff in.",
+    )
+    oidc_issuer: str | None = Field(
+        None, description="OpenID Connect issuer URL (its `/.well-known/openid-configuration` is read); "
+        "unset = no single sign-on. The provider must allow `<EINVOICE_PUBLIC_BASE_URL>/ui/oidc/callback` "
+        "as redirect URI and `<EINVOICE_PUBLIC_BASE_URL>/ui/login` after sign-out.",
+    )
+    oidc_client_id: str | None = Field(None, description="Client id of this service at the identity provider.")
+    oidc_client_secret: SecretStr | None = Field(
+        None, description="Client secret (confidential client; unset = public client, PKCE only).",
+    )
+    oidc_scopes: str = Field(
+        "openid profile email", description="Scopes asked for (space-separated; must include openid).",
+    )
+    oidc_provider_name: str = Field(
+        "single sign-on", description="Name of the identity provider on the sign-in button.",
+    )
+    oidc_username_claim: str = Field(
+        "preferred_username", description="Claim that becomes the username of a new staff user "
+        "(falls back to email, then to the subject).",
+    )
+    oidc_groups_claim: str = Field(
+        "groups", description="Claim with the user's groups or roles (a list, or a space-separated string).",
+    )
+    oidc_group_roles: dict[str, str] = Field(
+        default_factory=dict, description="Group -> role (reviewer, admin) as JSON, e.g. "
+        '{"fin-reviewers": "reviewer", "fin-admins": "admin"}. Empty = groups named `reviewer` or '
+        "`admin` give that role. A user none of whose groups gives a role is refused.",
+    )
+
     @model_validator(mode="after")
     def _refuse_unsafe_defaults_in_production(self) -> "Settings":
         if self.environment is Environment.production:
@@ -110,9 +143,28 @@ class Settings(BaseSettings):
                 problems.append("EINVOICE_SECRET_KEY must be set to a random value of 32+ characters")
             if self.database_url.startswith("sqlite") and ":memory:" in self.database_url:
                 problems.append("DATABASE_URL must not be an in-memory database")
+            if self.oidc_issuer and not self.oidc_issuer.startswith("https://"):
+                problems.append("EINVOICE_OIDC_ISSUER must be an https:// URL")
             if problems:
                 raise ValueError("unsafe production settings: " + "; ".join(problems))
         return self
+
+    @model_validator(mode="after")
+    def _sign_in_is_possible(self) -> "Settings":
+        if bool(self.oidc_issuer) != bool(self.oidc_client_id):
+            raise ValueError("EINVOICE_OIDC_ISSUER and EINVOICE_OIDC_CLIENT_ID go together: set both or neither")
+        if not self.local_passwords and not self.oidc_issuer:
+            raise ValueError("EINVOICE_LOCAL_PASSWORDS=false needs EINVOICE_OIDC_ISSUER: nobody could sign in")
+        if self.oidc_issuer and "openid" not in self.oidc_scopes.split():
+            raise ValueError("EINVOICE_OIDC_SCOPES must include openid")
+        bad = {g: r for g, r in self.oidc_group_roles.items() if r not in ("reviewer", "admin")}
+        if bad:
+            raise ValueError(f"EINVOICE_OIDC_GROUP_ROLES: unknown role(s) {bad}; use reviewer or admin")
+        return self
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id)
 
     @property
     def is_sqlite(self) -> bool:

@@ -44,7 +44,7 @@ def create(
 
 @users_app.command("list")
 def list_users() -> None:
-    """List the staff accounts (username, role, language, locked, last login)."""
+    """List the staff accounts (username, role, language, locked, last login, how they sign in)."""
     from sqlmodel import select
 
     from service.models.workspace import StaffUser
@@ -55,7 +55,8 @@ def list_users() -> None:
         for u in users:
             state = "locked" if is_locked(u) else ("inactive" if not u.active else "active")
             last = u.last_login_at.isoformat(timespec="seconds") if u.last_login_at else "-"
-            typer.echo(f"{u.username}\t{u.role.value}\t{u.language.value}\t{state}\t{last}")
+            how = "oidc" if u.oidc_subject else "password"
+            typer.echo(f"{u.username}\t{u.role.value}\t{u.language.value}\t{state}\t{last}\t{how}")
         if not users:
             typer.echo("no staff accounts; create one with `einvoice users create NAME --role admin`", err=True)
 

@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from service.models.base import UTCDateTime, enum_type, new_id, utcnow
@@ -21,14 +22,19 @@ class Language(StrEnum):
     en = "en"
 
 
-# A member of the finance staff who signs in to the workspace (not an API key).
+# A member of the finance staff who signs in to the workspace (not an API key): with a local password,
+# or through the organisation's identity provider (OpenID Connect; then ``oidc_subject`` is set and the
+# account was created from the provider's token at the first sign-in).
 class StaffUser(SQLModel, table=True):
     __tablename__ = "staff_users"
+    __table_args__ = (UniqueConstraint("oidc_issuer", "oidc_subject"),)
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     username: str = Field(max_length=100, unique=True, index=True)  # stored lower-case
     display_name: str = Field(default="", max_length=200)
-    password_hash: str = Field(max_length=255)  # argon2id, never the password
+    password_hash: str | None = Field(default=None, max_length=255)  # argon2id, never the password; None: no password
+    oidc_issuer: str | None = Field(default=None, max_length=500)  # the identity provider that signs this user in
+    oidc_subject: str | None = Field(default=None, max_length=255)  # the provider's stable id of the user ("sub")
     role: StaffRole = Field(default=StaffRole.reviewer, sa_type=enum_type(StaffRole, 16))
     language: Language = Field(default=Language.nl, sa_type=enum_type(Language, 8))
     active: bool = True

@@ -29,12 +29,17 @@ def mount(app: FastAPI, settings: Settings) -> None:
     """Attach the workspace routes, templates and static files to the app."""
     from service.ui.routes import router
     from service.ui.session import CsrfFailed, LoginRequired
+    from service.ui.sso.provider import OidcProvider
+    from service.ui.sso.routes import router as sso_router
 
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals["static_version"] = _static_version()
     app.state.ui_templates = templates
     app.mount("/ui/static", StaticFiles(directory=str(HERE / "static")), name="ui-static")
     app.include_router(router)
+    app.include_router(sso_router)
+    app.state.oidc = OidcProvider(settings) if settings.oidc_enabled else None
+    csp = content_security_policy(settings)
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
@@ -71,11 +76,21 @@ def mount(app: FastAPI, settings: Settings) -> None:
     async def _security_headers(request: Request, call_next):
         response = await call_next(request)
         if request.url.path.startswith("/ui") or request.url.path == "/":
-            response.headers.setdefault("Content-Security-Policy", CSP)
+            response.headers.setdefault("Content-Security-Policy", csp)
             response.headers.setdefault("X-Content-Type-Options", "nosniff")
             response.headers.setdefault("Referrer-Policy", "same-origin")
             response.headers.setdefault("X-Frame-Options", "DENY")
         return response
+
+
+def content_security_policy(settings: Settings) -> str:
+    """CSP of the pages; signing out at the identity provider is a form post redirected to it."""
+    if not settings.oidc_enabled:
+        return CSP
+    from urllib.parse import urlsplit
+
+    issuer = urlsplit(str(settings.oidc_issuer))
+    return CSP.replace("form-action 'self'", f"form-action 'self' {issuer.scheme}://{issuer.netloc}")
 
 
 def _html_error(request: Request, status: int, key: str):

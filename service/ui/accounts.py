@@ -69,7 +69,8 @@ def authenticate(session: Session, username: str, password: str) -> StaffUser | 
     if user is None:
         _verify(_DUMMY_HASH, password)
         return None
-    if not user.active or is_locked(user):
+    if not user.active or is_locked(user) or user.password_hash is None:
+        # No password (signs in through the identity provider), inactive or locked: like a wrong password.
         _verify(_DUMMY_HASH, password)
         return None
     if not _verify(user.password_hash, password):

@@ -33,6 +33,67 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Aanmelden mislukt. Controleer gebruikersnaam en wachtwoord. Na 5 mislukte pogingen wordt het account 15 minuten geblokkeerd.",
         "Sign-in failed. Check your username and password. After 5 failed attempts the account is locked for 15 minutes.",
     ),
+    "sso_button": ("Aanmelden via {provider}", "Sign in with {provider}"),
+    "sso_or_password": ("Of met een lokaal account", "Or with a local account"),
+    "signed_out": ("U bent afgemeld.", "You have signed out."),
+    "password_sign_in_off": (
+        "Aanmelden met een wachtwoord is uitgeschakeld. Meld u aan via {provider}.",
+        "Signing in with a password is switched off. Please sign in with {provider}.",
+    ),
+    "sso_refused_title": ("Aanmelden geweigerd", "Sign-in refused"),
+    "sso_nothing_created": (
+        "Er is niets vastgelegd en er is geen account aangemaakt.",
+        "Nothing was recorded and no account was created.",
+    ),
+    "sso_try_again": ("Opnieuw aanmelden", "Sign in again"),
+    "sso_technical_detail": ("Technische details (voor de beheerder)", "Technical details (for the administrator)"),
+    "sso_state": (
+        "Deze aanmelding hoort niet bij deze browser: de controlewaarde (state) klopt niet, of de aanmelding "
+        "duurde langer dan 10 minuten. Begin opnieuw vanaf de aanmeldpagina.",
+        "This sign-in does not belong to this browser: its check value (state) does not match, or the sign-in "
+        "took longer than 10 minutes. Please start again from the sign-in page.",
+    ),
+    "sso_provider_error": (
+        "De identity provider heeft de aanmelding niet toegestaan.",
+        "The identity provider did not allow the sign-in.",
+    ),
+    "sso_provider_unreachable": (
+        "De identity provider is niet bereikbaar of gaf een onbruikbaar antwoord. Probeer het later opnieuw; "
+        "blijft dit zo, meld het dan bij de beheerder.",
+        "The identity provider cannot be reached or gave an unusable answer. Please try again later; if it "
+        "persists, tell the administrator.",
+    ),
+    "sso_token_exchange": (
+        "De identity provider gaf geen geldig token voor deze aanmelding.",
+        "The identity provider did not issue a valid token for this sign-in.",
+    ),
+    "sso_token_invalid": (
+        "Het aanmeldtoken van de identity provider is ongeldig (handtekening, uitgever of nonce klopt niet).",
+        "The identity provider's sign-in token is invalid (its signature, issuer or nonce is wrong).",
+    ),
+    "sso_audience": (
+        "Het aanmeldtoken is voor een andere applicatie bestemd (verkeerde audience) en wordt niet geaccepteerd.",
+        "The sign-in token was issued for another application (wrong audience) and is not accepted.",
+    ),
+    "sso_expired": (
+        "Het aanmeldtoken is verlopen. Meld u opnieuw aan; gebeurt dit steeds, laat de beheerder dan de klok "
+        "van deze server controleren.",
+        "The sign-in token has expired. Please sign in again; if it keeps happening, ask the administrator to "
+        "check this server's clock.",
+    ),
+    "sso_no_role": (
+        "Uw account heeft geen toegang tot E-facturen: geen van uw groepen geeft een rol. Vraag uw beheerder "
+        "om u aan de juiste groep toe te voegen.",
+        "Your account has no access to E-invoices: none of your groups gives a role. Ask your administrator "
+        "to add you to the right group.",
+    ),
+    "sso_account_conflict": (
+        "Er bestaat al een lokaal account met de gebruikersnaam {detail}; het wordt niet overgenomen. Vraag de "
+        "beheerder om dit op te lossen.",
+        "A local account with the username {detail} already exists; it is not taken over. Ask the "
+        "administrator to resolve this.",
+    ),
+    "sso_account_inactive": ("Uw account is uitgeschakeld.", "Your account has been disabled."),
     "session_expired": ("Uw sessie is verlopen; meld u opnieuw aan.", "Your session has expired; please sign in again."),
     "csrf_failed": ("Het formulier is verlopen. Probeer het opnieuw.", "The form has expired. Please try again."),
     "queue_title": ("Facturen ter beoordeling", "Invoices under review"),
@@ -232,6 +293,10 @@ class Translator:
         pair = TEXTS.get(key)
         text = pair[self._i] if pair else key
         return text.format(**kw) if kw else text
+
+    def other(self, key: str, **kw) -> str:
+        """The text in the other language (pages for people who are not signed in show both)."""
+        return Translator("en" if self.lang == "nl" else "nl")(key, **kw)
 
     def status(self, value) -> str:
         value = getattr(value, "value", value)

@@ -53,7 +53,7 @@ def render(request: Request, template: str, t: Translator, status_code: int = 20
     return response
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     # Only local workspace paths: never an open redirect.
     if target and target.startswith("/ui/") and not target.startswith("//") and "\\" not in target:
         return target
@@ -64,13 +64,18 @@ def _safe_next(target: str | None) -> str:
 
 
 @router.get("/login")
-def login_page(request: Request, session: SessionDep, next: str = "", lang: str = "nl", error: str = "") -> Response:
+def login_page(request: Request, session: SessionDep, next: str = "", lang: str = "nl", error: str = "",
+               signed_out: str = "") -> Response:
     if read_session(request, session) is not None:
-        return RedirectResponse(_safe_next(next), status_code=303)
+        return RedirectResponse(safe_next(next), status_code=303)
     t = Translator(lang)
+    settings = request.app.state.settings
     response = HTMLResponse("")
     token = login_csrf_token(request, response)
-    page = render(request, "login.html", t, next=_safe_next(next) if next else "", csrf_token=token,
+    page = render(request, "login.html", t, next=safe_next(next) if next else "", csrf_token=token,
+                  local_passwords=settings.local_passwords,
+                  sso_name=settings.oidc_provider_name if settings.oidc_enabled else "",
+                  flash=t("signed_out") if signed_out else "",
                   error=t("login_failed") if error == "1" else (t(ERRORS[error]) if error in ERRORS else ""))
     for key, value in response.headers.items():
         if key.lower() == "set-cookie":
@@ -82,6 +87,10 @@ def login_page(request: Request, session: SessionDep, next: str = "", lang: str 
 def login(request: Request, session: SessionDep, username: Annotated[str, Form()] = "",
           password: Annotated[str, Form()] = "", csrf_token: Annotated[str, Form()] = "",
           next: Annotated[str, Form()] = "", lang: Annotated[str, Form()] = "nl") -> Response:
+    if not request.app.state.settings.local_passwords:
+        t = Translator(lang)
+        return render(request, "error.html", t, status_code=403, status=403,
+                      message=t("password_sign_in_off", provider=request.app.state.settings.oidc_provider_name))
     try:
         check_login_csrf(request, csrf_token)
     except CsrfFailed:
@@ -90,7 +99,7 @@ def login(request: Request, session: SessionDep, username: Annotated[str, Form()
     if user is None:
         # The failure counter is committed (the request's unit of work commits on a normal return).
         return RedirectResponse(f"/ui/login?{urlencode({'error': '1', 'lang': lang, 'next': next})}", status_code=303)
-    response = RedirectResponse(_safe_next(next), status_code=303)
+    response = RedirectResponse(safe_next(next), status_code=303)
     start_session(request, response, user)
     return response
 
@@ -100,7 +109,14 @@ def logout(request: Request, session: SessionDep, current: Staff, csrf_token: An
     check_csrf(request, current, csrf_token)
     current.user.session_epoch += 1  # every cookie of this user stops working
     session.add(current.user)
-    response = RedirectResponse("/ui/login", status_code=303)
+    target = "/ui/login?signed_out=1"
+    provider = getattr(request.app.state, "oidc", None)
+    if current.via == "oidc" and provider is not None:
+        # Also end the session at the identity provider, or the next "sign in" would pass straight through.
+        base = str(request.app.state.settings.public_base_url).rstrip("/")
+        target = provider.end_session_url(post_logout_redirect_uri=f"{base}{target}",
+                                          id_token_hint=current.id_token_hint) or target
+    response = RedirectResponse(target, status_code=303)
     end_session(response)
     return response
 
@@ -112,7 +128,7 @@ def set_language(request: Request, session: SessionDep, current: Staff, language
     if language in (Language.nl.value, Language.en.value):
         current.user.language = Language(language)
         session.add(current.user)
-    return RedirectResponse(_safe_next(next), status_code=303)
+    return RedirectResponse(safe_next(next), status_code=303)
 
 
 # --- queue ---------------------------------------------------------------------------------------

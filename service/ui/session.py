@@ -1,7 +1,9 @@
 """Workspace sign-in state: a signed, HttpOnly, SameSite=Lax session cookie and CSRF tokens.
 
 The cookie holds ``{u: user id, e: session epoch, c: csrf token}`` signed with ``settings.secret_key``
-(itsdangerous, timestamped: 8 hours). Bumping the user's ``session_epoch`` (logout, unlock)
+(itsdangerous, timestamped: 8 hours), and for a sign-in through the identity provider ``m: "oidc"``
+and, when it is small enough for a cookie, the ID token (``i``), sent back as ``id_token_hint`` when
+the user signs out at the provider too. Bumping the user's ``session_epoch`` (logout, unlock)
 invalidates every cookie issued before. Every form carries the CSRF token of the session (the login
 form: a double-submit token in a short-lived cookie), checked in constant time.
 """
@@ -25,6 +27,9 @@ SESSION_COOKIE = "einvoice_session"
 LOGIN_CSRF_COOKIE = "einvoice_login_csrf"
 SESSION_MAX_AGE = 8 * 3600
 LOGIN_CSRF_MAX_AGE = 3600
+# Browsers keep cookies up to ~4 KB; an ID token with many groups can be larger, and the provider's
+# end-session endpoint also works without the hint (it then asks the user to confirm).
+MAX_ID_TOKEN_IN_COOKIE = 2000
 
 
 class LoginRequired(Exception):
@@ -42,6 +47,8 @@ class StaffSession:
     # Plain copies for error pages, which render after the request's session is gone.
     display: str = ""
     language: str = "nl"
+    via: str = "password"  # "password" or "oidc"
+    id_token_hint: str | None = None
 
     @property
     def actor(self) -> str:
@@ -56,8 +63,13 @@ def _secure(request: Request) -> bool:
     return str(request.app.state.settings.public_base_url).startswith("https://")
 
 
-def start_session(request: Request, response: Response, user: StaffUser) -> None:
+def start_session(request: Request, response: Response, user: StaffUser, *, id_token: str | None = None) -> None:
+    """Sign ``user`` in; ``id_token`` when the identity provider signed them in."""
     payload = {"u": str(user.id), "e": user.session_epoch, "c": secrets.token_urlsafe(24)}
+    if id_token is not None:
+        payload["m"] = "oidc"
+        if len(id_token) <= MAX_ID_TOKEN_IN_COOKIE:
+            payload["i"] = id_token
     value = _serializer(request, "einvoice.session").dumps(payload)
     response.set_cookie(SESSION_COOKIE, value, max_age=SESSION_MAX_AGE, httponly=True, samesite="lax",
                         secure=_secure(request), path="/")
@@ -80,8 +92,10 @@ def read_session(request: Request, session: Session) -> StaffSession | None:
     user = session.get(StaffUser, user_id)
     if user is None or not user.active or is_locked(user) or user.session_epoch != payload.get("e"):
         return None
+    hint = payload.get("i")
     return StaffSession(user=user, csrf=str(payload.get("c", "")), display=user.display_name or user.username,
-                        language=user.language.value)
+                        language=user.language.value, via="oidc" if payload.get("m") == "oidc" else "password",
+                        id_token_hint=hint if isinstance(hint, str) else None)
 
 
 def login_csrf_token(request: Request, response: Response) -> str:

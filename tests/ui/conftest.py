@@ -11,6 +11,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -28,7 +30,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 PASSWORD = "winter-tulip-ledger-42"
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -162,16 +164,24 @@ def _seed_order(s: Session) -> None:
 @pytest.fixture(scope="module")
 def server(server_db, seeded, artifacts_dir, tmp_path_factory):
     """`uvicorn service.main:build_app` in its own process; yields the base URL."""
-    port = _free_port()
+    with app_server(server_db, tmp_path_factory, {"EINVOICE_ARTIFACTS_DIR": str(artifacts_dir)}) as base:
+        yield base
+
+
+@contextmanager
+def app_server(db_url: str, tmp_path_factory, extra_env: dict[str, str], port: int | None = None) -> Iterator[str]:
+    """The service in its own uvicorn process over ``db_url``; yields its base URL, stops it after."""
+    port = port or free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("EINVOICE_") and k != "DATABASE_URL"}
     env.update({
-        "DATABASE_URL": server_db,
+        "DATABASE_URL": db_url,
         "EINVOICE_ENVIRONMENT": "test",
         "EINVOICE_SECRET_KEY": "ui-test-secret-key-0123456789abcdef",
-        "EINVOICE_ARTIFACTS_DIR": str(artifacts_dir),
+        "EINVOICE_ARTIFACTS_DIR": str(tmp_path_factory.mktemp("no-artifacts")),
         "EINVOICE_VALIDATION_CACHE_DIR": str(tmp_path_factory.mktemp("ui-cache")),
         "EINVOICE_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
         "EINVOICE_LOG_LEVEL": "WARNING",
+        **extra_env,
     })
     log = (tmp_path_factory.mktemp("ui-server") / "server.log").open("w")
     proc = subprocess.Popen(
@@ -180,26 +190,37 @@ def server(server_db, seeded, artifacts_dir, tmp_path_factory):
         cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 180
+    try:
+        wait_until_answering(proc, f"{base}/healthz", log.name)
+        yield base
+    finally:
+        stop(proc)
+        log.close()
+
+
+def wait_until_answering(proc: subprocess.Popen, url: str, log_name: str, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
     while True:
         if proc.poll() is not None:
-            pytest.fail(f"server exited with {proc.returncode}; see {log.name}")
+            pytest.fail(f"{url}: the process exited with {proc.returncode}; see {log_name}")
         try:
-            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                break
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
         except httpx.HTTPError:
             pass
         if time.monotonic() > deadline:
-            proc.terminate()
-            pytest.fail(f"server did not answer within 180 s; see {log.name}")
+            stop(proc)
+            pytest.fail(f"{url} did not answer within {timeout:.0f} s; see {log_name}")
         time.sleep(0.3)
-    yield base
+
+
+def stop(proc: subprocess.Popen) -> None:
     proc.terminate()
     try:
         proc.wait(timeout=15)
     except subprocess.TimeoutExpired:
         proc.kill()
-    log.close()
+        proc.wait(timeout=15)
 
 
 @pytest.fixture(scope="module")

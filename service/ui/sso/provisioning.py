@@ -1,0 +1,43 @@
+"""Just-in-time staff accounts: the first sign-in through the identity provider creates the account.
+
+An account is linked to the provider by (issuer, subject), never by name: a provider that asserts the
+username of an existing local account does not take it over (``account_conflict``). At every
+sign-in the role follows the token's groups, so removing someone from a group at the provider takes
+their role away here at their next sign-in.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from service.models.base import utcnow
+from service.models.workspace import Language, StaffUser
+from service.ui.sso.claims import Identity, SignInRefused
+
+
+def find_linked_user(session: Session, issuer: str, subject: str) -> StaffUser | None:
+    return session.exec(
+        select(StaffUser).where(StaffUser.oidc_issuer == issuer, StaffUser.oidc_subject == subject)
+    ).first()
+
+
+def provision(session: Session, identity: Identity, *, language: Language) -> StaffUser:
+    """The linked account, created or brought up to date from ``identity``; flushed, not committed."""
+    user = find_linked_user(session, identity.issuer, identity.subject)
+    if user is None:
+        taken = session.exec(select(StaffUser).where(StaffUser.username == identity.username)).first()
+        if taken is not None:
+            raise SignInRefused("account_conflict", identity.username)
+        user = StaffUser(username=identity.username, display_name=identity.display_name or identity.username,
+                         password_hash=None, oidc_issuer=identity.issuer, oidc_subject=identity.subject,
+                         role=identity.role, language=identity.language or language)
+    else:
+        if not user.active:
+            raise SignInRefused("account_inactive", user.username)
+        user.role = identity.role
+        if identity.display_name:
+            user.display_name = identity.display_name
+    user.last_login_at = utcnow()
+    session.add(user)
+    session.flush()
+    return user
