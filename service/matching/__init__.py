@@ -14,17 +14,22 @@ from service.matching.types import (
     LedgerDelta,
     MatchInputs,
     OrderLine,
+    OrderReference,
     OrderSnapshot,
     Outcome,
     Policy,
+    PriorInvoice,
     ReceiptMode,
+    ReceiptMovement,
     ReceiptTotals,
     StandingOrder,
     SupplierFacts,
 )
+from service.matching.versions import RULES, UnknownEngineVersion
 
 __all__ = [
     "ENGINE_VERSION", "AllowanceCharge", "Check", "CheckOutcome", "CreditTarget", "Decision", "InvoiceFacts",
-    "InvoiceLine", "Ledger", "LedgerDelta", "MatchInputs", "OrderLine", "OrderSnapshot", "Outcome", "Policy",
-    "ReceiptMode", "ReceiptTotals", "StandingOrder", "SupplierFacts", "match",
+    "InvoiceLine", "Ledger", "LedgerDelta", "MatchInputs", "OrderLine", "OrderReference", "OrderSnapshot",
+    "Outcome", "Policy", "PriorInvoice", "RULES", "ReceiptMode", "ReceiptMovement", "ReceiptTotals", "StandingOrder",
+    "SupplierFacts", "UnknownEngineVersion", "match",
 ]

@@ -33,6 +33,8 @@ def facts_from_document(doc) -> InvoiceFacts:
             vat_category=ln.vat_category,
             vat_rate=ln.vat_rate,
             allowances_charges=tuple(_ac(a) for a in ln.allowances_charges),
+            gross_price=ln.price.gross_price,
+            price_discount=ln.price.discount,
         )
         for ln in doc.lines
     )
@@ -55,6 +57,7 @@ def facts_from_document(doc) -> InvoiceFacts:
         tax_inclusive=t.tax_inclusive_amount,
         prepaid=t.prepaid_amount or ZERO,
         payable=t.payable_amount,
+        rounding=t.rounding_amount or ZERO,
         allowances_charges=tuple(_ac(a) for a in doc.allowances_charges),
         lines=lines,
     )

@@ -4,106 +4,63 @@ Every check the engine performs is reported (pass, fail or skip) with the line i
 expected, what was found and the tolerance applied; the decision approves only when nothing failed.
 The same ``MatchInputs`` always give the same ``Decision``; the order of invoice or order lines does
 not change it (lines are aggregated per order line, and checks are sorted deterministically).
+
+``match(inputs, version=...)`` decides with the rules of an earlier engine version (see
+``versions``): that is how a stored decision replays to its own outcome.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import timedelta
+from decimal import Decimal
 
-from service.matching.pairing import LinePairer, Pairing, invoice_unit_price_in_order_unit, order_unit_price
+from service.matching.checks import Checks, fmt, money, round2
+from service.matching.orderlines import credit_note_lines, order_invoice_lines
+from service.matching.references import invoice_number_changes, invoice_number_key, order_key
 from service.matching.types import (
+    ENGINE_VERSION,
     ZERO,
-    Check,
     CheckOutcome,
     Decision,
     InvoiceFacts,
     LedgerDelta,
     MatchInputs,
-    OrderLine,
     Outcome,
-    ReceiptMode,
+    PriorInvoice,
 )
-from service.matching.units import conversion_factor
+from service.matching.versions import rules_for
 from service.reasons import ReasonCode as R
 
-CENT = Decimal("0.01")
 APPROVED_STATES = frozenset({"approved", "booked", "paid"})
+LOOKALIKE_DAYS = 90  # an invoice number that differs only in its writing, within this many days
+
+__all__ = ["match", "fmt", "money", "round2", "LOOKALIKE_DAYS"]
 
 
-def fmt(value: Decimal | None) -> str | None:
-    """A Decimal as plain text without exponent or trailing zeros (``1.50`` -> ``1.5``)."""
-    if value is None:
-        return None
-    if value == value.to_integral_value():
-        return str(int(value))
-    value = value.normalize()
-    if value.as_tuple().exponent > 0:
-        value = value.quantize(Decimal(1))
-    return format(value, "f")
+def match(inputs: MatchInputs, version: str | None = None) -> Decision:
+    """Decide ``approve`` or ``review`` for one invoice or credit note; see the module docstring.
 
-
-def money(value: Decimal) -> str:
-    return format(value.quantize(CENT, rounding=ROUND_HALF_UP), "f")
-
-
-def round2(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def norm_iban(value: str) -> str:
-    return "".join(value.split()).upper()
-
-
-class _Checks:
-    def __init__(self) -> None:
-        self.items: list[Check] = []
-
-    def add(self, name: str, ok: bool | None, code: R | None = None, *, line_id: str | None = None,
-            order_line_id: str | None = None, expected: str | None = None, actual: str | None = None,
-            tolerance: str | None = None, note: str = "") -> bool:
-        """Record a check; ``ok=None`` means skipped. Returns ``ok`` (False for skipped)."""
-        outcome = CheckOutcome.skipped if ok is None else CheckOutcome.passed if ok else CheckOutcome.failed
-        failed_code = code.value if outcome is CheckOutcome.failed and code is not None else None
-        self.items.append(Check(name=name, outcome=outcome, line_id=line_id, order_line_id=order_line_id,
-                                expected=expected, actual=actual, tolerance=tolerance, code=failed_code,
-                                note=note))
-        return bool(ok)
-
-
-def match(inputs: MatchInputs) -> Decision:
-    """Decide ``approve`` or ``review`` for one invoice or credit note; see the module docstring."""
+    ``version``: an engine version of ``versions.RULES`` (default: the current one); an unknown one
+    raises ``versions.UnknownEngineVersion``.
+    """
+    rules = rules_for(version)
     inv = inputs.invoice
-    policy = inputs.policy
-    checks = _Checks()
+    checks = Checks(rules)
     deltas: dict[str, Decimal] = {}
     pairing: dict[str, str] = {}
 
-    # --- header: who sent it ------------------------------------------------------------------
-    supplier = inputs.supplier
-    checks.add("supplier_known", supplier is not None, R.SUPPLIER_UNKNOWN,
-               actual=supplier.supplier_id if supplier else None)
-    if supplier is None or inv.is_credit_note:
-        checks.add("bank_account", None)
-    elif not inv.ibans:
-        checks.add("bank_account", True, expected="(geen betaalrekening op factuur / no account on invoice)")
-    else:
-        known = {norm_iban(i) for i in supplier.ibans}
-        for iban in sorted({norm_iban(i) for i in inv.ibans}):
-            checks.add("bank_account", iban in known, R.BANK_ACCOUNT_UNVERIFIED,
-                       expected=", ".join(sorted(known)) or "-", actual=iban)
-    checks.add("duplicate_suspected", not inputs.similar_invoices, R.DUPLICATE_SUSPECTED,
-               expected="-", actual=", ".join(sorted(inputs.similar_invoices)) or "-")
+    _supplier_and_account(inputs, checks)
+    _duplicates(inputs, checks)
 
-    # --- header: what it is for ---------------------------------------------------------------
     if inv.is_credit_note:
         _credit_note(inputs, checks, deltas, pairing)
-    elif not (inv.order_reference or "").strip():
-        _standing_order(inputs, checks, deltas)
-    else:
+    elif (inv.order_reference or "").strip() or (rules.order_by_other_reference and inputs.order is not None):
         _order_invoice(inputs, checks, deltas, pairing)
+    else:
+        _standing_order(inputs, checks, deltas)
 
-    _total(inv, policy.total_abs, checks)
+    _total(inv, inputs.policy.total_abs, checks)
 
     failed = [c for c in checks.items if c.outcome is CheckOutcome.failed]
     codes: list[str] = []
@@ -113,13 +70,117 @@ def match(inputs: MatchInputs) -> Decision:
     outcome = Outcome.review if failed else Outcome.approve
     ledger_delta = tuple(LedgerDelta(k, v) for k, v in sorted(deltas.items()) if v)
     return Decision(outcome=outcome, checks=tuple(checks.items), reason_codes=tuple(codes),
-                    ledger_delta=ledger_delta, pairing=pairing)
+                    ledger_delta=ledger_delta, pairing=pairing, engine_version=version or ENGINE_VERSION)
+
+
+# --- header: who sent it ----------------------------------------------------------------------------
+
+
+def _supplier_and_account(inputs: MatchInputs, checks: Checks) -> None:
+    inv, supplier = inputs.invoice, inputs.supplier
+    checks.add("supplier_known", supplier is not None, R.SUPPLIER_UNKNOWN,
+               actual=supplier.supplier_id if supplier else None)
+    if supplier is None or inv.is_credit_note:
+        checks.add("bank_account", None)
+        return
+    if not inv.ibans:
+        checks.add("bank_account", True, expected="(geen betaalrekening op factuur / no account on invoice)")
+        return
+    key = checks.rules.iban_key
+    known = {key(i) for i in supplier.ibans}
+    for iban in sorted({key(i) for i in inv.ibans}):
+        checks.add("bank_account", iban in known, R.BANK_ACCOUNT_UNVERIFIED,
+                   expected=", ".join(sorted(known)) or "-", actual=iban)
+    for raw in sorted(set(inv.ibans)):
+        if raw != key(raw) and key(raw) in known:
+            checks.explain("iban_format", expected=key(raw), actual=raw,
+                           note="IBAN vergeleken zonder spaties en leestekens, in hoofdletters."
+                                "|IBAN compared without spaces and punctuation, in upper case.")
+
+
+def _duplicates(inputs: MatchInputs, checks: Checks) -> None:
+    """Engine 1: any other number of the seller with the same BT-112 and BT-2 (``similar_invoices``).
+    Engine 2 adds the content rules over ``prior_invoices``: same amount, date and order (or both
+    without one), or an invoice number written differently within ``LOOKALIKE_DAYS``."""
+    legacy = sorted(inputs.similar_invoices)
+    if not checks.rules.duplicates_by_content:
+        checks.add("duplicate_suspected", not legacy, R.DUPLICATE_SUSPECTED, expected="-",
+                   actual=", ".join(legacy) or "-")
+        return
+    flagged = 0
+    if legacy:  # callers that still send engine 1's list
+        flagged += 1
+        checks.add("duplicate_suspected", False, R.DUPLICATE_SUSPECTED, expected="-", actual=", ".join(legacy))
+    inv = inputs.invoice
+    own_order = order_key(inputs.order.number if inputs.order is not None else inv.order_reference) or None
+    own_key = invoice_number_key(inv.number)
+    supplier_id = inputs.supplier.supplier_id if inputs.supplier is not None else None
+    for prior in sorted(inputs.prior_invoices, key=lambda p: (p.number, p.invoice_id)):
+        if prior.number == inv.number or prior.credit_note != inv.is_credit_note:
+            continue
+        if supplier_id is not None and prior.supplier_id is not None and str(prior.supplier_id) != str(supplier_id):
+            continue  # the same number at another supplier is never a duplicate
+        note = _resemblance(inv, prior, own_order, own_key)
+        if note:
+            flagged += 1
+            checks.add("duplicate_suspected", False, R.DUPLICATE_SUSPECTED, expected="-",
+                       actual=f"{prior.number} ({prior.issue_date or '-'}, "
+                              f"{money(prior.amount) if prior.amount is not None else '-'}, "
+                              f"order {prior.order_number or '-'})",
+                       note=note, related_invoice_id=prior.invoice_id)
+    if not flagged:
+        checks.add("duplicate_suspected", True, expected="-", actual="-",
+                   note=f"{len(inputs.prior_invoices)} eerdere facturen vergeleken."
+                        f"|{len(inputs.prior_invoices)} earlier invoices compared.")
+
+
+_CHANGE_TEXT = {"punctuation": ("leestekens", "punctuation"), "case": ("hoofdletters", "letter case"),
+                "leading_zeros": ("voorloopnullen", "leading zeros")}
+
+
+def _resemblance(inv: InvoiceFacts, prior: PriorInvoice, own_order: str | None, own_key: str) -> str:
+    """Why ``prior`` looks like the same invoice ("Dutch|English"), or "" when it does not."""
+    same_order = (order_key(prior.order_number) or None) == own_order
+    if (prior.amount is not None and prior.amount == inv.tax_inclusive and prior.issue_date == inv.issue_date
+            and same_order):
+        return ("Zelfde bedrag, factuurdatum en inkooporder (of beide zonder order)."
+                "|Same amount, issue date and purchase order (or both without an order).")
+    if own_key and invoice_number_key(prior.number) == own_key and inv.issue_date is not None \
+            and prior.issue_date is not None \
+            and abs(inv.issue_date - prior.issue_date) <= timedelta(days=LOOKALIKE_DAYS):
+        changes = invoice_number_changes(inv.number, prior.number)
+        nl = ", ".join(_CHANGE_TEXT[c][0] for c in changes)
+        en = ", ".join(_CHANGE_TEXT[c][1] for c in changes)
+        return (f"Factuurnummer verschilt alleen in {nl} (binnen {LOOKALIKE_DAYS} dagen)."
+                f"|Invoice number differs only in {en} (within {LOOKALIKE_DAYS} days).")
+    return ""
 
 
 # --- invoices against a purchase order -----------------------------------------------------------
 
 
-def _order_header(inputs: MatchInputs, checks: _Checks, currency_of: str) -> bool:
+_FIELD_TEXT = {"BT-13": ("BT-13 (inkooporderverwijzing)", "BT-13 (purchase order reference)"),
+               "BT-10": ("BT-10 (referentie koper)", "BT-10 (buyer reference)"),
+               "BT-25": ("BT-25 (gecorrigeerde factuur)", "BT-25 (corrected invoice)")}
+_NORM_TEXT = {"case": ("hoofdletters", "letter case"), "spaces": ("spaties", "spaces")}
+
+
+def _explain_lookup(inputs: MatchInputs, checks: Checks) -> None:
+    ref = inputs.order_reference
+    if ref is None or inputs.order is None or (ref.field == "BT-13" and not ref.normalisations):
+        return
+    nl_field, en_field = _FIELD_TEXT.get(ref.field, (ref.field, ref.field))
+    nl, en = f"Order gevonden via {nl_field}", f"Order found through {en_field}"
+    if ref.via_invoice:
+        nl, en = nl + f", factuur {ref.via_invoice}", en + f", invoice {ref.via_invoice}"
+    if ref.normalisations:
+        nl += " (" + " en ".join(_NORM_TEXT[n][0] for n in ref.normalisations) + " genegeerd)"
+        en += " (" + " and ".join(_NORM_TEXT[n][1] for n in ref.normalisations) + " ignored)"
+    checks.explain("order_lookup", expected=ref.order_number, actual=f"{ref.field} {ref.value!r}",
+                   note=f"{nl}.|{en}.")
+
+
+def _order_header(inputs: MatchInputs, checks: Checks, currency_of: str) -> bool:
     """Found / open / supplier / currency. True when the invoice is tied to this order."""
     inv, order, supplier = inputs.invoice, inputs.order, inputs.supplier
     if order is None:
@@ -127,6 +188,7 @@ def _order_header(inputs: MatchInputs, checks: _Checks, currency_of: str) -> boo
                    actual=inputs.order_lookup or inv.order_reference)
         return False
     checks.add("order_found", True, actual=f"{order.number} v{order.version}")
+    _explain_lookup(inputs, checks)
     is_open = checks.add("order_open", order.is_open, R.PO_CLOSED, expected="open", actual=order.status)
     if supplier is None:
         ours = None
@@ -139,165 +201,24 @@ def _order_header(inputs: MatchInputs, checks: _Checks, currency_of: str) -> boo
     return bool(is_open and ours and same_currency)
 
 
-def _order_invoice(inputs: MatchInputs, checks: _Checks, deltas: dict[str, Decimal],
+def _order_invoice(inputs: MatchInputs, checks: Checks, deltas: dict[str, Decimal],
                    pairing: dict[str, str]) -> None:
-    inv, order, policy = inputs.invoice, inputs.order, inputs.policy
-    checks.add("order_reference", True, actual=inv.order_reference)
+    inv, order = inputs.invoice, inputs.order
+    if (inv.order_reference or "").strip():
+        checks.add("order_reference", True, actual=inv.order_reference)
+    else:
+        ref = inputs.order_reference
+        checks.add("order_reference", True, actual=f"{ref.field} {ref.value}" if ref else "-")
     tied = _order_header(inputs, checks, inv.currency)
     if order is None:
         return
-    same_currency = order.currency.upper() == inv.currency.upper()
-    pairer = LinePairer(order.lines, policy.price_over_pct)
-    per_order_line: dict[str, list[tuple[Pairing, Decimal]]] = defaultdict(list)
-    for line in sorted(inv.lines, key=lambda ln: ln.line_id):
-        p = pairer.pair(line)
-        qty = _pair_line(p, checks, same_currency, inputs)
-        if p.order_line is not None:
-            pairing[line.line_id] = p.order_line.line_id
-            if qty is not None:
-                per_order_line[p.order_line.line_id].append((p, qty))
-    by_id = {ol.line_id: ol for ol in order.lines}
-    for ol_id in sorted(per_order_line):
-        ol = by_id[ol_id]
-        entries = per_order_line[ol_id]
-        qty = sum((q for _, q in entries), ZERO)
-        line_ids = ",".join(p.invoice_line.line_id for p, _ in entries)
-        before = inputs.ledger.invoiced.get(ol_id, ZERO)
-        cumulative = before + qty
-        pct = policy.quantity_over_pct
-        limit = ol.quantity * (1 + pct / 100)
-        tol = f"{fmt(pct)}%"
-        checks.add("quantity_ordered", cumulative <= limit, R.QUANTITY_EXCEEDS_ORDERED, line_id=line_ids,
-                   order_line_id=ol_id, expected=f"<= {fmt(ol.quantity)} {ol.unit_code}",
-                   actual=f"{fmt(before)} + {fmt(qty)} = {fmt(cumulative)} {ol.unit_code}", tolerance=tol)
-        if _needs_receipt(ol, policy.receipt_mode):
-            received = inputs.receipts.received.get(ol_id, ZERO)
-            if received <= 0 and qty > 0:
-                checks.add("quantity_received", False, R.NOT_RECEIVED, line_id=line_ids, order_line_id=ol_id,
-                           expected=f"> 0 {ol.unit_code}", actual=f"{fmt(received)} {ol.unit_code}")
-            else:
-                checks.add("quantity_received", cumulative <= received * (1 + pct / 100),
-                           R.QUANTITY_EXCEEDS_RECEIVED, line_id=line_ids, order_line_id=ol_id,
-                           expected=f"<= {fmt(received)} {ol.unit_code}",
-                           actual=f"{fmt(before)} + {fmt(qty)} = {fmt(cumulative)} {ol.unit_code}",
-                           tolerance=tol)
-        else:
-            checks.add("quantity_received", None, line_id=line_ids, order_line_id=ol_id,
-                       note="2-weg: geen ontvangst nodig.|2-way: no receipt needed.")
-        if tied:
-            deltas[ol_id] = deltas.get(ol_id, ZERO) + qty
-    _charges(inv, order.lines, policy, checks)
-
-
-def _needs_receipt(ol: OrderLine, mode: ReceiptMode) -> bool:
-    if mode is ReceiptMode.two_way or mode == "two_way":
-        return False
-    if mode is ReceiptMode.three_way or mode == "three_way":
-        return True
-    return ol.receipt_required
-
-
-def _pair_line(p: Pairing, checks: _Checks, same_currency: bool, inputs: MatchInputs,
-               *, price: bool = True) -> Decimal | None:
-    """Pairing, unit, price and VAT checks of one line; the quantity in order units (or None)."""
-    line, ol = p.invoice_line, p.order_line
-    policy = inputs.policy
-    if ol is None:
-        if p.status == "ambiguous":
-            checks.add("line_pairing", False, R.LINE_AMBIGUOUS, line_id=line.line_id,
-                       expected="1 orderregel / 1 order line", actual=", ".join(p.candidates),
-                       note=f"Gezocht op {p.method}.|Searched by {p.method}.")
-        else:
-            checks.add("line_pairing", False, R.LINE_NOT_MATCHED, line_id=line.line_id,
-                       expected=line.order_line_ref or line.seller_item_id or line.standard_item_id or line.name,
-                       actual="-", note=f"Gezocht op {p.method}.|Searched by {p.method}.")
-        return None
-    checks.add("line_pairing", True, line_id=line.line_id, order_line_id=ol.line_id, actual=p.method)
-    factor = conversion_factor(line.unit_code, ol.unit_code)
-    if not checks.add("unit", factor is not None, R.UNIT_MISMATCH, line_id=line.line_id, order_line_id=ol.line_id,
-                      expected=ol.unit_code, actual=line.unit_code):
-        checks.add("price", None, line_id=line.line_id, order_line_id=ol.line_id)
-        _vat(line, ol, checks)
-        return None
-    qty = line.quantity * factor
-    if not price:
-        pass
-    elif not same_currency:
-        checks.add("price", None, line_id=line.line_id, order_line_id=ol.line_id)
-    else:
-        _price(line, ol, qty, policy, checks)
-    _vat(line, ol, checks)
-    return qty
-
-
-def _price(line, ol: OrderLine, qty: Decimal, policy, checks: _Checks) -> None:
-    """Effective net price per order unit (line allowances/charges included) against the order's."""
-    expected = order_unit_price(ol)
-    listed = invoice_unit_price_in_order_unit(line, ol)
-    if qty:
-        effective = line.net_amount / qty
-    else:
-        effective = listed if listed is not None else ZERO
-    # BT-131 is rounded to cents: compare amounts so that rounding never fails a correct price.
-    upper = expected * (1 + policy.price_over_pct / 100)
-    ok = abs(line.net_amount) <= round2(abs(qty) * upper) + CENT if qty else effective <= upper
-    if ok and policy.price_under_pct is not None:
-        lower = expected * (1 - policy.price_under_pct / 100)
-        ok = abs(line.net_amount) + CENT >= round2(abs(qty) * lower) if qty else effective >= lower
-    tolerance = f"+{fmt(policy.price_over_pct)}%" + (
-        f" / -{fmt(policy.price_under_pct)}%" if policy.price_under_pct is not None else "")
-    checks.add("price", ok, R.PRICE_VARIANCE, line_id=line.line_id, order_line_id=ol.line_id,
-               expected=f"{fmt(round(expected, 6))} per {ol.unit_code}",
-               actual=f"{fmt(round(effective, 6))} per {ol.unit_code}", tolerance=tolerance)
-
-
-def _vat(line, ol: OrderLine, checks: _Checks) -> None:
-    if ol.vat_category is None and ol.vat_rate is None:
-        checks.add("vat", None, line_id=line.line_id, order_line_id=ol.line_id)
-        return
-    same_cat = ol.vat_category is None or (line.vat_category or "").upper() == ol.vat_category.upper()
-    same_rate = ol.vat_rate is None or (line.vat_rate or ZERO) == ol.vat_rate
-    checks.add("vat", same_cat and same_rate, R.VAT_MISMATCH, line_id=line.line_id, order_line_id=ol.line_id,
-               expected=f"{ol.vat_category or '-'} {fmt(ol.vat_rate) or '-'}%",
-               actual=f"{line.vat_category or '-'} {fmt(line.vat_rate) or '-'}%")
-
-
-def _charges(inv: InvoiceFacts, order_lines, policy, checks: _Checks) -> None:
-    """Document-level charges pass when the order has a line for them, or when small in total."""
-    charges = [ac for ac in inv.allowances_charges if ac.charge]
-    if not charges:
-        return
-    by_name: dict[str, list[OrderLine]] = defaultdict(list)
-    for ol in order_lines:
-        by_name[" ".join(ol.name.casefold().split())].append(ol)
-        if ol.seller_item_id:
-            by_name[" ".join(ol.seller_item_id.casefold().split())].append(ol)
-    unmatched = []
-    for i, ac in enumerate(charges, 1):
-        keys = [" ".join((k or "").casefold().split()) for k in (ac.reason, ac.reason_code)]
-        found = next((by_name[k] for k in keys if k and by_name.get(k)), None)
-        label = ac.reason or ac.reason_code or f"#{i}"
-        if found and len(found) == 1:
-            ol = found[0]
-            limit = round2(ol.quantity * order_unit_price(ol) * (1 + policy.price_over_pct / 100))
-            checks.add("charge", ac.amount <= limit, R.CHARGE_NOT_ON_PO, order_line_id=ol.line_id,
-                       expected=f"<= {money(limit)}", actual=f"{label}: {money(ac.amount)}",
-                       tolerance=f"+{fmt(policy.price_over_pct)}%")
-        else:
-            unmatched.append((label, ac))
-    if not unmatched:
-        return
-    total = sum((ac.amount for _, ac in unmatched), ZERO)
-    ok = total <= policy.charge_abs
-    for label, ac in unmatched:
-        checks.add("charge", ok, R.CHARGE_NOT_ON_PO, expected="orderregel of binnen tolerantie / order line or within tolerance",
-                   actual=f"{label}: {money(ac.amount)}", tolerance=money(policy.charge_abs))
+    order_invoice_lines(inputs, checks, deltas, pairing, tied=tied)
 
 
 # --- invoices without an order: standing orders --------------------------------------------------
 
 
-def _standing_order(inputs: MatchInputs, checks: _Checks, deltas: dict[str, Decimal]) -> None:
+def _standing_order(inputs: MatchInputs, checks: Checks, deltas: dict[str, Decimal]) -> None:
     inv, so = inputs.invoice, inputs.standing_order
     if so is None:
         checks.add("order_reference", False, R.PO_REFERENCE_MISSING, expected="BT-13 of vaste opdracht / or standing order",
@@ -331,7 +252,7 @@ def _standing_order(inputs: MatchInputs, checks: _Checks, deltas: dict[str, Deci
 # --- credit notes ------------------------------------------------------------------------------
 
 
-def _credit_note(inputs: MatchInputs, checks: _Checks, deltas: dict[str, Decimal],
+def _credit_note(inputs: MatchInputs, checks: Checks, deltas: dict[str, Decimal],
                  pairing: dict[str, str]) -> None:
     inv, target, order = inputs.invoice, inputs.credit_target, inputs.order
     if target is None:
@@ -347,36 +268,17 @@ def _credit_note(inputs: MatchInputs, checks: _Checks, deltas: dict[str, Decimal
         # The corrected invoice had no order (standing order): tie on amount only.
         checks.add("credit_quantity", None, note="Geen inkooporder bij de factuur.|The invoice has no order.")
         return
-    pairer = LinePairer(order.lines, inputs.policy.price_over_pct)
-    per_line: dict[str, list[tuple[Pairing, Decimal]]] = defaultdict(list)
-    for line in sorted(inv.lines, key=lambda ln: ln.line_id):
-        p = pairer.pair(line)
-        if p.order_line is None:
-            checks.add("line_pairing", False, R.CREDIT_NOTE_UNMATCHED, line_id=line.line_id,
-                       expected=line.order_line_ref or line.seller_item_id or line.name, actual="-")
-            continue
-        qty = _pair_line(p, checks, True, inputs, price=False)
-        pairing[line.line_id] = p.order_line.line_id
-        if qty is not None:
-            per_line[p.order_line.line_id].append((p, qty))
-    for ol_id in sorted(per_line):
-        entries = per_line[ol_id]
-        qty = sum((q for _, q in entries), ZERO)
-        invoiced = target.invoiced.get(ol_id, ZERO)
-        before = inputs.ledger.credited.get(ol_id, ZERO)
-        checks.add("credit_quantity", before + qty <= invoiced, R.CREDIT_NOTE_UNMATCHED,
-                   line_id=",".join(p.invoice_line.line_id for p, _ in entries), order_line_id=ol_id,
-                   expected=f"<= {fmt(invoiced)} (factuur/invoice {target.number})",
-                   actual=f"{fmt(before)} + {fmt(qty)} = {fmt(before + qty)}")
-        deltas[ol_id] = deltas.get(ol_id, ZERO) - qty
+    _explain_lookup(inputs, checks)
+    credit_note_lines(inputs, checks, deltas, pairing)
 
 
 # --- the document total --------------------------------------------------------------------------
 
 
-def _total(inv: InvoiceFacts, tolerance: Decimal, checks: _Checks) -> None:
+def _total(inv: InvoiceFacts, tolerance: Decimal, checks: Checks) -> None:
     """BT-112 against the total recomputed from the lines (quantity x price, line and document
-    allowances and charges, VAT per category and rate, each rounded to cents)."""
+    allowances and charges, VAT per category and rate, each rounded to cents); BT-115 against that
+    total less what was paid before (BT-113), plus the rounding amount (BT-114, engine 2)."""
     taxable: dict[tuple[str, Decimal], Decimal] = defaultdict(lambda: ZERO)
     net = ZERO
     for line in inv.lines:
@@ -393,11 +295,30 @@ def _total(inv: InvoiceFacts, tolerance: Decimal, checks: _Checks) -> None:
     vat = sum((round2(base * rate / 100) for (_, rate), base in taxable.items()), ZERO)
     expected = net + vat
     diff = inv.tax_inclusive - expected
+    rates = sorted({rate for (_, rate) in taxable})
     checks.add("total", abs(diff) <= tolerance, R.TOTAL_VARIANCE, expected=money(expected),
                actual=money(inv.tax_inclusive), tolerance=money(tolerance))
-    if inv.payable is not None:
+    if len(rates) > 1:
+        checks.explain("vat_breakdown", expected=money(vat),
+                       actual=" + ".join(f"{fmt(rate)}%: {money(round2(base * rate / 100))}"
+                                         for (_, rate), base in sorted(taxable.items())),
+                       note="Btw per tarief berekend en afgerond.|VAT computed and rounded per rate.")
+    if inv.payable is None:
+        return
+    if not checks.rules.rounding_checked:
         # BT-115 = BT-112 - BT-113 + BT-114: a large "rounding amount" (BT-114) would pass validation
         # but change what is paid.
         due = expected - inv.prepaid
         checks.add("payable", abs(inv.payable - due) <= tolerance, R.TOTAL_VARIANCE, expected=money(due),
                    actual=money(inv.payable), tolerance=money(tolerance))
+        return
+    checks.add("rounding", abs(inv.rounding) <= tolerance, R.TOTAL_VARIANCE, expected=f"<= {money(tolerance)}",
+               actual=money(inv.rounding), tolerance=money(tolerance))
+    due = expected - inv.prepaid + inv.rounding
+    checks.add("payable", abs(inv.payable - due) <= tolerance, R.TOTAL_VARIANCE, expected=money(due),
+               actual=money(inv.payable), tolerance=money(tolerance))
+    if inv.prepaid or inv.rounding:
+        checks.explain("prepaid_rounding", expected=money(due),
+                       actual=f"{money(expected)} - {money(inv.prepaid)} + {money(inv.rounding)}",
+                       note="Vooruitbetaald (BT-113) afgetrokken en afronding (BT-114) opgeteld."
+                            "|Prepaid amount (BT-113) subtracted and rounding amount (BT-114) added.")

@@ -28,7 +28,22 @@ LABELS: dict[str, tuple[str, str]] = {
     "quantity_ordered": ("Cumulatief gefactureerd tegen besteld", "Cumulative invoiced against ordered"),
     "quantity_received": ("Cumulatief gefactureerd tegen ontvangen", "Cumulative invoiced against received"),
     "vat": ("Btw-categorie en -tarief (BT-151/BT-152)", "VAT category and rate (BT-151/BT-152)"),
+    "rounding": ("Afrondingsbedrag (BT-114) binnen tolerantie", "Rounding amount (BT-114) within tolerance"),
+    # normalisations and conversions that made a comparison pass (engine 2)
+    "order_lookup": ("Inkooporder gevonden", "Purchase order found"),
+    "iban_format": ("Schrijfwijze rekeningnummer", "Way the account number is written"),
+    "unit_conversion": ("Eenheid omgerekend", "Unit converted"),
+    "price_conversion": ("Prijs omgerekend", "Price converted"),
+    "price_discount": ("Prijskorting", "Price discount"),
+    "lines_summed": ("Factuurregels opgeteld per orderregel", "Invoice lines summed per order line"),
+    "receipts_netted": ("Ontvangsten en retouren verrekend", "Receipts and returns netted"),
+    "prepaid_rounding": ("Vooruitbetaling en afronding", "Prepayment and rounding"),
+    "vat_breakdown": ("Btw per tarief", "VAT per rate"),
 }
+
+# The checks that record a normalisation or conversion (shown as such in /decision and the UI).
+NORMALISATIONS = frozenset({"order_lookup", "iban_format", "unit_conversion", "price_conversion", "price_discount",
+                            "lines_summed", "receipts_netted", "prepaid_rounding", "vat_breakdown"})
 
 _OUTCOME = {"pass": ("in orde", "passed"), "fail": ("afwijking", "failed"), "skip": ("niet uitgevoerd", "not performed")}
 

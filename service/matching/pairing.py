@@ -7,19 +7,24 @@ price when several order lines carry that name. Several candidates left is ``amb
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
+from service.matching import units
 from service.matching.types import InvoiceLine, OrderLine
 from service.matching.units import conversion_factor
+
+# How people list several order lines in one BT-132: "10, 20", "10/20", "10+20", "10 en 20".
+_SEVERAL = re.compile(r"\s*[,;/+&]\s*|\s+(?:en|and|und|et)\s+|\s+", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
 class Pairing:
     invoice_line: InvoiceLine
     order_line: OrderLine | None
-    method: str  # order_line_ref | seller_item_id | standard_item_id | name | name_price | none
+    method: str  # order_line_ref | order_line_refs | seller_item_id | standard_item_id | name | name_price | none
     candidates: tuple[str, ...] = ()  # order line ids considered when ambiguous
 
     @property
@@ -33,9 +38,10 @@ def _norm(text: str | None) -> str:
     return " ".join((text or "").casefold().split())
 
 
-def invoice_unit_price_in_order_unit(line: InvoiceLine, order_line: OrderLine) -> Decimal | None:
+def invoice_unit_price_in_order_unit(line: InvoiceLine, order_line: OrderLine,
+                                     table: units.Table = units.CURRENT) -> Decimal | None:
     """BT-146 / BT-149 expressed per order unit, or None when the units do not convert."""
-    factor = conversion_factor(line.unit_code, order_line.unit_code)
+    factor = conversion_factor(line.unit_code, order_line.unit_code, table)
     if factor is None or not line.base_quantity:
         return None
     return line.net_price / line.base_quantity / factor
@@ -48,7 +54,9 @@ def order_unit_price(order_line: OrderLine) -> Decimal:
 class LinePairer:
     """Indexes the order lines once; ``pair`` is O(1) per invoice line on average."""
 
-    def __init__(self, order_lines: tuple[OrderLine, ...], price_over_pct: Decimal) -> None:
+    def __init__(self, order_lines: tuple[OrderLine, ...], price_over_pct: Decimal, *,
+                 table: units.Table = units.CURRENT, flag_several: bool = True) -> None:
+        self.table, self.flag_several = table, flag_several
         self.by_id: dict[str, OrderLine] = {}
         self.by_seller: dict[str, list[OrderLine]] = defaultdict(list)
         self.by_standard: dict[str, list[OrderLine]] = defaultdict(list)
@@ -64,7 +72,7 @@ class LinePairer:
                 self.by_name[_norm(ol.name)].append(ol)
 
     def _price_fits(self, line: InvoiceLine, ol: OrderLine) -> bool:
-        price = invoice_unit_price_in_order_unit(line, ol)
+        price = invoice_unit_price_in_order_unit(line, ol, self.table)
         if price is None:
             return False
         expected = order_unit_price(ol)
@@ -81,7 +89,12 @@ class LinePairer:
     def pair(self, line: InvoiceLine) -> Pairing:
         ref = (line.order_line_ref or "").strip()
         if ref:
-            return Pairing(line, self.by_id.get(ref), "order_line_ref")
+            found = self.by_id.get(ref)
+            if found is None and self.flag_several:
+                named = tuple(dict.fromkeys(p for p in _SEVERAL.split(ref) if p in self.by_id))
+                if len(named) > 1:  # one invoice line for several order lines: flagged, never split
+                    return Pairing(line, None, "order_line_refs", tuple(sorted(named)))
+            return Pairing(line, found, "order_line_ref")
         for method, key, index in (
             ("seller_item_id", line.seller_item_id, self.by_seller),
             ("standard_item_id", line.standard_item_id, self.by_standard),

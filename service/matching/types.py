@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-ENGINE_VERSION = "matching-1.1.0"
+ENGINE_VERSION = "matching-2.0.0"  # service.matching.versions keeps the earlier ones replayable
 
 ZERO = Decimal(0)
 
@@ -51,6 +51,8 @@ class InvoiceLine:
     vat_category: str | None = None  # BT-151
     vat_rate: Decimal | None = None  # BT-152
     allowances_charges: tuple[AllowanceCharge, ...] = ()
+    gross_price: Decimal | None = None  # BT-148
+    price_discount: Decimal | None = None  # BT-147
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +77,7 @@ class InvoiceFacts:
     tax_inclusive: Decimal = ZERO  # BT-112
     prepaid: Decimal = ZERO  # BT-113
     payable: Decimal | None = None  # BT-115 (None: not compared)
+    rounding: Decimal = ZERO  # BT-114
     allowances_charges: tuple[AllowanceCharge, ...] = ()  # BG-20/BG-21
     lines: tuple[InvoiceLine, ...] = ()
 
@@ -114,11 +117,25 @@ class OrderSnapshot:
 
 
 @dataclass(frozen=True, slots=True)
+class ReceiptMovement:
+    """One goods-receipt line: received (positive) or returned (negative), in the order line's unit."""
+
+    receipt_id: str
+    order_line_id: str
+    quantity: Decimal
+
+
+@dataclass(frozen=True, slots=True)
 class ReceiptTotals:
-    """Cumulative received quantity per order line (returns subtracted) and the receipts counted."""
+    """What was received per order line and the receipts counted.
+
+    ``movements`` (engine 2): every receipt and return line; the engine nets them per order line and
+    shows how. Without movements (decisions of engine 1), ``received`` holds the netted totals.
+    """
 
     received: dict[str, Decimal] = field(default_factory=dict)
     receipt_ids: tuple[str, ...] = ()
+    movements: tuple[ReceiptMovement, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +214,39 @@ class CreditTarget:
 
 
 @dataclass(frozen=True, slots=True)
+class OrderReference:
+    """How the order was found: which field, as written, and which normalisation made it equal.
+
+    ``field`` is ``BT-13`` (purchase order reference), ``BT-10`` (buyer reference: only when BT-13
+    is missing and an order of the same supplier has exactly that number) or ``BT-25`` (a credit note
+    takes the order of the invoice it corrects). ``normalisations``: ``case``, ``spaces``.
+    """
+
+    field: str
+    value: str
+    order_number: str
+    normalisations: tuple[str, ...] = ()
+    via_invoice: str | None = None  # BT-25: the corrected invoice's number
+
+
+@dataclass(frozen=True, slots=True)
+class PriorInvoice:
+    """An earlier document of the same seller that may resemble this one (duplicates, engine 2).
+
+    The caller reads a bounded number of them: same amount on the same day, or an invoice number
+    with the same key (``references.invoice_number_key``) within the look-back window.
+    """
+
+    invoice_id: str
+    number: str
+    issue_date: date | None
+    amount: Decimal | None  # BT-112
+    order_number: str | None = None
+    supplier_id: str | None = None
+    credit_note: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class MatchInputs:
     """Everything one decision is computed from (stored with the decision for replay)."""
 
@@ -208,8 +258,10 @@ class MatchInputs:
     ledger: Ledger = Ledger()
     standing_order: StandingOrder | None = None
     credit_target: CreditTarget | None = None
-    similar_invoices: tuple[str, ...] = ()  # same seller, BT-112 and BT-2 under another BT-1
-    order_lookup: str | None = None  # the BT-13 looked up (None when the invoice has none)
+    similar_invoices: tuple[str, ...] = ()  # engine 1: same seller, BT-112 and BT-2 under another BT-1
+    order_lookup: str | None = None  # the reference looked up (None when the invoice has none)
+    order_reference: OrderReference | None = None  # engine 2: how the order was found
+    prior_invoices: tuple[PriorInvoice, ...] = ()  # engine 2: candidates for DUPLICATE_SUSPECTED
 
 
 # --- the decision -------------------------------------------------------------------------------
@@ -239,6 +291,7 @@ class Check:
     tolerance: str | None = None
     code: str | None = None  # reason code when failed
     note: str = ""  # extra explanation, "Dutch|English"
+    related_invoice_id: str | None = None  # the invoice this one resembles (DUPLICATE_SUSPECTED)
 
     @property
     def message_nl(self) -> str:
@@ -279,3 +332,9 @@ class Decision:
 
     def failed(self) -> list[Check]:
         return [c for c in self.checks if c.outcome is CheckOutcome.failed]
+
+    def normalisations(self) -> list[Check]:
+        """The normalisations and conversions that made a comparison pass ("DZN converted to C62 x 12")."""
+        from service.matching.messages import NORMALISATIONS
+
+        return [c for c in self.checks if c.name in NORMALISATIONS]
