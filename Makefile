@@ -9,7 +9,7 @@ ARTIFACTS_MIRROR ?= $(or $(EINVOICE_ARTIFACTS_MIRROR),$(if $(wildcard ../shared/
 ARTIFACTS_FROM := $(if $(ARTIFACTS_MIRROR),--from $(ARTIFACTS_MIRROR),)
 
 .PHONY: run test install artifacts migrate openapi bench bench-validation bench-intake \
-        bench-masterdata bench-matching bench-workspace clean
+        bench-masterdata bench-matching matching-corpus bench-workspace clean
 
 $(BIN)/einvoice: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ bench-masterdata: install
 
 bench-matching: install
 	$(BIN)/python bench/bench_matching.py
+
+# the labelled matching corpus as files: make matching-corpus DIR=/tmp/corpus [DOCUMENTS=2000]
+matching-corpus: install
+	$(BIN)/python -m bench.matching_corpus $(or $(DIR),corpus) --documents $(or $(DOCUMENTS),2000)
 
 bench-workspace: install
 	$(BIN)/python bench/bench_workspace.py

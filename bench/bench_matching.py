@@ -2,7 +2,7 @@
 
 1. Corpus: a fresh service (uvicorn subprocess on a free port, temporary SQLite database, artefacts
    from the installed directory or the mirror) receives the labelled corpus of
-   ``service.matching.corpus`` through the HTTP API: suppliers, orders, receipts and standing orders
+   ``bench/matching_corpus`` through the HTTP API: suppliers, orders, receipts and standing orders
    as an ERP sends them, then >= 2,000 real UBL invoices and credit notes posted by a gateway key.
    Printed: straight-through rate on invoices that should be approved (target 100 %), false
    approvals on invoices that should be flagged (target 0), exact reason codes (target >= 99 %),
@@ -35,7 +35,7 @@ from sqlmodel import Session  # noqa: E402
 
 from service.db import make_engine  # noqa: E402
 from service.keys import create_key  # noqa: E402
-from service.matching.corpus import CorpusRunner, build_corpus, summarise  # noqa: E402
+from bench.matching_corpus import CorpusRunner, build_corpus, summarise  # noqa: E402
 from service.migrations import upgrade  # noqa: E402
 from service.models.keys import Role  # noqa: E402
 from service.validation.artefacts import missing_artefacts  # noqa: E402
@@ -140,9 +140,16 @@ def corpus_run(documents: int, seed: int, workdir: Path) -> bool:
           f"p95 {latencies[int(len(latencies) * 0.95) - 1]:.1f} ms")
     print(f"replay of {len(sample)} decisions  {identical} identical")
     print()
-    print(f"{'case':28} {'ok':>6} {'of':>6}")
+    print(f"{'category':10} {'docs':>5} {'must pass':>9} {'approved':>8} {'straight-through':>16} "
+          f"{'near-miss':>9} {'false appr.':>11} {'exact codes':>11}")
+    for name, c in sorted(s["per_category"].items()):
+        print(f"{name:10} {c['documents']:>5} {c['should_approve']:>9} {c['approved']:>8} "
+              f"{c['straight_through_rate']:>16.2%} {c['should_flag']:>9} {c['false_approvals']:>11} "
+              f"{c['exact_codes_rate']:>11.2%}")
+    print()
+    print(f"{'case':36} {'ok':>6} {'of':>6}")
     for case, (ok, total) in sorted(s["per_case"].items()):
-        print(f"{case:28} {ok:>6} {total:>6}")
+        print(f"{case:36} {ok:>6} {total:>6}")
     if s["mismatches"]:
         print("\nmismatches (case, expected status, expected codes, status, final, codes):")
         for m in s["mismatches"][:30]:
@@ -159,7 +166,8 @@ def decision_speed(workdir: Path, runs: int = 200) -> float:
     from service.matching.adapter import facts_from_document
     from service.models.invoices import InvoiceStatus
     from service.en16931.parser import parse_document
-    from service.matching.corpus import Doc, PoLine, SupplierSpec
+    from bench.matching_corpus.documents import Doc, SupplierSpec
+    from bench.matching_corpus.orders import PoLine
     from service.models.invoices import DocumentType, Invoice
     from service.models.masterdata import (
         PurchaseOrder, PurchaseOrderLine, PurchaseOrderVersion, Supplier, SupplierBankAccount,

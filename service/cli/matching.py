@@ -1,17 +1,18 @@
-"""Commands of the matching area: `einvoice matching policy|replay|rematch|corpus`."""
+"""Commands of the matching area: `einvoice matching policy|replay|rematch`.
+
+The labelled corpus is test data and lives in bench/ (`python -m bench.matching_corpus DIR`)."""
 
 from __future__ import annotations
 
 import json
 import uuid
-from pathlib import Path
 
 import typer
 
 import service.decide  # noqa: F401  (registers the ledger hook for transitions made by any command)
 from service.cli.common import fail, session_scope
 
-matching_app = typer.Typer(help="Matching: policy, decisions, re-matching, the labelled corpus.",
+matching_app = typer.Typer(help="Matching: policy, decisions, re-matching.",
                            no_args_is_help=True)
 policy_app = typer.Typer(help="The global matching policy (every change is a new version).", no_args_is_help=True)
 matching_app.add_typer(policy_app, name="policy")
@@ -94,27 +95,3 @@ def rematch(po_number: str = typer.Argument(..., help="Purchase order number (BT
     with session_scope() as session:
         approved = on_order_changed(session, po_number)
     typer.echo(f"{len(approved)} invoice(s) approved by re-match" + "".join(f"\n  {i}" for i in approved))
-
-
-@matching_app.command("corpus")
-def corpus(
-    target: Path = typer.Argument(..., help="Directory to write the corpus to."),
-    documents: int = typer.Option(2000, help="Minimum number of invoices and credit notes."),
-    seed: int = typer.Option(2026, help="Random seed (the same seed gives the same corpus)."),
-) -> None:
-    """Write the labelled matching corpus: steps.jsonl (master data and labels) + documents/*.xml."""
-    from service.matching.corpus import build_corpus
-
-    built = build_corpus(documents, seed)
-    docs = target / "documents"
-    docs.mkdir(parents=True, exist_ok=True)
-    with (target / "steps.jsonl").open("w", encoding="utf-8") as fh:
-        for i, step in enumerate(built.steps):
-            record = {"kind": step.kind, "case": step.case, "supplier": step.supplier, "payload": step.payload}
-            if step.xml is not None:
-                name = f"{i:06d}-{step.case}.xml"
-                (docs / name).write_bytes(step.xml)
-                record.update(document=f"documents/{name}", expect_status=step.expect_status,
-                              expect_codes=list(step.expect_codes), final_status=step.final_status)
-            fh.write(json.dumps(record) + "\n")
-    typer.echo(f"wrote {built.count()} documents and {len(built.steps)} steps to {target}")

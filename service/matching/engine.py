@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from service.matching.checks import Checks, fmt, money, round2
 from service.matching.orderlines import credit_note_lines, order_invoice_lines
-from service.matching.references import invoice_number_changes, invoice_number_key, order_key
+from service.matching.references import invoice_number_changes, invoice_number_keys, order_key
 from service.matching.types import (
     ENGINE_VERSION,
     ZERO,
@@ -113,14 +113,14 @@ def _duplicates(inputs: MatchInputs, checks: Checks) -> None:
         checks.add("duplicate_suspected", False, R.DUPLICATE_SUSPECTED, expected="-", actual=", ".join(legacy))
     inv = inputs.invoice
     own_order = order_key(inputs.order.number if inputs.order is not None else inv.order_reference) or None
-    own_key = invoice_number_key(inv.number)
+    own_keys = invoice_number_keys(inv.number)
     supplier_id = inputs.supplier.supplier_id if inputs.supplier is not None else None
     for prior in sorted(inputs.prior_invoices, key=lambda p: (p.number, p.invoice_id)):
         if prior.number == inv.number or prior.credit_note != inv.is_credit_note:
             continue
         if supplier_id is not None and prior.supplier_id is not None and str(prior.supplier_id) != str(supplier_id):
             continue  # the same number at another supplier is never a duplicate
-        note = _resemblance(inv, prior, own_order, own_key)
+        note = _resemblance(inv, prior, own_order, own_keys)
         if note:
             flagged += 1
             checks.add("duplicate_suspected", False, R.DUPLICATE_SUSPECTED, expected="-",
@@ -138,14 +138,15 @@ _CHANGE_TEXT = {"punctuation": ("leestekens", "punctuation"), "case": ("hoofdlet
                 "leading_zeros": ("voorloopnullen", "leading zeros")}
 
 
-def _resemblance(inv: InvoiceFacts, prior: PriorInvoice, own_order: str | None, own_key: str) -> str:
+def _resemblance(inv: InvoiceFacts, prior: PriorInvoice, own_order: str | None, own_keys: tuple[str, str]) -> str:
     """Why ``prior`` looks like the same invoice ("Dutch|English"), or "" when it does not."""
     same_order = (order_key(prior.order_number) or None) == own_order
     if (prior.amount is not None and prior.amount == inv.tax_inclusive and prior.issue_date == inv.issue_date
             and same_order):
         return ("Zelfde bedrag, factuurdatum en inkooporder (of beide zonder order)."
                 "|Same amount, issue date and purchase order (or both without an order).")
-    if own_key and invoice_number_key(prior.number) == own_key and inv.issue_date is not None \
+    keys = invoice_number_keys(prior.number)
+    if any(k and k == own for k, own in zip(keys, own_keys)) and inv.issue_date is not None \
             and prior.issue_date is not None \
             and abs(inv.issue_date - prior.issue_date) <= timedelta(days=LOOKALIKE_DAYS):
         changes = invoice_number_changes(inv.number, prior.number)

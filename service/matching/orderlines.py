@@ -210,21 +210,19 @@ def _net_price(line: InvoiceLine, ol: OrderLine, num: Decimal, den: Decimal, pol
     per base quantity (BT-149), in the order line's unit, against the order's price per its base
     quantity. Line allowances and charges (BG-27/BG-28) change BT-131, not this test.
 
-    Compared by cross-multiplication (no division, so no repeating decimals); a price written with
-    three or more decimals may be off by half its last decimal (rounding to four decimals).
+    Compared by cross-multiplication (no division, so no repeating decimals): four-decimal prices
+    and converted units compare exactly.
     """
     expected = order_unit_price(ol)
     base = line.base_quantity or Decimal(1)
     listed = line.net_price * den / (base * num)
-    exponent = line.net_price.as_tuple().exponent
-    slack = Decimal(5).scaleb(exponent - 1) if isinstance(exponent, int) and exponent <= -3 else ZERO
     # per order unit: invoice net_price * den / (base * num) against the order's unit_price / order_base
     order_base = ol.base_quantity or Decimal(1)
     ours = order_base * den
     theirs = ol.unit_price * base * num
-    ok = (line.net_price - slack) * ours <= theirs * (1 + policy.price_over_pct / 100)
+    ok = line.net_price * ours <= theirs * (1 + policy.price_over_pct / 100)
     if ok and policy.price_under_pct is not None:
-        ok = (line.net_price + slack) * ours >= theirs * (1 - policy.price_under_pct / 100)
+        ok = line.net_price * ours >= theirs * (1 - policy.price_under_pct / 100)
     checks.add("price", ok, R.PRICE_VARIANCE, line_id=line.line_id, order_line_id=ol.line_id,
                expected=f"{fmt(round(expected, 6))} per {ol.unit_code}",
                actual=f"{fmt(round(listed, 6))} per {ol.unit_code}", tolerance=_tolerance_text(policy))

@@ -13,7 +13,7 @@ import re
 # The names a decision records (stable strings; the texts are in messages.NORMALISATION_TEXTS).
 CASE, SPACES, PUNCTUATION, LEADING_ZEROS = "case", "spaces", "punctuation", "leading_zeros"
 
-_DIGITS = re.compile(r"\d+")
+_RUNS = re.compile(r"[^\W\d_]+|\d+")
 
 
 def order_key(text: str | None) -> str:
@@ -38,15 +38,19 @@ def order_key_changes(raw: str | None, stored: str) -> tuple[str, ...]:
     return tuple(changes)
 
 
-def invoice_number_key(text: str | None) -> str:
-    """An invoice number (BT-1) as compared for look-alikes: letters and digits only, upper case,
-    leading zeros of each run of digits dropped ("F-2026-001", "f2026001" and "F2026001" are one key;
-    "INV-00042" and "inv 42" are another)."""
-    return _zeros(_alnum((text or "").upper()))
+def invoice_number_keys(text: str | None) -> tuple[str, str]:
+    """The two keys of an invoice number (BT-1) under which look-alikes are found; two numbers look
+    alike when either key is equal (and the numbers are not):
 
+    - letters and digits only, upper case: "F-2026-001", "f2026001" and "F 2026 001" share one;
+    - the runs of letters and of digits, leading zeros dropped: "F-2026-001", "F/2026/1" and
+      "f-2026-0001" share one; "F-2026-101" and "F-2026-11" do not.
 
-def _zeros(text: str) -> str:
-    return _DIGITS.sub(lambda m: m.group().lstrip("0") or "0", text)
+    Two keys, because one key for both rules would, by transitivity, equate "F2026001" and "F-2026-1".
+    """
+    upper = (text or "").upper()
+    runs = _RUNS.findall(upper)
+    return _alnum(upper), ".".join(r.lstrip("0") or "0" if r[0].isdigit() else r for r in runs)
 
 
 def _alnum(text: str) -> str:
@@ -54,14 +58,16 @@ def _alnum(text: str) -> str:
 
 
 def invoice_number_changes(a: str, b: str) -> tuple[str, ...]:
-    """What differs between two invoice numbers with the same key: each normalisation without which
-    the two would still differ."""
+    """How two look-alike invoice numbers differ: punctuation, letter case, leading zeros."""
+    def only(text: str, keep) -> str:
+        return "".join(ch for ch in text if keep(ch))
+
     changes = []
-    if _zeros(a.upper()) != _zeros(b.upper()):
+    if only(a, lambda ch: not ch.isalnum()) != only(b, lambda ch: not ch.isalnum()):
         changes.append(PUNCTUATION)
-    if _zeros(_alnum(a)) != _zeros(_alnum(b)):
+    if only(a, str.isalpha) != only(b, str.isalpha):
         changes.append(CASE)
-    if _alnum(a.upper()) != _alnum(b.upper()):
+    if only(a, str.isdigit) != only(b, str.isdigit):
         changes.append(LEADING_ZEROS)
     return tuple(changes)
 

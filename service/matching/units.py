@@ -59,7 +59,7 @@ def conversion_factor(from_unit: str, to_unit: str, table: Table = CURRENT) -> D
     """Factor f with quantity_in_to = quantity_in_from * f, or None when not convertible.
 
     Identical codes always convert (factor 1), also codes without a factor (packaging codes such as
-    ``BX``): those compare exactly. Codes of different families (area against length) never convert.
+    ``XBX``): those compare exactly. Codes of different families (area against length) never convert.
     """
     a, b = (from_unit or "").strip().upper(), (to_unit or "").strip().upper()
     if a == b:

@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from service.matching.corpus import Doc, DocLine, Order, PoLine, SupplierSpec
+from bench.matching_corpus.documents import Doc, DocLine, SupplierSpec
+from bench.matching_corpus.orders import Order, PoLine
 from service.models.invoices import AuditEvent
 from service.models.matching import LedgerBalance, MatchPolicyVersion
 

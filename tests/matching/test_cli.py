@@ -52,7 +52,8 @@ def test_rematch_of_an_order_without_invoices(cli_db):
 
 
 def test_corpus_is_written_with_labels(tmp_path):
-    r = run(["matching", "corpus", str(tmp_path / "c"), "--documents", "40"])
+    r = subprocess.run([sys.executable, "-m", "bench.matching_corpus", str(tmp_path / "c"), "--documents", "40"],
+                       capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     steps = [json.loads(line) for line in (tmp_path / "c" / "steps.jsonl").read_text().splitlines()]
     docs = [s for s in steps if s["kind"] == "document"]

@@ -23,7 +23,8 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from service.matching.corpus import Doc, PoLine, SupplierSpec
+from bench.matching_corpus.documents import Doc, SupplierSpec
+from bench.matching_corpus.orders import PoLine
 from service.models.matching import LedgerEntry, LedgerState
 
 REPO = Path(__file__).resolve().parents[2]
