@@ -15,7 +15,7 @@ from service.api.deps import Admin, InvoiceReader, Principal, require
 from service.db import SessionDep
 from service.decide import POLICY_KEYS, latest_decision, policy_from_settings, set_global_policy
 from service.errors import InvoiceNotFound, NotFound, problem_responses
-from service.matching import match
+from service.matching import UnknownEngineVersion, match
 from service.matching.codec import decision_from_json, decision_to_json, inputs_from_json
 from service.models.base import utcnow
 from service.models.invoices import Invoice
@@ -48,6 +48,7 @@ class CheckOut(BaseModel):
     expected: str | None = None
     actual: str | None = None
     tolerance: str | None = None
+    related_invoice_id: str | None = Field(None, description="The invoice this one resembles (DUPLICATE_SUSPECTED)")
     message_nl: str
     message_en: str
 
@@ -82,13 +83,19 @@ class DecisionOut(BaseModel):
     pairing: dict[str, str] = Field(default_factory=dict, description="Invoice line (BT-126) -> order line")
     ledger_delta: list[LedgerDeltaOut] = Field(default_factory=list)
     checks: list[CheckOut]
+    normalisations: list[CheckOut] = Field(
+        default_factory=list, description="The normalisations and conversions that made a comparison pass "
+                                          "(order found through BT-10, DZN converted to C62 x 12, ...); also in checks")
     history: list[DecisionSummary] = Field(default_factory=list, description="Earlier decisions, newest first")
 
 
 class ReplayOut(BaseModel):
     invoice_id: uuid.UUID
     decision_id: uuid.UUID
-    identical: bool = Field(description="True when recomputing from the stored inputs gives the stored decision")
+    identical: bool = Field(description="True when recomputing from the stored inputs, with the engine version "
+                                        "that made the decision, gives the stored decision")
+    replayable: bool = Field(True, description="False when this code no longer has the decision's engine version")
+    explanation: str | None = Field(None, description="Why the decision cannot be replayed")
     stored_engine_version: str
     engine_version: str
     stored_outcome: str
@@ -171,12 +178,7 @@ def get_decision(invoice_id: uuid.UUID, session: SessionDep, principal: InvoiceR
     row = rows[0]
     decision = decision_from_json(row.decision)
     inputs = row.inputs or {}
-    checks = []
-    for c in decision.checks:
-        nl, en = c.messages()
-        checks.append(CheckOut(name=c.name, outcome=c.outcome.value, code=c.code, line_id=c.line_id,
-                               order_line_id=c.order_line_id, expected=c.expected, actual=c.actual,
-                               tolerance=c.tolerance, message_nl=nl, message_en=en))
+    checks = [_check_out(c) for c in decision.checks]
     return DecisionOut(
         invoice_id=invoice_id, id=row.id, outcome=row.outcome, reason_codes=row.reason_codes, trigger=row.trigger,
         actor=row.actor, decided_at=row.created_at, engine_version=row.engine_version,
@@ -186,16 +188,34 @@ def get_decision(invoice_id: uuid.UUID, session: SessionDep, principal: InvoiceR
         pairing=decision.pairing,
         ledger_delta=[LedgerDeltaOut(order_line_id=d.order_line_id, quantity=d.quantity) for d in decision.ledger_delta],
         checks=checks,
+        normalisations=[_check_out(c) for c in decision.normalisations()],
         history=[DecisionSummary(id=r.id, outcome=r.outcome, reason_codes=r.reason_codes, trigger=r.trigger,
                                  decided_at=r.created_at) for r in rows[1:]],
     )
 
 
+def _check_out(c) -> CheckOut:
+    nl, en = c.messages()
+    return CheckOut(name=c.name, outcome=c.outcome.value, code=c.code, line_id=c.line_id,
+                    order_line_id=c.order_line_id, expected=c.expected, actual=c.actual, tolerance=c.tolerance,
+                    related_invoice_id=c.related_invoice_id, message_nl=nl, message_en=en)
+
+
 def replay_decision(row: MatchDecision) -> ReplayOut:
-    """Recompute ``row`` from its stored inputs with today's engine and compare."""
-    recomputed = match(inputs_from_json(row.inputs))
+    """Recompute ``row`` from its stored inputs with the engine version that made it, and compare.
+
+    The stored decision is read through today's codec first, so fields added since (with their
+    defaults) are no difference; a version this code no longer has is reported, not compared.
+    """
+    try:
+        recomputed = match(inputs_from_json(row.inputs), version=row.engine_version)
+    except UnknownEngineVersion as exc:
+        return ReplayOut(invoice_id=row.invoice_id, decision_id=row.id, identical=False, replayable=False,
+                         explanation=str(exc), stored_engine_version=row.engine_version,
+                         engine_version=row.engine_version, stored_outcome=row.outcome, outcome=row.outcome,
+                         stored_reason_codes=list(row.reason_codes), reason_codes=list(row.reason_codes))
     now = decision_to_json(recomputed)
-    stored = row.decision
+    stored = decision_to_json(decision_from_json(row.decision))
     differences = [key for key in sorted(set(now) | set(stored)) if now.get(key) != stored.get(key)]
     return ReplayOut(invoice_id=row.invoice_id, decision_id=row.id, identical=not differences,
                      stored_engine_version=row.engine_version, engine_version=recomputed.engine_version,

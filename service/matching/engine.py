@@ -167,7 +167,7 @@ _NORM_TEXT = {"case": ("hoofdletters", "letter case"), "spaces": ("spaties", "sp
 
 
 def _explain_lookup(inputs: MatchInputs, checks: Checks) -> None:
-    ref = inputs.order_reference
+    ref = inputs.order_found_by
     if ref is None or inputs.order is None or (ref.field == "BT-13" and not ref.normalisations):
         return
     nl_field, en_field = _FIELD_TEXT.get(ref.field, (ref.field, ref.field))
@@ -208,7 +208,7 @@ def _order_invoice(inputs: MatchInputs, checks: Checks, deltas: dict[str, Decima
     if (inv.order_reference or "").strip():
         checks.add("order_reference", True, actual=inv.order_reference)
     else:
-        ref = inputs.order_reference
+        ref = inputs.order_found_by
         checks.add("order_reference", True, actual=f"{ref.field} {ref.value}" if ref else "-")
     tied = _order_header(inputs, checks, inv.currency)
     if order is None:

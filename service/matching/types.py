@@ -260,7 +260,7 @@ class MatchInputs:
     credit_target: CreditTarget | None = None
     similar_invoices: tuple[str, ...] = ()  # engine 1: same seller, BT-112 and BT-2 under another BT-1
     order_lookup: str | None = None  # the reference looked up (None when the invoice has none)
-    order_reference: OrderReference | None = None  # engine 2: how the order was found
+    order_found_by: OrderReference | None = None  # engine 2: which field and normalisation found the order
     prior_invoices: tuple[PriorInvoice, ...] = ()  # engine 2: candidates for DUPLICATE_SUSPECTED
 
 

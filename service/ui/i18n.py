@@ -157,6 +157,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "allowances": ("Kortingen", "Allowances"),
     "failed_checks": ("Afwijkingen", "Failed checks"),
     "no_failed_checks": ("Geen afwijkingen.", "No failed checks."),
+    "normalisations": ("Omrekeningen en schrijfwijzen", "Conversions and normalisations"),
+    "resembles": ("Lijkt op", "Resembles"),
     "line": ("Regel", "Line"),
     "expected": ("Verwacht", "Expected"),
     "actual": ("Werkelijk", "Actual"),

@@ -59,13 +59,19 @@ class InvoiceView:
     attachments: list[Attachment]
     trail: list[TrailEntry]
     order_status: str | None = None
+    # normalisations and conversions that made a comparison pass ("DZN converted to C62 x 12"):
+    # {"name", "line_id", "text_nl", "text_en"}
+    normalisations: list[dict[str, Any]] = field(default_factory=list)
+    # failed check (code, line) -> the invoice it resembles (DUPLICATE_SUSPECTED)
+    related: list[dict[str, Any]] = field(default_factory=list)
 
 
 def build(session: Session, invoice: Invoice) -> InvoiceView:
     doc = invoice.data if isinstance(invoice.data, dict) else {}
     checks = [r for r in (invoice.reasons or []) if isinstance(r, dict)]
     order_lines, received, order_status = _order_lines(session, invoice)
-    pairing = _pairing(session, invoice)
+    decision = _decision(session, invoice)
+    pairing = {str(k): str(v) for k, v in (getattr(decision, "pairing", None) or {}).items()}
     lines: list[LineRow] = []
     line_ids = set()
     for ln in doc.get("lines") or []:
@@ -84,6 +90,7 @@ def build(session: Session, invoice: Invoice) -> InvoiceView:
         invoice=invoice, doc=doc, checks=checks, document_checks=document_checks, lines=lines,
         warnings=_warnings(invoice.validation_report), attachments=_attachments(session, invoice, doc),
         trail=_trail(session, invoice.id), order_status=order_status,
+        normalisations=_normalisations(decision), related=_related(decision),
     )
 
 
@@ -91,18 +98,30 @@ def _line_ids(check: dict[str, Any]) -> set[str]:
     return {part.strip() for part in str(check.get("line_id") or "").split(",") if part.strip()}
 
 
-def _pairing(session: Session, invoice: Invoice) -> dict[str, str]:
-    """Invoice line -> order line of the latest matching decision (empty when there is none)."""
+def _decision(session: Session, invoice: Invoice) -> Any:
+    """The latest matching decision (None when there is none, or when it cannot be read)."""
     try:
         from service.decide import load_decision
     except ImportError:  # matching area not there
-        return {}
+        return None
     try:
-        decision = load_decision(session, invoice.id)
+        return load_decision(session, invoice.id)
     except Exception:  # an unreadable old decision must not take the page down
-        return {}
-    pairing = getattr(decision, "pairing", None) or {}
-    return {str(k): str(v) for k, v in pairing.items()}
+        return None
+
+
+def _normalisations(decision: Any) -> list[dict[str, Any]]:
+    out = []
+    for c in getattr(decision, "normalisations", lambda: [])():
+        nl, _, en = (c.note or "").partition("|")
+        out.append({"name": c.name, "line_id": c.line_id, "expected": c.expected, "actual": c.actual,
+                    "text_nl": nl, "text_en": en or nl})
+    return out
+
+
+def _related(decision: Any) -> list[dict[str, Any]]:
+    return [{"code": c.code, "actual": c.actual, "invoice_id": c.related_invoice_id}
+            for c in getattr(decision, "failed", lambda: [])() if getattr(c, "related_invoice_id", None)]
 
 
 def _order_lines(session: Session, invoice: Invoice) -> tuple[dict[str, dict], dict[str, Decimal], str | None]:

@@ -287,3 +287,79 @@ def test_a_credit_note_that_arrives_before_its_invoice_is_matched_when_the_invoi
     assert after["status"] == "approved", after["reasons"]
     d = world.client.get(f"/v1/invoices/{cn['id']}/decision", headers=world.erp).json()
     assert d["trigger"] == "re-match"
+
+
+def _strip(data, keys):
+    """A stored JSON as an older engine wrote it: without the fields added since."""
+    if isinstance(data, dict):
+        return {k: _strip(v, keys) for k, v in data.items() if k not in keys}
+    if isinstance(data, list):
+        return [_strip(v, keys) for v in data]
+    return data
+
+
+def test_a_decision_of_engine_1_replays_to_its_own_outcome_or_says_why_it_cannot(world, engine):
+    from sqlalchemy import update
+
+    from service.matching import match
+    from service.matching.codec import decision_to_json, inputs_from_json
+    from service.models.matching import MatchDecision
+
+    # 10.30 against 10.00 with a line allowance that brings BT-131 back to 10.00 a piece: engine 1
+    # compared the amount (approve), engine 2 compares BT-146 (PRICE_VARIANCE)
+    line = PoLine("1", "Lamp", Decimal(10), price=Decimal("10.00"))
+    world.order("PO-V1-1", line)
+    doc = world.doc("F-V1", "PO-V1-1", line.invoice_line("1", Decimal(10), price=Decimal("10.30"),
+                                                         allowance=Decimal("3.00")))
+    inv = world.post(doc)
+    assert inv["status"] == "needs_review" and [r["code"] for r in inv["reasons"]] == ["PRICE_VARIANCE"]
+    added = {"order_found_by", "prior_invoices", "movements", "rounding", "gross_price", "price_discount",
+             "related_invoice_id"}
+    with engine.begin() as conn:  # the row as engine 1.1.0 would have written it
+        row = conn.execute(select(MatchDecision.id, MatchDecision.inputs)
+                           .where(MatchDecision.invoice_id == uuid.UUID(inv["id"]))).one()
+        old_inputs = _strip(row.inputs, added)
+        old = match(inputs_from_json(old_inputs), version="matching-1.1.0")
+        assert old.approved
+        conn.execute(update(MatchDecision).where(MatchDecision.id == row.id).values(
+            inputs=old_inputs, decision=_strip(decision_to_json(old), added), engine_version="matching-1.1.0",
+            outcome="approve", reason_codes=[]))
+    r = world.client.post(f"/v1/invoices/{inv['id']}/replay", headers=world.admin).json()
+    assert r["identical"] is True and r["replayable"] is True, r
+    assert r["engine_version"] == r["stored_engine_version"] == "matching-1.1.0" and r["outcome"] == "approve"
+
+    with engine.begin() as conn:
+        conn.execute(update(MatchDecision).where(MatchDecision.id == row.id).values(engine_version="matching-0.9.0"))
+    r = world.client.post(f"/v1/invoices/{inv['id']}/replay", headers=world.admin).json()
+    assert r["replayable"] is False and r["identical"] is False
+    assert "matching-0.9.0" in r["explanation"] and "matching-1.1.0" in r["explanation"]
+
+
+def test_the_decision_lists_the_conversions_that_made_a_line_pass(world, client, make_key):
+    line = PoLine("10", "Eieren", Decimal(120), "C62", price=Decimal("0.25"))
+    world.order("PO-DZN-1", line)
+    inv = world.post(world.doc("F-DZN", "PO-DZN-1", line.invoice_line("1", Decimal(10), unit="DZN",
+                                                                       price=Decimal("3.00"))))
+    assert inv["status"] == "approved", inv["reasons"]
+    d = world.client.get(f"/v1/invoices/{inv['id']}/decision", headers=world.erp).json()
+    [conv] = [c for c in d["normalisations"] if c["name"] == "unit_conversion"]
+    assert "DZN converted to C62 x 12" in conv["message_en"] and "DZN omgerekend naar C62 × 12" in conv["message_nl"]
+    assert conv["expected"] == "120 C62" and conv["actual"] == "10 DZN"
+
+
+def test_the_invoice_page_shows_the_conversion_in_the_readers_language(world, engine):
+    from sqlmodel import Session
+
+    from service.ui import accounts
+    from tests.workspace.test_pages import PASSWORD, login
+
+    with Session(engine) as s:
+        accounts.create_user(s, username="anna", password=PASSWORD, display_name="Anna")
+        s.commit()
+    line = PoLine("10", "Handschoenen", Decimal(40), "H87", price=Decimal("2.00"))
+    world.order("PO-PR-1", line)
+    inv = world.post(world.doc("F-PR", "PO-PR-1", line.invoice_line("1", Decimal(20), unit="PR", price=Decimal("4.00"))))
+    assert inv["status"] == "approved", inv["reasons"]
+    assert login(world.client).status_code == 303
+    page = world.client.get(f"/ui/invoices/{inv['id']}").text
+    assert "Omrekeningen en schrijfwijzen" in page and "PR omgerekend naar H87 × 2 (UN/ECE Rec 20)." in page
