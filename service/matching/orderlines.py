@@ -111,7 +111,8 @@ def _explain_receipts(inputs: MatchInputs, checks: Checks, ol: OrderLine, line_i
     total = sum((m.quantity for m in moves), ZERO)
     parts = " ".join(f"{'+' if m.quantity > 0 else '-'} {fmt(abs(m.quantity))} ({m.receipt_id})" for m in moves)
     checks.explain("receipts_netted", line_id=line_ids, order_line_id=ol.line_id,
-                   expected=f"{fmt(total)} {ol.unit_code}", actual=f"{parts.lstrip('+ ')} = {fmt(total)} {ol.unit_code}",
+                   expected=f"{fmt(total)} {ol.unit_code}",
+                   actual=f"{parts.lstrip('+ ')} = {fmt(total)} {ol.unit_code}",
                    note="Ontvangsten en retouren per orderregel verrekend."
                         "|Receipts and returns netted per order line.")
 
@@ -164,9 +165,10 @@ def _pair_line(p: Pairing, checks: Checks, same_currency: bool, inputs: MatchInp
         qty = line.quantity * (num / den)
     if line.unit_code.strip().upper() != ol.unit_code.strip().upper():
         how = factor_text(num, den)
+        how_nl = how.replace("x", "×", 1)
         checks.explain("unit_conversion", line_id=line.line_id, order_line_id=ol.line_id,
                        expected=f"{fmt(qty)} {ol.unit_code}", actual=f"{fmt(line.quantity)} {line.unit_code}",
-                       note=f"{line.unit_code} omgerekend naar {ol.unit_code} {how.replace('x', '×', 1)} (UN/ECE Rec 20)."
+                       note=f"{line.unit_code} omgerekend naar {ol.unit_code} {how_nl} (UN/ECE Rec 20)."
                             f"|{line.unit_code} converted to {ol.unit_code} {how} (UN/ECE Rec 20).")
     if not price:
         pass
@@ -233,9 +235,10 @@ def _net_price(line: InvoiceLine, ol: OrderLine, num: Decimal, den: Decimal, pol
                        note=f"Prijs per {fmt(base)} {line.unit_code} (BT-149) omgerekend naar per {ol.unit_code}."
                             f"|Price per {fmt(base)} {line.unit_code} (BT-149) converted to per {ol.unit_code}.")
     if line.gross_price is not None and line.gross_price != line.net_price:
+        discount = line.price_discount or line.gross_price - line.net_price
         checks.explain("price_discount", line_id=line.line_id, order_line_id=ol.line_id,
                        expected=f"BT-146 {fmt(line.net_price)}",
-                       actual=f"BT-148 {fmt(line.gross_price)} - BT-147 {fmt(line.price_discount or line.gross_price - line.net_price)}",
+                       actual=f"BT-148 {fmt(line.gross_price)} - BT-147 {fmt(discount)}",
                        note="Netto prijs na prijskorting vergeleken.|Net price after the price discount compared.")
 
 

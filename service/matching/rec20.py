@@ -14,7 +14,8 @@ Deliberate departures, each because a factor would make the engine guess:
   of 365.25 days (2.6298 x 10^6 s), an average that no rental or subscription month equals. A month
   converts to quarters and years exactly, never to days or hours.
 - Packaging codes (Rec 21, prefixed X: ``XBX`` box, ``XPK`` package, ``XCT`` carton; ``SET``...)
-  have no factor: a box holds what the supplier puts in it. They are absent here, so they compare exactly (same code or ``UNIT_MISMATCH``).
+  have no factor: a box holds what the supplier puts in it. They are absent here, so they compare
+  exactly (same code or ``UNIT_MISMATCH``).
 
 Each entry: code -> (family, factor to the family's base unit, English name).
 """
