@@ -7,14 +7,24 @@ environment.
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
+from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEV_SECRET = "dev-insecure-change-me"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# URL scheme -> what it means; the drivers are the ones installed with the service.
+DATABASE_SCHEMES = {
+    "sqlite": "SQLite", "sqlite+pysqlite": "SQLite",
+    "postgresql": "PostgreSQL", "postgres": "PostgreSQL", "postgresql+psycopg": "PostgreSQL",
+}
+DATABASE_URL_FORMS = "sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
 
 
 class Environment(StrEnum):
@@ -42,9 +52,9 @@ class Settings(BaseSettings):
         description="Signs session cookies and CSRF tokens. Must be set (32+ chars) in production.",
     )
     host: str = Field("127.0.0.1", description="Default bind address of `einvoice serve`.")
-    port: int = Field(8000, description="Default port of `einvoice serve`.")
-    workers: int = Field(1, description="Default number of server processes of `einvoice serve`.")
-    log_level: str = Field("INFO", description="Log level (DEBUG, INFO, WARNING, ERROR).")
+    port: int = Field(8000, ge=1, le=65535, description="Default port of `einvoice serve`.")
+    workers: int = Field(1, ge=1, description="Default number of server processes of `einvoice serve`.")
+    log_level: str = Field("INFO", description="Log level (DEBUG, INFO, WARNING, ERROR, CRITICAL).")
     log_json: bool = Field(False, description="Write logs as JSON lines (one object per line).")
     public_base_url: str = Field(
         "http://127.0.0.1:8000", description="Base URL used in links and Location headers."
@@ -67,7 +77,8 @@ class Settings(BaseSettings):
     validation_cache_dir: Path = Field(
         Path("data/cache"), description="Compiled Schematron stylesheets, keyed by source SHA-256."
     )
-    accepted_scenarios: list[str] = Field(
+    # NoDecode: the value is parsed by _json_list below, which says what is wrong with it.
+    accepted_scenarios: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["peppol-bis-billing-3", "nlcius", "nlcius-gaccount", "en16931", "en16931-cius"],
         description="Validation scenarios the service accepts; documents of other scenarios are "
         "rejected as UNSUPPORTED_DOCUMENT (JSON list).",
@@ -75,7 +86,7 @@ class Settings(BaseSettings):
 
     # --- intake ------------------------------------------------------------------------------
     max_document_bytes: int = Field(
-        20 * 1024 * 1024, description="Largest accepted invoice body in bytes (413 above)."
+        20 * 1024 * 1024, gt=0, description="Largest accepted invoice body in bytes (413 above)."
     )
 
     # --- ERP integration (change feed, webhooks) ---------------------------------------------
@@ -84,22 +95,22 @@ class Settings(BaseSettings):
         "(leases keep processes from sending one delivery twice); false = run `einvoice worker`.",
     )
     webhook_timeout_seconds: float = Field(
-        10.0, description="Timeout of one webhook HTTP attempt (connect + response), in seconds."
+        10.0, gt=0, description="Timeout of one webhook HTTP attempt (connect + response), in seconds."
     )
     webhook_max_attempts: int = Field(
-        8, description="Attempts per webhook delivery before it is parked as dead (replayable)."
+        8, ge=1, description="Attempts per webhook delivery before it is parked as dead (replayable)."
     )
     webhook_backoff_base_seconds: float = Field(
-        5.0, description="Delay before the 2nd attempt; doubles per attempt, with jitter."
+        5.0, gt=0, description="Delay before the 2nd attempt; doubles per attempt, with jitter."
     )
     webhook_backoff_max_seconds: float = Field(
-        3600.0, description="Upper bound of the delay between two webhook attempts."
+        3600.0, gt=0, description="Upper bound of the delay between two webhook attempts."
     )
     webhook_poll_interval_seconds: float = Field(
-        1.0, description="How often an idle webhook dispatcher looks for due deliveries."
+        1.0, gt=0, description="How often an idle webhook dispatcher looks for due deliveries."
     )
     webhook_concurrency: int = Field(
-        4, description="Deliveries one dispatcher sends in parallel (a slow endpoint holds one slot)."
+        4, ge=1, description="Deliveries one dispatcher sends in parallel (a slow endpoint holds one slot)."
     )
 
     # --- staff sign-in (workspace) ------------------------------------------------------------
@@ -129,11 +140,55 @@ class Settings(BaseSettings):
     oidc_groups_claim: str = Field(
         "groups", description="Claim with the user's groups or roles (a list, or a space-separated string).",
     )
-    oidc_group_roles: dict[str, str] = Field(
+    oidc_group_roles: Annotated[dict[str, str], NoDecode] = Field(
         default_factory=dict, description="Group -> role (reviewer, admin) as JSON, e.g. "
         '{"fin-reviewers": "reviewer", "fin-admins": "admin"}. Empty = groups named `reviewer` or '
         "`admin` give that role. A user none of whose groups gives a role is refused.",
     )
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_log_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"unknown log level {value!r}; use one of {', '.join(LOG_LEVELS)}")
+        return level
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database_url(cls, value: str) -> str:
+        problem = database_url_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _absolute_http_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("must be an absolute http:// or https:// URL such as https://einvoice.example.nl")
+        return value.rstrip("/")
+
+    @field_validator("accepted_scenarios", mode="before")
+    @classmethod
+    def _json_list(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        parsed = _json_or_none(value)
+        if not isinstance(parsed, list) or not all(isinstance(item, str) for item in parsed):
+            raise ValueError('must be a JSON list of strings, such as ["peppol-bis-billing-3", "nlcius"]')
+        return parsed
+
+    @field_validator("oidc_group_roles", mode="before")
+    @classmethod
+    def _json_object(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        parsed = _json_or_none(value) if value.strip() else {}
+        if not isinstance(parsed, dict) or not all(isinstance(v, str) for v in parsed.values()):
+            raise ValueError('must be a JSON object of group -> role, such as {"fin-reviewers": "reviewer"}')
+        return parsed
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults_in_production(self) -> "Settings":
@@ -169,6 +224,41 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @classmethod
+    def env_name(cls, field: str) -> str:
+        """The environment variable that sets ``field`` (EINVOICE_PORT, DATABASE_URL)."""
+        alias = cls.model_fields[field].validation_alias
+        if isinstance(alias, AliasChoices):
+            return str(alias.choices[0])
+        return f"EINVOICE_{field.upper()}"
+
+
+def _json_or_none(text: str) -> object:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def database_url_problem(url: str) -> str | None:
+    """What is wrong with a DATABASE_URL (never repeating it: it may hold a password), or None."""
+    from sqlalchemy.engine import make_url
+
+    scheme = url.split("://", 1)[0] if "://" in url else None
+    if scheme is None:
+        return f"not a database URL; expected {DATABASE_URL_FORMS}"
+    if scheme not in DATABASE_SCHEMES:
+        backend, _, driver = scheme.partition("+")
+        if backend in ("sqlite", "postgresql", "postgres"):
+            return (f"database driver {driver!r} is not installed; use {backend}:// "
+                    f"({'psycopg 3' if backend.startswith('postgres') else 'the built-in driver'})")
+        return f"unsupported database {scheme!r}; this service runs on SQLite or PostgreSQL ({DATABASE_URL_FORMS})"
+    try:
+        make_url("postgresql" + url[len(scheme):] if scheme == "postgres" else url)
+    except Exception:  # noqa: BLE001 - SQLAlchemy raises several types for a malformed URL
+        return f"malformed {DATABASE_SCHEMES[scheme]} URL; expected {DATABASE_URL_FORMS}"
+    return None
 
 
 @lru_cache

@@ -59,3 +59,5 @@ def configure_logging(level: str = "INFO", json_lines: bool = False) -> None:
         lg.propagate = True
     # our access log line replaces uvicorn's (it carries the request id and duration)
     logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    # Alembic announces its plugins and dialect at INFO whenever a command checks the schema.
+    logging.getLogger("alembic").setLevel(logging.DEBUG if root.level <= logging.DEBUG else logging.WARNING)

@@ -20,7 +20,22 @@ for area in (validate, masterdata, matching, erp, workspace):
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except Exception as exc:  # noqa: BLE001 - the last resort: one line, never a traceback
+        if _debugging():
+            raise
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        typer.echo(f"einvoice: error: {type(exc).__name__}: {message} "
+                   "(EINVOICE_LOG_LEVEL=DEBUG shows the traceback)", err=True)
+        raise SystemExit(1) from None
+
+
+def _debugging() -> bool:
+    try:
+        return common.get_settings().log_level == "DEBUG"
+    except Exception:  # noqa: BLE001 - bad settings are reported by the command itself
+        return False
 
 
 __all__ = ["app", "common", "main"]

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 
 import typer
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -22,26 +23,72 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 
 
 def load_settings() -> Settings:
+    """The settings, or one line naming each bad variable and exit code 2."""
     try:
         return get_settings()
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ())) or "settings"
-        raise fail(f"bad configuration: {where}: {first.get('msg')}", 2) from None
+        raise fail("bad configuration: " + "; ".join(_describe(error) for error in exc.errors()), 2) from None
+    except SettingsError as exc:  # a value pydantic-settings could not even decode
+        raise fail(f"bad configuration: {exc}", 2) from None
 
 
-def connect(settings: Settings) -> Engine:
-    """An engine whose database answers, or one clear error line and exit code 2."""
+# Values never repeated in an error line: they may hold a password.
+_SECRET_VARIABLES = {"DATABASE_URL", "EINVOICE_DATABASE_URL", "EINVOICE_SECRET_KEY"}
+
+
+def _describe(error: dict) -> str:
+    loc = error.get("loc") or ()
+    field = str(loc[0]) if loc else ""
+    variable = Settings.env_name(field) if field in Settings.model_fields else field or "settings"
+    message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    given = error.get("input")
+    if variable not in _SECRET_VARIABLES and isinstance(given, str) and error.get("type") != "value_error":
+        message += f" (got {given!r})"
+    return f"{variable}: {message}"
+
+
+def connect(settings: Settings, *, require_schema: bool = True) -> Engine:
+    """An engine whose database answers and whose schema is current, or one clear line and exit 2.
+
+    Every command that uses the database comes through here, so a database that was never
+    migrated (or is behind this version) is the same one line for all of them, before any query
+    could fail on a missing table. ``migrate`` itself passes ``require_schema=False``.
+    """
     from sqlalchemy import text
 
-    engine = make_engine(settings.database_url)
+    try:
+        engine = make_engine(settings.database_url)
+    except OSError as exc:  # the SQLite file's folder cannot be created (read-only volume...)
+        raise fail(f"cannot use the database folder: {exc.strerror}: {exc.filename}", 2) from None
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
     except Exception as exc:  # driver errors vary; the first line says what happened
+        engine.dispose()
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise fail(f"database unreachable ({_safe_url(settings.database_url)}): {reason}", 2) from None
+    if require_schema:
+        problem = schema_problem(engine)
+        if problem:
+            engine.dispose()
+            raise fail(problem, 2)
     return engine
+
+
+def schema_problem(engine: Engine) -> str | None:
+    """Why this version cannot work on the database's schema (never migrated, behind, unknown)."""
+    from service.migrations import schema_state
+
+    state = schema_state(engine)
+    if state.current is None:
+        return "the database has no schema yet: run `einvoice migrate`"
+    if state.behind:
+        return (f"the database schema is at {state.current}, this version needs {', '.join(state.heads)}: "
+                "run `einvoice migrate`")
+    if state.unknown:
+        return (f"the database schema is at {state.current}, which this version does not know "
+                "(a newer version migrated it): run that version, or restore a backup")
+    return None
 
 
 @contextmanager

@@ -28,16 +28,14 @@ def serve(
     import uvicorn
 
     from service.logging import configure_logging
-    from service.migrations import current_heads
 
+    if port is not None and not 1 <= port <= 65535:
+        raise fail(f"--port must be between 1 and 65535, got {port}", 2)
+    if workers is not None and workers < 1:
+        raise fail(f"--workers must be at least 1, got {workers}", 2)
     settings = load_settings()
+    connect(settings).dispose()  # reachable, and the schema is this version's
     configure_logging(settings.log_level, settings.log_json)
-    engine = connect(settings)
-    engine.dispose()
-    at, heads = current_heads(settings.database_url)
-    if at not in heads:
-        raise fail(f"database schema is at {at or 'nothing'}, this version needs {', '.join(heads)}: "
-                   "run `einvoice migrate`", 2)
     uvicorn.run(
         "service.main:build_app",
         factory=True,
@@ -54,7 +52,7 @@ def migrate() -> None:
     from service.migrations import upgrade
 
     settings = load_settings()
-    connect(settings).dispose()
+    connect(settings, require_schema=False).dispose()
     upgrade(settings.database_url)
     typer.echo("database schema is up to date", err=True)
 

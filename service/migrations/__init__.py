@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy.engine import Connection, Engine
 
 from service.db import normalise_url
 
@@ -23,17 +27,48 @@ def upgrade(database_url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(database_url), revision)
 
 
-def current_heads(database_url: str) -> tuple[str | None, tuple[str, ...]]:
-    """(revision the database is at, revision(s) the code expects)."""
-    from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-    from sqlalchemy import create_engine
+@dataclass(frozen=True)
+class SchemaState:
+    current: str | None  # the revision the database is at (None: never migrated)
+    heads: tuple[str, ...]  # the revision(s) this version of the code needs
+    known: bool  # the current revision is one of this version's migrations
 
-    cfg = alembic_config(database_url)
-    heads = tuple(ScriptDirectory.from_config(cfg).get_heads())
-    engine = create_engine(normalise_url(database_url))
+    @property
+    def up_to_date(self) -> bool:
+        return self.current in self.heads
+
+    @property
+    def behind(self) -> bool:
+        return self.current is not None and self.known and not self.up_to_date
+
+    @property
+    def unknown(self) -> bool:
+        return self.current is not None and not self.known
+
+
+@lru_cache(maxsize=1)
+def _revisions() -> tuple[tuple[str, ...], frozenset[str]]:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return tuple(script.get_heads()), frozenset(rev.revision for rev in script.walk_revisions())
+
+
+def schema_state(bind: Engine | Connection) -> SchemaState:
+    """Where the database's schema is against this version's migrations (one small query)."""
+    from alembic.runtime.migration import MigrationContext
+
+    # Alembic announces its plugins and the dialect at INFO; a check is not worth log lines.
+    alembic_log = logging.getLogger("alembic")
+    level = alembic_log.level
+    alembic_log.setLevel(logging.WARNING)
     try:
-        with engine.connect() as conn:
-            return MigrationContext.configure(conn).get_current_revision(), heads
+        heads, known = _revisions()
+        if isinstance(bind, Engine):
+            with bind.connect() as conn:
+                current = MigrationContext.configure(conn).get_current_revision()
+        else:
+            current = MigrationContext.configure(bind).get_current_revision()
     finally:
-        engine.dispose()
+        alembic_log.setLevel(level)
+    return SchemaState(current=current, heads=heads, known=current in known)
