@@ -164,12 +164,29 @@ class InstallReport:
         return not self.errors
 
 
+# Installed artefacts are public standards that the service account reads, often not the account
+# that installed them (root in an image build, an administrator on a host): world-readable, whatever
+# the installer's umask. mkstemp alone would leave every file 0600.
+FILE_MODE, DIR_MODE = 0o644, 0o755
+
+
+def _make_readable(dest: Path, target: Path) -> None:
+    if target.stat().st_uid == os.geteuid():
+        target.chmod(FILE_MODE)
+    for folder in target.parents:
+        if folder.stat().st_uid == os.geteuid():  # a folder someone else owns keeps its mode
+            folder.chmod(folder.stat().st_mode & 0o7777 | DIR_MODE)
+        if folder == dest:
+            break
+
+
 def _write_atomic(target: Path, data: bytes) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        os.chmod(tmp, FILE_MODE)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -242,6 +259,7 @@ def install(
                 progress(f)
             target = dest / f.local_path
             if not force and target.is_file() and sha256_file(target) == f.sha256:
+                _make_readable(dest, target)  # installed by an earlier version as 0600
                 report.unchanged.append(f.local_path)
                 continue
             try:
@@ -254,6 +272,7 @@ def install(
                 report.errors.append(str(exc))
                 continue
             _write_atomic(target, data)
+            _make_readable(dest, target)
             report.installed.append(f.local_path)
     finally:
         if own_client and client is not None:
