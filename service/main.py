@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 
 from service import __version__, background, ui
 from service.api import api_router
+from service.api.health import artefacts_fingerprint
 from service.api.health import router as health_router
 from service.config import Settings, get_settings
 from service.db import make_engine
@@ -53,6 +54,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.engine = engine or make_engine(settings.database_url)
+        app.state.artefacts_loaded = artefacts_fingerprint(settings)  # /readyz: changed since?
         app.state.validation, app.state.validation_problems = validation or load_validation(settings)
         for problem in app.state.validation_problems:
             log.error("not ready: %s", problem)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from sqlalchemy import func, text
 from sqlmodel import Session, select
 
+from service.config import Settings
 from service.db import reading
+from service.migrations import schema_state
+from service.validation.artefacts import Manifest, load_manifest
 from service.models.erp import FeedEntry, WebhookDelivery
 from service.models.invoices import Invoice
 
@@ -26,18 +32,53 @@ def healthz() -> dict[str, str]:
     responses={503: {"description": "Not ready; `problems` lists what is missing"}},
 )
 def readyz(request: Request) -> JSONResponse:
+    state = request.app.state
     problems: list[str] = []
+    next_steps: list[str] = []
     try:
-        with Session(request.app.state.engine) as session:
-            session.exec(text("SELECT 1"))
+        with Session(reading(state.engine)) as session:
+            schema = schema_state(session.connection())
+        if not schema.up_to_date:
+            problems.append(f"database schema is at {schema.current or 'nothing'}, this version needs "
+                            f"{', '.join(schema.heads)}")
+            next_steps.append("run `einvoice migrate`" if not schema.unknown else
+                              "run the version that migrated this database")
     except Exception as exc:  # any driver error means "not ready"; say which
         problems.append(f"database unreachable: {type(exc).__name__}: {str(exc).splitlines()[0]}")
-    problems += list(request.app.state.validation_problems)
-    if request.app.state.validation is None and not request.app.state.validation_problems:
+        next_steps.append("check DATABASE_URL and that the database server is up")
+    problems += list(state.validation_problems)
+    if state.validation is None and not state.validation_problems:
         problems.append("validation engine not loaded")
-    status = 200 if not problems else 503
-    return JSONResponse({"status": "ready" if not problems else "not ready", "problems": problems},
-                        status_code=status)
+    # Artefacts are loaded once, at start-up: an `einvoice artifacts install` afterwards changes
+    # the files on disk but not this process.
+    changed = artefacts_fingerprint(state.settings) != getattr(state, "artefacts_loaded", None)
+    if changed:
+        next_steps.append("restart the service: the validation artefacts changed on disk after it "
+                          "loaded them (`einvoice artifacts install` ran)")
+    elif state.validation is None:
+        next_steps.append("run `einvoice artifacts install`, then restart the service")
+    body: dict[str, object] = {"status": "ready" if not problems else "not ready", "problems": problems}
+    if next_steps:
+        body["next_step"] = "; then ".join(next_steps)
+    return JSONResponse(body, status_code=200 if not problems else 503)
+
+
+@lru_cache(maxsize=4)
+def _manifest(path: Path | None) -> Manifest:
+    return load_manifest(path)
+
+
+def artefacts_fingerprint(settings: Settings) -> tuple[tuple[str, int, int], ...]:
+    """Size and modification time of every installed artefact the engine needs (stat only: cheap)."""
+    manifest = _manifest(settings.schemas_manifest)
+    stamps = []
+    for file in manifest.required:
+        try:
+            info = (settings.artifacts_dir / file.local_path).stat()
+        except OSError:
+            continue
+        stamps.append((file.local_path, info.st_size, info.st_mtime_ns))
+    return tuple(stamps)
 
 
 @router.get(
