@@ -13,7 +13,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy.engine import Engine
 
 from service import __version__, background, ui
-from service.api import api_router
+from service.api import api_router, docs
 from service.api.health import artefacts_fingerprint
 from service.api.health import router as health_router
 from service.config import Settings, get_settings
@@ -72,6 +72,8 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
+        docs_url=None,  # docs.mount serves /docs and /redoc from local assets, not a CDN
+        redoc_url=None,
         openapi_tags=[
             {"name": "invoices", "description": "Submit and read invoices and credit notes."},
             {"name": "decisions", "description": "Explained matching decisions."},
@@ -94,6 +96,7 @@ def create_app(
     install_problem_handlers(app)
     app.include_router(health_router)
     app.include_router(api_router)
+    docs.mount(app)
     ui.mount(app, settings)
     app.add_middleware(RequestContextMiddleware)
     _register_problem_schema(app)
