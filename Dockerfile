@@ -4,6 +4,10 @@
 #   docker build -t einvoice .                                   # artefacts downloaded from upstream
 #   docker build --build-arg ARTIFACTS_MIRROR=mirror -t einvoice .  # or copied from ./mirror (offline)
 #   docker run -p 8000:8000 -v einvoice-data:/app/data einvoice
+#
+# The service account (uid 10001) owns only /app/data; a fresh named volume takes that folder's
+# owner, so the first start can migrate and write. A host folder mounted there instead must be
+# writable by uid 10001 (`chown 10001 DIR`). tests/foundation/test_packaging.py replays these steps.
 
 FROM python:3.11-slim AS build
 WORKDIR /src
@@ -24,10 +28,14 @@ RUN if [ -n "$ARTIFACTS_MIRROR" ]; then \
     fi
 
 FROM python:3.11-slim
-RUN useradd --system --uid 10001 --home-dir /app --create-home einvoice
+# Code, schemas and artefacts stay root's (world-readable: the installer makes them 0644).
+RUN useradd --system --uid 10001 --user-group --no-create-home --home-dir /app/data einvoice \
+    && mkdir -p /app/data \
+    && chown einvoice:einvoice /app/data \
+    && chmod 0750 /app/data
 COPY --from=build /opt/venv /opt/venv
-COPY --from=build --chown=einvoice /opt/artifacts /opt/artifacts
-COPY --chown=einvoice schemas /app/schemas
+COPY --from=build /opt/artifacts /opt/artifacts
+COPY schemas /app/schemas
 ENV PATH=/opt/venv/bin:$PATH \
     EINVOICE_ARTIFACTS_DIR=/opt/artifacts \
     EINVOICE_SCHEMAS_MANIFEST=/app/schemas/manifest.json \
