@@ -101,10 +101,10 @@ class Settings(BaseSettings):
         8, ge=1, description="Attempts per webhook delivery before it is parked as dead (replayable)."
     )
     webhook_backoff_base_seconds: float = Field(
-        5.0, gt=0, description="Delay before the 2nd attempt; doubles per attempt, with jitter."
+        5.0, ge=0, description="Delay before the 2nd attempt; doubles per attempt, with jitter."
     )
     webhook_backoff_max_seconds: float = Field(
-        3600.0, gt=0, description="Upper bound of the delay between two webhook attempts."
+        3600.0, ge=0, description="Upper bound of the delay between two webhook attempts."
     )
     webhook_poll_interval_seconds: float = Field(
         1.0, gt=0, description="How often an idle webhook dispatcher looks for due deliveries."

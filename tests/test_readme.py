@@ -1,6 +1,15 @@
-"""The README stays true: its configuration reference lists every setting with its default."""
+"""The README stays true: its configuration reference lists every setting with its default, and
+its first-steps walk-through, run as written against a real server, ends in an approved invoice."""
 
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
+
+import pytest
 
 from scripts.settings_reference import render
 
@@ -18,3 +27,48 @@ def test_readme_has_exactly_the_two_setup_commands():
     setup = text.split("## Set up", 1)[1].split("##", 1)[0]
     commands = [line.split("#")[0].strip() for line in setup.splitlines() if line.startswith("make ")]
     assert commands == ["make run", "make test"]
+
+
+# --- the README's examples, run as written ---------------------------------------------------------
+
+
+def _shell_blocks(section: str) -> list[str]:
+    text = README.read_text(encoding="utf-8")
+    body = text.split(f"\n## {section}\n", 1)[1].split("\n## ", 1)[0].split("\n### ", 1)[0]
+    return re.findall(r"```sh\n(.*?)```", body, flags=re.S)
+
+
+@pytest.fixture
+def live_server(settings, engine, validation, db_url):
+    """The app (the test session's validation engine) behind a real HTTP port, in a thread."""
+    import uvicorn
+
+    from service.main import create_app
+
+    if not db_url.startswith("sqlite"):
+        pytest.skip("the README's walk-through runs once, on SQLite")
+    app = create_app(settings, engine=engine, validation=validation)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+        assert thread.is_alive(), "the server did not start"
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=20)
+
+
+def test_the_first_steps_end_in_an_approved_invoice(live_server, db_url):
+    [script] = _shell_blocks("First steps")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EINVOICE_") and k != "DATABASE_URL"}
+    env.update({"DATABASE_URL": db_url, "EINVOICE_ENVIRONMENT": "test"})
+    venv = Path(sys.executable).parent.parent
+    script = script.replace("http://127.0.0.1:8000", live_server).replace(".venv/", f"{venv}/")
+    result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=README.parent, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    expected = re.findall(r"^# (KAN-\S+ \w+)$", script, flags=re.M)
+    assert expected == ["KAN-2026-0042 approved"]
+    assert result.stdout.splitlines() == ["order: 201", "receipt: 201", "KAN-2026-0042 approved"], result.stdout

@@ -54,6 +54,8 @@ BAD_SETTINGS = [
      "einvoice: error: bad configuration: EINVOICE_ACCEPTED_SCENARIOS: must be a JSON list", '["'),
     ({"EINVOICE_ACCEPTED_SCENARIOS": '{"a": 1}'},
      "einvoice: error: bad configuration: EINVOICE_ACCEPTED_SCENARIOS: must be a JSON list", "such as"),
+    ({"EINVOICE_OIDC_GROUP_ROLES": "fin-admins=admin"},
+     "einvoice: error: bad configuration: EINVOICE_OIDC_GROUP_ROLES: must be a JSON object", "reviewer"),
     ({"EINVOICE_LOG_LEVEL": "LOUD"},
      "einvoice: error: bad configuration: EINVOICE_LOG_LEVEL: unknown log level 'LOUD'", "DEBUG, INFO"),
     ({"DATABASE_URL": "data/einvoice.db"},
