@@ -39,14 +39,12 @@ def _shell_blocks(section: str) -> list[str]:
 
 
 @pytest.fixture
-def live_server(settings, engine, validation, db_url):
+def live_server(settings, engine, validation):
     """The app (the test session's validation engine) behind a real HTTP port, in a thread."""
     import uvicorn
 
     from service.main import create_app
 
-    if not db_url.startswith("sqlite"):
-        pytest.skip("the README's walk-through runs once, on SQLite")
     app = create_app(settings, engine=engine, validation=validation)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)
