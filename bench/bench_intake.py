@@ -82,36 +82,42 @@ class FixedReport:
 @contextmanager
 def baseline_decide():
     """Matching's hand-over as before matching existed: straight to needs_review."""
-    import service.decide as decide
+    from service.intake import receive as _  # noqa: F401
+    receive_module = sys.modules["service.intake.receive"]
+    original = receive_module.decide_invoice
 
-    original = decide.decide_invoice
-
-    def to_review(session, invoice, document, *, actor):
+    def to_review(session, invoice, document):
         transition(session, invoice, InvoiceStatus.needs_review, actor="system")
 
-    decide.decide_invoice = to_review
+    receive_module.decide_invoice = to_review
     try:
         yield
     finally:
-        decide.decide_invoice = original
+        receive_module.decide_invoice = original
 
 
 @contextmanager
 def intake_only():
-    """Leave out other areas' work: master-data resolution and the lifecycle hooks (feed, webhooks)."""
+    """Leave out other areas' work: master-data resolution and the consequences of a status change
+    (ledger, feed, webhooks)."""
+    from types import SimpleNamespace
+
     import service.lifecycle as lifecycle
     from service.intake import receive as _  # noqa: F401
     receive_module = sys.modules["service.intake.receive"]
 
-    hooks = list(lifecycle._after_transition_hooks)
-    resolver = receive_module._resolver
-    lifecycle._after_transition_hooks.clear()
-    receive_module._resolver = lambda: (lambda session, **kw: None)
+    def nothing(*args, **kwargs):
+        return None
+
+    saved = (lifecycle.ledger, lifecycle.feed, lifecycle.webhooks, receive_module.resolve_supplier)
+    lifecycle.ledger = SimpleNamespace(follow_transition=nothing)
+    lifecycle.feed = SimpleNamespace(record=nothing)
+    lifecycle.webhooks = SimpleNamespace(enqueue=nothing)
+    receive_module.resolve_supplier = nothing
     try:
         yield
     finally:
-        lifecycle._after_transition_hooks[:] = hooks
-        receive_module._resolver = resolver
+        lifecycle.ledger, lifecycle.feed, lifecycle.webhooks, receive_module.resolve_supplier = saved
 
 
 def bench_overhead(base: bytes, validation, n: int, workdir: Path) -> list[tuple[str, float, float, float, float]]:

@@ -160,7 +160,8 @@ def corpus_run(documents: int, seed: int, workdir: Path) -> bool:
 
 def decision_speed(workdir: Path, runs: int = 200) -> float:
     """decide_invoice (order lock, ledger read, engine, decision row, ledger rows, transition, flush)."""
-    from service.decide import _record, _set_reasons, gather_inputs
+    from service.decisions.inputs import gather_inputs
+    from service.decisions.record import record_decision
     from service.lifecycle import transition
     from service.matching import match
     from service.matching.adapter import facts_from_document
@@ -215,11 +216,10 @@ def decision_speed(workdir: Path, runs: int = 200) -> float:
             # decide_invoice, step by step: read + lock, engine, decision + ledger rows | status + audit
             inputs, ctx = gather_inputs(s, inv, facts_from_document(model), lock=True)
             decision = match(inputs)
-            decision_id = _record(s, inv, inputs, decision, ctx, trigger="intake")
+            decision_id = record_decision(s, inv, inputs, decision, ctx, trigger="intake")
             s.flush()
             timings.append((time.perf_counter() - t0) * 1000)
             cpu.append((time.process_time() - c0) * 1000)
-            _set_reasons(inv, decision)
             transition(s, inv, InvoiceStatus.approved if decision.approved else InvoiceStatus.needs_review,
                        actor="system", reason_codes=list(decision.reason_codes), comment=f"decision {decision_id}")
             s.flush()

@@ -11,7 +11,6 @@ import threading
 
 from fastapi import FastAPI
 
-import service.erp  # noqa: F401  (registers the change-feed and outbox hooks for this process)
 
 log = logging.getLogger("einvoice.background")
 

@@ -7,7 +7,7 @@ its audit event, its ledger update and its outbox entry in one transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -132,3 +132,33 @@ def unit_of_work(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+_AFTER_COMMIT = "einvoice.after_commit"
+
+
+def after_commit(session: Session, callback: Callable[[], None]) -> None:
+    """Run ``callback`` once the session's current transaction has committed; never if it rolls back.
+
+    For work that must not happen inside the transaction, such as forgetting a process-local cache
+    (another request could fill it again from the old data before the commit). A callback given
+    twice in one transaction runs once.
+    """
+    callbacks = session.info.get(_AFTER_COMMIT)
+    if callbacks is None:
+        callbacks = session.info[_AFTER_COMMIT] = []
+        event.listen(session, "after_commit", _run_after_commit)
+        event.listen(session, "after_rollback", _drop_after_commit)
+    if callback not in callbacks:
+        callbacks.append(callback)
+
+
+def _run_after_commit(session: Session) -> None:
+    callbacks = session.info[_AFTER_COMMIT]
+    due, callbacks[:] = list(callbacks), []
+    for callback in due:
+        callback()
+
+
+def _drop_after_commit(session: Session) -> None:
+    session.info[_AFTER_COMMIT].clear()

@@ -1,7 +1,19 @@
 """The invoice lifecycle: the only code that changes ``Invoice.status``.
 
 Every transition writes an ``AuditEvent`` in the caller's transaction (the request's unit of work),
-so a status never changes without its audit record, and vice versa.
+so a status never changes without its audit record, and vice versa. Then ``transition`` calls the
+consequences of a status change by name, in this order, in the same transaction (they only flush):
+
+1. ``ledger.follow_transition``: the quantity ledger follows people's decisions (an approval makes
+   pending quantities count as approved, a rejection releases them), so the books are right before
+   anyone is told;
+2. ``feed.record``: the change-feed entry ERP systems poll (``GET /v1/events``);
+3. ``webhooks.enqueue``: the webhook outbox rows (they carry the audit event's id, like the feed).
+
+After the transaction commits (never for one that rolls back), the process's count of committed
+status changes goes up: caches of statuses in this process (the review queue's reason counts) key
+on ``committed_status_changes()``. Nothing registers itself anywhere: whoever changes a status
+(API, CLI, a background job) gets exactly these consequences, whatever it imported.
 """
 
 from __future__ import annotations
@@ -14,6 +26,9 @@ from sqlalchemy.orm import InstanceState, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
 
+from service import ledger
+from service.db import after_commit
+from service.erp import feed, webhooks
 from service.errors import IllegalTransition
 from service.models.base import utcnow
 from service.models.invoices import AuditEvent, Invoice, InvoiceStatus
@@ -78,14 +93,29 @@ def transition(
         "to_status": event.to_status, "actor": event.actor, "reason_codes": event.reason_codes,
         "comment": event.comment, "at": event.at,
     })
-    for hook in _after_transition_hooks:
-        hook(session, invoice, event)
+    ledger.follow_transition(session, invoice, event)
+    feed.record(session, invoice, event)
+    webhooks.enqueue(session, invoice, event)
+    after_commit(session, _count_committed_change)
     return event
+
+
+_committed_changes = 0
+
+
+def committed_status_changes() -> int:
+    """How many transactions with a status change this process has committed (a cache key)."""
+    return _committed_changes
+
+
+def _count_committed_change() -> None:
+    global _committed_changes
+    _committed_changes += 1
 
 
 def _write_status(session: Session, invoice: Invoice, state: InstanceState, current: InvoiceStatus | None,
                   to: InvoiceStatus, now: datetime) -> None:
-    """Store the new status now, so the audit event and the hooks can refer to the row.
+    """Store the new status now, so the audit event and the consequences can refer to the row.
 
     Every status change of the service comes through here, intake twice per invoice. A unit-of-work
     flush costs several times the statement it emits, so when the invoice has no other unsaved change
@@ -120,19 +150,3 @@ _UPDATE_STATUS = (
     .values(status=bindparam("new_status"), updated_at=bindparam("new_updated_at"), version=bindparam("new_version"))
 )
 _INSERT_EVENT = insert(AuditEvent.__table__)
-
-
-# Hooks run inside the same transaction after each transition (e.g. the change feed and the
-# webhook outbox register themselves here). A hook must only flush, never commit.
-_after_transition_hooks: list = []
-
-
-def on_transition(hook):
-    _after_transition_hooks.append(hook)
-    return hook
-
-
-# The change feed and the webhook outbox must see every transition, whoever makes it (API, CLI,
-# workers), and so must the matching ledger: register their hooks whenever the lifecycle is imported.
-import service.erp  # noqa: E402,F401
-import service.decide  # noqa: E402,F401  (the matching ledger follows reviewers' decisions)

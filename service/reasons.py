@@ -7,6 +7,7 @@ labels used in lists and dashboards.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 
@@ -159,3 +160,44 @@ VALIDATION_CODES = frozenset(
         ReasonCode.DUPLICATE_INVOICE,
     }
 )
+
+
+# Our reason codes -> Peppol Invoice Response status reason (OpenPEPPOL code list OPStatusReason).
+CLARIFICATION: dict[ReasonCode, str] = {
+    ReasonCode.PO_REFERENCE_MISSING: "REF",
+    ReasonCode.PO_NOT_FOUND: "REF",
+    ReasonCode.PO_CLOSED: "REF",
+    ReasonCode.SUPPLIER_MISMATCH: "REF",
+    ReasonCode.CREDIT_NOTE_UNMATCHED: "REF",
+    ReasonCode.SUPPLIER_UNKNOWN: "UNR",
+    ReasonCode.CURRENCY_MISMATCH: "FIN",
+    ReasonCode.TOTAL_VARIANCE: "FIN",
+    ReasonCode.LINE_NOT_MATCHED: "ITM",
+    ReasonCode.LINE_AMBIGUOUS: "ITM",
+    ReasonCode.UNIT_MISMATCH: "QTY",
+    ReasonCode.QUANTITY_EXCEEDS_ORDERED: "QTY",
+    ReasonCode.QUANTITY_EXCEEDS_RECEIVED: "DEL",
+    ReasonCode.NOT_RECEIVED: "DEL",
+    ReasonCode.PRICE_VARIANCE: "PRI",
+    ReasonCode.CHARGE_NOT_ON_PO: "PRI",
+    ReasonCode.VAT_MISMATCH: "LEG",
+    ReasonCode.BANK_ACCOUNT_UNVERIFIED: "PAY",
+    ReasonCode.DUPLICATE_SUSPECTED: "OTH",
+    ReasonCode.DUPLICATE_INVOICE: "OTH",
+    ReasonCode.SCHEMA_INVALID: "LEG",
+    ReasonCode.RULE_VIOLATION: "LEG",
+    ReasonCode.NOT_WELL_FORMED: "OTH",
+    ReasonCode.UNSUPPORTED_DOCUMENT: "OTH",
+}
+
+def clarification_codes(reason_codes: Iterable[str]) -> list[str]:
+    """OPStatusReason codes for the given reason codes, de-duplicated in order; ["OTH"] if none."""
+    out: list[str] = []
+    for code in reason_codes:
+        try:
+            mapped = CLARIFICATION.get(ReasonCode(code), "OTH")
+        except ValueError:
+            mapped = "OTH"
+        if mapped not in out:
+            out.append(mapped)
+    return out or ["OTH"]

@@ -5,7 +5,7 @@ The /v1 review API and the workspace forms call these functions; they go through
 
 A rejection stores the reviewer's reason codes on the audit event (``reason_codes``) and the
 free-text reason as its ``comment``: the Invoice Response generator turns that into an RE response
-whose StatusReason clarification codes come from ``clarification_codes()``.
+whose StatusReason clarification codes come from ``service.reasons.clarification_codes()``.
 """
 
 from __future__ import annotations
@@ -19,55 +19,22 @@ from service.errors import Conflict, InvalidInput, NotFound
 from service.lifecycle import transition
 from service.models.invoices import AuditEvent, Invoice, InvoiceStatus
 from service.models.workspace import InvoiceComment
-from service.reasons import VALIDATION_CODES, ReasonCode
+from service.reasons import (
+    CLARIFICATION,
+    VALIDATION_CODES,
+    ReasonCode,
+    clarification_codes,
+)
+
+__all__ = ["CLARIFICATION", "REJECTION_CODES", "StaleInvoice", "add_comment", "approve", "clarification_codes",
+           "comments", "current_codes", "hold", "reject"]
 
 S = InvoiceStatus
 UNDER_REVIEW = (S.needs_review, S.on_hold)
 MAX_TEXT = 4000
 
-# Our reason codes -> Peppol Invoice Response status reason (OpenPEPPOL code list OPStatusReason).
-CLARIFICATION: dict[ReasonCode, str] = {
-    ReasonCode.PO_REFERENCE_MISSING: "REF",
-    ReasonCode.PO_NOT_FOUND: "REF",
-    ReasonCode.PO_CLOSED: "REF",
-    ReasonCode.SUPPLIER_MISMATCH: "REF",
-    ReasonCode.CREDIT_NOTE_UNMATCHED: "REF",
-    ReasonCode.SUPPLIER_UNKNOWN: "UNR",
-    ReasonCode.CURRENCY_MISMATCH: "FIN",
-    ReasonCode.TOTAL_VARIANCE: "FIN",
-    ReasonCode.LINE_NOT_MATCHED: "ITM",
-    ReasonCode.LINE_AMBIGUOUS: "ITM",
-    ReasonCode.UNIT_MISMATCH: "QTY",
-    ReasonCode.QUANTITY_EXCEEDS_ORDERED: "QTY",
-    ReasonCode.QUANTITY_EXCEEDS_RECEIVED: "DEL",
-    ReasonCode.NOT_RECEIVED: "DEL",
-    ReasonCode.PRICE_VARIANCE: "PRI",
-    ReasonCode.CHARGE_NOT_ON_PO: "PRI",
-    ReasonCode.VAT_MISMATCH: "LEG",
-    ReasonCode.BANK_ACCOUNT_UNVERIFIED: "PAY",
-    ReasonCode.DUPLICATE_SUSPECTED: "OTH",
-    ReasonCode.DUPLICATE_INVOICE: "OTH",
-    ReasonCode.SCHEMA_INVALID: "LEG",
-    ReasonCode.RULE_VIOLATION: "LEG",
-    ReasonCode.NOT_WELL_FORMED: "OTH",
-    ReasonCode.UNSUPPORTED_DOCUMENT: "OTH",
-}
-
 # Codes a reviewer may give when rejecting (the matching exceptions).
 REJECTION_CODES: tuple[ReasonCode, ...] = tuple(c for c in ReasonCode if c not in VALIDATION_CODES)
-
-
-def clarification_codes(reason_codes: Iterable[str]) -> list[str]:
-    """OPStatusReason codes for the given reason codes, de-duplicated in order; ["OTH"] if none."""
-    out: list[str] = []
-    for code in reason_codes:
-        try:
-            mapped = CLARIFICATION.get(ReasonCode(code), "OTH")
-        except ValueError:
-            mapped = "OTH"
-        if mapped not in out:
-            out.append(mapped)
-    return out or ["OTH"]
 
 
 class StaleInvoice(Conflict):

@@ -13,14 +13,21 @@ from sqlalchemy import select
 
 from service.api.deps import Admin, InvoiceReader, Principal, require
 from service.db import SessionDep
-from service.decide import POLICY_KEYS, latest_decision, policy_from_settings, set_global_policy
+from service.decisions import decision_history, latest_decision
+from service.decisions.policy import (
+    POLICY_KEYS,
+    latest_version,
+    policy_from_settings,
+    set_global_policy,
+)
+from service.decisions.replay import Replay
+from service.decisions.replay import replay as replay_decision
 from service.errors import InvoiceNotFound, NotFound, problem_responses
-from service.matching import UnknownEngineVersion, match
-from service.matching.codec import decision_from_json, decision_to_json, inputs_from_json
+from service.matching.codec import decision_from_json
 from service.models.base import utcnow
 from service.models.invoices import Invoice
 from service.models.keys import Role
-from service.models.matching import MatchDecision, MatchPolicyVersion, StandingOrderRule
+from service.models.matching import MatchPolicyVersion, StandingOrderRule
 
 router = APIRouter(tags=["decisions"])
 
@@ -104,6 +111,10 @@ class ReplayOut(BaseModel):
     reason_codes: list[str]
     differences: list[str] = Field(default_factory=list, description="Which parts differ")
 
+    @classmethod
+    def from_replay(cls, replay: Replay) -> ReplayOut:
+        return cls(**vars(replay))
+
 
 class PolicySettings(BaseModel):
     price_over_pct: Decimal | None = Field(None, ge=0, description="Unit price may exceed the order's by this % (default 2)")
@@ -171,8 +182,7 @@ def _visible_invoice(session, invoice_id: uuid.UUID, principal: Principal) -> In
 def get_decision(invoice_id: uuid.UUID, session: SessionDep, principal: InvoiceReader) -> DecisionOut:
     """Read the explained matching decision."""
     _visible_invoice(session, invoice_id, principal)
-    rows = session.execute(select(MatchDecision).where(MatchDecision.invoice_id == invoice_id)
-                           .order_by(MatchDecision.created_at.desc(), MatchDecision.id.desc())).scalars().all()
+    rows = decision_history(session, invoice_id)
     if not rows:
         raise DecisionNotFound(f"invoice {invoice_id} was not matched (rejected by validation, or not yet decided)")
     row = rows[0]
@@ -201,28 +211,6 @@ def _check_out(c) -> CheckOut:
                     related_invoice_id=c.related_invoice_id, message_nl=nl, message_en=en)
 
 
-def replay_decision(row: MatchDecision) -> ReplayOut:
-    """Recompute ``row`` from its stored inputs with the engine version that made it, and compare.
-
-    The stored decision is read through today's codec first, so fields added since (with their
-    defaults) are no difference; a version this code no longer has is reported, not compared.
-    """
-    try:
-        recomputed = match(inputs_from_json(row.inputs), version=row.engine_version)
-    except UnknownEngineVersion as exc:
-        return ReplayOut(invoice_id=row.invoice_id, decision_id=row.id, identical=False, replayable=False,
-                         explanation=str(exc), stored_engine_version=row.engine_version,
-                         engine_version=row.engine_version, stored_outcome=row.outcome, outcome=row.outcome,
-                         stored_reason_codes=list(row.reason_codes), reason_codes=list(row.reason_codes))
-    now = decision_to_json(recomputed)
-    stored = decision_to_json(decision_from_json(row.decision))
-    differences = [key for key in sorted(set(now) | set(stored)) if now.get(key) != stored.get(key)]
-    return ReplayOut(invoice_id=row.invoice_id, decision_id=row.id, identical=not differences,
-                     stored_engine_version=row.engine_version, engine_version=recomputed.engine_version,
-                     stored_outcome=row.outcome, outcome=recomputed.outcome.value,
-                     stored_reason_codes=list(row.reason_codes), reason_codes=list(recomputed.reason_codes),
-                     differences=differences)
-
 
 @router.post("/invoices/{invoice_id}/replay", operation_id="invoices-replay",
              summary="Recompute the decision from its stored inputs", response_model=ReplayOut,
@@ -233,7 +221,7 @@ def replay(invoice_id: uuid.UUID, session: SessionDep, principal: Admin) -> Repl
     row = latest_decision(session, invoice_id)
     if row is None:
         raise DecisionNotFound(f"invoice {invoice_id} has no matching decision")
-    return replay_decision(row)
+    return ReplayOut.from_replay(replay_decision(row))
 
 
 # --- policy ------------------------------------------------------------------------------------
@@ -252,9 +240,7 @@ def _policy_out(row: MatchPolicyVersion | None, scope: str = "global") -> Policy
             response_model=PolicyOut)
 def get_policy(session: SessionDep, principal: PolicyReader) -> PolicyOut:
     """Read the global matching policy."""
-    row = session.execute(select(MatchPolicyVersion).where(MatchPolicyVersion.scope == "global")
-                          .order_by(MatchPolicyVersion.version.desc()).limit(1)).scalars().first()
-    return _policy_out(row)
+    return _policy_out(latest_version(session))
 
 
 @router.put("/matching/policy", operation_id="matching-policy-put", summary="Change the global matching policy (new version)",
@@ -331,4 +317,4 @@ def put_standing_order(rule_id: uuid.UUID, body: StandingOrderIn, session: Sessi
     return _so_out(rule)
 
 
-__all__ = ["router", "replay_decision"]
+__all__ = ["router"]

@@ -10,10 +10,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, Field, field_validator
 
-import service.erp  # noqa: F401  (registers the feed and outbox hooks)
 from service.api.deps import ErpPrincipal
 from service.db import SessionDep
-from service.erp import booking
+from service import booking
 from service.errors import IllegalTransition, InvalidInput, problem_responses
 from service.models.base import utcnow
 from service.models.erp import ErpInvoiceState

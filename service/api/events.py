@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-import service.erp  # noqa: F401  (registers the feed and outbox hooks)
 from service.api.deps import require
 from service.db import SessionDep
 from service.erp import feed

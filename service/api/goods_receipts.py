@@ -8,7 +8,15 @@ from fastapi import APIRouter, Depends, Query, Response, status
 
 from service.api.deps import ErpPrincipal, Principal, require
 from service.db import SessionDep
-from service.errors import BadRequest, InvalidInput, NotReady, PayloadTooLarge, UnsupportedMediaType, problem_responses
+from service.decisions import rematch
+from service.errors import (
+    BadRequest,
+    InvalidInput,
+    NotReady,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    problem_responses,
+)
 from service.masterdata.common import (
     InvalidCursor,
     ReceiptExists,
@@ -17,9 +25,20 @@ from service.masterdata.common import (
     raise_invalid,
 )
 from service.masterdata.http import Context, JsonOrXmlBody, request_body
-from service.masterdata.payloads import GoodsReceiptIn, GoodsReceiptList, GoodsReceiptOut, inline_schema
 from service.masterdata.orders import get_order_row
-from service.masterdata.receipts import check_receipt, get_receipt, list_receipts, receipt_out, record_receipt
+from service.masterdata.payloads import (
+    GoodsReceiptIn,
+    GoodsReceiptList,
+    GoodsReceiptOut,
+    inline_schema,
+)
+from service.masterdata.receipts import (
+    check_receipt,
+    get_receipt,
+    list_receipts,
+    receipt_out,
+    record_receipt,
+)
 from service.masterdata.suppliers import resolve_supplier
 from service.masterdata.ubl import RECEIPT_DOCS, map_receipt, read_document
 from service.models.keys import Role
@@ -62,6 +81,8 @@ def create(
         raise_invalid(extra, "goods receipt")
     data, order = check_receipt(session, raw, ctx.codelists)
     receipt, created = record_receipt(session, data, order, actor=principal.actor, source=source, document=document)
+    if created:
+        rematch.rematch_order(session, receipt.po_number)
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
     response.headers["Location"] = f"/v1/goods-receipts/{receipt.receipt_id}"
     return receipt_out(session, [receipt])[0]

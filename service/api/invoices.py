@@ -15,10 +15,16 @@ from sqlalchemy import and_, or_
 from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 
-from service.api.deps import InvoiceReader, InvoiceSubmitter, Principal
-from service.api.invoice_payloads import InvoiceList, InvoiceOut, invoice_out, validation_summary
-from service.db import SessionDep, commit_horizon
 from service import cursors
+from service.api.deps import InvoiceReader, InvoiceSubmitter, Principal
+from service.api.invoice_payloads import (
+    InvoiceList,
+    InvoiceOut,
+    invoice_out,
+    validation_summary,
+)
+from service.booking import erp_state
+from service.db import SessionDep, commit_horizon
 from service.errors import (
     BadRequest,
     InvalidCursor,
@@ -118,10 +124,6 @@ def _load_attachments(session: Session, invoice_id: uuid.UUID) -> list[InvoiceAt
 
 def _erp_state(session: Session, invoice: Invoice) -> dict[str, Any] | None:
     if invoice.status not in (InvoiceStatus.booked, InvoiceStatus.paid):
-        return None
-    try:
-        from service.erp.booking import erp_state
-    except ImportError:  # ERP area absent
         return None
     return erp_state(session, invoice.id)
 

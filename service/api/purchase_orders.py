@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from service.api.deps import ErpPrincipal, Principal, require
 from service.db import SessionDep
+from service.decisions import rematch
 from service.errors import (
     BadRequest,
     InvalidInput,
@@ -31,7 +32,14 @@ from service.masterdata.common import (
     parse_json,
     raise_invalid,
 )
-from service.masterdata.http import Body, Context, JsonBody, JsonOrXmlBody, MasterDataContext, request_body
+from service.masterdata.http import (
+    Body,
+    Context,
+    JsonBody,
+    JsonOrXmlBody,
+    MasterDataContext,
+    request_body,
+)
 from service.masterdata.orders import (
     OrderMeta,
     get_order_row,
@@ -179,6 +187,8 @@ def create(session: SessionDep, principal: ErpPrincipal, body: JsonOrXmlBody, ct
            response: Response) -> PurchaseOrderOut:
     data, meta = _order_input(session, body, ctx, options)
     order, outcome = save_order(session, data, actor=principal.actor, meta=meta, replace=False)
+    if outcome != "unchanged":
+        rematch.rematch_order(session, order.number)
     return _respond(response, session, order, outcome)
 
 
@@ -198,6 +208,7 @@ def batch(session: SessionDep, principal: ErpPrincipal, body: JsonBody, ctx: Con
         raise InvalidInput("the body needs `orders`: a list of at most 1,000 purchase orders", errors=[
             error(["body", "orders"], "a list of at most 1,000 purchase orders", "list_type")])
     results = import_orders(session, orders, ctx.codelists, actor=principal.actor, prefix=("body", "orders"))
+    rematch.rematch_orders(session, [r.number for r in results if r.outcome in ("created", "updated") and r.number])
     counts = {k: sum(1 for r in results if r.outcome == k) for k in ("created", "updated", "unchanged", "invalid")}
     return BatchResult(**counts, results=results)
 
@@ -229,13 +240,20 @@ def _order(session: Session, number: str):
              description="Closed orders are not matched (PO_CLOSED). No new version; invoices under review "
              "for the order are re-evaluated.", responses=problem_responses(OrderNotFound))
 def close(number: str, session: SessionDep, principal: ErpPrincipal) -> PurchaseOrderOut:
-    return order_out(session, set_status(session, number, OrderStatus.closed, actor=principal.actor))
+    return _set_status(session, number, OrderStatus.closed, principal)
 
 
 @router.post("/{number:path}/reopen", operation_id="purchase-orders-reopen", summary="Reopen a purchase order",
              responses=problem_responses(OrderNotFound))
 def reopen(number: str, session: SessionDep, principal: ErpPrincipal) -> PurchaseOrderOut:
-    return order_out(session, set_status(session, number, OrderStatus.open, actor=principal.actor))
+    return _set_status(session, number, OrderStatus.open, principal)
+
+
+def _set_status(session: Session, number: str, status_: OrderStatus, principal: Principal) -> PurchaseOrderOut:
+    order, changed = set_status(session, number, status_, actor=principal.actor)
+    if changed:
+        rematch.rematch_order(session, order.number)
+    return order_out(session, order)
 
 
 @router.get("/{number:path}/versions/{version}", operation_id="purchase-orders-get-version",
@@ -264,4 +282,6 @@ def replace(number: str, session: SessionDep, principal: ErpPrincipal, body: Jso
             options: Options, response: Response) -> PurchaseOrderOut:
     data, meta = _order_input(session, body, ctx, options, number=number)
     order, outcome = save_order(session, data, actor=principal.actor, meta=meta, replace=True)
+    if outcome != "unchanged":
+        rematch.rematch_order(session, order.number)
     return _respond(response, session, order, outcome)

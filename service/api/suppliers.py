@@ -9,10 +9,27 @@ from fastapi import APIRouter, Depends, Query, Response, status
 
 from service.api.deps import ErpPrincipal, Principal, require
 from service.db import SessionDep
-from service.errors import InvalidInput, NotReady, PayloadTooLarge, UnsupportedMediaType, problem_responses
-from service.masterdata.common import IdentifierTaken, InvalidCursor, SupplierNotFound, parse_json
+from service.decisions import rematch
+from service.errors import (
+    InvalidInput,
+    NotReady,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    problem_responses,
+)
+from service.masterdata.common import (
+    IdentifierTaken,
+    InvalidCursor,
+    SupplierNotFound,
+    parse_json,
+)
 from service.masterdata.http import Context, JsonBody, request_body
-from service.masterdata.payloads import SupplierIn, SupplierList, SupplierOut, inline_schema
+from service.masterdata.payloads import (
+    SupplierIn,
+    SupplierList,
+    SupplierOut,
+    inline_schema,
+)
 from service.masterdata.suppliers import (
     create_supplier,
     get_supplier,
@@ -41,6 +58,7 @@ _WRITE_ERRORS = (InvalidInput, IdentifierTaken, UnsupportedMediaType, PayloadToo
 def create(session: SessionDep, principal: ErpPrincipal, body: JsonBody, ctx: Context, response: Response) -> SupplierOut:
     data = parse_supplier(parse_json(body.data), ctx.codelists)
     supplier = create_supplier(session, data, actor=principal.actor)
+    rematch.rematch_supplier(session, supplier.id)
     response.headers["Location"] = f"/v1/suppliers/{supplier.id}"
     return supplier_out(session, [supplier])[0]
 
@@ -77,5 +95,7 @@ def replace(supplier_id: uuid.UUID, session: SessionDep, principal: ErpPrincipal
             ctx: Context) -> SupplierOut:
     get_supplier(session, supplier_id)  # 404 before 422
     data = parse_supplier(parse_json(body.data), ctx.codelists)
-    supplier = replace_supplier(session, supplier_id, data, actor=principal.actor)
+    supplier, changed = replace_supplier(session, supplier_id, data, actor=principal.actor)
+    if changed:
+        rematch.rematch_supplier(session, supplier.id)
     return supplier_out(session, [supplier])[0]

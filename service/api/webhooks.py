@@ -9,7 +9,6 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import AnyHttpUrl, BaseModel, Field, field_validator
 
-import service.erp  # noqa: F401  (registers the feed and outbox hooks)
 from service.api.deps import Admin
 from service.db import SessionDep
 from service.erp import webhooks as wh

@@ -24,7 +24,6 @@ def worker(
     once: bool = typer.Option(False, "--once", help="Send what is due now, then exit."),
 ) -> None:
     """Run the webhook dispatcher alone (set EINVOICE_WEBHOOK_DISPATCHER_IN_SERVE=false on the servers)."""
-    import service.erp  # noqa: F401
     from service.erp.dispatcher import Dispatcher
     from service.logging import configure_logging
 

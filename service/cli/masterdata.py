@@ -93,6 +93,7 @@ def import_order_file(
 ) -> ImportStats:
     """Load a JSONL file of purchase orders (the function behind the command and the benchmark)."""
     from service.db import unit_of_work
+    from service.decisions import rematch
     from service.masterdata.orders import import_orders
 
     stats = ImportStats()
@@ -102,6 +103,8 @@ def import_order_file(
     def flush() -> None:
         with unit_of_work(engine) as session:
             results = import_orders(session, [r for _, r in batch], codelists, actor=actor)
+            rematch.rematch_orders(session, [r.number for r in results
+                                             if r.outcome in ("created", "updated") and r.number])
         for (line_no, _), result in zip(batch, results, strict=True):
             if result.outcome == "invalid":
                 stats.invalid(line_no, f"{result.number or 'order'}: {_describe(result.errors)}")
@@ -132,6 +135,7 @@ def import_supplier_file(path: Path, engine, codelists, *, actor: str = "cli:imp
     import uuid
 
     from service.db import unit_of_work
+    from service.decisions import rematch
     from service.masterdata.suppliers import create_supplier, parse_supplier, replace_supplier, resolve_supplier
     from service.models.masterdata import Supplier
 
@@ -153,11 +157,13 @@ def import_supplier_file(path: Path, engine, codelists, *, actor: str = "cli:imp
                     vat_id=None)
             if existing is None:
                 supplier = create_supplier(session, data, actor=actor)
+                changed = True
                 stats.counts["created"] += 1
             else:
-                before = existing.version
-                supplier = replace_supplier(session, existing.id, data, actor=actor)
-                stats.counts["updated" if supplier.version != before else "unchanged"] += 1
+                supplier, changed = replace_supplier(session, existing.id, data, actor=actor)
+                stats.counts["updated" if changed else "unchanged"] += 1
+            if changed:
+                rematch.rematch_supplier(session, supplier.id)
             ids.append(f"{line_no},{supplier.id}")
     stats.seconds = time.perf_counter() - started
     return stats, ids
@@ -167,6 +173,7 @@ def import_receipt_file(path: Path, engine, codelists, *, actor: str = "cli:impo
                         on_progress: Callable[[int], None] | None = None) -> ImportStats:
     """Load a JSONL file of goods receipts, one transaction each (idempotent by receipt_id)."""
     from service.db import unit_of_work
+    from service.decisions import rematch
     from service.masterdata.receipts import check_receipt, record_receipt
 
     stats = ImportStats()
@@ -175,7 +182,9 @@ def import_receipt_file(path: Path, engine, codelists, *, actor: str = "cli:impo
         with _recording_errors(stats, line_no):
             with unit_of_work(engine) as session:
                 data, order = check_receipt(session, record, codelists)
-                _, created = record_receipt(session, data, order, actor=actor)
+                receipt, created = record_receipt(session, data, order, actor=actor)
+                if created:
+                    rematch.rematch_order(session, receipt.po_number)
             stats.counts["created" if created else "unchanged"] += 1
     stats.seconds = time.perf_counter() - started
     return stats

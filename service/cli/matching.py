@@ -9,7 +9,6 @@ import uuid
 
 import typer
 
-import service.decide  # noqa: F401  (registers the ledger hook for transitions made by any command)
 from service.cli.common import fail, session_scope
 
 matching_app = typer.Typer(help="Matching: policy, decisions, re-matching.",
@@ -27,10 +26,10 @@ def register(app: typer.Typer) -> None:
 def policy_show() -> None:
     """Print the current global policy and its version as JSON."""
     from service.api.decisions import _policy_out
-    from service.decide import _latest_policy
+    from service.decisions.policy import latest_version
 
     with session_scope() as session:
-        out = _policy_out(_latest_policy(session, "global"))
+        out = _policy_out(latest_version(session))
     typer.echo(json.dumps(out.model_dump(mode="json"), indent=2))
 
 
@@ -48,7 +47,7 @@ def policy_set(
     from pydantic import ValidationError
 
     from service.api.decisions import PolicySettings
-    from service.decide import _latest_policy, set_global_policy
+    from service.decisions.policy import latest_version, set_global_policy
 
     given = {k: v for k, v in dict(price_over_pct=price_over_pct, price_under_pct=price_under_pct,
                                    quantity_over_pct=quantity_over_pct, total_abs=total_abs, charge_abs=charge_abs,
@@ -56,7 +55,7 @@ def policy_set(
     if not given:
         raise fail("give at least one setting, e.g. --price-over-pct 3", 2)
     with session_scope() as session:
-        latest = _latest_policy(session, "global")
+        latest = latest_version(session)
         merged = {**(latest.settings if latest else {}), **given}
         try:
             settings = PolicySettings(**merged).model_dump(mode="json", exclude_none=True)
@@ -70,8 +69,9 @@ def policy_set(
 @matching_app.command("replay")
 def replay(invoice_id: str = typer.Argument(..., help="Invoice id (UUID).")) -> None:
     """Recompute an invoice's latest decision from its stored inputs; exit 1 when it differs."""
-    from service.api.decisions import replay_decision
-    from service.decide import latest_decision
+    from service.api.decisions import ReplayOut
+    from service.decisions import latest_decision
+    from service.decisions.replay import replay as replay_decision
 
     try:
         key = uuid.UUID(invoice_id)
@@ -81,7 +81,7 @@ def replay(invoice_id: str = typer.Argument(..., help="Invoice id (UUID).")) -> 
         row = latest_decision(session, key)
         if row is None:
             raise fail(f"invoice {invoice_id} has no matching decision")
-        out = replay_decision(row)
+        out = ReplayOut.from_replay(replay_decision(row))
     typer.echo(json.dumps(out.model_dump(mode="json"), indent=2))
     if not out.identical:
         raise typer.Exit(1)
@@ -90,8 +90,8 @@ def replay(invoice_id: str = typer.Argument(..., help="Invoice id (UUID).")) -> 
 @matching_app.command("rematch")
 def rematch(po_number: str = typer.Argument(..., help="Purchase order number (BT-13).")) -> None:
     """Evaluate the invoices under review for an order again (as after a new receipt)."""
-    from service.decide import on_order_changed
+    from service.decisions import rematch_order
 
     with session_scope() as session:
-        approved = on_order_changed(session, po_number)
+        approved = rematch_order(session, po_number)
     typer.echo(f"{len(approved)} invoice(s) approved by re-match" + "".join(f"\n  {i}" for i in approved))

@@ -1,20 +1,7 @@
-"""ERP integration: change feed, webhook outbox and dispatcher, booking and payment.
+"""ERP integration: the change feed (``feed``), webhook subscriptions and their outbox (``webhooks``),
+the dispatcher that sends the outbox (``dispatcher``) and the signatures (``signing``).
 
-Importing this package registers the two ``service.lifecycle.on_transition`` hooks (the feed entry
-and the webhook outbox rows are written in the transaction that changes the status). The app
-(service/background.py), the CLI (service/cli/erp.py) and the API modules import it.
+``feed.record`` and ``webhooks.enqueue`` are consequences of every status change: the lifecycle
+(service/lifecycle.py) calls them by name in the transaction that changes the status. Booking and
+payment reported by the ERP are status changes themselves and live in ``service/booking.py``.
 """
-
-from __future__ import annotations
-
-from service import lifecycle
-from service.erp import feed, webhooks
-
-
-def _register() -> None:
-    for hook in (feed.record, webhooks.enqueue):
-        if hook not in lifecycle._after_transition_hooks:
-            lifecycle.on_transition(hook)
-
-
-_register()

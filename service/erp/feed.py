@@ -6,7 +6,7 @@ a poller reads 11 and moves its cursor past 10, then A commits: event 10 is neve
 
 Design:
 
-- ``record()`` runs as a ``service.lifecycle.on_transition`` hook, so the feed entry is written in
+- ``service.lifecycle.transition`` calls ``record()`` for every status change, so the entry is written in
   the same transaction as the status change and its audit event (no event without a change and no
   change without an event). The entry gets ``seq`` (insert order) and no ``position`` yet.
 - ``position`` is the feed order. It is assigned *after* commit by ``publish()``: one short
@@ -48,7 +48,7 @@ _INSERT_WITH_POSITION = insert(_FEED).values(
 
 
 def record(session: Session, invoice: Invoice, event: AuditEvent) -> None:
-    """Hook: add the transition to the feed, in the caller's transaction (one INSERT)."""
+    """Add the transition to the feed, in the caller's transaction (one INSERT)."""
     sqlite = session.get_bind().dialect.name == "sqlite"
     session.execute(_INSERT_WITH_POSITION if sqlite else _INSERT, {
         "event_id": event.id, "invoice_id": invoice.id, "from_status": event.from_status,

@@ -1,6 +1,6 @@
 """Webhook subscriptions and the transactional outbox.
 
-``enqueue()`` runs as a ``service.lifecycle.on_transition`` hook: one ``WebhookDelivery`` row per
+``service.lifecycle.transition`` calls ``enqueue()`` for every status change: one ``WebhookDelivery`` row per
 matching active subscription, in the same transaction as the status change. If that transaction
 rolls back, no webhook is ever sent; if it commits, the dispatcher (service/erp/dispatcher.py)
 will send it, at least once, signed, with retries.
@@ -64,7 +64,7 @@ _INSERT_DELIVERY = insert(WebhookDelivery.__table__)
 
 
 def enqueue(session: Session, invoice: Invoice, event: AuditEvent) -> int:
-    """Hook: write one outbox row per active subscription that wants this event type."""
+    """Write one outbox row per active subscription that wants this event type."""
     etype = event_type(event.to_status)
     subs = session.execute(_ACTIVE).all()
     wanted = [sub_id for sub_id, types in subs if ALL_EVENTS in types or etype in types]

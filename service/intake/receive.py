@@ -4,7 +4,7 @@ Order of work (pure steps first, so the database transaction, on SQLite a write 
 hash the exact bytes -> refuse hostile XML -> validate (process-wide engine) -> parse to the
 EN 16931 model -> [database] same-bytes replay -> resolve the seller in master data and authorise a
 supplier key -> DUPLICATE_INVOICE -> store the original bytes + audit ``received`` -> rejected
-(validation, duplicate) or attachments + ``decide_invoice`` (matching). Everything is flushed in the
+(validation, duplicate) or attachments + ``decide_invoice`` (the matching service). Everything is flushed in the
 caller's unit of work; nothing here commits.
 """
 
@@ -19,18 +19,26 @@ from typing import Any
 from sqlalchemy import and_, bindparam, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
+from service.db import reading
+from service.decisions import decide_invoice
 from service.en16931.model import DocumentType as ModelDocumentType
 from service.en16931.model import Identifier, InvoiceDocument
 from service.en16931.parser import DocumentError, Header, parse_document, parse_header
 from service.errors import Forbidden, NotReady, ServiceError
 from service.intake.attachments import allowed_mime_codes, content_matches
 from service.intake.guard import parse_untrusted
-from service.db import reading
 from service.lifecycle import transition
+from service.masterdata.identifiers import seller_key
+from service.masterdata.suppliers import resolve_supplier
 from service.models.base import new_id, utcnow
-from service.models.invoices import DocumentType, Invoice, InvoiceAttachment, InvoiceStatus
+from service.models.invoices import (
+    DocumentType,
+    Invoice,
+    InvoiceAttachment,
+    InvoiceStatus,
+)
 from service.reasons import ReasonCode
 
 __all__ = [
@@ -86,22 +94,6 @@ class _Seller:
     electronic_address: Identifier | None
     identifiers: tuple[Identifier, ...]
     vat_id: str | None
-
-
-def _norm(value: str) -> str:
-    return "".join(value.split()).upper()
-
-
-def seller_key(ea: Identifier | None, identifiers: tuple[Identifier, ...] = (), vat_id: str | None = None) -> str | None:
-    """Normalised seller identity: ``<scheme>:<value>`` of BT-34, else ``VAT:<BT-31>``, else BT-29/30."""
-    if ea is not None and ea.value.strip():
-        return f"{(ea.scheme or '').strip().upper()}:{_norm(ea.value)}"[:300]
-    if vat_id and vat_id.strip():
-        return f"VAT:{_norm(vat_id)}"[:300]
-    for ident in identifiers:
-        if ident.value.strip():
-            return f"{(ident.scheme or '').strip().upper()}:{_norm(ident.value)}"[:300]
-    return None
 
 
 def receive(session: Session, xml: bytes, principal: Any, *, validation: Any, media_type: str = "application/xml") -> Receipt:
@@ -203,9 +195,7 @@ def receive(session: Session, xml: bytes, principal: Any, *, validation: Any, me
             return _after_race(session, invoice, exc, principal, report, model)
 
     _store_attachments(session, invoice, model, validation)
-    from service.decide import decide_invoice  # matching area; imported late (it imports us back)
-
-    decide_invoice(session, invoice, model, actor=principal.actor)
+    decide_invoice(session, invoice, model)
     return Receipt(ReceiptOutcome.created, invoice, report, model=model)
 
 
@@ -222,8 +212,7 @@ def _seller_of(model: InvoiceDocument | None, header: Header | None) -> _Seller:
 def _resolve(session: Session, seller: _Seller) -> uuid.UUID | None:
     if seller.electronic_address is None and not seller.identifiers and not seller.vat_id:
         return None
-    resolver = _resolver()
-    supplier = resolver(
+    supplier = resolve_supplier(
         session,
         electronic_address=(seller.electronic_address.scheme, seller.electronic_address.value)
         if seller.electronic_address else None,
@@ -231,26 +220,6 @@ def _resolve(session: Session, seller: _Seller) -> uuid.UUID | None:
         vat_id=seller.vat_id,
     )
     return supplier.id if supplier is not None else None
-
-
-def _resolver():
-    try:
-        from service.masterdata.suppliers import resolve_supplier
-    except ImportError:  # master data area not present: fall back to exact electronic-address matching
-        return _fallback_resolver
-    return resolve_supplier
-
-
-def _fallback_resolver(session: Session, *, electronic_address, identifiers, vat_id):
-    from service.models.masterdata import Supplier
-
-    if not electronic_address:
-        return None
-    scheme, value = electronic_address
-    return session.exec(
-        select(Supplier).where(Supplier.electronic_address_scheme == (scheme or "").upper(),
-                               Supplier.electronic_address_value == _norm(value))
-    ).first()
 
 
 def _is_supplier_key(principal: Any) -> bool:

@@ -17,16 +17,13 @@ from service.en16931.response import (
 )
 from service.intake.guard import parse_untrusted
 from service.models.invoices import AuditEvent, Invoice, InvoiceStatus
+from service.reasons import clarification_codes
 
 _VALIDATION_CODES = {"SCHEMA_INVALID", "RULE_VIOLATION", "NOT_WELL_FORMED", "UNSUPPORTED_DOCUMENT"}
 MAX_REASON_TEXT = 1000
 
 
 def _clarification_codes(reason_codes: list[str]) -> list[str]:
-    try:
-        from service.review import clarification_codes
-    except ImportError:  # review area absent: every reason is "other"
-        return ["OTH"]
     return [c for c in clarification_codes(reason_codes) if c in STATUS_REASONS] or ["OTH"]
 
 

@@ -14,9 +14,11 @@ Public functions other areas rely on (stable; all take the caller's session and 
 - ``supplier_facts(session, supplier_id) -> SupplierFacts | None``: known IBANs, policy overrides and
   the supplier's version.
 
-After a new order version, a close / reopen, or a new goods receipt, master data writes a
-``masterdata_events`` row and calls ``service.decide.on_order_changed(session, po_number,
-supplier_id=...)`` in the same transaction, so matching re-evaluates the invoices under review.
+After a new order version, a close / reopen, a new goods receipt or a supplier change, master data
+writes a ``masterdata_events`` row; it never calls matching. The layer that made the change (the API
+routes, the CLI commands) then calls ``service.decisions.rematch`` in the same unit of work, so the
+invoices under review are evaluated again. Saving a supplier records a new version of its
+matching-policy overrides when they changed (``match_policy_versions``).
 
 Modules: ``identifiers`` (IBAN / VAT / GLN / KvK / OIN checks), ``codelists`` (UN/ECE Rec 20, ISO 4217,
 UNCL 5305, EAS, ICD from the installed artefacts), ``payloads`` (API bodies), ``suppliers``,

@@ -146,11 +146,3 @@ def record_event(
     )
     session.add(event)
     return event
-
-
-def order_changed(session: Session, event: MasterDataEvent) -> None:
-    """Persist the event, then let matching re-evaluate the order's invoices (same transaction)."""
-    from service import decide  # late: matching imports master data
-
-    session.flush()
-    decide.on_order_changed(session, event.po_number, supplier_id=event.supplier_id)

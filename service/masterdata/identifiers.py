@@ -13,6 +13,8 @@ with a one-line reason; ``normalise(value)`` gives the form used for look-ups.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from typing import Protocol
 
 from stdnum import ean, iban, vatin
 from stdnum.exceptions import ValidationError as StdnumError
@@ -29,6 +31,7 @@ __all__ = [
     "check_gln",
     "normalise",
     "normalise_address",
+    "seller_key",
 ]
 
 KVK, OIN, GLN, VAT = "0106", "0190", "0088", "VAT"
@@ -44,6 +47,30 @@ class IdentifierError(ValueError):
 def normalise(value: str) -> str:
     """Look-up form: separators (spaces, dots, dashes, slashes) removed, upper case."""
     return _SEPARATORS.sub("", value or "").upper()
+
+
+class SchemeValue(Protocol):
+    scheme: str | None
+    value: str
+
+
+def seller_key(electronic_address: SchemeValue | None, identifiers: Iterable[SchemeValue] = (),
+               vat_id: str | None = None) -> str | None:
+    """An invoice seller's identity, normalised: ``<scheme>:<value>`` of BT-34, else ``VAT:<BT-31>``,
+    else the first BT-29/BT-30. Intake stores it on every invoice; the matching service finds the
+    invoices of a seller that was unknown until a supplier got one of its keys."""
+    if electronic_address is not None and electronic_address.value.strip():
+        return f"{(electronic_address.scheme or '').strip().upper()}:{_compact(electronic_address.value)}"[:300]
+    if vat_id and vat_id.strip():
+        return f"VAT:{_compact(vat_id)}"[:300]
+    for ident in identifiers:
+        if ident.value.strip():
+            return f"{(ident.scheme or '').strip().upper()}:{_compact(ident.value)}"[:300]
+    return None
+
+
+def _compact(value: str) -> str:
+    return "".join(value.split()).upper()
 
 
 def normalise_address(scheme: str | None, value: str) -> str:

@@ -26,7 +26,6 @@ from service.masterdata.common import (
     content_hash,
     keyset_page,
     error,
-    order_changed,
     raise_invalid,
     record_event,
     validate_model,
@@ -203,7 +202,6 @@ def save_order(
     digest = _hash(data, rows)
     order = get_order_row(session, data.number, for_update=True)
     status = OrderStatus(data.status)
-    events = []
     if order is None:
         order = PurchaseOrder(number=data.number, supplier_id=data.supplier_id, status=status, current_version=1)
         session.add(order)
@@ -230,28 +228,25 @@ def save_order(
         if order.status != status:
             order.status = status
             kind = MasterDataEventKind.order_closed if status is OrderStatus.closed else MasterDataEventKind.order_reopened
-            events.append(record_event(session, kind, actor=actor, supplier_id=order.supplier_id,
-                                       purchase_order_id=order.id, po_number=order.number,
-                                       order_version=order.current_version))
+            record_event(session, kind, actor=actor, supplier_id=order.supplier_id, purchase_order_id=order.id,
+                         po_number=order.number, order_version=order.current_version)
         order.updated_at = utcnow()
         session.add(order)
         outcome = "updated"
     if version is not None:
         session.flush()
         _insert_lines(session, [(version.id, rows)])
-        events.insert(0, record_event(
+        record_event(
             session, MasterDataEventKind.order_version_created, actor=actor, supplier_id=order.supplier_id,
             purchase_order_id=order.id, po_number=order.number, order_version=order.current_version,
             data={"source": meta.source.value, "lines": len(rows)},
-        ))
-    for event in events[:1]:  # one re-match per change is enough; every event row is kept
-        order_changed(session, event)
+        )
     session.flush()
     return order, outcome
 
 
-def set_status(session: Session, number: str, status: OrderStatus, *, actor: str) -> PurchaseOrder:
-    """Close or reopen an order (no new version; an event and a re-match when it changes)."""
+def set_status(session: Session, number: str, status: OrderStatus, *, actor: str) -> tuple[PurchaseOrder, bool]:
+    """Close or reopen an order (no new version; an event when it changes). (order, changed)."""
     order = get_order_row(session, number, for_update=True)
     if order is None:
         raise OrderNotFound(f"no purchase order {number}")
@@ -260,12 +255,11 @@ def set_status(session: Session, number: str, status: OrderStatus, *, actor: str
         order.updated_at = utcnow()
         session.add(order)
         kind = MasterDataEventKind.order_closed if status is OrderStatus.closed else MasterDataEventKind.order_reopened
-        event = record_event(session, kind, actor=actor, supplier_id=order.supplier_id,
-                             purchase_order_id=order.id, po_number=order.number,
-                             order_version=order.current_version)
-        order_changed(session, event)
+        record_event(session, kind, actor=actor, supplier_id=order.supplier_id, purchase_order_id=order.id,
+                     po_number=order.number, order_version=order.current_version)
         session.flush()
-    return order
+        return order, True
+    return order, False
 
 
 # --- reads -----------------------------------------------------------------------------------------
@@ -453,29 +447,5 @@ def import_orders(
         session.execute(insert(PurchaseOrderVersion), new_versions)
     _insert_lines(session, pending_lines)
     session.flush()
-
-    from service import decide
-
-    touched = list(dict.fromkeys(r.number for r in results if r.outcome in ("created", "updated")))
-    for number in _with_invoices(session, touched):
-        decide.on_order_changed(session, number, supplier_id=state[number]["supplier_id"])
     results.sort(key=lambda r: r.index)
     return results
-
-
-def _with_invoices(session: Session, numbers: list[str]) -> list[str]:
-    """The order numbers some invoice refers to (BT-13): only those can have anything to re-match.
-
-    A nightly sync touches thousands of orders that no invoice mentions yet; asking matching to
-    re-evaluate each would cost a round trip per order for nothing.
-    """
-    from service.models.invoices import Invoice
-
-    found: set[str] = set()
-    for start in range(0, len(numbers), 500):
-        chunk = numbers[start:start + 500]
-        found |= set(session.exec(
-            select(Invoice.purchase_order).where(col(Invoice.purchase_order).in_(chunk)).distinct()
-        ).all())
-    return [n for n in numbers if n in found]
-

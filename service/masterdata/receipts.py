@@ -24,7 +24,6 @@ from service.masterdata.common import (
     content_hash,
     keyset_page,
     error,
-    order_changed,
     raise_invalid,
     record_event,
     validate_model,
@@ -156,12 +155,11 @@ def record_receipt(
          "po_line_id": ln.po_line_id, "quantity": ln.quantity, "unit_code": ln.unit_code}
         for i, ln in enumerate(data.lines)
     ])
-    event = record_event(
+    record_event(
         session, MasterDataEventKind.goods_receipt_recorded, actor=actor, supplier_id=order.supplier_id,
         purchase_order_id=order.id, po_number=order.number, order_version=order.current_version,
         goods_receipt_id=receipt.id, data={"receipt_id": receipt.receipt_id, "source": source.value},
     )
-    order_changed(session, event)
     session.flush()
     return receipt, True
 

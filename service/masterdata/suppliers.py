@@ -32,6 +32,7 @@ from service.models.masterdata import (
     SupplierBankAccount,
     SupplierIdentifier,
 )
+from service.models.matching import MatchPolicyVersion, supplier_policy_scope
 
 __all__ = [
     "create_supplier",
@@ -103,13 +104,15 @@ def create_supplier(session: Session, data: SupplierIn, *, actor: str) -> Suppli
     for iban in dict.fromkeys(b.iban for b in data.bank_accounts):
         session.add(SupplierBankAccount(supplier_id=supplier.id, iban=iban))
     record_event(session, MasterDataEventKind.supplier_created, actor=actor, supplier_id=supplier.id)
+    _record_policy_version(session, supplier, actor)
     session.flush()
-    _rematch_invoices(session, supplier)
     return supplier
 
 
-def replace_supplier(session: Session, supplier_id: uuid.UUID, data: SupplierIn, *, actor: str) -> Supplier:
-    """PUT semantics: the body replaces name, identifiers, address, accounts and policy."""
+def replace_supplier(session: Session, supplier_id: uuid.UUID, data: SupplierIn, *,
+                     actor: str) -> tuple[Supplier, bool]:
+    """PUT semantics: the body replaces name, identifiers, address, accounts and policy.
+    (supplier, changed)."""
     supplier = get_supplier(session, supplier_id, for_update=True)
     _check_conflicts(session, data, supplier.id)
     changed: list[str] = []
@@ -150,21 +153,23 @@ def replace_supplier(session: Session, supplier_id: uuid.UUID, data: SupplierIn,
         session.add(supplier)
         record_event(session, MasterDataEventKind.supplier_updated, actor=actor, supplier_id=supplier.id,
                      data={"changed": changed, "version": supplier.version})
+        if "policy" in changed:
+            _record_policy_version(session, supplier, actor)
         session.flush()
-        _rematch_invoices(session, supplier)
-    return supplier
+    return supplier, bool(changed)
 
 
-def _rematch_invoices(session: Session, supplier: Supplier) -> None:
-    """Let matching re-evaluate the invoices under review this supplier decides (same transaction)."""
-    from service import decide  # late: matching imports master data
-    from service.en16931.model import Identifier
-    from service.intake.receive import seller_key
-
-    pairs = [(supplier.electronic_address_scheme, supplier.electronic_address_value)]
-    pairs += [(r.scheme, r.value) for r in _identifiers_of(session, [supplier.id])[supplier.id]]
-    keys = {seller_key(Identifier(value=value, scheme=scheme)) for scheme, value in pairs if value}
-    decide.on_supplier_changed(session, supplier.id, sorted(k for k in keys if k))
+def _record_policy_version(session: Session, supplier: Supplier, actor: str) -> None:
+    """Every change of a supplier's matching-policy overrides is a version of its own, recorded with
+    its author when the supplier is saved; decisions name the version they used (and only read)."""
+    scope = supplier_policy_scope(supplier.id)
+    latest = session.exec(select(MatchPolicyVersion).where(MatchPolicyVersion.scope == scope)
+                          .order_by(col(MatchPolicyVersion.version).desc()).limit(1)).first()
+    settings = dict(supplier.policy or {})
+    if (latest is None and not settings) or (latest is not None and latest.settings == settings):
+        return  # a supplier that never had overrides, or no change
+    session.add(MatchPolicyVersion(scope=scope, version=latest.version + 1 if latest else 1, settings=settings,
+                                   created_by=actor))
 
 
 def get_supplier(session: Session, supplier_id: uuid.UUID, *, for_update: bool = False) -> Supplier:

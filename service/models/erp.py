@@ -1,7 +1,8 @@
 """Tables of the ERP integration area: change feed, webhook subscriptions/outbox/attempts, ERP state.
 
-The change feed and the webhook outbox are written by ``service.erp`` hooks on
-``service.lifecycle.on_transition``, i.e. in the same transaction as the status change.
+The change feed and the webhook outbox are written by ``service.erp.feed.record`` and
+``service.erp.webhooks.enqueue``, which ``service.lifecycle.transition`` calls in the same
+transaction as the status change.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """Tables of the matching area: decisions with their inputs, the quantity ledger, policy versions
-and standing-order rules (owned by ``service/decide.py`` and ``service/matching/``)."""
+and standing-order rules (owned by the matching service, ``service/decisions/``, and the ledger,
+``service/ledger.py``)."""
 
 from __future__ import annotations
 
@@ -71,6 +72,14 @@ class LedgerBalance(SQLModel, table=True):
     order_line_id: str = Field(max_length=200)
     quantity: Decimal = Field(default=Decimal(0), sa_type=DecimalType)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+GLOBAL_POLICY_SCOPE = "global"
+
+
+def supplier_policy_scope(supplier_id: uuid.UUID | str) -> str:
+    """The ``MatchPolicyVersion.scope`` of a supplier's overrides."""
+    return f"supplier:{supplier_id}"
 
 
 # A version of the matching policy: global defaults, or one supplier's overrides. Never updated.

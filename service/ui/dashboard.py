@@ -12,6 +12,7 @@ from sqlalchemy import case, func, or_, true
 from sqlmodel import Session, select
 
 from service.models.base import utcnow
+from service.models.erp import ErpInvoiceState
 from service.models.invoices import AuditEvent, Invoice, InvoiceStatus
 from service.reasons import VALIDATION_CODES
 from service.ui.queue import _reason_elements
@@ -171,10 +172,6 @@ def _paid_subquery(session: Session, since: datetime):
     reported = (select(AuditEvent.invoice_id.label("invoice_id"), func.min(AuditEvent.at).label("at"))
                 .where(AuditEvent.at >= since, AuditEvent.to_status == S.paid).group_by(AuditEvent.invoice_id)
                 .subquery())
-    try:
-        from service.models.erp import ErpInvoiceState
-    except ImportError:  # ERP area not there
-        return select(reported.c.invoice_id, reported.c.at.label("paid_on")).subquery()
     erp = ErpInvoiceState
     payment_date = erp.payment_date
     if session.get_bind().dialect.name == "postgresql":

@@ -15,7 +15,9 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from service.models.invoices import AuditEvent, Invoice
+from service.decisions import load_decision
+from service.masterdata import queries as masterdata
+from service.models.invoices import AuditEvent, Invoice, InvoiceAttachment
 from service.models.workspace import InvoiceComment
 
 
@@ -101,10 +103,6 @@ def _line_ids(check: dict[str, Any]) -> set[str]:
 def _decision(session: Session, invoice: Invoice) -> Any:
     """The latest matching decision (None when there is none, or when it cannot be read)."""
     try:
-        from service.decide import load_decision
-    except ImportError:  # matching area not there
-        return None
-    try:
         return load_decision(session, invoice.id)
     except Exception:  # an unreadable old decision must not take the page down
         return None
@@ -128,33 +126,19 @@ def _order_lines(session: Session, invoice: Invoice) -> tuple[dict[str, dict], d
     """Current order lines by line id and the quantity received per line (empty when unknown)."""
     if not invoice.purchase_order:
         return {}, {}, None
-    try:
-        from service.models.masterdata import (
-            GoodsReceiptLine, PurchaseOrder, PurchaseOrderLine, PurchaseOrderVersion,
-        )
-    except ImportError:  # master data not there
+    order = masterdata.get_order(session, invoice.purchase_order)
+    if order is None:
         return {}, {}, None
-    po = session.exec(select(PurchaseOrder).where(PurchaseOrder.number == invoice.purchase_order)).first()
-    if po is None:
-        return {}, {}, None
-    version = session.exec(select(PurchaseOrderVersion).where(
-        PurchaseOrderVersion.purchase_order_id == po.id,
-        PurchaseOrderVersion.version == po.current_version)).first()
-    lines: dict[str, dict] = {}
-    if version is not None:
-        for ol in session.exec(select(PurchaseOrderLine).where(PurchaseOrderLine.version_id == version.id)):
-            lines[ol.line_id] = {
-                "line_id": ol.line_id, "name": ol.item_name, "quantity": ol.quantity, "unit_code": ol.unit_code,
-                "unit_price": ol.unit_price, "base_quantity": ol.base_quantity, "vat_category": ol.vat_category,
-                "vat_rate": ol.vat_rate, "receipt_required": getattr(ol, "receipt_required", False),
-                "currency": version.currency,
-            }
-    received: dict[str, Decimal] = {}
-    # Summed in Python: quantities are exact decimals (TEXT on SQLite).
-    for line_id, qty in session.exec(select(GoodsReceiptLine.po_line_id, GoodsReceiptLine.quantity)
-                                     .where(GoodsReceiptLine.purchase_order_id == po.id)):
-        received[line_id] = received.get(line_id, Decimal(0)) + Decimal(qty)
-    return lines, received, getattr(po.status, "value", po.status)
+    lines = {
+        ol.line_id: {
+            "line_id": ol.line_id, "name": ol.item_name, "quantity": ol.quantity, "unit_code": ol.unit_code,
+            "unit_price": ol.unit_price, "base_quantity": ol.base_quantity, "vat_category": ol.vat_category,
+            "vat_rate": ol.vat_rate, "receipt_required": ol.receipt_required, "currency": order.currency,
+        }
+        for ol in order.lines
+    }
+    received = dict(masterdata.received_by_line(session, invoice.purchase_order).quantities)
+    return lines, received, order.status
 
 
 def _warnings(report: dict | None) -> list[dict[str, Any]]:
@@ -171,18 +155,13 @@ def _warnings(report: dict | None) -> list[dict[str, Any]]:
 
 
 def _attachments(session: Session, invoice: Invoice, doc: dict) -> list[Attachment]:
-    try:
-        from service.models.invoices import InvoiceAttachment  # intake area, when stored
-    except ImportError:
-        InvoiceAttachment = None  # noqa: N806
-    if InvoiceAttachment is not None:
-        rows = session.exec(select(InvoiceAttachment).where(InvoiceAttachment.invoice_id == invoice.id)
-                            .order_by(InvoiceAttachment.position)).all()
-        if rows:
-            return [Attachment(position=r.position, name=r.filename or r.document_reference,
-                               description=r.description, mime=r.mime_code, size=r.size_bytes,
-                               downloadable=bool(getattr(r, "mime_allowed", True)))
-                    for r in rows]
+    rows = session.exec(select(InvoiceAttachment).where(InvoiceAttachment.invoice_id == invoice.id)
+                        .order_by(InvoiceAttachment.position)).all()
+    if rows:
+        return [Attachment(position=r.position, name=r.filename or r.document_reference,
+                           description=r.description, mime=r.mime_code, size=r.size_bytes,
+                           downloadable=r.mime_allowed)
+                for r in rows]
     return [Attachment(position=i, name=a.get("filename") or a.get("id") or f"#{i}", description=a.get("description"),
                        mime=a.get("mime_code"), size=a.get("size"), downloadable=False)
             for i, a in enumerate(doc.get("attachments") or [], start=1)]
@@ -190,13 +169,9 @@ def _attachments(session: Session, invoice: Invoice, doc: dict) -> list[Attachme
 
 def attachment_content(session: Session, invoice_id: uuid.UUID, position: int) -> tuple[str, str, bytes] | None:
     """(filename, media type, bytes) of a stored attachment that may be downloaded."""
-    try:
-        from service.models.invoices import InvoiceAttachment
-    except ImportError:
-        return None
     row = session.exec(select(InvoiceAttachment).where(InvoiceAttachment.invoice_id == invoice_id,
                                                        InvoiceAttachment.position == position)).first()
-    if row is None or not getattr(row, "mime_allowed", True):
+    if row is None or not row.mime_allowed:
         return None
     return (row.filename or f"attachment-{position}"), (row.mime_code or "application/octet-stream"), row.content
 

@@ -24,14 +24,14 @@ BASE = (MIRROR / "peppol-bis-billing-3" / "rules" / "examples" / "base-example.x
 
 @pytest.fixture
 def receive_module(monkeypatch):
-    import service.decide
     import service.intake  # noqa: F401
 
-    def to_review(session, invoice, document, *, actor):
+    def to_review(session, invoice, document):
         transition(session, invoice, InvoiceStatus.needs_review, actor="system")
 
-    monkeypatch.setattr(service.decide, "decide_invoice", to_review)
-    return sys.modules["service.intake.receive"]
+    module = sys.modules["service.intake.receive"]
+    monkeypatch.setattr(module, "decide_invoice", to_review)
+    return module
 
 
 def _race(engine, receive_module, monkeypatch, docs: list[bytes], validation) -> list[str]:

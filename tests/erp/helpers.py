@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from sqlalchemy.engine import Engine
 
-import service.erp  # noqa: F401  (feed + outbox hooks)
 from service.db import unit_of_work
 from service.lifecycle import transition
 from service.models.invoices import Invoice, InvoiceStatus

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import Session, select
 
 from service.db import unit_of_work
-from service.erp.booking import payment_days, share_paid_within
+from service.booking import payment_days, share_paid_within
 from service.models.erp import ErpInvoiceState
 from service.models.invoices import AuditEvent, Invoice
 from tests.erp.helpers import S, committed_invoice
@@ -142,7 +142,7 @@ class TestPaid:
 
 
 def test_paid_dates_feed_the_30_day_payment_term_figures(engine):
-    from service.erp.booking import book as do_book, pay as do_pay
+    from service.booking import book as do_book, pay as do_pay
 
     ids = [committed_invoice(engine) for _ in range(3)]
     with unit_of_work(engine) as s:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from service.db import unit_of_work
-from service.erp.booking import book
+from service.booking import book
 from service.models.base import utcnow
 from tests.erp.helpers import S, committed_invoice
 

@@ -73,13 +73,12 @@ def order(client, erp, supplier) -> dict[str, Any]:
 
 
 @pytest.fixture
-def rematches(monkeypatch) -> list[tuple[str, Any]]:
-    """Calls of service.decide.on_order_changed (replaced by a recorder)."""
-    from service import decide
+def rematches(monkeypatch) -> list[str]:
+    """Orders the API / CLI layer asked the matching service to re-match (recorded, not run)."""
+    from service.decisions import rematch
 
-    calls: list[tuple[str, Any]] = []
-    monkeypatch.setattr(decide, "on_order_changed",
-                        lambda session, po_number, *, supplier_id=None: calls.append((po_number, supplier_id)))
+    calls: list[str] = []
+    monkeypatch.setattr(rematch, "rematch_order", lambda session, po_number: calls.append(po_number) or [])
     return calls
 
 

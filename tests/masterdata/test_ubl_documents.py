@@ -44,7 +44,7 @@ def test_peppol_order_examples_import(client, erp, xml_erp, poacc_examples, name
         assert line["unit_code"] == quantity.get("unitCode")
         assert Decimal(line["unit_price"]) == Decimal(item.findtext("cac:Price/cbc:PriceAmount", namespaces=NS))
         assert line["item"]["name"] == item.findtext("cac:Item/cbc:Name", namespaces=NS)
-    assert rematches == [(got["number"], __import__("uuid").UUID(supplier_id))]
+    assert rematches == [got["number"]]
     # posted again: the same order, no new version
     assert client.post("/v1/purchase-orders", content=data, headers=xml_erp, params=params).status_code == 200
 
@@ -169,7 +169,7 @@ def test_peppol_despatch_advice_examples_import(client, erp, xml_erp, poacc_exam
             expected[lid] = expected.get(lid, Decimal(0)) + qty
     order = client.get(f"/v1/purchase-orders/{number}", headers=erp).json()
     assert {ln["line_id"]: Decimal(ln["received_quantity"]) for ln in order["lines"] if Decimal(ln["received_quantity"])} == expected
-    assert (number, rematches[-1][1]) == rematches[-1] and len(rematches) == 2  # order created + receipt
+    assert rematches == [number, number]  # order created + receipt
     assert client.post("/v1/goods-receipts", content=data, headers=xml_erp).status_code == 200  # idempotent
 
 

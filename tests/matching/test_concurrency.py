@@ -119,7 +119,7 @@ def test_a_second_decision_on_the_same_order_waits_for_the_first(engine, session
 
     from sqlmodel import Session
 
-    from service.decide import load_order
+    from service.masterdata import get_order
     from service.models.masterdata import PurchaseOrder, PurchaseOrderVersion, Supplier
 
     sup = Supplier(name="Slot B.V.")
@@ -135,12 +135,12 @@ def test_a_second_decision_on_the_same_order_waits_for_the_first(engine, session
     events: list[str] = []
     first = Session(engine)
     first.begin()
-    load_order(first, "PO-LOCK-1", lock=True)
+    get_order(first, "PO-LOCK-1", for_update=True)
 
     def second() -> None:
         with Session(engine) as s:
             s.begin()
-            load_order(s, "PO-LOCK-1", lock=True)
+            get_order(s, "PO-LOCK-1", for_update=True)
             events.append("second locked")
             s.rollback()
 

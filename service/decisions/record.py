@@ -1,0 +1,74 @@
+"""Storing a decision: the decision row with its inputs (for replay), the ledger entries, the
+reasons on the invoice; and reading decisions back."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlmodel import Session
+
+from service import ledger
+from service.decisions.inputs import Context
+from service.matching import Decision, MatchInputs
+from service.matching.codec import decision_from_json, decision_to_json, inputs_to_json
+from service.matching.types import CheckOutcome
+from service.models.base import new_id, utcnow
+from service.models.invoices import Invoice
+from service.models.matching import MatchDecision
+
+SYSTEM = "system"
+
+
+def record_decision(session: Session, invoice: Invoice, inputs: MatchInputs, decision: Decision, ctx: Context,
+                    *, trigger: str) -> uuid.UUID:
+    """Store the decision and its ledger entries, and put its failed checks on the invoice."""
+    decision_id = new_id()
+    session.flush()  # the invoice row exists before rows that refer to it
+    session.execute(insert(MatchDecision.__table__), [{
+        "id": decision_id, "invoice_id": invoice.id, "outcome": decision.outcome.value,
+        "reason_codes": list(decision.reason_codes), "decision": decision_to_json(decision),
+        "inputs": inputs_to_json(inputs), "order_number": ctx.order_number, "order_version": ctx.order_version,
+        "policy_version": inputs.policy.version, "engine_version": decision.engine_version, "trigger": trigger,
+        "actor": SYSTEM, "created_at": utcnow()}])
+    ledger.record_deltas(session, invoice=invoice, decision_id=decision_id, deltas=decision.ledger_delta,
+                         order_number=ctx.order_number, credit=inputs.invoice.is_credit_note,
+                         corrected_invoice_id=ctx.corrected_invoice_id, approved=decision.approved,
+                         known=ctx.balances)
+    invoice.reasons = reasons_of(decision)
+    return decision_id
+
+
+def reasons_of(decision: Decision) -> list[dict[str, Any]]:
+    """The failed checks as the invoice's reasons."""
+    out = []
+    for c in decision.checks:
+        if c.outcome is not CheckOutcome.failed:
+            continue
+        nl, en = c.messages()
+        out.append({"code": c.code, "line_id": c.line_id, "order_line_id": c.order_line_id,
+                    "check": c.name, "expected": c.expected, "actual": c.actual, "tolerance": c.tolerance,
+                    "message": nl, "message_nl": nl, "message_en": en})
+    return out
+
+
+def latest_decision(session: Session, invoice_id: uuid.UUID) -> MatchDecision | None:
+    return session.execute(
+        select(MatchDecision).where(MatchDecision.invoice_id == invoice_id)
+        .order_by(MatchDecision.created_at.desc(), MatchDecision.id.desc()).limit(1)
+    ).scalars().first()
+
+
+def decision_history(session: Session, invoice_id: uuid.UUID) -> list[MatchDecision]:
+    """Every decision on the invoice, newest first."""
+    return list(session.execute(
+        select(MatchDecision).where(MatchDecision.invoice_id == invoice_id)
+        .order_by(MatchDecision.created_at.desc(), MatchDecision.id.desc())
+    ).scalars().all())
+
+
+def load_decision(session: Session, invoice_id: uuid.UUID) -> Decision | None:
+    """The engine's latest Decision for an invoice (checks incl. passed ones, pairing), or None."""
+    row = latest_decision(session, invoice_id)
+    return decision_from_json(row.decision) if row is not None else None
