@@ -4,9 +4,9 @@ Until now a supplier's overrides were recorded as a version the first time a dec
 (a read that wrote). Now master data records them when it saves the supplier and decisions only
 read; suppliers whose current overrides were never recorded get their version here.
 
-Revision ID: 0008_supplier_policy_versions
-Revises: 0007_credit_note_lookup
-Create Date: 2026-11-27
+Revision ID: 0009_supplier_policy_versions
+Revises: 0008_oidc_sign_in
+Create Date: 2026-12-06
 """
 
 import uuid
@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_supplier_policy_versions"
-down_revision = "0007_credit_note_lookup"
+revision = "0009_supplier_policy_versions"
+down_revision = "0008_oidc_sign_in"
 branch_labels = None
 depends_on = None
 
@@ -41,10 +41,10 @@ def upgrade() -> None:
         if (known is None and not settings) or (known is not None and known[1] == settings):
             continue
         rows.append({"id": uuid.uuid4(), "scope": f"supplier:{supplier_id}", "version": known[0] + 1 if known else 1,
-                     "settings": settings, "created_by": "migration:0008", "created_at": datetime.now(UTC)})
+                     "settings": settings, "created_by": "migration:0009", "created_at": datetime.now(UTC)})
     if rows:
         op.bulk_insert(_versions, rows)
 
 
 def downgrade() -> None:
-    op.execute(_versions.delete().where(_versions.c.created_by == "migration:0008"))
+    op.execute(_versions.delete().where(_versions.c.created_by == "migration:0009"))
