@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from service.matching.checks import Checks, fmt, money, round2
 from service.matching.orderlines import credit_note_lines, order_invoice_lines
-from service.matching.references import invoice_number_changes, invoice_number_keys, order_key
+from service.normal_forms import invoice_number_changes, invoice_number_keys, order_key
 from service.matching.types import (
     ENGINE_VERSION,
     ZERO,

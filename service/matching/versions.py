@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from service.matching import units
-from service.matching.references import iban_key
+from service.normal_forms import iban_key
 from service.matching.types import ENGINE_VERSION
 
 

@@ -14,7 +14,7 @@ from service.matching import (
     ReceiptTotals,
     match,
 )
-from service.matching.references import invoice_number_keys, order_key, order_key_changes
+from service.normal_forms import invoice_number_keys, order_key, order_key_changes
 from service.reasons import ReasonCode as R
 from tests.matching.builders import IBAN, SUPPLIER, inputs, inv_line, invoice, order, order_line
 

@@ -1,4 +1,5 @@
-"""Normal forms of what people type: order references, invoice numbers, IBANs (pure).
+"""Normal forms of what people type: order references, invoice numbers, IBANs (pure, no imports of
+the service: master data, intake and matching all use them).
 
 Each normal form is an *equality* key: two values are the same when their keys are equal, and
 nothing beyond that is ever guessed (no prefix, no edit distance). The functions also say which
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-# The names a decision records (stable strings; the texts are in messages.NORMALISATION_TEXTS).
+# The names a decision records (stable strings; matching's engine turns them into texts).
 CASE, SPACES, PUNCTUATION, LEADING_ZEROS = "case", "spaces", "punctuation", "leading_zeros"
 
 _RUNS = re.compile(r"[^\W\d_]+|\d+")
