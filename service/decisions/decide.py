@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from service.decisions import lookups
 from service.decisions.inputs import gather_inputs, invoice_facts
 from service.decisions.record import SYSTEM, record_decision
 from service.decisions.rematch import rematch_credit_notes_for
@@ -21,7 +22,12 @@ def decide_invoice(session: Session, invoice: Invoice, document: InvoiceDocument
     waiting for this invoice (BT-25) are evaluated again.
     """
     facts = invoice_facts(invoice, document)
+    lookups.number_keys(invoice)  # later invoices find this one as a look-alike
     inputs, ctx = gather_inputs(session, invoice, facts, lock=True)
+    if inputs.order_found_by is not None and inputs.order_found_by.field != "BT-25":
+        # found with case/space normalisation or through BT-10: the invoice belongs to that order
+        # (lists, re-matching when the order changes)
+        invoice.purchase_order = inputs.order_found_by.order_number
     decision = match(inputs)
     decision_id = record_decision(session, invoice, inputs, decision, ctx, trigger="intake")
     to = InvoiceStatus.approved if decision.approved else InvoiceStatus.needs_review

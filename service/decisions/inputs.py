@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from service import ledger
+from service.decisions import lookups
 from service.decisions.policy import clean_overrides, effective_policy
 from service.en16931.model import InvoiceDocument
 from service.masterdata import queries as masterdata
@@ -26,14 +27,16 @@ from service.matching import (
     Ledger,
     MatchInputs,
     OrderLine,
+    OrderReference,
     OrderSnapshot,
     ReceiptMode,
+    ReceiptMovement,
     ReceiptTotals,
     StandingOrder,
     SupplierFacts,
 )
 from service.matching.adapter import facts_from_document
-from service.models.invoices import DocumentType, Invoice, InvoiceStatus
+from service.models.invoices import DocumentType, Invoice
 from service.models.matching import StandingOrderRule
 
 
@@ -71,13 +74,15 @@ def gather_inputs(session: Session, invoice: Invoice, facts: InvoiceFacts, *, lo
     supplier, overrides = _supplier(session, invoice.supplier_id)
     policy = effective_policy(session, invoice.supplier_id if supplier else None, overrides)
     mi = MatchInputs(invoice=facts, policy=policy, supplier=supplier,
-                     similar_invoices=_similar(session, invoice, facts))
+                     prior_invoices=lookups.prior_invoices(session, invoice, facts, same_seller(invoice)))
     if facts.is_credit_note:
         return _credit_note_inputs(session, invoice, facts, mi, ctx, lock=lock)
-    po_number = (facts.order_reference or "").strip()
-    if not po_number:
+    found = lookups.find_order(session, facts, invoice.supplier_id if supplier else None)
+    written = (facts.order_reference or "").strip()
+    if found is None and not written:
         return _standing_order_inputs(session, invoice, facts, mi, ctx, lock=lock, rematch=rematch)
 
+    po_number = found.order_number if found is not None else written
     order = order_snapshot(session, po_number, lock=lock)
     if order is None:
         return replace(mi, order_lookup=po_number), ctx
@@ -86,10 +91,11 @@ def gather_inputs(session: Session, invoice: Invoice, facts: InvoiceFacts, *, lo
     if policy.receipt_mode is ReceiptMode.three_way or (
             policy.receipt_mode is ReceiptMode.line and any(ol.receipt_required for ol in order.lines)):
         received = masterdata.received_by_line(session, po_number)  # only 3-way lines look at receipts
-        receipts = ReceiptTotals(dict(received.quantities), tuple(received.receipt_ids))
+        receipts = ReceiptTotals(dict(received.quantities), tuple(received.receipt_ids),
+                                 tuple(ReceiptMovement(r, line, q) for r, line, q in received.movements))
     invoiced = _invoiced(session, po_number, invoice, ctx, rematch=rematch)
     return replace(mi, order=order, receipts=receipts, ledger=Ledger(invoiced=invoiced),
-                   order_lookup=po_number), ctx
+                   order_lookup=po_number, order_found_by=found), ctx
 
 
 def order_snapshot(session: Session, po_number: str, *, lock: bool) -> OrderSnapshot | None:
@@ -146,11 +152,16 @@ def _credit_note_inputs(session: Session, invoice: Invoice, facts: InvoiceFacts,
     if order_number and invoiced:
         order = order_snapshot(session, order_number, lock=lock)
         ctx.order_number, ctx.order_version = order_number, order.version if order else None
+    found = None
+    if order is not None and not (facts.order_reference or "").strip():  # the order only through BT-25
+        found = OrderReference("BT-25", target_row.invoice_number or "", order.number,
+                               via_invoice=target_row.invoice_number)
     target = CreditTarget(invoice_id=str(target_row.id), number=target_row.invoice_number or "",
                           status=target_row.status.value, currency=target_row.currency or "",
                           supplier_id=str(target_row.supplier_id) if target_row.supplier_id else None,
                           order_number=order_number, invoiced=invoiced)
-    return replace(mi, credit_target=target, order=order, ledger=Ledger(credited=credited)), ctx
+    return replace(mi, credit_target=target, order=order, ledger=Ledger(credited=credited),
+                   order_found_by=found), ctx
 
 
 def _standing_order_inputs(session: Session, invoice: Invoice, facts: InvoiceFacts, mi: MatchInputs, ctx: Context,
@@ -168,20 +179,6 @@ def _standing_order_inputs(session: Session, invoice: Invoice, facts: InvoiceFac
                        valid_from=rule.valid_from, valid_to=rule.valid_to, period_key=key,
                        invoiced_in_period=used)
     return replace(mi, standing_order=so), ctx
-
-
-def _similar(session: Session, invoice: Invoice, facts: InvoiceFacts) -> tuple[str, ...]:
-    """Same seller, same BT-112 and BT-2, another BT-1 (rejected documents do not count)."""
-    if facts.issue_date is None or (invoice.supplier_id is None and not invoice.seller_key):
-        return ()
-    t = Invoice.__table__
-    rows = session.execute(
-        select(t.c.invoice_number, t.c.tax_inclusive_amount)
-        .where(same_seller(invoice), t.c.issue_date == facts.issue_date, t.c.id != invoice.id,
-               t.c.status != InvoiceStatus.rejected.value, t.c.document_type == invoice.document_type,
-               t.c.invoice_number != facts.number)
-    ).all()
-    return tuple(sorted({num for num, amount in rows if amount is not None and amount == facts.tax_inclusive}))
 
 
 def _credit_target(session: Session, invoice: Invoice, facts: InvoiceFacts, lock: bool) -> Invoice | None:

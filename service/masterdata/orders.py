@@ -24,8 +24,8 @@ from service.masterdata.common import (
     OrderExists,
     OrderNotFound,
     content_hash,
-    keyset_page,
     error,
+    keyset_page,
     raise_invalid,
     record_event,
     validate_model,
@@ -48,6 +48,7 @@ from service.models.masterdata import (
     PurchaseOrderVersion,
     Supplier,
 )
+from service.normal_forms import order_key
 
 Outcome = Literal["created", "updated", "unchanged"]
 
@@ -203,7 +204,8 @@ def save_order(
     order = get_order_row(session, data.number, for_update=True)
     status = OrderStatus(data.status)
     if order is None:
-        order = PurchaseOrder(number=data.number, supplier_id=data.supplier_id, status=status, current_version=1)
+        order = PurchaseOrder(number=data.number, number_key=order_key(data.number), supplier_id=data.supplier_id,
+                              status=status, current_version=1)
         session.add(order)
         try:
             session.flush()
@@ -394,7 +396,8 @@ def import_orders(
             current = {"id": order_id, "version": 1, "digest": digest, "status": status, "row": None,
                        "supplier_id": data.supplier_id}
             state[data.number] = current
-            new_orders.append({"id": order_id, "number": data.number, "supplier_id": data.supplier_id,
+            new_orders.append({"id": order_id, "number": data.number, "number_key": order_key(data.number),
+                               "supplier_id": data.supplier_id,
                                "status": status, "current_version": 1, "created_at": now, "updated_at": now})
             outcome: Outcome = "created"
             events.append((MasterDataEventKind.order_version_created, 1))

@@ -22,8 +22,8 @@ from service.masterdata.common import (
     ReceiptExists,
     ReceiptNotFound,
     content_hash,
-    keyset_page,
     error,
+    keyset_page,
     raise_invalid,
     record_event,
     validate_model,
@@ -46,10 +46,15 @@ __all__ = ["ReceivedView", "check_receipt", "get_receipt", "list_receipts", "rec
 
 @dataclass(frozen=True)
 class ReceivedView:
-    """Cumulative received quantity per order line id, and the receipts it was summed from."""
+    """Cumulative received quantity per order line id, and the receipts it was summed from.
+
+    ``movements``: every receipt and return line (receipt id, order line id, quantity; returns
+    negative), in the order they were recorded, for a decision to show how it was netted.
+    """
 
     quantities: dict[str, Decimal] = field(default_factory=dict)
     receipt_ids: tuple[str, ...] = ()
+    movements: tuple[tuple[str, str, Decimal], ...] = ()
 
 
 def received_by_line(session: Session, po_number: str) -> ReceivedView:
@@ -58,13 +63,15 @@ def received_by_line(session: Session, po_number: str) -> ReceivedView:
         .join(GoodsReceipt, GoodsReceipt.id == GoodsReceiptLine.goods_receipt_id)
         .join(PurchaseOrder, PurchaseOrder.id == GoodsReceiptLine.purchase_order_id)
         .where(PurchaseOrder.number == po_number)
+        .order_by(GoodsReceipt.receipt_date, GoodsReceipt.created_at, GoodsReceipt.receipt_id,
+                  GoodsReceiptLine.position)
     ).all()
     totals: dict[str, Decimal] = defaultdict(Decimal)
     receipts: set[str] = set()
     for receipt_id, line_id, quantity in rows:  # summed in Python: SQLite keeps decimals as text
         totals[line_id] += quantity
         receipts.add(receipt_id)
-    return ReceivedView(dict(totals), tuple(sorted(receipts)))
+    return ReceivedView(dict(totals), tuple(sorted(receipts)), tuple((r, ln, q) for r, ln, q in rows))
 
 
 def _current_lines(session: Session, order: PurchaseOrder) -> dict[str, PurchaseOrderLine]:

@@ -41,6 +41,11 @@ class Invoice(SQLModel, table=True):
         Index("ix_invoices_status_due_date_id", "status", "due_date", "id"),  # review queue paging
         # credit notes waiting for the invoice they correct (few among many invoices under review)
         Index("ix_invoices_document_type_status", "document_type", "status"),
+        # matching's duplicate look-ups (bounded, indexed): same seller and issue date; look-alike numbers
+        Index("ix_invoices_supplier_issue_date", "supplier_id", "issue_date"),
+        Index("ix_invoices_seller_key_issue_date", "seller_key", "issue_date"),
+        Index("ix_invoices_number_key", "number_key"),
+        Index("ix_invoices_number_key_runs", "number_key_runs"),
     )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
@@ -52,6 +57,9 @@ class Invoice(SQLModel, table=True):
     document: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
     invoice_number: str | None = Field(default=None, max_length=200, index=True)  # BT-1
+    # BT-1's two look-alike keys (service.normal_forms.invoice_number_keys), set when it is matched
+    number_key: str | None = Field(default=None, max_length=200)
+    number_key_runs: str | None = Field(default=None, max_length=400)
     type_code: str | None = Field(default=None, max_length=8)  # BT-3
     issue_date: date | None = None  # BT-2
     due_date: date | None = None  # BT-9

@@ -83,6 +83,8 @@ class PurchaseOrder(SQLModel, table=True):
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     number: str = Field(max_length=200, unique=True, index=True)  # BT-13
+    # the number as invoices may write it: upper case, no white space (service.normal_forms.order_key)
+    number_key: str | None = Field(default=None, max_length=200, index=True)
     supplier_id: uuid.UUID = Field(foreign_key="suppliers.id", index=True)  # of the current version
     status: OrderStatus = Field(default=OrderStatus.open, sa_type=enum_type(OrderStatus, 16))
     current_version: int = 1

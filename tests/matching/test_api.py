@@ -363,3 +363,84 @@ def test_the_invoice_page_shows_the_conversion_in_the_readers_language(world, en
     assert login(world.client).status_code == 303
     page = world.client.get(f"/ui/invoices/{inv['id']}").text
     assert "Omrekeningen en schrijfwijzen" in page and "PR omgerekend naar H87 × 2 (UN/ECE Rec 20)." in page
+
+
+def test_an_order_is_found_through_bt13_written_otherwise_and_the_decision_says_so(world):
+    line = PoLine("10", "Archiefdoos", Decimal(50), price=Decimal("3.00"))
+    world.order("PO-REF-77", line)
+    inv = world.post(world.doc("F-R1", " po - ref-77 ", line.invoice_line("1", Decimal(10))))
+    assert inv["status"] == "approved", inv["reasons"]
+    assert inv["purchase_order"] == "PO-REF-77"
+    d = world.client.get(f"/v1/invoices/{inv['id']}/decision", headers=world.erp).json()
+    [found] = [c for c in d["normalisations"] if c["name"] == "order_lookup"]
+    assert "Order found through BT-13 (purchase order reference) (spaces and letter case ignored)." in found["message_en"]
+    assert d["order_number"] == "PO-REF-77"
+
+
+def test_bt10_finds_only_an_order_of_the_same_supplier_and_only_by_equality(world, client, make_key):
+    line = PoLine("10", "Archiefdoos", Decimal(50), price=Decimal("3.00"))
+    world.order("PO-REF-78", line)
+    inv = world.post(world.doc("F-R2", None, line.invoice_line("1", Decimal(10), ref=False), buyer_reference="po-ref-78"))
+    assert inv["status"] == "approved", inv["reasons"]
+    d = world.client.get(f"/v1/invoices/{inv['id']}/decision", headers=world.erp).json()
+    assert any("Order found through BT-10" in c["message_en"] for c in d["normalisations"])
+    near = world.post(world.doc("F-R3", None, line.invoice_line("1", Decimal(10), ref=False),
+                                buyer_reference="PO-REF-78 afdeling ICT"))
+    assert [r["code"] for r in near["reasons"]] == ["PO_REFERENCE_MISSING"]
+
+
+def test_a_look_alike_invoice_number_is_flagged_with_a_link_and_the_lookups_use_indexes(world, engine):
+    line = PoLine("10", "Koffie", Decimal(100), price=Decimal("7.50"))
+    world.order("PO-DUP-9", line)
+    first = world.post(world.doc("F-2026-00042", "PO-DUP-9", line.invoice_line("1", Decimal(30))))
+    again = world.post(world.doc("f2026-42", "PO-DUP-9", line.invoice_line("1", Decimal(20))))
+    assert [r["code"] for r in again["reasons"]] == ["DUPLICATE_SUSPECTED"]
+    d = world.client.get(f"/v1/invoices/{again['id']}/decision", headers=world.erp).json()
+    [dup] = [c for c in d["checks"] if c["code"] == "DUPLICATE_SUSPECTED"]
+    assert dup["related_invoice_id"] == first["id"]
+
+
+def test_receipts_and_a_return_are_netted_and_shown(world):
+    line = PoLine("10", "Werkbank", Decimal(100), price=Decimal("12.00"), receipt_required=True)
+    world.order("PO-NET-1", line)
+    for rid, qty in (("GR-N1", "60"), ("GR-N2", "40"), ("GR-N3", "-20")):
+        r = world.client.post("/v1/goods-receipts", json={"receipt_id": rid, "po_number": "PO-NET-1", "date": "2026-02-10",
+                                                          "lines": [{"po_line_id": "10", "quantity": qty}]},
+                              headers=world.erp)
+        assert r.status_code == 201, r.text
+    inv = world.post(world.doc("F-NET", "PO-NET-1", line.invoice_line("1", Decimal(80))))
+    assert inv["status"] == "approved", inv["reasons"]
+    d = world.client.get(f"/v1/invoices/{inv['id']}/decision", headers=world.erp).json()
+    [netted] = [c for c in d["normalisations"] if c["name"] == "receipts_netted"]
+    assert netted["actual"] == "60 (GR-N1) + 40 (GR-N2) - 20 (GR-N3) = 80 C62"
+
+
+def test_the_duplicate_look_ups_read_through_indexes_not_every_invoice_of_the_seller(world, engine):
+    """SQLite's query plan for the statements a decision runs on the invoices table: each one
+    searches an index; none scans the table (the seller may have sent a million invoices)."""
+    from sqlalchemy import event
+
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the plan is read with SQLite's EXPLAIN QUERY PLAN")
+    line = PoLine("10", "Koffie", Decimal(1000), price=Decimal("7.50"))
+    world.order("PO-PLAN-1", line)
+    world.post(world.doc("F-PLAN-1", "PO-PLAN-1", line.invoice_line("1", Decimal(1))))
+    statements = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT") and "FROM invoices" in statement \
+                and "WHERE" in statement:
+            statements.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        world.post(world.doc("F-PLAN-2", "PO-PLAN-1", line.invoice_line("1", Decimal(2))))
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    assert sum("invoices.number_key = " in s for s, _ in statements) == 1, statements  # look-alike numbers
+    assert sum("invoices.issue_date = " in s for s, _ in statements) == 1, statements  # same day
+    with engine.connect() as conn:
+        for statement, parameters in statements:
+            plan = " | ".join(str(row[-1]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}",
+                                                                          parameters))
+            assert "SCAN invoices" not in plan and "USING INDEX" in plan, plan

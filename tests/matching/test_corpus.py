@@ -20,14 +20,7 @@ def test_every_corpus_case_gets_its_labelled_status_and_reason_codes(client, mak
     assert len(summary["per_case"]) >= 28
 
 
-# The order look-up by normalised BT-13 / BT-10 and the duplicates query are the impure side of these
-# two categories; they are built in the matching service once the arch split has landed (issue #15).
-WAITING = {"refs", "dups"}
-
-
-@pytest.mark.parametrize("category", [
-    pytest.param(c, marks=pytest.mark.xfail(strict=True, reason="impure look-ups not yet built (after arch's split)"))
-    if c in WAITING else c for c in CATEGORIES])
+@pytest.mark.parametrize("category", CATEGORIES)
 def test_every_robustness_category_passes_its_must_pass_invoices_and_flags_its_near_misses(client, make_key,
                                                                                           category):
     corpus = Corpus(seed=15)
