@@ -74,16 +74,19 @@ def gather_inputs(session: Session, invoice: Invoice, facts: InvoiceFacts, *, lo
     supplier, overrides = _supplier(session, invoice.supplier_id)
     policy = effective_policy(session, invoice.supplier_id if supplier else None, overrides)
     mi = MatchInputs(invoice=facts, policy=policy, supplier=supplier,
-                     prior_invoices=lookups.prior_invoices(session, invoice, facts, same_seller(invoice)))
+                     prior_invoices=lookups.prior_invoices(session, invoice, facts))
     if facts.is_credit_note:
         return _credit_note_inputs(session, invoice, facts, mi, ctx, lock=lock)
-    found = lookups.find_order(session, facts, invoice.supplier_id if supplier else None)
     written = (facts.order_reference or "").strip()
-    if found is None and not written:
-        return _standing_order_inputs(session, invoice, facts, mi, ctx, lock=lock, rematch=rematch)
-
+    order = order_snapshot(session, written, lock=lock) if written else None  # BT-13 as written: one query
+    found = lookups.bt13_trimmed(facts) if order is not None else None
+    if order is None:  # BT-13 in its normal form, or BT-10 without BT-13
+        found = lookups.find_order(session, facts, invoice.supplier_id if supplier else None)
+        if found is None and not written:
+            return _standing_order_inputs(session, invoice, facts, mi, ctx, lock=lock, rematch=rematch)
+        if found is not None:
+            order = order_snapshot(session, found.order_number, lock=lock)
     po_number = found.order_number if found is not None else written
-    order = order_snapshot(session, po_number, lock=lock)
     if order is None:
         return replace(mi, order_lookup=po_number), ctx
     ctx.order_number, ctx.order_version = order.number, order.version

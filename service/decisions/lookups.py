@@ -1,9 +1,9 @@
 """The look-ups behind matching's normalisations (read-only; issue #15).
 
-- ``find_order``: the purchase order an invoice names. BT-13 as written (trimmed) first; else BT-13
-  in its normal form (letter case and white space ignored); without BT-13, a BT-10 buyer reference
-  that is, in that normal form, the number of an order of the invoice's own supplier. Exactly one
-  order or none: two orders with one normal form are no match (never a guess).
+- ``find_order``: the purchase order an invoice names when BT-13 as written (trimmed) is no order:
+  BT-13 in its normal form (letter case and white space ignored); without BT-13, a BT-10 buyer
+  reference that is, in that normal form, the number of an order of the invoice's own supplier.
+  Exactly one order or none: two orders with one normal form are no match (never a guess).
 - ``prior_invoices``: the earlier documents of the same seller that may be the same invoice, read
   through two bounded look-ups on indexes (same seller and issue date; same invoice-number key within
   the look-back window), never every invoice of the seller. The engine decides which of them count.
@@ -12,9 +12,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlmodel import Session
 
 from service.masterdata import queries as masterdata
@@ -27,12 +28,19 @@ SAME_DAY_LIMIT = 200  # documents of one seller on one day read to compare amoun
 LOOKALIKE_LIMIT = 10  # look-alike invoice numbers listed at most
 
 
+def bt13_trimmed(facts: InvoiceFacts) -> OrderReference | None:
+    """BT-13 found as written but for spaces around it (worth telling), else None."""
+    written = facts.order_reference or ""
+    return OrderReference("BT-13", written, written.strip(), order_key_changes(written, written.strip())) \
+        if written != written.strip() else None
+
+
 def find_order(session: Session, facts: InvoiceFacts, supplier_id: Any) -> OrderReference | None:
-    """How the invoice's order is found (see the module docstring), or None."""
+    """The order an invoice names in a normal form (the caller tried BT-13 as written first): BT-13
+    with letter case and white space ignored; without BT-13, BT-10 of the same supplier. None when
+    no order, or more than one, has that normal form."""
     written = facts.order_reference or ""
     if written.strip():
-        if masterdata.order_exists(session, written.strip()):
-            return OrderReference("BT-13", written, written.strip(), order_key_changes(written, written.strip()))
         found = masterdata.orders_by_key(session, order_key(written), limit=2)
         return OrderReference("BT-13", written, found[0], order_key_changes(written, found[0])) \
             if len(found) == 1 else None
@@ -43,26 +51,39 @@ def find_order(session: Session, facts: InvoiceFacts, supplier_id: Any) -> Order
     return OrderReference("BT-10", ref, found[0], order_key_changes(ref, found[0])) if len(found) == 1 else None
 
 
-def prior_invoices(session: Session, invoice: Invoice, facts: InvoiceFacts, seller: Any) -> tuple[PriorInvoice, ...]:
-    """Candidates for DUPLICATE_SUSPECTED; ``seller`` is the SQL condition "same seller"."""
-    if facts.issue_date is None or (invoice.supplier_id is None and not invoice.seller_key):
-        return ()
+@lru_cache(maxsize=2)
+def _prior_statements(by_supplier: bool) -> tuple[Any, Any]:
+    """The two look-ups, built once (bound parameters): this runs for every invoice."""
     t = Invoice.__table__
     cols = (t.c.id, t.c.invoice_number, t.c.issue_date, t.c.tax_inclusive_amount, t.c.purchase_order,
             t.c.supplier_id, t.c.document_type)
-    common = (seller, t.c.id != invoice.id, t.c.status != InvoiceStatus.rejected.value,
-              t.c.document_type == invoice.document_type, t.c.invoice_number != facts.number)
-    same_day = [r for r in session.execute(
-        select(*cols).where(*common, t.c.issue_date == facts.issue_date)
-        .order_by(t.c.created_at, t.c.id).limit(SAME_DAY_LIMIT)).all()
-        if r.tax_inclusive_amount is not None and r.tax_inclusive_amount == facts.tax_inclusive]
+    seller = (t.c.supplier_id if by_supplier else t.c.seller_key) == bindparam("seller")
+    common = (seller, t.c.id != bindparam("own_id"), t.c.status != InvoiceStatus.rejected.value,
+              t.c.document_type == bindparam("document_type"), t.c.invoice_number != bindparam("number"))
+    same_day = (select(*cols).where(*common, t.c.issue_date == bindparam("day"))
+                .order_by(t.c.created_at, t.c.id).limit(SAME_DAY_LIMIT))
+    lookalike = (select(*cols).where(*common, or_(t.c.number_key == bindparam("k1"),
+                                                  t.c.number_key_runs == bindparam("k2")),
+                                     t.c.issue_date.between(bindparam("since"), bindparam("until")))
+                 .order_by(t.c.issue_date.desc(), t.c.id).limit(LOOKALIKE_LIMIT))
+    return same_day, lookalike
+
+
+def prior_invoices(session: Session, invoice: Invoice, facts: InvoiceFacts) -> tuple[PriorInvoice, ...]:
+    """Candidates for DUPLICATE_SUSPECTED among the documents of the invoice's seller (its supplier,
+    else its seller key)."""
+    if facts.issue_date is None or (invoice.supplier_id is None and not invoice.seller_key):
+        return ()
+    by_supplier = invoice.supplier_id is not None
+    same_day, lookalike = _prior_statements(by_supplier)
     k1, k2 = invoice_number_keys(facts.number)
     window = timedelta(days=LOOKALIKE_DAYS)
-    lookalike = session.execute(
-        select(*cols).where(*common, or_(t.c.number_key == k1, t.c.number_key_runs == k2),
-                            t.c.issue_date.between(facts.issue_date - window, facts.issue_date + window))
-        .order_by(t.c.issue_date.desc(), t.c.id).limit(LOOKALIKE_LIMIT)).all()
-    rows = {r.id: r for r in [*same_day, *lookalike]}
+    params = {"seller": invoice.supplier_id if by_supplier else invoice.seller_key, "own_id": invoice.id,
+              "document_type": invoice.document_type, "number": facts.number, "day": facts.issue_date,
+              "k1": k1, "k2": k2, "since": facts.issue_date - window, "until": facts.issue_date + window}
+    rows = {r.id: r for r in session.execute(same_day, params).all()
+            if r.tax_inclusive_amount is not None and r.tax_inclusive_amount == facts.tax_inclusive}
+    rows.update((r.id, r) for r in session.execute(lookalike, params).all())
     return tuple(
         PriorInvoice(invoice_id=str(r.id), number=r.invoice_number or "", issue_date=r.issue_date,
                      amount=r.tax_inclusive_amount, order_number=r.purchase_order,

@@ -8,8 +8,8 @@ and suppliers only through these functions.
 - ``lock_order(session, po_number) -> UUID | None``: only the header lock (no lines loaded).
 - ``get_order_version(session, po_number, version) -> OrderView | None``: an older version (replay).
 - ``received_by_line(session, po_number) -> ReceivedView``: cumulative received per line id.
-- ``order_exists(session, po_number) -> bool`` and ``orders_by_key(session, key, *, supplier_id=None,
-  limit) -> list[str]``: order numbers by their normal form (``service.normal_forms.order_key``).
+- ``orders_by_key(session, key, *, supplier_id=None, limit=2) -> list[str]``: order numbers by their
+  normal form (``service.normal_forms.order_key``).
 - ``supplier_facts(session, supplier_id) -> SupplierFacts | None``: known IBANs and policy overrides.
 - ``seller_keys(session, supplier_id) -> list[str]``: the seller keys an invoice of the supplier gets.
 """
@@ -35,8 +35,8 @@ from service.models.masterdata import (
     SupplierIdentifier,
 )
 
-__all__ = ["OrderLineView", "OrderView", "ReceivedView", "SupplierFacts", "get_order", "get_order_version", "lock_order",
-           "order_exists", "orders_by_key", "received_by_line", "seller_keys", "supplier_facts"]
+__all__ = ["OrderLineView", "OrderView", "ReceivedView", "SupplierFacts", "get_order", "get_order_version",
+           "lock_order", "orders_by_key", "received_by_line", "seller_keys", "supplier_facts"]
 
 _DECIMAL_POLICY_KEYS = ("price_over_pct", "price_under_pct", "quantity_over_pct", "total_abs", "charge_abs")
 
@@ -131,10 +131,6 @@ def get_order(session: Session, po_number: str, *, for_update: bool = False) -> 
 def lock_order(session: Session, po_number: str) -> uuid.UUID | None:
     """Lock the order header row (``SELECT id ... FOR UPDATE``; cheap) and return its id, or None."""
     return session.execute(select(_PO.c.id).where(_PO.c.number == po_number).with_for_update()).scalar()
-
-
-def order_exists(session: Session, po_number: str) -> bool:
-    return session.execute(select(_PO.c.id).where(_PO.c.number == po_number)).first() is not None
 
 
 def orders_by_key(session: Session, key: str, *, supplier_id: uuid.UUID | None = None, limit: int = 2) -> list[str]:
