@@ -9,7 +9,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from enum import Enum
@@ -30,8 +33,23 @@ SQLModel.metadata.naming_convention = {
 metadata: MetaData = SQLModel.metadata
 
 
+# How far the service's clock is set ahead of (or behind) the real one in this context. Only
+# `einvoice demo` sets it (clock_set_to), to load ten weeks of history through the real code paths.
+_clock_offset: ContextVar[timedelta] = ContextVar("einvoice_clock_offset", default=timedelta(0))
+
+
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    return datetime.now(UTC) + _clock_offset.get()
+
+
+@contextmanager
+def clock_set_to(moment: datetime) -> Iterator[None]:
+    """Within the block, utcnow() runs on from ``moment`` (every timestamp the service writes)."""
+    token = _clock_offset.set(moment - datetime.now(UTC))
+    try:
+        yield
+    finally:
+        _clock_offset.reset(token)
 
 
 def new_id() -> uuid.UUID:

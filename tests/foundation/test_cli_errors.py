@@ -124,7 +124,7 @@ def _database_commands(tmp_path: Path) -> dict[tuple[str, ...], list[str]]:
     empty.write_text("")
     invoice = "00000000-0000-0000-0000-000000000001"
     return {
-        ("serve",): [], ("worker",): ["--once"],
+        ("serve",): [], ("worker",): ["--once"], ("demo",): [],
         ("keys", "create"): ["--role", "admin"], ("keys", "list"): [], ("keys", "revoke"): ["ei_x"],
         ("import", "suppliers"): [str(empty)], ("import", "purchase-orders"): [str(empty)],
         ("import", "goods-receipts"): [str(empty)],
