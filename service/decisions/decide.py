@@ -22,12 +22,9 @@ def decide_invoice(session: Session, invoice: Invoice, document: InvoiceDocument
     waiting for this invoice (BT-25) are evaluated again.
     """
     facts = invoice_facts(invoice, document)
-    lookups.number_keys(invoice)  # later invoices find this one as a look-alike
+    lookups.set_keys(invoice, facts)
     inputs, ctx = gather_inputs(session, invoice, facts, lock=True)
-    if inputs.order_found_by is not None and inputs.order_found_by.field != "BT-25":
-        # found with case/space normalisation or through BT-10: the invoice belongs to that order
-        # (lists, re-matching when the order changes)
-        invoice.purchase_order = inputs.order_found_by.order_number
+    lookups.tie_to_order(invoice, inputs)
     decision = match(inputs)
     decision_id = record_decision(session, invoice, inputs, decision, ctx, trigger="intake")
     to = InvoiceStatus.approved if decision.approved else InvoiceStatus.needs_review

@@ -19,7 +19,7 @@ from sqlalchemy import bindparam, or_, select
 from sqlmodel import Session
 
 from service.masterdata import queries as masterdata
-from service.matching import InvoiceFacts, OrderReference, PriorInvoice
+from service.matching import InvoiceFacts, MatchInputs, OrderReference, PriorInvoice
 from service.matching.engine import LOOKALIKE_DAYS
 from service.models.invoices import DocumentType, Invoice, InvoiceStatus
 from service.normal_forms import invoice_number_keys, order_key, order_key_changes
@@ -92,6 +92,16 @@ def prior_invoices(session: Session, invoice: Invoice, facts: InvoiceFacts) -> t
         for r in sorted(rows.values(), key=lambda r: (r.invoice_number or "", str(r.id))))
 
 
-def number_keys(invoice: Invoice) -> None:
-    """Give a stored invoice its look-alike keys (``prior_invoices`` finds it by them later)."""
+def set_keys(invoice: Invoice, facts: InvoiceFacts) -> None:
+    """Give a stored invoice its look-up keys: the invoice-number keys (``prior_invoices`` finds it by
+    them later) and the order key (an order created later under that number re-matches it)."""
     invoice.number_key, invoice.number_key_runs = (k or None for k in invoice_number_keys(invoice.invoice_number))
+    invoice.order_key = order_key(facts.order_reference or facts.buyer_reference)[:200] or None
+
+
+def tie_to_order(invoice: Invoice, inputs: MatchInputs) -> None:
+    """An invoice whose order was found through a normal form or BT-10 belongs to that order (lists,
+    re-matching when the order changes)."""
+    found = inputs.order_found_by
+    if found is not None and found.field != "BT-25" and invoice.purchase_order != found.order_number:
+        invoice.purchase_order = found.order_number

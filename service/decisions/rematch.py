@@ -19,10 +19,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlmodel import Session
 
 from service import ledger
+from service.decisions import lookups
 from service.decisions.inputs import gather_inputs, invoice_facts, same_seller
 from service.decisions.record import SYSTEM, latest_decision, record_decision
 from service.en16931.model import InvoiceDocument
@@ -33,15 +34,18 @@ from service.matching import match
 from service.matching.codec import decision_to_json
 from service.models.base import utcnow
 from service.models.invoices import DocumentType, Invoice, InvoiceStatus
+from service.normal_forms import order_key
 
 REMATCH = "re-match"
 _UNDER_REVIEW = (Invoice.status == InvoiceStatus.needs_review, Invoice.document_type != DocumentType.credit_note)
 
 
 def rematch_order(session: Session, po_number: str) -> list[uuid.UUID]:
-    """Re-match the invoices under review for ``po_number``; returns the ids approved now."""
+    """Re-match the invoices under review for ``po_number`` (also those that name it with other letter
+    case or spaces, or through BT-10 without BT-13); returns the ids approved now."""
     invoices = session.execute(
-        select(Invoice).where(Invoice.purchase_order == po_number, *_UNDER_REVIEW)
+        select(Invoice).where(or_(Invoice.purchase_order == po_number, Invoice.order_key == order_key(po_number)),
+                              *_UNDER_REVIEW)
         .order_by(Invoice.created_at, Invoice.id)
     ).scalars().all()
     if not invoices:
@@ -60,8 +64,11 @@ def rematch_orders(session: Session, po_numbers: Iterable[str]) -> list[uuid.UUI
     referenced: set[str] = set()
     for start in range(0, len(numbers), 500):
         chunk = numbers[start:start + 500]
+        by_key = {order_key(n): n for n in chunk}
         referenced |= set(session.execute(
             select(Invoice.purchase_order).where(Invoice.purchase_order.in_(chunk)).distinct()).scalars())
+        referenced |= {by_key[k] for k in session.execute(
+            select(Invoice.order_key).where(Invoice.order_key.in_(list(by_key))).distinct()).scalars()}
     approved: list[uuid.UUID] = []
     for number in numbers:
         if number in referenced:
@@ -150,6 +157,7 @@ def _rematch(session: Session, invoice: Invoice) -> bool:
             and previous.decision.get("ledger_delta") == decision_to_json(decision)["ledger_delta"]:
         return False  # nothing changed for this invoice
     ledger.release(session, invoice.id, delete=True)
+    lookups.tie_to_order(invoice, inputs)
     record_decision(session, invoice, inputs, decision, ctx, trigger=REMATCH)
     if decision.approved:
         transition(session, invoice, InvoiceStatus.approved, actor=SYSTEM, reason_codes=[], comment=REMATCH)

@@ -46,6 +46,7 @@ class Invoice(SQLModel, table=True):
         Index("ix_invoices_seller_key_issue_date", "seller_key", "issue_date"),
         Index("ix_invoices_number_key", "number_key"),
         Index("ix_invoices_number_key_runs", "number_key_runs"),
+        Index("ix_invoices_order_key", "order_key"),
     )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
@@ -68,6 +69,9 @@ class Invoice(SQLModel, table=True):
     seller_key: str | None = Field(default=None, max_length=300, index=True)  # normalised seller identity
     supplier_id: uuid.UUID | None = Field(default=None, index=True)
     purchase_order: str | None = Field(default=None, max_length=200, index=True)  # BT-13
+    # BT-13 (else BT-10) in its normal form (service.normal_forms.order_key): an order created later
+    # under that number re-matches the invoice
+    order_key: str | None = Field(default=None, max_length=200)
     payable_amount: Decimal | None = Field(default=None, sa_type=DecimalType)  # BT-115
     tax_inclusive_amount: Decimal | None = Field(default=None, sa_type=DecimalType)  # BT-112
 

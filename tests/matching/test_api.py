@@ -444,3 +444,16 @@ def test_the_duplicate_look_ups_read_through_indexes_not_every_invoice_of_the_se
             plan = " | ".join(str(row[-1]) for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}",
                                                                           parameters))
             assert "SCAN invoices" not in plan and "USING INDEX" in plan, plan
+
+
+def test_an_order_created_later_rematches_invoices_that_wrote_its_number_otherwise(world):
+    line = PoLine("10", "Bureaulamp", Decimal(20), price=Decimal("39.00"))
+    early = world.post(world.doc("F-LATE-1", "po-late-1", line.invoice_line("1", Decimal(5))))
+    assert [r["code"] for r in early["reasons"]] == ["PO_NOT_FOUND"]
+    by_bt10 = world.post(world.doc("F-LATE-2", None, line.invoice_line("1", Decimal(5), ref=False),
+                                   buyer_reference="po-late-1"))
+    assert [r["code"] for r in by_bt10["reasons"]] == ["PO_REFERENCE_MISSING"]
+    world.order("PO-LATE-1", line)
+    for inv in (early, by_bt10):
+        after = world.get(inv["id"])
+        assert after["status"] == "approved" and after["purchase_order"] == "PO-LATE-1", after
