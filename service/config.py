@@ -79,7 +79,8 @@ class Settings(BaseSettings):
     )
     # NoDecode: the value is parsed by _json_list below, which says what is wrong with it.
     accepted_scenarios: Annotated[list[str], NoDecode] = Field(
-        default_factory=lambda: ["peppol-bis-billing-3", "nlcius", "nlcius-gaccount", "en16931", "en16931-cius"],
+        default_factory=lambda: ["peppol-bis-billing-3", "nlcius", "nlcius-gaccount", "en16931", "en16931-cius",
+                                 "en16931-cii", "en16931-cii-cius"],
         description="Validation scenarios the service accepts; documents of other scenarios are "
         "rejected as UNSUPPORTED_DOCUMENT (JSON list).",
     )

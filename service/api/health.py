@@ -57,7 +57,14 @@ def readyz(request: Request) -> JSONResponse:
                           "loaded them (`einvoice artifacts install` ran)")
     elif state.validation is None:
         next_steps.append("run `einvoice artifacts install`, then restart the service")
-    body: dict[str, object] = {"status": "ready" if not problems else "not ready", "problems": problems}
+    # warnings do not make the instance unready: e.g. a rule-set release that became mandatory
+    # but is not installed (documents are still validated, with its predecessor)
+    warnings = state.validation.release_warnings() if state.validation is not None else []
+    if warnings:
+        next_steps.append("run `einvoice artifacts install`, then restart the service, to apply the "
+                          "mandatory release")
+    body: dict[str, object] = {"status": "ready" if not problems else "not ready", "problems": problems,
+                               "warnings": warnings}
     if next_steps:
         body["next_step"] = "; then ".join(next_steps)
     return JSONResponse(body, status_code=200 if not problems else 503)

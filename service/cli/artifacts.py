@@ -62,18 +62,25 @@ def status_command(
     dest: Path = typer.Option(None, help="Artefacts directory (default: EINVOICE_ARTIFACTS_DIR)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
-    """List what is installed, per source, with versions; exit 1 when a required file is missing."""
-    from service.validation.artefacts import FileState, load_manifest, status
+    """List what is installed, per source, with versions, and the releases of the rule sets (active,
+    scheduled, overdue); exit 1 when a required file is missing."""
+    from service.validation.artefacts import FileState, load_manifest, missing_artefacts, status
+    from service.validation.releases import release_states, release_warnings
 
     settings = load_settings()
     dest = dest or settings.artifacts_dir
     manifest = load_manifest(settings.schemas_manifest)
     states = status(dest, manifest)
+    releases = release_states(dest, manifest)
+    warnings = release_warnings(releases)
     per_source: dict[tuple[str, str], Counter] = {}
     for st in states:
         key = (st.file.source, st.file.version)
         per_source.setdefault(key, Counter())[st.state.value] += 1
-    bad = [st for st in states if st.file.required and st.state is not FileState.installed]
+    # a file only a release needs counts against that release, not against readiness
+    bad = [st for st in states if st.file.required and st.state is not FileState.installed
+           and manifest.release_of(st.file.local_path) is None]
+    release_problems = [p for p in missing_artefacts(dest, manifest) if p.startswith("release ")]
     if as_json:
         out = {
             "artifacts_dir": str(dest),
@@ -82,7 +89,15 @@ def status_command(
                 {"source": s, "version": v, **{k: c.get(k, 0) for k in ("installed", "missing", "corrupt")}}
                 for (s, v), c in per_source.items()
             ],
-            "problems": [f"{st.state.value}: {st.file.local_path}" for st in bad],
+            "releases": [
+                {"release": r.release.id, "family": r.release.family, "version": r.release.version,
+                 "title": r.release.title,
+                 "applies_from": r.release.applies_from.isoformat() if r.release.applies_from else None,
+                 "status": r.status.value, "installed": r.installed, "problems": list(r.problems)}
+                for r in releases
+            ],
+            "warnings": warnings,
+            "problems": [f"{st.state.value}: {st.file.local_path}" for st in bad] + release_problems,
         }
         typer.echo(json.dumps(out, indent=2))
     else:
@@ -93,8 +108,22 @@ def status_command(
             table.add_row(source, version, str(c["installed"]), str(c["missing"]), str(c["corrupt"]))
         console = Console()
         console.print(table)
+        if releases:
+            rel = Table(title="Rule-set releases (a document is validated with the release in force at its receipt)")
+            for col in ("family", "release", "applies from", "status", "installed"):
+                rel.add_column(col)
+            for r in releases:
+                start = r.release.applies_from.isoformat() if r.release.applies_from else "(earliest kept)"
+                colour = {"active": "green", "overdue": "red", "scheduled": "cyan"}.get(r.status.value, "dim")
+                rel.add_row(r.release.family, r.release.version, start,
+                            f"[{colour}]{r.status.value}[/{colour}]", "yes" if r.installed else "no")
+            console.print(rel)
         for st in bad:
             console.print(f"[red]{st.state.value}[/red] {st.file.local_path}")
-        console.print("ready" if not bad else "NOT READY: run `einvoice artifacts install`")
-    if bad:
+        for problem in release_problems:
+            console.print(f"[red]{problem}[/red]")
+        for warning in warnings:
+            console.print(f"[yellow]warning[/yellow] {warning}")
+        console.print("ready" if not (bad or release_problems) else "NOT READY: run `einvoice artifacts install`")
+    if bad or release_problems:
         raise typer.Exit(1)

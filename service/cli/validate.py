@@ -8,6 +8,7 @@ import os
 import sys
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -15,14 +16,20 @@ from typing import Any
 import typer
 
 from service.cli import artifacts
+from service.validation import kinds
+from service.validation.scenarios import SCENARIOS
+
+NOT_AN_INVOICE = "not_an_invoice"
 
 
 class RuleSetName(StrEnum):
     en16931 = "en16931"
     en16931_peppol = "en16931-peppol"
     peppol_bis_3 = "peppol-bis-3"
+    peppol_sb_3 = "peppol-sb-3"
     nlcius = "nlcius"
     nlcius_gaccount = "nlcius-gaccount"
+    en16931_cii = "en16931-cii"
 
 
 def register(app: typer.Typer) -> None:
@@ -43,11 +50,20 @@ def validate_command(
         None, "--artifacts-dir", help="Installed artefacts (default: EINVOICE_ARTIFACTS_DIR)."
     ),
     show: int = typer.Option(10, help="Findings shown per failing file in the text output."),
+    at: str = typer.Option(
+        None, "--at", help="Time of receipt that chooses the release of the Peppol rules (ISO date or "
+        "date-time, UTC unless an offset is given; default: now). E.g. --at 2026-08-01 applies 3.0.19.",
+    ),
 ) -> None:
-    """Validate UBL invoices and credit notes in bulk; exit 0 when all are valid, 1 otherwise."""
+    """Validate invoices and credit notes (UBL, CII) in bulk; exit 0 when all are valid, 1 otherwise.
+
+    Every scenario the engine knows is applied (Self-Billing too; EINVOICE_ACCEPTED_SCENARIOS limits
+    only what the service accepts). Files that are no invoice at all (code lists, orders, despatch
+    advices...) are reported as "not an invoice" and do not change the exit code."""
     from service.cli.common import fail, load_settings
     from service.validation.artefacts import missing_artefacts
 
+    received_at = _time_of_receipt(at)
     files = _collect(paths)
     if not files:
         raise fail("no XML files found in " + ", ".join(str(p) for p in paths), 2)
@@ -60,9 +76,10 @@ def validate_command(
     options = {
         "artifacts_dir": str(adir),
         "cache_dir": str(settings.validation_cache_dir),
-        "accepted": list(settings.accepted_scenarios),
+        "accepted": list(SCENARIOS),
         "rules": rules.value if rules else None,
         "xsd": not no_xsd,
+        "received_at": received_at.isoformat(),
     }
     workers = max(1, min(jobs or os.cpu_count() or 1, len(files)))
     results = _run(files, options, workers, progress=not as_json or sys.stderr.isatty())
@@ -72,6 +89,19 @@ def validate_command(
     else:
         _print_text(results, summary, show)
     raise typer.Exit(0 if summary["invalid"] == 0 and summary["error"] == 0 else 1)
+
+
+def _time_of_receipt(at: str | None) -> datetime:
+    from service.cli.common import fail
+
+    if at is None:
+        return datetime.now(UTC)
+    try:
+        value = datetime.fromisoformat(at.strip())
+    except ValueError:
+        raise fail(f"--at {at!r} is not an ISO date or date-time (e.g. 2026-08-01 or "
+                   "2026-08-01T09:30:00+02:00)", 2) from None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _collect(paths: list[Path]) -> list[Path]:
@@ -130,11 +160,18 @@ def _validate_file(path: str) -> dict[str, Any]:
                  "message": f"cannot read file: {exc.strerror or exc}", "layer": "io"}
             ],
         }
-    report = _engine.validate(data, rules=_options["rules"], xsd=_options["xsd"])
+    report = _engine.validate(data, rules=_options["rules"], xsd=_options["xsd"],
+                              received_at=datetime.fromisoformat(_options["received_at"]))
+    outcome, kind = report.outcome.value, None
+    root = report.document.root
+    if report.reason_code == "UNSUPPORTED_DOCUMENT" and root is not None and not kinds.is_invoice_root(root):
+        outcome, kind = NOT_AN_INVOICE, kinds.describe(root)
     return {
         "path": path,
         "scenario": report.scenario,
-        "outcome": report.outcome.value,
+        "release": report.release,
+        "kind": kind,
+        "outcome": outcome,
         "reason_code": report.reason_code,
         "document_sha256": report.document_sha256,
         "duration_ms": report.duration_ms,
@@ -191,7 +228,11 @@ def _summary(results: list[dict]) -> dict[str, Any]:
     rule_counts: Counter = Counter()
     rule_files: Counter = Counter()
     rule_severity: dict[str, str] = {}
+    not_invoices: Counter = Counter()
     for r in results:
+        if r["outcome"] == NOT_AN_INVOICE:
+            not_invoices[r["kind"]] += 1
+            continue
         by_scenario.setdefault(r["scenario"] or "unsupported", Counter())[r["outcome"]] += 1
         for layer in r.get("layers", ()):
             if layer["name"] not in ("xml", "scenario"):
@@ -209,6 +250,8 @@ def _summary(results: list[dict]) -> dict[str, Any]:
         "valid": outcomes.get("valid", 0),
         "invalid": outcomes.get("invalid", 0),
         "error": outcomes.get("error", 0),
+        "not_an_invoice": outcomes.get(NOT_AN_INVOICE, 0),
+        "not_an_invoice_by_kind": dict(not_invoices.most_common()),
         "by_scenario": {
             s: {k: c.get(k, 0) for k in ("valid", "invalid", "error")} for s, c in sorted(by_scenario.items())
         },
@@ -230,10 +273,11 @@ def _print_text(results: list[dict], summary: dict[str, Any], show: int) -> None
 
     console = Console(highlight=False)
     for r in results:
-        if r["outcome"] == "valid":
+        if r["outcome"] in ("valid", NOT_AN_INVOICE):
             continue
+        release = f", {r['release']}" if r.get("release") else ""
         console.print(f"[bold red]{r['outcome'].upper()}[/] {escape(r['path'])} "
-                      f"({r['scenario'] or 'unsupported'})")
+                      f"({r['scenario'] or 'unsupported'}{release})")
         fatal = [f for f in r["findings"] if f["severity"] == "fatal"]
         for f in fatal[:show]:
             where = f"line {f['line']}" if f.get("line") else (f["location"] or "")
@@ -247,9 +291,18 @@ def _print_text(results: list[dict], summary: dict[str, Any], show: int) -> None
         totals.add_column(col, justify="left" if col == "scenario" else "right")
     for scenario, c in summary["by_scenario"].items():
         totals.add_row(scenario, str(c["valid"]), str(c["invalid"]), str(c["error"]))
-    totals.add_row("[bold]all files[/]", str(summary["valid"]), str(summary["invalid"]),
+    totals.add_row("[bold]all invoices[/]", str(summary["valid"]), str(summary["invalid"]),
                    str(summary["error"]))
     console.print(totals)
+    if summary["not_an_invoice"]:
+        others = Table(title=f"Not an invoice ({summary['not_an_invoice']} files, not validated)")
+        others.add_column("what the file is")
+        others.add_column("files", justify="right")
+        others.add_column("for example")
+        for kind, n in summary["not_an_invoice_by_kind"].items():
+            example = next(r["path"] for r in results if r.get("kind") == kind)
+            others.add_row(escape(kind), str(n), escape(example))
+        console.print(others)
     if summary["by_rule_set"]:
         layers = Table(title="Per layer (XSD and rule sets)")
         for col in ("layer", "valid", "invalid", "skipped", "error"):

@@ -1,5 +1,8 @@
 """UBL 2.1 Invoice / CreditNote -> ``InvoiceDocument`` (the EN 16931 model). Pure: lxml only.
 
+A UN/CEFACT CII CrossIndustryInvoice is handed to ``cii.py`` (the other EN 16931 syntax): callers
+use ``parse_document`` / ``parse_header`` for both.
+
 ``parse_document`` takes bytes (parsed with the validation area's secure parser: no DTD, no entities,
 no network) or an already-parsed lxml tree/element, and maps the UBL syntax binding of EN 16931
 (CEN/TS 16931-3-2) onto the model. It expects a document that passed validation; a missing mandatory
@@ -25,6 +28,7 @@ from typing import Iterator
 
 from lxml import etree
 
+from service.en16931.cii import CII_ROOT, cii_header_fields, parse_cii_document
 from service.en16931.model import (
     Address,
     AllowanceCharge,
@@ -434,8 +438,11 @@ def parse_document(source: bytes | etree._ElementTree | etree._Element) -> Invoi
     ``DocumentError`` for another root element or a missing/unreadable mandatory term, and
     ``service.validation.xmlsafe.XmlSyntaxError`` for bytes that are not (safe) XML.
     """
+    root = _root(source)
+    if root.tag == CII_ROOT:
+        return parse_cii_document(root)
     with _parsing():
-        return _parse_document(_root(source))
+        return _parse_document(root)
 
 
 def _parse_document(root: etree._Element) -> InvoiceDocument:
@@ -604,8 +611,32 @@ class Header:
 
 def parse_header(source: etree._ElementTree | etree._Element) -> Header:
     """Best-effort BT-1/2/3/5/13 and seller identity of a (possibly invalid) document."""
+    root = _root(source)
+    if root.tag == CII_ROOT:
+        return _cii_header(root)
     with _parsing():
-        return _parse_header(_root(source))
+        return _parse_header(root)
+
+
+def _cii_header(root: etree._Element) -> Header:
+    f = cii_header_fields(root)
+    seller, buyer = f["seller"], f["buyer"]
+    return Header(
+        document_type=f["document_type"],
+        number=_clip(f["number"], 200),
+        issue_date=f["issue_date"],
+        type_code=_clip(f["type_code"], 8),
+        currency=_clip(f["currency"], 3),
+        purchase_order_reference=_clip(f["purchase_order_reference"], 200),
+        seller_name=_clip(seller.name or seller.trading_name, 500) if seller else None,
+        seller_electronic_address=seller.electronic_address if seller else None,
+        seller_identifiers=seller.all_identifiers() if seller else (),
+        seller_vat_id=seller.vat_id if seller else None,
+        payable_amount=f["payable_amount"],
+        tax_inclusive_amount=f["tax_inclusive_amount"],
+        buyer_name=(buyer.name or buyer.trading_name) if buyer else None,
+        buyer_electronic_address=buyer.electronic_address if buyer else None,
+    )
 
 
 def _parse_header(root: etree._Element) -> Header:

@@ -18,6 +18,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from service.validation.releases import Release, parse_releases
+
 if TYPE_CHECKING:  # httpx is imported only to download (not by the engine at run time)
     import httpx
 
@@ -77,6 +79,7 @@ class ManifestFile:
 class Manifest:
     files: tuple[ManifestFile, ...]
     sources: dict[str, dict] = field(default_factory=dict)
+    releases: tuple[Release, ...] = ()  # releases.py: which release judges a document, by date
 
     def get(self, local_path: str) -> ManifestFile:
         for f in self.files:
@@ -87,6 +90,10 @@ class Manifest:
     @property
     def required(self) -> tuple[ManifestFile, ...]:
         return tuple(f for f in self.files if f.required)
+
+    def release_of(self, local_path: str) -> Release | None:
+        """The release that alone needs this file, if any (its rule sets or its own folder)."""
+        return next((r for r in self.releases if r.owns(local_path)), None)
 
 
 def load_manifest(path: Path | None = None) -> Manifest:
@@ -105,7 +112,8 @@ def load_manifest(path: Path | None = None) -> Manifest:
         )
         for f in raw["files"]
     )
-    return Manifest(files=files, sources=raw.get("sources", {}))
+    return Manifest(files=files, sources=raw.get("sources", {}),
+                    releases=parse_releases(raw.get("releases", ())))
 
 
 def sha256_file(path: Path) -> str:
@@ -145,11 +153,26 @@ def status(dest: Path, manifest: Manifest | None = None) -> list[FileStatus]:
 
 
 def missing_artefacts(dest: Path, manifest: Manifest | None = None) -> list[str]:
-    """Readable problems with the required artefacts under ``dest``; empty when all are in place."""
+    """Readable problems with the required artefacts under ``dest``; empty when all are in place.
+
+    A file that only one release needs (``Manifest.release_of``) is not required on its own: the
+    engine then applies another installed release of the family and /readyz warns
+    (``releases.release_warnings``). A family with no installed release at all is a problem.
+    """
+    manifest = manifest or load_manifest()
     problems = []
     for st in status(dest, manifest):
+        if manifest.release_of(st.file.local_path) is not None:
+            continue
         if st.file.required and st.state is not FileState.installed:
             problems.append(f"artefact {st.state.value}: {st.file.local_path} ({st.file.version})")
+    from service.validation.releases import release_states
+
+    states = release_states(dest, manifest)
+    for family in dict.fromkeys(r.family for r in manifest.releases):
+        mine = [s for s in states if s.release.family == family]
+        if not any(s.installed for s in mine):
+            problems += [f"release {s.release.id}: artefact {p}" for s in mine for p in s.problems[:3]]
     return problems
 
 

@@ -31,6 +31,14 @@ from service.validation.artefacts import (
     sha256_file,
 )
 from service.validation.memory import LARGE_DOCUMENT_BYTES, release_freed_memory, settle_saxon_heap
+from service.validation.releases import (
+    Release,
+    ReleaseState,
+    classify,
+    release_in_force,
+    release_states,
+    release_warnings,
+)
 from service.validation.report import (
     Artefact,
     DocumentIdentity,
@@ -43,11 +51,27 @@ from service.validation.report import (
     Validity,
 )
 from service.validation.rulesets import RuleSetOutput, RuleSetRunner, SchRuleSet, XsltRuleSet
-from service.validation.scenarios import RULE_SETS, SCENARIOS, RuleSetSpec, identify, select_scenario
+from service.validation.scenarios import (
+    CII_INVOICE,
+    RULE_SETS,
+    SCENARIOS,
+    RuleSetSpec,
+    Scenario,
+    below_en16931,
+    identify,
+    select_scenario,
+)
 from service.validation.svrl import short_location
 from service.validation.terms import business_terms
 from service.validation.xmlsafe import XmlSyntaxError, parse_bytes, peek_root_tag
-from service.validation.xsd import UBL_DOCUMENTS, XsdSchema, compile_schemas, ubl_namespace, ubl_xsd_path
+from service.validation.xsd import (
+    UBL_DOCUMENTS,
+    XsdSchema,
+    cii_xsd_path,
+    compile_schemas,
+    ubl_namespace,
+    ubl_xsd_path,
+)
 
 __all__ = [
     "ArtefactsMissing",
@@ -82,6 +106,8 @@ _SEVERITY = {
 }
 _RULE_IN_MESSAGE = re.compile(r"\[([A-Za-z][A-Za-z0-9_.\-]*-[A-Za-z0-9_.\-]+)\]")
 _ROOTS = {f"{{{ubl_namespace(d)}}}{d}": d for d in UBL_DOCUMENTS}
+CII = "CrossIndustryInvoice"
+_INVOICE_ROOTS = {**_ROOTS, CII_INVOICE: CII}  # the documents with an XSD layer before the rules
 # Compiled as one lxml schema (xsd.compile_schemas): they share nearly all their components, and
 # every process needs both (7 MB instead of 14).
 _COMPILED_TOGETHER = ("Invoice", "CreditNote")
@@ -100,6 +126,7 @@ _WARM_UP_EXAMPLES = (
     "peppol-bis-billing-3/rules/examples/base-example.xml",
     "peppol-bis-billing-3/rules/examples/base-creditnote-correction.xml",
     "nlcius-testset/SI-UBL-2.0/SI-UBL-2.0_ok_full.xml",
+    "en16931/cii/examples/CII_example1.xml",
 )
 _WARM_UP_RUNS = 5
 
@@ -122,6 +149,7 @@ class _Loaded:
     runner: RuleSetRunner | None
     artefact: Artefact
     load_error: str | None = None
+    release: Release | None = None  # for rule sets that come in releases (releases.py)
 
 
 class ValidationEngine:
@@ -151,10 +179,13 @@ class ValidationEngine:
             problems = missing_artefacts(self.artifacts_dir, self.manifest)
             if problems:
                 raise ArtefactsMissing(problems)
+        # which releases are installed: a release whose files are missing is never applied
+        self.release_states: list[ReleaseState] = release_states(self.artifacts_dir, self.manifest)
+        self._installed_releases = {st.release.id for st in self.release_states if st.installed}
         self._lock = threading.RLock()
         self._processor = PySaxonProcessor(license=False)
         self._xsd: dict[str, tuple[XsdSchema, Artefact]] = {}
-        self._rule_sets: dict[str, _Loaded] = {}
+        self._rule_sets: dict[tuple[str, str | None], _Loaded] = {}
         self._artefacts: dict[tuple[str, str], Artefact] = {}
         self._builder = self._processor.new_document_builder()
         self.heap_settled_mb: float | None = None  # set by warm(settle=True)
@@ -184,7 +215,8 @@ class ValidationEngine:
             loaded = self._xsd.get(document)
             if loaded is None:  # (kept with its artefact: building the paths costs ~0.1 ms a call)
                 together = _COMPILED_TOGETHER if document in _COMPILED_TOGETHER else (document,)
-                paths = [ubl_xsd_path(self.artifacts_dir, d) for d in together]
+                paths = [cii_xsd_path(self.artifacts_dir) if d == CII else ubl_xsd_path(self.artifacts_dir, d)
+                         for d in together]
                 compiled = compile_schemas(paths)
                 for name, path in zip(together, paths):
                     rel = path.relative_to(self.artifacts_dir).as_posix()
@@ -192,26 +224,73 @@ class ValidationEngine:
                 loaded = self._xsd[document]
             return loaded
 
-    def rule_set(self, name: str) -> _Loaded:
+    # -- releases --------------------------------------------------------------------------------
+    def release_for(self, family: str, at: datetime, needs: Iterable[str] = ()) -> tuple[Release | None, str | None]:
+        """The installed release of ``family`` in force at ``at`` and a note when another one had
+        to be applied: the one in force lacks a rule set of ``needs`` (Self-Billing came with
+        3.0.21), or the document is older than every installed release."""
+        needs = tuple(needs)
+        release = release_in_force(self.manifest.releases, family, at, installed=self._installed_releases)
+        if release is None:
+            return None, None
+        note = None
+        if not set(needs) <= set(release.rule_sets):
+            later = [r for r in self.manifest.releases
+                     if r.family == family and r.id in self._installed_releases and set(needs) <= set(r.rule_sets)]
+            if later:
+                note = (f"Release {release.version} of {family} (in force at the time of receipt) has no "
+                        f"{', '.join(n for n in needs if n not in release.rule_sets)} rules; "
+                        f"release {later[0].version} was applied instead.")
+                release = later[0]
+        elif not release.applies_at(at):
+            note = (f"The time of receipt is before every installed release of {family}; the oldest, "
+                    f"{release.version}, was applied.")
+        return release, note
+
+    def release_warnings(self, now: datetime | None = None) -> list[str]:
+        """Releases whose mandatory date has come that this engine does not apply (/readyz)."""
+        problems = {st.release.id: st.problems for st in self.release_states}
+        return release_warnings(classify(self.manifest.releases, problems, now or datetime.now(UTC)))
+
+    def active_release(self, family: str) -> Release | None:
+        """The release of ``family`` applied to documents received now."""
+        return self.release_for(family, datetime.now(UTC))[0]
+
+    def rule_set(self, name: str, release: Release | None = None) -> _Loaded:
+        """A compiled rule set; one of a release family from ``release`` (default: the one in
+        force now)."""
+        spec = RULE_SETS.get(name)
+        if spec is None:
+            raise UnknownRuleSet(name)
+        if spec.family is not None:
+            release = release or self.active_release(spec.family)
+        else:
+            release = None
+        key = (name, release.version if release else None)
         with self._lock:
-            loaded = self._rule_sets.get(name)
+            loaded = self._rule_sets.get(key)
             if loaded is None:
-                spec = RULE_SETS.get(name)
-                if spec is None:
-                    raise UnknownRuleSet(name)
-                artefact = self._artefact(name, spec.path)
-                path = self.artifacts_dir / spec.path
-                try:
-                    runner: RuleSetRunner
-                    if spec.kind == "xslt":
-                        runner = XsltRuleSet(self._processor, path)
-                    else:
-                        runner = SchRuleSet(self._processor, path, self.cache_dir, name=name)
-                    loaded = _Loaded(spec, runner, artefact)
-                except Exception as exc:  # reported per document as an error layer, never a crash
-                    loaded = _Loaded(spec, None, artefact, f"{type(exc).__name__}: {exc}")
-                self._rule_sets[name] = loaded
+                loaded = self._load_rule_set(spec, release)
+                self._rule_sets[key] = loaded
             return loaded
+
+    def _load_rule_set(self, spec: RuleSetSpec, release: Release | None) -> _Loaded:
+        rel_path = release.rule_sets.get(spec.name) if release is not None else spec.path
+        if rel_path is None:
+            where = release.id if release is not None else f"any installed release of {spec.family}"
+            artefact = Artefact(name=spec.name, version="absent", sha256="", path="")
+            return _Loaded(spec, None, artefact, f"{where} has no rule set {spec.name}", release)
+        artefact = self._artefact(spec.name, rel_path)
+        path = self.artifacts_dir / rel_path
+        try:
+            runner: RuleSetRunner
+            if spec.kind == "xslt":
+                runner = XsltRuleSet(self._processor, path)
+            else:
+                runner = SchRuleSet(self._processor, path, self.cache_dir, name=spec.name)
+            return _Loaded(spec, runner, artefact, None, release)
+        except Exception as exc:  # reported per document as an error layer, never a crash
+            return _Loaded(spec, None, artefact, f"{type(exc).__name__}: {exc}", release)
 
     def warm(self, *, diagnostics: bool = False, settle: bool = True) -> list[str]:
         """Compile every schema and rule set the accepted scenarios need; return load problems.
@@ -226,15 +305,21 @@ class ValidationEngine:
         if problems:
             return problems
         with self._lock:
-            for document in ("Invoice", "CreditNote"):
+            documents = ["Invoice", "CreditNote"]
+            if any(SCENARIOS[s].syntax == "cii" for s in self.accepted_scenarios):
+                documents.append(CII)
+            for document in documents:
                 schema, _ = self.xsd_schema(document)
                 if diagnostics:
                     schema.diagnostics_schema()
             names = {r for s in self.accepted_scenarios if s in SCENARIOS for r in SCENARIOS[s].rule_sets}
             samples = [(self._builder.parse_xml(xml_text=_decode(xml)), parse_bytes(xml))
                        for xml in self._warm_up_documents()]
+            now = datetime.now(UTC)
             for name in sorted(names):
-                loaded = self.rule_set(name)
+                family = RULE_SETS[name].family
+                release = self.release_for(family, now, (name,))[0] if family else None
+                loaded = self.rule_set(name, release)
                 if loaded.load_error:
                     problems.append(f"rule set {name} cannot be loaded: {loaded.load_error}")
                 elif loaded.runner is not None:
@@ -259,8 +344,12 @@ class ValidationEngine:
 
     # -- validation ------------------------------------------------------------------------------
     def validate(self, xml: bytes, *, rules: str | None = None, xsd: bool = True,
-                 tree: etree._ElementTree | None = None) -> ValidationReport:
+                 tree: etree._ElementTree | None = None, received_at: datetime | None = None) -> ValidationReport:
         """Validate one document and explain every failure.
+
+        ``received_at`` (timezone-aware; default now) is the document's time of receipt: it chooses
+        the release of rule sets that come in releases (Peppol 3.0.19 before 2026-08-24, 3.0.21
+        from then on; ``releases.py``), which the report names.
 
         ``rules`` names a rule set (``en16931``, ``peppol-bis-3``, ``nlcius``, ``nlcius-gaccount``)
         to apply instead of the detected scenario; ``xsd=False`` skips the XSD layer (rule-set
@@ -272,8 +361,11 @@ class ValidationEngine:
         """
         if rules is not None and rules not in RULE_SETS:
             raise UnknownRuleSet(rules)
+        received_at = received_at or datetime.now(UTC)
+        if received_at.tzinfo is None:
+            raise ValueError("received_at must be timezone-aware")
         with self._lock:
-            return _Run(self, xml, rules=rules, xsd=xsd, tree=tree).run()
+            return _Run(self, xml, rules=rules, xsd=xsd, tree=tree, received_at=received_at).run()
 
 
     def validate_schema(self, xml: bytes) -> ValidationReport:
@@ -299,8 +391,11 @@ class _Run:
         xsd: bool,
         schema_only: bool = False,
         tree: etree._ElementTree | None = None,
+        received_at: datetime | None = None,
     ) -> None:
         self.given_tree = tree
+        self.received_at = received_at or datetime.now(UTC)
+        self.release: Release | None = None  # of the rule sets that come in releases
         self.large = len(xml) >= LARGE_DOCUMENT_BYTES  # memory.py: worth the extra care below
         self.schema_only = schema_only
         self.engine = engine
@@ -346,7 +441,7 @@ class _Run:
         then the tree path validates the document and reports exactly what is wrong. The pass is
         reported as the XSD layer; the xml layer holds the look at the root element."""
         t = time.perf_counter()
-        document = _ROOTS.get(peek_root_tag(self.xml) or "")
+        document = _INVOICE_ROOTS.get(peek_root_tag(self.xml) or "")
         if document is None:
             return None
         xml_layer = _layer("xml", LayerKind.xml, None, t, ())
@@ -360,9 +455,7 @@ class _Run:
         if scenario is None or scenario.id not in self.engine.accepted_scenarios:
             return None
         self.document = identity
-        self.scenario_id, self.scenario_name = scenario.id, scenario.name
-        if scenario.note:
-            self.notes.append(scenario.note)
+        self._choose(scenario)
         self.artefacts.append(artefact)
         self.layers += [xml_layer, _layer("xsd", LayerKind.xsd, artefact, t, ())]
         return scenario.rule_sets
@@ -407,15 +500,15 @@ class _Run:
             self.scenario_id, self.scenario_name = f"rules:{spec.name}", spec.title
             rule_sets: tuple[str, ...] = (spec.name,)
             self.notes.append(f"Rule set {spec.name} applied as requested, not the detected scenario.")
+            if spec.family is not None:
+                self._choose_release(spec.family, rule_sets)
         else:
             scenario = select_scenario(self.document)
             if scenario is None or scenario.id not in self.engine.accepted_scenarios:
                 self._unsupported(scenario.id if scenario else None)
                 return ()
-            self.scenario_id, self.scenario_name = scenario.id, scenario.name
+            self._choose(scenario)
             rule_sets = scenario.rule_sets
-            if scenario.note:
-                self.notes.append(scenario.note)
 
         xsd_ok = True
         if self.xsd:
@@ -430,7 +523,7 @@ class _Run:
                     LayerResult(
                         name=name,
                         kind=LayerKind.schematron,
-                        artefact=self.engine.rule_set(name).artefact,
+                        artefact=self.engine.rule_set(name, self.release).artefact,
                         validity=Validity.skipped,
                         duration_ms=0.0,
                     )
@@ -438,23 +531,44 @@ class _Run:
             return ()
         return rule_sets
 
+    def _choose(self, scenario: Scenario) -> None:
+        self.scenario_id, self.scenario_name = scenario.id, scenario.name
+        if scenario.note:
+            self.notes.append(scenario.note)
+        if scenario.family is not None:
+            self._choose_release(scenario.family, scenario.rule_sets)
+
+    def _choose_release(self, family: str, rule_sets: tuple[str, ...]) -> None:
+        needs = tuple(r for r in rule_sets if RULE_SETS[r].family == family)
+        self.release, note = self.engine.release_for(family, self.received_at, needs)
+        if note:
+            self.notes.append(note)
+
     def _unsupported(self, detected: str | None, *, schema_only: bool = False) -> None:
         doc = self.document
         found = (
             f"root element {doc.root or '?'}, CustomizationID {doc.customization_id or '(none)'}, "
             f"ProfileID {doc.profile_id or '(none)'}"
         )
-        if schema_only:
+        rule_id = "UNSUPPORTED_DOCUMENT"
+        if (profile := below_en16931(doc)) is not None:
+            rule_id = "PROFILE_NOT_EN16931"
+            message = (
+                f"The document is a {profile} invoice ({doc.customization_id}): that profile carries "
+                "less than an EN 16931 invoice (BT-24), so it cannot be accepted as one; send the "
+                "EN 16931 (COMFORT), EXTENDED or XRechnung profile."
+            )
+        elif schema_only:
             message = f"Not a UBL 2.1 {', '.join(UBL_DOCUMENTS)}; found {found}."
         elif detected is not None:
             message = f"Scenario {detected} is not accepted by this service ({found})."
         else:
             message = (
-                "Not a UBL 2.1 Invoice or CreditNote declaring EN 16931 or a supported CIUS in "
-                f"CustomizationID (BT-24); found {found}."
+                "Not a UBL 2.1 Invoice or CreditNote or a UN/CEFACT CII CrossIndustryInvoice declaring "
+                f"EN 16931 or a supported CIUS in its specification identifier (BT-24); found {found}."
             )
         finding = Finding(
-            rule_id="UNSUPPORTED_DOCUMENT",
+            rule_id=rule_id,
             severity=Severity.fatal,
             message=message,
             location="/*",
@@ -473,7 +587,7 @@ class _Run:
 
     def _xsd_layer(self, tree: etree._ElementTree) -> bool:
         t = time.perf_counter()
-        document = _ROOTS.get(self.document.root or "")
+        document = _INVOICE_ROOTS.get(self.document.root or "")
         if document is None:
             finding = Finding(
                 rule_id=None,
@@ -519,7 +633,7 @@ class _Run:
         runners = []
         for i, name in enumerate(rule_sets):
             t = time.perf_counter()
-            loaded = self.engine.rule_set(name)
+            loaded = self.engine.rule_set(name, self.release)
             self.artefacts.append(loaded.artefact)
             if loaded.load_error or node is None:
                 error = loaded.load_error or f"document could not be read by Saxon: {parse_error}"
@@ -586,6 +700,8 @@ class _Run:
             duration_ms=round((time.perf_counter() - started) * 1000, 3),
             layers=tuple(self.layers),
             notes=tuple(self.notes),
+            release=self.release.id if self.release else None,
+            received_at=self.received_at,
         )
 
 
@@ -668,6 +784,7 @@ def default_engine() -> ValidationEngine:
     return _default
 
 
-def validate(xml: bytes, *, rules: str | None = None, xsd: bool = True) -> ValidationReport:
+def validate(xml: bytes, *, rules: str | None = None, xsd: bool = True,
+             received_at: datetime | None = None) -> ValidationReport:
     """Validate with the process-wide engine; see ``ValidationEngine.validate``."""
-    return default_engine().validate(xml, rules=rules, xsd=xsd)
+    return default_engine().validate(xml, rules=rules, xsd=xsd, received_at=received_at)

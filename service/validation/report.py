@@ -119,6 +119,12 @@ class ValidationReport(_Frozen):
     duration_ms: float
     layers: tuple[LayerResult, ...] = ()
     notes: tuple[str, ...] = Field((), description="Remarks, e.g. that only the core rules applied.")
+    release: str | None = Field(
+        None, description="Release of the rule sets that come in releases, as applied "
+        "('peppol-bis-billing-3@3.0.21'): the one in force at the time of receipt.")
+    received_at: datetime | None = Field(
+        None, description="Time of receipt the release was chosen for (reports stored before "
+        "releases were tracked have none).")
 
     @property
     def valid(self) -> bool:
@@ -150,6 +156,8 @@ class ValidationReport(_Frozen):
         if (xml := by_name.get("xml")) is not None and xml.validity is Validity.invalid:
             return "NOT_WELL_FORMED"
         if self.scenario is None:
+            if any(f.rule_id == "PROFILE_NOT_EN16931" for f in self.findings):
+                return "PROFILE_NOT_EN16931"
             return "UNSUPPORTED_DOCUMENT"
         if (xsd := by_name.get("xsd")) is not None and xsd.validity is Validity.invalid:
             return "SCHEMA_INVALID"

@@ -16,7 +16,7 @@ from service.validation.xmlsafe import SAFE_OPTIONS
 if TYPE_CHECKING:  # xmlschema (~20 MB) is imported only when a document fails the XSD
     import xmlschema
 
-__all__ = ["UBL_DOCUMENTS", "XsdSchema", "compile_schemas", "ubl_namespace", "ubl_xsd_path"]
+__all__ = ["UBL_DOCUMENTS", "XsdSchema", "cii_xsd_path", "compile_schemas", "ubl_namespace", "ubl_xsd_path"]
 
 # UBL 2.1 document types the service reads (local name == XSD name part).
 UBL_DOCUMENTS = (
@@ -42,6 +42,12 @@ def ubl_namespace(document: str) -> str:
 def ubl_xsd_path(artifacts_dir: Path, document: str) -> Path:
     """Installed UBL 2.1 XSD of a document type (runtime ``xsdrt`` variant: same semantics, smaller)."""
     return artifacts_dir / "ubl-2.1" / "xsdrt" / "maindoc" / f"UBL-{document}-2.1.xsd"
+
+
+def cii_xsd_path(artifacts_dir: Path) -> Path:
+    """Installed UN/CEFACT Cross Industry Invoice D16B XSD (the subset EN 16931 publishes)."""
+    return (artifacts_dir / "en16931" / "cii" / "schema" / "D16B SCRDM (Subset)" / "uncoupled clm" / "CII"
+            / "uncefact" / "data" / "standard" / "CrossIndustryInvoice_100pD16B.xsd")
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,20 +52,48 @@ def test_validate_folder_as_json(cli, folder: Path):
     assert by_name["valid-peppol.xml"]["outcome"] == "valid"
     assert by_name["valid-peppol.xml"]["scenario"] == "peppol-bis-billing-3"
     assert by_name["valid-nlcius.XML"]["scenario"] == "nlcius"
-    assert by_name["order.xml"]["outcome"] == "invalid"
-    assert by_name["order.xml"]["findings"][0]["rule_id"] == "UNSUPPORTED_DOCUMENT"
+    assert by_name["order.xml"]["outcome"] == "not_an_invoice"
+    assert by_name["order.xml"]["kind"] == "UBL Order"
+    assert by_name["valid-peppol.xml"]["release"] == "peppol-bis-billing-3@3.0.21"
     assert by_name["broken.xml"]["findings"][0]["layer"] == "xml"
     fatal = [f for f in by_name["br-co-15.xml"]["findings"] if f["severity"] == "fatal"]
     assert {f["rule_id"] for f in fatal} == {"BR-CO-15", "BR-CO-16"}  # totals and amount due
     assert all({"rule_id", "severity", "location", "message", "layer"} <= set(f) for f in fatal)
     assert {f["layer"] for f in fatal} == {"en16931-peppol"}
     summary = out["summary"]
-    assert (summary["total"], summary["valid"], summary["invalid"], summary["error"]) == (5, 2, 3, 0)
+    assert (summary["total"], summary["valid"], summary["invalid"], summary["error"]) == (5, 2, 2, 0)
+    assert summary["not_an_invoice"] == 1 and summary["not_an_invoice_by_kind"] == {"UBL Order": 1}
     assert summary["by_scenario"]["peppol-bis-billing-3"] == {"valid": 1, "invalid": 1, "error": 0}
     assert {"rule_id": "BR-CO-15", "severity": "fatal", "count": 1, "files": 1} in summary["top_rules"]
     assert summary["by_rule_set"]["en16931-peppol"] == {"valid": 1, "invalid": 1, "skipped": 0, "error": 0}
     assert summary["by_rule_set"]["nlcius"]["valid"] == 1
     assert summary["by_rule_set"]["xsd"]["valid"] == 3
+
+
+def test_not_invoices_are_told_apart_from_invalid_invoices(cli, mirror: Path, tmp_path: Path):
+    d = tmp_path / "mixed"
+    d.mkdir()
+    for name in ("peppol-bis-billing-3/structure/codelist/eas.xml", "ubl-2.1/xml/UBL-DespatchAdvice-2.0-Example.xml",
+                 "en16931/cii/examples/CII_example1.xml",
+                 "peppol-bis-billing-3@3.0.21/rules/examples/Self-billing examples/SB-base-example.xml"):
+        shutil.copy(mirror / name, d / Path(name).name)
+    result = cli("validate", str(d))
+    assert result.exit_code == 0, result.output  # the invoices are valid; the others are no invoices
+    assert "Not an invoice (2 files, not validated)" in result.stdout
+    assert "code list (Peppol)" in result.stdout and "UBL DespatchAdvice" in result.stdout
+    assert "en16931-cii" in result.stdout and "peppol-self-billing-3" in result.stdout
+    assert "INVALID" not in result.stdout
+
+
+def test_at_chooses_the_release_by_time_of_receipt(cli, mirror: Path):
+    profile02 = str(mirror / "peppol-bis-billing-3@3.0.21/rules/examples/base-example_profile02.xml")
+    now = json.loads(cli("validate", profile02, "--json").stdout)["files"][0]
+    old = json.loads(cli("validate", profile02, "--json", "--at", "2026-08-23").stdout)["files"][0]
+    assert (now["outcome"], now["release"]) == ("valid", "peppol-bis-billing-3@3.0.21")
+    assert (old["outcome"], old["release"]) == ("invalid", "peppol-bis-billing-3@3.0.19")
+    assert "PEPPOL-EN16931-R007" in {f["rule_id"] for f in old["findings"]}
+    bad = cli("validate", profile02, "--at", "last tuesday")
+    assert bad.exit_code == 2 and "--at" in bad.output
 
 
 def test_validate_prints_a_summary_and_exits_0_when_all_are_valid(cli, mirror: Path):

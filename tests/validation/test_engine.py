@@ -40,8 +40,11 @@ def test_valid_peppol_invoice_report(engine: ValidationEngine, mirror: Path):
     ]
     assert [a.name for a in report.artefacts] == ["UBL-Invoice-2.1.xsd", "en16931-peppol", "peppol-bis-3"]
     paths = {a.name: a.path for a in report.artefacts}
-    assert paths["en16931-peppol"] == "peppol-bis-billing-3/rules/sch/CEN-EN16931-UBL.sch"
-    assert {a.version for a in report.artefacts[1:]} == {"v3.0.19"}
+    # received now: Peppol 3.0.21 (mandatory since 2026-08-24), which bundles EN 16931 1.3.16
+    assert report.release == "peppol-bis-billing-3@3.0.21"
+    assert paths["en16931-peppol"] == "peppol-bis-billing-3@3.0.21/rules/sch/CEN-EN16931-UBL.sch"
+    assert {a.version for a in report.artefacts[1:]} == {"v3.0.21"}
+    assert report.received_at is not None and report.received_at.tzinfo is not None
     assert all(len(a.sha256) == 64 for a in report.artefacts)
     assert report.engine_version == ENGINE_VERSION
     assert report.validated_at.tzinfo is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -118,7 +119,7 @@ def test_finding_carries_message_location_test_and_business_terms(engine: Valida
     assert finding.test and "TaxInclusiveAmount" in finding.test
     layer = next(layer for layer in report.layers if layer.name == "en16931-peppol")
     assert layer.kind is LayerKind.schematron
-    assert layer.artefact is not None and layer.artefact.version == "v3.0.19"
+    assert layer.artefact is not None and layer.artefact.version == "v3.0.21"
     assert layer.validity is Validity.invalid
     assert next(layer for layer in report.layers if layer.name == "peppol-bis-3").validity is Validity.valid
 
@@ -143,8 +144,10 @@ def test_peppol_documents_get_the_en16931_rules_bundled_with_peppol(engine: Vali
     # Peppol BIS 3.0.19 bundles (and the Peppol validators run), but no longer in CEN 1.3.16.
     xml = replace_once((mirror / BASE).read_bytes(), r"\s*<cbc:DueDate>[^<]*</cbc:DueDate>", "")
     xml = replace_once(xml, r"\s*<cac:PaymentTerms>.*?</cac:PaymentTerms>", "")
-    peppol = engine.validate(xml)
+    before_3_0_21 = datetime(2026, 8, 1, tzinfo=UTC)  # 3.0.21 bundles CEN 1.3.16: no BR-CO-25
+    peppol = engine.validate(xml, received_at=before_3_0_21)
     assert "BR-CO-25" in peppol.failed_rule_ids
     assert next(f for f in peppol.fatal_findings if f.rule_id == "BR-CO-25").layer == "en16931-peppol"
+    assert "BR-CO-25" not in engine.validate(xml).failed_rule_ids
     core = engine.validate(xml, rules="en16931")
     assert "BR-CO-25" not in core.failed_rule_ids

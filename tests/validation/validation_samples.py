@@ -25,6 +25,7 @@ MIRROR_EXAMPLE_DIRS = (
     "en16931/ubl/examples/",
     "peppol-bis-billing-3/rules/examples/",
     "nlcius-testset/",
+    "en16931/cii/examples/",
 )
 
 

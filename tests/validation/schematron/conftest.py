@@ -15,6 +15,11 @@ SI_UBL_XSLT = "nlcius/xsl/si-ubl-2.0.xsl"
 SI_GACCOUNT_SCH = "nlcius/schematron/si-ubl-2.0-ext-gaccount.sch"
 SI_GACCOUNT_XSLT = "nlcius/xsl/si-ubl-2.0-ext-gaccount.xsl"
 PEPPOL_SCH = "peppol-bis-billing-3/rules/sch/PEPPOL-EN16931-UBL.sch"
+PEPPOL_3021_SCH = "peppol-bis-billing-3@3.0.21/rules/sch/PEPPOL-EN16931-UBL.sch"
+PEPPOL_SB_SCH = "peppol-bis-billing-3@3.0.21/rules/sch/PEPPOL-EN16931-UBL-SB.sch"
+CEN_3021_SCH = "peppol-bis-billing-3@3.0.21/rules/sch/CEN-EN16931-UBL.sch"
+CII_SCH = "en16931/cii/schematron/EN16931-CII-validation.sch"
+CII_XSLT = "en16931/cii/xslt/EN16931-CII-validation.xslt"
 
 
 @pytest.fixture(scope="session")
@@ -43,4 +48,11 @@ def rule_sets(saxon, sch_cache: Path, artifacts_mirror: Path) -> dict[str, Schem
         "si-ubl-gaccount-official": SchematronRuleSet.from_xslt(
             a / SI_GACCOUNT_XSLT, name="si-ubl-2.0-gaccount-official", processor=saxon),
         "peppol": SchematronRuleSet.load(saxon, a / PEPPOL_SCH, sch_cache, name="peppol-bis-billing-3"),
+        "peppol-3.0.21": SchematronRuleSet.load(saxon, a / PEPPOL_3021_SCH, sch_cache, name="peppol-bis-3@3.0.21"),
+        "peppol-sb": SchematronRuleSet.load(saxon, a / PEPPOL_SB_SCH, sch_cache, name="peppol-sb-3@3.0.21"),
+        "en16931-peppol-3.0.21": SchematronRuleSet.load(saxon, a / CEN_3021_SCH, sch_cache,
+                                                        name="en16931-peppol@3.0.21"),
+        "en16931-cii": SchematronRuleSet.load(saxon, a / CII_SCH, sch_cache, name="en16931-cii"),
+        "en16931-cii-official": SchematronRuleSet.from_xslt(a / CII_XSLT, name="en16931-cii-official",
+                                                            processor=saxon),
     }
