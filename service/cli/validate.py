@@ -16,7 +16,7 @@ from typing import Any
 import typer
 
 from service.cli import artifacts
-from service.validation import kinds
+from service.validation import kinds, pdf
 from service.validation.scenarios import SCENARIOS
 
 NOT_AN_INVOICE = "not_an_invoice"
@@ -39,7 +39,8 @@ def register(app: typer.Typer) -> None:
 
 
 def validate_command(
-    paths: list[Path] = typer.Argument(..., help="Files and folders (searched for *.xml)."),
+    paths: list[Path] = typer.Argument(
+        ..., help="Files and folders (searched for *.xml and *.pdf: Factur-X / ZUGFeRD / XRechnung PDFs)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of tables."),
     rules: RuleSetName = typer.Option(
         None, "--rules", help="Validate against this rule set instead of the detected scenario."
@@ -110,7 +111,7 @@ def _collect(paths: list[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() == ".xml")
+            files += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in (".xml", ".pdf"))
         elif path.is_file():
             files.append(path)
         else:
@@ -160,6 +161,14 @@ def _validate_file(path: str) -> dict[str, Any]:
                  "message": f"cannot read file: {exc.strerror or exc}", "layer": "io"}
             ],
         }
+    notes = []
+    if pdf.is_pdf(data):
+        try:
+            embedded = pdf.extract_invoice(data)
+        except pdf.PdfInvoiceError as exc:
+            return _pdf_without_invoice(path, exc)
+        data = embedded.xml
+        notes.append(f"Validated the {embedded.flavour} XML embedded in the PDF as {embedded.filename}.")
     report = _engine.validate(data, rules=_options["rules"], xsd=_options["xsd"],
                               received_at=datetime.fromisoformat(_options["received_at"]))
     outcome, kind = report.outcome.value, None
@@ -177,7 +186,7 @@ def _validate_file(path: str) -> dict[str, Any]:
         "duration_ms": report.duration_ms,
         "layers": [{"name": lr.name, "validity": lr.validity.value, "duration_ms": lr.duration_ms}
                    for lr in report.layers],
-        "notes": list(report.notes),
+        "notes": notes + list(report.notes),
         "findings": [
             {
                 "rule_id": f.rule_id,
@@ -191,6 +200,17 @@ def _validate_file(path: str) -> dict[str, Any]:
             for f in report.findings
         ],
     }
+
+
+def _pdf_without_invoice(path: str, exc: "pdf.PdfInvoiceError") -> dict[str, Any]:
+    """A plain PDF is no invoice; an unreadable or encrypted one is an error of that file."""
+    if exc.kind == "no_invoice":
+        return {"path": path, "scenario": None, "release": None, "kind": "PDF without an embedded invoice",
+                "outcome": NOT_AN_INVOICE, "reason_code": None, "duration_ms": 0.0, "findings": []}
+    return {"path": path, "scenario": None, "release": None, "kind": None, "outcome": "invalid",
+            "reason_code": "UNSUPPORTED_DOCUMENT", "duration_ms": 0.0,
+            "findings": [{"rule_id": f"PDF-{exc.kind.upper()}", "severity": "fatal", "location": None,
+                          "line": None, "message": str(exc), "layer": "pdf", "business_terms": []}]}
 
 
 def _run(files: list[Path], options: dict[str, Any], workers: int, progress: bool) -> list[dict]:

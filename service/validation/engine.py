@@ -30,6 +30,7 @@ from service.validation.artefacts import (
     missing_artefacts,
     sha256_file,
 )
+from service.validation.envelope import SBD, Envelope, EnvelopeError, open_envelope
 from service.validation.memory import LARGE_DOCUMENT_BYTES, release_freed_memory, settle_saxon_heap
 from service.validation.releases import (
     Release,
@@ -42,6 +43,7 @@ from service.validation.releases import (
 from service.validation.report import (
     Artefact,
     DocumentIdentity,
+    EnvelopeHeader,
     Finding,
     LayerKind,
     LayerResult,
@@ -53,6 +55,7 @@ from service.validation.report import (
 from service.validation.rulesets import RuleSetOutput, RuleSetRunner, SchRuleSet, XsltRuleSet
 from service.validation.scenarios import (
     CII_INVOICE,
+    PEPPOL_FAMILY,
     RULE_SETS,
     SCENARIOS,
     RuleSetSpec,
@@ -396,6 +399,9 @@ class _Run:
         self.given_tree = tree
         self.received_at = received_at or datetime.now(UTC)
         self.release: Release | None = None  # of the rule sets that come in releases
+        self.envelope: Envelope | None = None  # a Peppol StandardBusinessDocument around the document
+        self.envelope_tree: etree._ElementTree | None = None
+        self.envelope_layer: int | None = None
         self.large = len(xml) >= LARGE_DOCUMENT_BYTES  # memory.py: worth the extra care below
         self.schema_only = schema_only
         self.engine = engine
@@ -419,6 +425,8 @@ class _Run:
             return self._report(sha, validated_at, started)
         parsed_here = self.given_tree is None
         tree = self._parse()
+        if tree is not None and tree.getroot().tag == SBD:
+            tree = self._open_envelope(tree)
         if tree is not None:
             rule_sets = self._validate_tree(tree)
             if self.large:
@@ -427,7 +435,46 @@ class _Run:
                     release_freed_memory()  # so that the Saxon tree reuses those pages, not new ones
             if rule_sets:
                 self._schematron_layers(rule_sets, tree)
+        if self.envelope is not None and self.envelope_tree is not None:
+            self._envelope_rules()
         return self._report(sha, validated_at, started)
+
+    # the Peppol envelope ---------------------------------------------------------------------------
+    def _open_envelope(self, tree: etree._ElementTree) -> etree._ElementTree | None:
+        """Check the envelope; return the payload as its own tree (validated as any document), or
+        None when there is none to validate. The envelope's layer comes right after the xml layer."""
+        t = time.perf_counter()
+        try:
+            envelope = open_envelope(tree.getroot())
+        except EnvelopeError as exc:
+            self.layers.append(_layer("envelope", LayerKind.envelope, None, t, tuple(exc.findings)))
+            self.envelope_layer = len(self.layers) - 1
+            return None
+        self.envelope, self.envelope_tree = envelope, tree
+        self.layers.append(_layer("envelope", LayerKind.envelope, None, t, envelope.findings))
+        self.envelope_layer = len(self.layers) - 1
+        self.xml = envelope.payload  # the Saxon layers read the payload on its own
+        self.large = len(self.xml) >= LARGE_DOCUMENT_BYTES
+        return parse_bytes(envelope.payload)
+
+    def _envelope_rules(self) -> None:
+        """BR-SBDH-1..4 (the Peppol release in force) on the whole StandardBusinessDocument, added
+        to the envelope layer."""
+        assert self.envelope_tree is not None and self.envelope_layer is not None
+        release = self.release or self.engine.release_for(PEPPOL_FAMILY, self.received_at, ("peppol-envelope",))[0]
+        loaded = self.engine.rule_set("peppol-envelope", release)
+        layer = self.layers[self.envelope_layer]
+        t = time.perf_counter()
+        if loaded.runner is None:
+            output = RuleSetOutput([], loaded.load_error or "no envelope rules")
+        else:
+            node = self.engine._builder.parse_xml(xml_text=etree.tostring(self.envelope_tree, encoding="unicode"))
+            output = loaded.runner.run(node)
+        findings = layer.findings + tuple(_finding(raw, "envelope") for raw in output.findings)
+        self.artefacts.append(loaded.artefact)
+        self.layers[self.envelope_layer] = _layer(
+            "envelope", LayerKind.envelope, loaded.artefact, t, findings, error=output.error,
+            extra_ms=layer.duration_ms)
 
     # large documents ------------------------------------------------------------------------------
     def _may_stream(self) -> bool:
@@ -702,6 +749,7 @@ class _Run:
             notes=tuple(self.notes),
             release=self.release.id if self.release else None,
             received_at=self.received_at,
+            envelope=_envelope_header(self.envelope),
         )
 
 
@@ -747,6 +795,16 @@ def _finding(raw, layer: str) -> Finding:
         test=raw.test or None,
         layer=layer,
         business_terms=business_terms(message),
+    )
+
+
+def _envelope_header(envelope: Envelope | None) -> EnvelopeHeader | None:
+    if envelope is None:
+        return None
+    return EnvelopeHeader(
+        sender=envelope.sender, receiver=envelope.receiver, document_type=envelope.document_type,
+        process=envelope.process, instance_identifier=envelope.instance_identifier,
+        created_at=envelope.created_at, country_c1=envelope.country_c1,
     )
 
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 __all__ = [
     "Artefact",
     "DocumentIdentity",
+    "EnvelopeHeader",
     "Finding",
     "LayerKind",
     "LayerResult",
@@ -51,6 +52,7 @@ class LayerKind(StrEnum):
     xsd = "xsd"
     schematron = "schematron"
     scenario = "scenario"
+    envelope = "envelope"  # the Peppol StandardBusinessDocument around the document
 
 
 class _Frozen(BaseModel):
@@ -96,6 +98,18 @@ class LayerResult(_Frozen):
     error: str | None = Field(None, description="Processing error that stopped the layer, if any.")
 
 
+class EnvelopeHeader(_Frozen):
+    """What a Peppol business message envelope (SBDH) said about the document it carried."""
+
+    sender: str | None = Field(None, description="Sender participant identifier, 'scheme:value'.")
+    receiver: str | None = Field(None, description="Receiver participant identifier, 'scheme:value'.")
+    document_type: str | None = Field(None, description="Peppol document type identifier (DOCUMENTID scope).")
+    process: str | None = Field(None, description="Peppol process identifier (PROCESSID scope).")
+    instance_identifier: str | None = Field(None, description="The message's unique InstanceIdentifier.")
+    created_at: datetime | None = Field(None, description="CreationDateAndTime of the envelope.")
+    country_c1: str | None = Field(None, description="COUNTRY_C1 scope: the sender's country.")
+
+
 class DocumentIdentity(_Frozen):
     """What the document says it is (the identifiers scenario selection used)."""
 
@@ -125,6 +139,9 @@ class ValidationReport(_Frozen):
     received_at: datetime | None = Field(
         None, description="Time of receipt the release was chosen for (reports stored before "
         "releases were tracked have none).")
+    envelope: EnvelopeHeader | None = Field(
+        None, description="The Peppol envelope (SBDH) the document came in, if any; its checks are "
+        "the 'envelope' layer.")
 
     @property
     def valid(self) -> bool:
@@ -155,6 +172,8 @@ class ValidationReport(_Frozen):
         by_name = {layer.name: layer for layer in self.layers}
         if (xml := by_name.get("xml")) is not None and xml.validity is Validity.invalid:
             return "NOT_WELL_FORMED"
+        if (env := by_name.get("envelope")) is not None and env.validity is not Validity.valid:
+            return "ENVELOPE_INVALID"
         if self.scenario is None:
             if any(f.rule_id == "PROFILE_NOT_EN16931" for f in self.findings):
                 return "PROFILE_NOT_EN16931"

@@ -85,6 +85,27 @@ def test_not_invoices_are_told_apart_from_invalid_invoices(cli, mirror: Path, tm
     assert "INVALID" not in result.stdout
 
 
+def test_pdfs_and_envelopes_in_a_folder(cli, mirror: Path, tmp_path: Path):
+    from tests.pdfs import hybrid_pdf, plain_pdf
+    from tests.sbdh import wrap
+
+    d = tmp_path / "inbox"
+    d.mkdir()
+    (d / "facturx.pdf").write_bytes(hybrid_pdf((mirror / "en16931/cii/examples/CII_example2.xml").read_bytes()))
+    (d / "scan.pdf").write_bytes(plain_pdf())
+    (d / "locked.pdf").write_bytes(hybrid_pdf(b"<x/>", password="s"))
+    (d / "sbd.xml").write_bytes(wrap((mirror / BASE).read_bytes(), receiver="0088:1"))
+    out = json.loads(cli("validate", str(d), "--json", "--jobs", "1").stdout)
+    by_name = {Path(f["path"]).name: f for f in out["files"]}
+    assert by_name["facturx.pdf"]["outcome"] == "valid" and by_name["facturx.pdf"]["scenario"] == "en16931-cii"
+    assert "embedded in the PDF as factur-x.xml" in by_name["facturx.pdf"]["notes"][0]
+    assert (by_name["scan.pdf"]["outcome"], by_name["scan.pdf"]["kind"]) == (
+        "not_an_invoice", "PDF without an embedded invoice")
+    assert by_name["locked.pdf"]["findings"][0]["rule_id"] == "PDF-ENCRYPTED"
+    assert by_name["sbd.xml"]["reason_code"] == "ENVELOPE_INVALID"
+    assert "BR-SBDH-1" in {f["rule_id"] for f in by_name["sbd.xml"]["findings"]}
+
+
 def test_at_chooses_the_release_by_time_of_receipt(cli, mirror: Path):
     profile02 = str(mirror / "peppol-bis-billing-3@3.0.21/rules/examples/base-example_profile02.xml")
     now = json.loads(cli("validate", profile02, "--json").stdout)["files"][0]
