@@ -18,6 +18,8 @@ class ReasonCode(StrEnum):
     NOT_WELL_FORMED = "NOT_WELL_FORMED"
     UNSUPPORTED_DOCUMENT = "UNSUPPORTED_DOCUMENT"
     DUPLICATE_INVOICE = "DUPLICATE_INVOICE"
+    ENVELOPE_INVALID = "ENVELOPE_INVALID"  # the Peppol envelope (SBDH) around the document
+    PROFILE_NOT_EN16931 = "PROFILE_NOT_EN16931"  # Factur-X / ZUGFeRD MINIMUM or BASIC WL
     # matching
     PO_REFERENCE_MISSING = "PO_REFERENCE_MISSING"
     PO_NOT_FOUND = "PO_NOT_FOUND"
@@ -72,6 +74,16 @@ _MESSAGES: dict[ReasonCode, tuple[str, str]] = {
     ReasonCode.DUPLICATE_INVOICE: (
         "Deze leverancier heeft al een factuur met dit nummer ingediend.",
         "This supplier has already submitted an invoice with this number.",
+    ),
+    ReasonCode.ENVELOPE_INVALID: (
+        "De Peppol-envelop (SBDH) om het document is onjuist: zie de mislukte controles.",
+        "The Peppol envelope (SBDH) around the document is invalid: see the failed checks.",
+    ),
+    ReasonCode.PROFILE_NOT_EN16931: (
+        "Het Factur-X/ZUGFeRD-profiel (MINIMUM of BASIC WL) bevat minder dan een EN 16931-factuur; "
+        "stuur het profiel EN 16931 (COMFORT), EXTENDED of XRechnung.",
+        "The Factur-X/ZUGFeRD profile (MINIMUM or BASIC WL) carries less than an EN 16931 invoice; "
+        "send the EN 16931 (COMFORT), EXTENDED or XRechnung profile.",
     ),
     ReasonCode.PO_REFERENCE_MISSING: (
         "De factuur verwijst niet naar een inkooporder (BT-13).",
@@ -158,6 +170,8 @@ VALIDATION_CODES = frozenset(
         ReasonCode.NOT_WELL_FORMED,
         ReasonCode.UNSUPPORTED_DOCUMENT,
         ReasonCode.DUPLICATE_INVOICE,
+        ReasonCode.ENVELOPE_INVALID,
+        ReasonCode.PROFILE_NOT_EN16931,
     }
 )
 
@@ -188,6 +202,8 @@ CLARIFICATION: dict[ReasonCode, str] = {
     ReasonCode.RULE_VIOLATION: "LEG",
     ReasonCode.NOT_WELL_FORMED: "OTH",
     ReasonCode.UNSUPPORTED_DOCUMENT: "OTH",
+    ReasonCode.ENVELOPE_INVALID: "OTH",
+    ReasonCode.PROFILE_NOT_EN16931: "LEG",
 }
 
 def clarification_codes(reason_codes: Iterable[str]) -> list[str]:

@@ -406,7 +406,7 @@ def _validation_reasons(report: Any, parse_problem: str | None) -> list[dict[str
     for finding in report.fatal_findings[:MAX_REASONS]:
         where = f" ({finding.rule_id})" if finding.rule_id else ""
         reasons.append({
-            "code": code.value if finding.layer not in ("xsd", "xml", "scenario") else _layer_code(finding.layer, code),
+            "code": _layer_code(finding.layer, code),
             "rule_id": finding.rule_id,
             "line_id": None,
             "expected": None,
@@ -422,11 +422,17 @@ def _validation_reasons(report: Any, parse_problem: str | None) -> list[dict[str
 
 
 def _layer_code_enum(layer: str, default: ReasonCode) -> ReasonCode:
-    return {
+    """The reason code of a finding by the layer that made it (the report's code is the first of
+    them that applies: an invalid envelope around an invalid invoice has both kinds)."""
+    if layer == "scenario" and default is ReasonCode.PROFILE_NOT_EN16931:
+        return default
+    by_layer = {
         "xsd": ReasonCode.SCHEMA_INVALID,
         "xml": ReasonCode.NOT_WELL_FORMED,
         "scenario": ReasonCode.UNSUPPORTED_DOCUMENT,
-    }.get(layer, default)
+        "envelope": ReasonCode.ENVELOPE_INVALID,
+    }
+    return by_layer.get(layer, ReasonCode.RULE_VIOLATION if default is ReasonCode.ENVELOPE_INVALID else default)
 
 
 def _layer_code(layer: str, default: ReasonCode) -> str:

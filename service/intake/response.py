@@ -19,7 +19,8 @@ from service.intake.guard import parse_untrusted
 from service.models.invoices import AuditEvent, Invoice, InvoiceStatus
 from service.reasons import clarification_codes
 
-_VALIDATION_CODES = {"SCHEMA_INVALID", "RULE_VIOLATION", "NOT_WELL_FORMED", "UNSUPPORTED_DOCUMENT"}
+_VALIDATION_CODES = {"SCHEMA_INVALID", "RULE_VIOLATION", "NOT_WELL_FORMED", "UNSUPPORTED_DOCUMENT",
+                     "ENVELOPE_INVALID", "PROFILE_NOT_EN16931"}
 MAX_REASON_TEXT = 1000
 
 

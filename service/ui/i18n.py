@@ -260,6 +260,8 @@ REASON_LABELS: dict[str, tuple[str, str]] = {
     "RULE_VIOLATION": ("Regelovertreding", "Rule violation"),
     "NOT_WELL_FORMED": ("Geen geldige XML", "Not well-formed"),
     "UNSUPPORTED_DOCUMENT": ("Niet ondersteund", "Unsupported document"),
+    "ENVELOPE_INVALID": ("Envelop onjuist", "Envelope invalid"),
+    "PROFILE_NOT_EN16931": ("Profiel onder EN 16931", "Profile below EN 16931"),
     "DUPLICATE_INVOICE": ("Dubbele factuur", "Duplicate invoice"),
     "PO_REFERENCE_MISSING": ("Geen ordernummer", "PO reference missing"),
     "PO_NOT_FOUND": ("Order onbekend", "PO not found"),
