@@ -15,6 +15,21 @@ def _ids(payload: bytes) -> tuple[str, str, str, str, str | None, str | None]:
     q = etree.QName(root)
     cbc = "{urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2}"
     cac = "{urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2}"
+    if q.localname == "CrossIndustryInvoice":
+        ram = "{urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100}"
+        rsm = "{urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100}"
+        context = f"{rsm}ExchangedDocumentContext/"
+        agreement = f"{rsm}SupplyChainTradeTransaction/{ram}ApplicableHeaderTradeAgreement/"
+
+        def cii_endpoint(party: str) -> str | None:
+            el = root.find(f"{agreement}{ram}{party}/{ram}URIUniversalCommunication/{ram}URIID")
+            return f"{el.get('schemeID')}:{el.text.strip()}" if el is not None else None
+
+        return (q.namespace, q.localname,
+                root.findtext(f"{context}{ram}GuidelineSpecifiedDocumentContextParameter/{ram}ID"),
+                root.findtext(f"{context}{ram}BusinessProcessSpecifiedDocumentContextParameter/{ram}ID")
+                or "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0",
+                cii_endpoint("SellerTradeParty"), cii_endpoint("BuyerTradeParty"))
     customization = root.findtext(f"{cbc}CustomizationID")
     profile = root.findtext(f"{cbc}ProfileID")
 

@@ -30,6 +30,10 @@ class Event(BaseModel):
     reason_codes: list[str] = Field(description="Reason codes of the decision (stable strings).")
     actor: str = Field(description='Who: "key:<prefix>", "user:<name>" or "system".')
     at: datetime = Field(description="When (UTC).")
+    invoice_response_required: bool = Field(
+        False, description="The invoice's business process is Peppol profile 02 "
+        "(urn:peppol:bis:billing_with_response): the buyer owes the supplier an Invoice Response "
+        "(GET /v1/invoices/{id}/response, to be sent back through the access point).")
     event_id: str = Field(description="Id of the audit event (stable; also in webhook payloads).")
     cursor: str = Field(description="Feed position of this event: pass it as `after` to continue after it.")
 

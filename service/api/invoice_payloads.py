@@ -49,7 +49,10 @@ class ReasonOut(BaseModel):
 class ValidationSummary(BaseModel):
     outcome: str | None = Field(None, description="valid, invalid or error")
     scenario: str | None = Field(None, description="Validation scenario (peppol-bis-billing-3, nlcius, ...)")
-    reason_code: str | None = Field(None, description="SCHEMA_INVALID, RULE_VIOLATION, NOT_WELL_FORMED, UNSUPPORTED_DOCUMENT")
+    reason_code: str | None = Field(None, description="SCHEMA_INVALID, RULE_VIOLATION, NOT_WELL_FORMED, "
+                                    "UNSUPPORTED_DOCUMENT, ENVELOPE_INVALID, PROFILE_NOT_EN16931")
+    release: str | None = Field(None, description="Rule-set release applied, chosen by the time of receipt "
+                                "(e.g. peppol-bis-billing-3@3.0.21); null for scenarios without releases")
     errors: int = Field(0, description="Number of fatal findings")
     warnings: int = Field(0, description="Number of warnings")
     failed_rules: list[str] = Field(default_factory=list, description="Distinct ids of the failed rules")
@@ -67,9 +70,21 @@ class AttachmentOut(BaseModel):
     href: str
 
 
+class EnvelopeOut(BaseModel):
+    """The Peppol business message envelope (SBDH) the invoice came in."""
+
+    sender: str | None = Field(None, description="Sender participant identifier, scheme:value")
+    receiver: str | None = Field(None, description="Receiver participant identifier, scheme:value")
+    document_type: str | None = Field(None, description="Peppol document type identifier (DOCUMENTID)")
+    process: str | None = Field(None, description="Peppol process identifier (PROCESSID)")
+    instance_identifier: str | None = Field(None, description="The message's InstanceIdentifier (unique)")
+    country_c1: str | None = Field(None, description="COUNTRY_C1: the sender's country")
+
+
 class InvoiceLinks(BaseModel):
     self: str
     document: str
+    visual: str | None = Field(None, description="The invoice's visual: the Factur-X / ZUGFeRD PDF it came in")
     data: str
     validation: str
     response: str
@@ -97,6 +112,14 @@ class InvoiceOut(BaseModel):
     seller: SellerOut = Field(description="BG-4 Seller")
     buyer_reference: str | None = Field(None, description="BT-10 Buyer reference")
     purchase_order: str | None = Field(None, description="BT-13 Purchase order reference")
+    syntax: str | None = Field(None, description="ubl or cii (UN/CEFACT Cross Industry Invoice)")
+    media_type: str = Field("application/xml", description="As received: application/xml, or application/pdf "
+                            "for a Factur-X / ZUGFeRD PDF")
+    profile_id: str | None = Field(None, description="BT-23 Business process type")
+    invoice_response_required: bool = Field(
+        False, description="The business process is Peppol profile 02 (urn:peppol:bis:billing_with_response): "
+        "the buyer owes the supplier an Invoice Response for this invoice (GET /response gives it).")
+    envelope: EnvelopeOut | None = Field(None, description="The Peppol envelope the invoice came in, if any")
     totals: TotalsOut = Field(description="BG-22 Document totals")
     reasons: list[ReasonOut] = Field(default_factory=list, description="Every failed check, with line, expected and actual")
     validation: ValidationSummary | None = None
@@ -139,14 +162,17 @@ def validation_summary(report: dict[str, Any] | None) -> ValidationSummary | Non
     if outcome != "valid":
         if (by_name.get("xml") or {}).get("validity") == "invalid":
             reason = "NOT_WELL_FORMED"
+        elif (by_name.get("envelope") or {}).get("validity") not in (None, "valid"):
+            reason = "ENVELOPE_INVALID"
         elif report.get("scenario") is None:
-            reason = "UNSUPPORTED_DOCUMENT"
+            reason = "PROFILE_NOT_EN16931" if "PROFILE_NOT_EN16931" in failed else "UNSUPPORTED_DOCUMENT"
         elif (by_name.get("xsd") or {}).get("validity") == "invalid":
             reason = "SCHEMA_INVALID"
         else:
             reason = "RULE_VIOLATION"
     return ValidationSummary(outcome=outcome, scenario=report.get("scenario"), reason_code=reason,
-                             errors=errors, warnings=warnings, failed_rules=list(failed))
+                             release=report.get("release"), errors=errors, warnings=warnings,
+                             failed_rules=list(failed))
 
 
 def invoice_out(invoice: Invoice, attachments: list[InvoiceAttachment] | None,
@@ -177,6 +203,15 @@ def invoice_out(invoice: Invoice, attachments: list[InvoiceAttachment] | None,
         ),
         buyer_reference=data.get("buyer_reference"),
         purchase_order=invoice.purchase_order,
+        syntax=invoice.syntax,
+        media_type=invoice.media_type,
+        profile_id=invoice.profile_id,
+        invoice_response_required=bool(invoice.invoice_response_required),
+        envelope=EnvelopeOut(
+            sender=invoice.envelope_sender, receiver=invoice.envelope_receiver,
+            document_type=invoice.envelope_document_type, process=invoice.envelope_process,
+            instance_identifier=invoice.envelope_instance_id, country_c1=invoice.envelope_country,
+        ) if invoice.envelope_sender or invoice.envelope_instance_id else None,
         totals=TotalsOut(**totals),
         reasons=[ReasonOut(**r) for r in (invoice.reasons or [])],
         validation=validation_summary(invoice.validation_report),
@@ -196,6 +231,8 @@ def invoice_out(invoice: Invoice, attachments: list[InvoiceAttachment] | None,
         version=invoice.version,
         created_at=invoice.created_at,
         updated_at=invoice.updated_at,
-        links=InvoiceLinks(self=base, document=f"{base}/document", data=f"{base}/data", validation=f"{base}/validation",
+        links=InvoiceLinks(self=base, document=f"{base}/document",
+                           visual=f"{base}/document" if invoice.media_type == "application/pdf" else None,
+                           data=f"{base}/data", validation=f"{base}/validation",
                            response=f"{base}/response", decision=f"{base}/decision"),
     )

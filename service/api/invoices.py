@@ -46,6 +46,7 @@ from service.intake import (
     receive,
 )
 from service.intake.attachments import safe_media_type
+from service.intake.unwrap import PDF_MEDIA_TYPES, NoInvoiceInPdf
 from service.intake.response import invoice_response_xml
 from service.models.invoices import Invoice, InvoiceAttachment, InvoiceStatus
 from service.models.keys import Role
@@ -54,6 +55,7 @@ from service.validation.report import ValidationReport
 router = APIRouter(tags=["invoices"])
 
 XML_MEDIA_TYPES = ("application/xml", "text/xml")
+DOCUMENT_MEDIA_TYPES = (*XML_MEDIA_TYPES, *PDF_MEDIA_TYPES)
 _CHUNKED_READ = "the body is read in chunks and refused as soon as it passes the limit"
 
 
@@ -69,10 +71,11 @@ class AttachmentNotFound(NotFound):
 async def read_document(request: Request, session: SessionDep) -> tuple[bytes, str]:
     """The XML body, streamed with the size limit; (bytes, media type). Runs after authentication."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type not in XML_MEDIA_TYPES:
+    if media_type not in DOCUMENT_MEDIA_TYPES:
         raise UnsupportedMediaType(
-            f"send the UBL document as application/xml or text/xml (got {media_type or 'no Content-Type'})",
-            accepted=list(XML_MEDIA_TYPES),
+            "send the invoice (UBL or CII, or in a Peppol envelope) as application/xml or text/xml, or a "
+            f"Factur-X / ZUGFeRD PDF as application/pdf (got {media_type or 'no Content-Type'})",
+            accepted=list(DOCUMENT_MEDIA_TYPES),
         )
     # End the transaction the key lookup opened (on SQLite it holds the write lock) before the upload
     # and validation; the intake opens a new one when it touches the database. Only reads happened
@@ -98,9 +101,11 @@ DocumentBody = Annotated[tuple[bytes, str], Depends(read_document)]
 _REQUEST_BODY = {
     "requestBody": {
         "required": True,
-        "description": "The UBL 2.1 Invoice or CreditNote (Peppol BIS Billing 3.0, EN 16931, NLCIUS), "
-        "UTF-8, without DOCTYPE.",
-        "content": {m: {"schema": {"type": "string", "format": "binary"}} for m in XML_MEDIA_TYPES},
+        "description": "The UBL 2.1 Invoice or CreditNote (Peppol BIS Billing 3.0, EN 16931, NLCIUS) or "
+        "UN/CEFACT CII D16B CrossIndustryInvoice, UTF-8, without DOCTYPE; or either in a Peppol business "
+        "message envelope (StandardBusinessDocument); or a Factur-X / ZUGFeRD / XRechnung PDF with "
+        "the invoice XML embedded (application/pdf).",
+        "content": {m: {"schema": {"type": "string", "format": "binary"}} for m in DOCUMENT_MEDIA_TYPES},
     }
 }
 
@@ -141,7 +146,14 @@ def _resource(session: Session, invoice: Invoice) -> dict[str, Any]:
     response_model=InvoiceOut,
     summary="Submit an Invoice or CreditNote",
     description=(
-        "Receives one UBL 2.1 Invoice or CreditNote as the body. The SHA-256 of the exact bytes "
+        "Receives one UBL 2.1 Invoice or CreditNote or UN/CEFACT CII invoice as the body, also in a Peppol "
+        "business message envelope (StandardBusinessDocument: its checks and BR-SBDH rules, receiver = "
+        "the buyer's electronic address BT-49; failures are ENVELOPE_INVALID; sender, receiver, document "
+        "type, process and instance identifier are stored, and the same instance identifier again "
+        "returns the stored invoice), or a Factur-X / ZUGFeRD / XRechnung PDF (application/pdf: the "
+        "embedded XML is validated as CII, the PDF is kept as the visual; profiles below EN 16931 are "
+        "PROFILE_NOT_EN16931; a PDF without a readable invoice is 422 and nothing is stored). The "
+        "document is judged by the rule-set release in force at its receipt. The SHA-256 of the exact bytes "
         "identifies the submission: posting the same bytes again returns the stored invoice (200), so "
         "retries are safe. Hostile XML (DOCTYPE, entities, deep nesting, non-UTF-8) is refused with 400 "
         "and nothing is stored. A valid document is stored with its original bytes, parsed to the "
@@ -156,7 +168,7 @@ def _resource(session: Session, invoice: Invoice) -> dict[str, Any]:
         200: {"model": InvoiceOut, "description": "The same bytes were received before: the stored invoice."},
         **problem_responses(
             HostileDocument, MalformedDocument, EmptyDocument, SellerNotYours, DuplicateInvoice,
-            PayloadTooLarge, UnsupportedMediaType, InvoiceRejected, ValidationUnavailable,
+            PayloadTooLarge, UnsupportedMediaType, InvoiceRejected, ValidationUnavailable, NoInvoiceInPdf,
         ),
     },
     openapi_extra=_REQUEST_BODY,

@@ -53,7 +53,7 @@ def record(session: Session, invoice: Invoice, event: AuditEvent) -> None:
     session.execute(_INSERT_WITH_POSITION if sqlite else _INSERT, {
         "event_id": event.id, "invoice_id": invoice.id, "from_status": event.from_status,
         "to_status": event.to_status, "reason_codes": list(event.reason_codes or []), "actor": event.actor,
-        "at": event.at,
+        "at": event.at, "invoice_response_required": bool(invoice.invoice_response_required),
     })
 
 
@@ -110,6 +110,7 @@ def as_event(entry: FeedEntry) -> dict[str, Any]:
         "reason_codes": list(entry.reason_codes or []),
         "actor": entry.actor,
         "at": entry.at.isoformat().replace("+00:00", "Z"),
+        "invoice_response_required": bool(entry.invoice_response_required),
         "event_id": str(entry.event_id),
         "cursor": str(entry.position) if entry.position is not None else None,
     }

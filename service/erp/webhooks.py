@@ -40,7 +40,7 @@ def event_type(to_status: InvoiceStatus) -> str:
     return f"invoice.{to_status.value}"
 
 
-def event_payload(event: AuditEvent, etype: str) -> dict[str, Any]:
+def event_payload(event: AuditEvent, etype: str, invoice: Invoice | None = None) -> dict[str, Any]:
     """The JSON body of a delivery: the feed's event object wrapped with its type."""
     return {
         "id": str(event.id),
@@ -52,6 +52,9 @@ def event_payload(event: AuditEvent, etype: str) -> dict[str, Any]:
             "reason_codes": list(event.reason_codes or []),
             "actor": event.actor,
             "at": event.at.isoformat().replace("+00:00", "Z"),
+            # Peppol profile 02 (billing_with_response): the buyer owes the supplier an Invoice
+            # Response (GET /v1/invoices/{id}/response)
+            "invoice_response_required": bool(invoice.invoice_response_required) if invoice is not None else False,
             "event_id": str(event.id),
         },
     }
@@ -69,7 +72,7 @@ def enqueue(session: Session, invoice: Invoice, event: AuditEvent) -> int:
     subs = session.execute(_ACTIVE).all()
     wanted = [sub_id for sub_id, types in subs if ALL_EVENTS in types or etype in types]
     if wanted:
-        payload, now = event_payload(event, etype), utcnow()
+        payload, now = event_payload(event, etype, invoice), utcnow()
         session.execute(_INSERT_DELIVERY, [
             dict(id=new_id(), subscription_id=sub_id, event_id=event.id, event_type=etype, invoice_id=invoice.id,
                  payload=payload, status=DeliveryStatus.pending, attempts=0, next_attempt_at=now, created_at=now)

@@ -13,13 +13,14 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import and_, bindparam, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from service.db import reading
 from service.decisions import decide_invoice
@@ -28,7 +29,8 @@ from service.en16931.model import Identifier, InvoiceDocument
 from service.en16931.parser import DocumentError, Header, parse_document, parse_header
 from service.errors import Forbidden, NotReady, ServiceError
 from service.intake.attachments import allowed_mime_codes, content_matches
-from service.intake.guard import parse_untrusted
+from service.intake.receivers import ReceiverCheck, check_receiver
+from service.intake.unwrap import Unwrapped, unwrap
 from service.lifecycle import transition
 from service.masterdata.identifiers import seller_key
 from service.masterdata.suppliers import resolve_supplier
@@ -40,6 +42,11 @@ from service.models.invoices import (
     InvoiceStatus,
 )
 from service.reasons import ReasonCode
+from service.validation.scenarios import CII_INVOICE
+
+# Peppol profile 02: the buyer answers every invoice with an Invoice Response
+BILLING_WITH_RESPONSE = "urn:peppol:bis:billing_with_response"
+_T_INVOICES = Invoice.__table__
 
 __all__ = [
     "DuplicateInvoice",
@@ -96,18 +103,31 @@ class _Seller:
     vat_id: str | None
 
 
-def receive(session: Session, xml: bytes, principal: Any, *, validation: Any, media_type: str = "application/xml") -> Receipt:
+def receive(session: Session, xml: bytes, principal: Any, *, validation: Any, media_type: str = "application/xml",
+            received_at: datetime | None = None) -> Receipt:
     """Receive one document for ``principal`` (a ``service.api.deps.Principal``).
 
-    Raises ``HostileDocument`` / ``MalformedDocument`` (400) and ``SellerNotYours`` (403) before
-    anything is stored, and ``ValidationUnavailable`` (503) when no validation engine is loaded.
-    Rejections by validation and duplicates are stored and returned (not raised) so the caller's
-    unit of work commits them.
+    ``xml`` is the body as received: the invoice (UBL or CII), a Peppol envelope around it, or a
+    Factur-X / ZUGFeRD PDF (``media_type`` application/pdf; unwrap.py). ``received_at`` (default
+    now) chooses the rule-set release the document is judged by.
+    Raises ``HostileDocument`` / ``MalformedDocument`` (400), ``NoInvoiceInPdf`` (422) and
+    ``SellerNotYours`` (403) before anything is stored, and ``ValidationUnavailable`` (503) when no
+    validation engine is loaded. Rejections by validation and duplicates are stored and returned
+    (not raised) so the caller's unit of work commits them.
     """
+    received_at = received_at or utcnow()
     digest = hashlib.sha256(xml).hexdigest()
-    tree = parse_untrusted(xml)
+    unwrapped = unwrap(xml, media_type)
+    tree = unwrapped.tree
     if validation is None:
         raise ValidationUnavailable("validation artefacts are not installed; run `einvoice artifacts install`")
+    envelope = unwrapped.envelope
+    if envelope is not None and envelope.instance_identifier:
+        # the same Peppol message again (an access point retrying): the invoice we already have
+        existing = _by_instance_identifier(session, envelope.instance_identifier)
+        if existing is not None:
+            _authorise_replay(existing, principal)
+            return Receipt(ReceiptOutcome.replayed, existing)
 
     # A retry of a large document we already have is answered without validating it again (a
     # 5,000-line invoice takes over a second). Small ones are validated (a few ms) and found by the
@@ -121,17 +141,22 @@ def receive(session: Session, xml: bytes, principal: Any, *, validation: Any, me
             _authorise_replay(existing, principal)
             return Receipt(ReceiptOutcome.replayed, existing)
 
-    report = validation.validate(xml, tree=tree)
+    report = validation.validate(unwrapped.xml, tree=tree, received_at=received_at)
     model: InvoiceDocument | None = None
     header: Header | None = None
     parse_problem: str | None = None
-    if report.valid:
+    if report.valid and unwrapped.invoice is not None:
         try:
-            model = parse_document(tree)
+            model = parse_document(unwrapped.invoice)
         except DocumentError as exc:  # valid per the rules, yet not mappable: reject, never crash
             parse_problem = str(exc)
+    receiver_problem = None
+    if model is not None and envelope is not None:
+        check = check_receiver(session, envelope.receiver, model.buyer.electronic_address)
+        if not check.accepted:
+            receiver_problem, model = check, None
     if model is None:
-        header = parse_header(tree)
+        header = parse_header(unwrapped.invoice) if unwrapped.invoice is not None else Header()
 
     # -- database from here on -------------------------------------------------------------------
     seller = _seller_of(model, header)
@@ -154,6 +179,7 @@ def receive(session: Session, xml: bytes, principal: Any, *, validation: Any, me
         seller_key=seller_key(seller.electronic_address, seller.identifiers, seller.vat_id),
         seller_name=(seller.name or None) and seller.name[:500],
         **(_fields_from_model(model) if model is not None else _fields_from_header(header)),
+        **_received_as(unwrapped, report),
     )
 
     # one query answers both "same bytes before?" and "same seller + BT-1 + type before?"
@@ -165,7 +191,8 @@ def receive(session: Session, xml: bytes, principal: Any, *, validation: Any, me
     invoice.validation_report = report.model_dump(mode="json")
 
     if model is None:
-        reasons = _validation_reasons(report, parse_problem)
+        reasons = _validation_reasons(report, parse_problem) if receiver_problem is None \
+            else _receiver_reasons(receiver_problem)
         invoice.reasons = reasons
         if session.get_bind().dialect.name == "sqlite":
             _store(session, invoice, principal)
@@ -200,6 +227,44 @@ def receive(session: Session, xml: bytes, principal: Any, *, validation: Any, me
 
 
 # -- helpers -------------------------------------------------------------------------------------------
+def _received_as(unwrapped: Unwrapped, report: Any) -> dict[str, Any]:
+    """The columns that say what the document came as and which release judged it."""
+    envelope = unwrapped.envelope
+    profile = report.document.profile_id
+    return {
+        "syntax": "cii" if report.document.root == CII_INVOICE else "ubl" if report.document.root else None,
+        "profile_id": profile[:200] if profile else None,
+        "validation_release": report.release,
+        "invoice_response_required": profile == BILLING_WITH_RESPONSE,
+        "invoice_xml": unwrapped.invoice_xml,
+        "envelope_sender": envelope.sender[:200] if envelope and envelope.sender else None,
+        "envelope_receiver": envelope.receiver[:200] if envelope and envelope.receiver else None,
+        "envelope_document_type": envelope.document_type[:500] if envelope and envelope.document_type else None,
+        "envelope_process": envelope.process[:200] if envelope and envelope.process else None,
+        "envelope_instance_id": envelope.instance_identifier[:200]
+        if envelope and envelope.instance_identifier else None,
+        "envelope_country": envelope.country_c1[:2] if envelope and envelope.country_c1 else None,
+    }
+
+
+_BY_INSTANCE = sa_select(_T_INVOICES.c.id).where(_T_INVOICES.c.envelope_instance_id == bindparam("instance"))
+
+
+def _by_instance_identifier(session: Session, instance_id: str) -> Invoice | None:
+    """The invoice that came in the Peppol message with this InstanceIdentifier, if any. Looked up
+    on its own read-only connection (like ``_seen_before``): no write lock before validating."""
+    with reading(session.get_bind()).connect() as conn:
+        found = conn.execute(_BY_INSTANCE, {"instance": instance_id[:200]}).scalar()
+    return session.get(Invoice, found) if found is not None else None
+
+
+def _receiver_reasons(check: ReceiverCheck) -> list[dict[str, Any]]:
+    code = ReasonCode.ENVELOPE_INVALID
+    return [{"code": code.value, "rule_id": "SBDH-RECEIVER", "line_id": None, "expected": None, "actual": None,
+             "location": "/StandardBusinessDocument/StandardBusinessDocumentHeader/Receiver/Identifier",
+             "message": check.message, "message_nl": check.message_nl}]
+
+
 def _seller_of(model: InvoiceDocument | None, header: Header | None) -> _Seller:
     if model is not None:
         s = model.seller
@@ -359,6 +424,12 @@ def _store_duplicate(session, invoice, first, principal, report, model) -> Recei
 
 
 def _after_race(session, invoice, exc, principal, report, model) -> Receipt:
+    if invoice.envelope_instance_id:  # the same Peppol message, stored by another process a moment ago
+        same_message = session.exec(
+            select(Invoice).where(Invoice.envelope_instance_id == invoice.envelope_instance_id)).first()
+        if same_message is not None:
+            _authorise_replay(same_message, principal)
+            return Receipt(ReceiptOutcome.replayed, same_message)
     existing, first = _earlier(session, invoice, check_duplicate=model is not None)
     if existing is not None:
         _authorise_replay(existing, principal)
@@ -371,7 +442,10 @@ def _after_race(session, invoice, exc, principal, report, model) -> Receipt:
 
 _COPY = ("sha256", "media_type", "size_bytes", "document", "received_by", "supplier_id", "seller_key",
          "seller_name", "validation_report", "document_type", "invoice_number", "type_code", "issue_date",
-         "due_date", "currency", "purchase_order", "payable_amount", "tax_inclusive_amount", "data")
+         "due_date", "currency", "purchase_order", "payable_amount", "tax_inclusive_amount", "data",
+         "syntax", "profile_id", "validation_release", "invoice_response_required", "invoice_xml",
+         "envelope_sender", "envelope_receiver", "envelope_document_type", "envelope_process",
+         "envelope_instance_id", "envelope_country")
 
 
 def _store_attachments(session: Session, invoice: Invoice, model: InvoiceDocument, validation: Any) -> None:

@@ -45,7 +45,7 @@ def _parties(invoice: Invoice) -> tuple[ResponseParty, ResponseParty]:
                           name=seller.get("name") or seller.get("trading_name")),
         )
     try:
-        header = parse_header(parse_untrusted(invoice.document))
+        header = parse_header(parse_untrusted(invoice.invoice_xml or invoice.document))
     except Exception:  # stored bytes always parsed at intake; be defensive for old rows
         header = None
     if header is None:

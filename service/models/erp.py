@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, Integer, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
 from service.models.base import DecimalType, UTCDateTime, enum_type, new_id, utcnow
@@ -38,6 +39,8 @@ class FeedEntry(SQLModel, table=True):
     reason_codes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     actor: str = Field(max_length=200)
     at: datetime = Field(sa_type=UTCDateTime)
+    # the invoice's business process asks the buyer for an Invoice Response (Peppol profile 02)
+    invoice_response_required: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
 
 
 # A webhook subscription: where to POST which event types, and the secret that signs them.

@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
 from service.models.base import DecimalType, UTCDateTime, enum_type, new_id, utcnow
@@ -38,6 +39,8 @@ class Invoice(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("sha256"),
         UniqueConstraint("dedup_key"),
+        # the same Peppol message (envelope InstanceIdentifier) again is a safe retry
+        UniqueConstraint("envelope_instance_id", name="uq_invoices_envelope_instance_id"),
         Index("ix_invoices_status_due_date_id", "status", "due_date", "id"),  # review queue paging
         # credit notes waiting for the invoice they correct (few among many invoices under review)
         Index("ix_invoices_document_type_status", "document_type", "status"),
@@ -82,6 +85,22 @@ class Invoice(SQLModel, table=True):
     # unique constraint makes DUPLICATE_INVOICE race-free across processes.
     dedup_key: str | None = Field(default=None, max_length=600)
     duplicate_of: uuid.UUID | None = Field(default=None)  # the first invoice, for DUPLICATE_INVOICE
+
+    # What the document came as. ``document`` keeps the bytes as received (a Peppol envelope, a
+    # Factur-X PDF: then the PDF is also the invoice's visual); ``invoice_xml`` is the invoice
+    # inside such a container (None when ``document`` is the invoice itself).
+    syntax: str | None = Field(default=None, max_length=8)  # "ubl" | "cii"
+    profile_id: str | None = Field(default=None, max_length=200)  # BT-23 business process
+    validation_release: str | None = Field(default=None, max_length=100)  # "peppol-bis-billing-3@3.0.21"
+    # profile urn:peppol:bis:billing_with_response (02): the buyer owes an Invoice Response
+    invoice_response_required: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
+    invoice_xml: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    envelope_sender: str | None = Field(default=None, max_length=200)  # SBDH Sender, "scheme:value"
+    envelope_receiver: str | None = Field(default=None, max_length=200)  # SBDH Receiver
+    envelope_document_type: str | None = Field(default=None, max_length=500)  # DOCUMENTID scope
+    envelope_process: str | None = Field(default=None, max_length=200)  # PROCESSID scope
+    envelope_instance_id: str | None = Field(default=None, max_length=200)  # InstanceIdentifier
+    envelope_country: str | None = Field(default=None, max_length=2)  # COUNTRY_C1
 
     received_by: str = Field(default="", max_length=200)
     version: int = 1  # bumped on every change; feeds the ETag
