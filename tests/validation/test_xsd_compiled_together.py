@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.validation.validation_samples import BASE, MIRROR, example_files, replace_once
+from tests.validation.validation_samples import BASE, MIRROR, replace_once, ubl_example_files
 
 from service.validation.xmlsafe import parse_bytes
 from service.validation.xsd import compile_schemas, ubl_xsd_path
@@ -21,7 +21,7 @@ def compiled(artifacts_dir: Path):
 
 
 def _documents() -> list[tuple[str, bytes]]:
-    docs = [(rel, (MIRROR / rel).read_bytes()) for rel in example_files()]
+    docs = [(rel, (MIRROR / rel).read_bytes()) for rel in ubl_example_files()]
     base, credit = (MIRROR / BASE).read_bytes(), (MIRROR / CREDIT_NOTE).read_bytes()
     return docs + [
         ("invoice, unknown element", replace_once(base, "<cbc:IssueDate>", "<cbc:Unknown>x</cbc:Unknown><cbc:IssueDate>")),

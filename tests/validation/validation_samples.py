@@ -41,5 +41,10 @@ def example_files() -> list[str]:
     return files
 
 
+def ubl_example_files() -> list[str]:
+    """The UBL ones of ``example_files`` (tests of UBL-only machinery: the UBL XSD, closed world)."""
+    return [f for f in example_files() if not f.startswith("en16931/cii/")]
+
+
 BASE = "peppol-bis-billing-3/rules/examples/base-example.xml"
 NL_BASE = "nlcius-testset/SI-UBL-2.0/SI-UBL-2.0_ok_base.xml"
