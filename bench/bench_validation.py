@@ -20,6 +20,7 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -101,6 +102,8 @@ def artefacts_dir() -> Path:
 # this benchmark first did, let each evict the other's caches: it made the validations ~10%
 # slower and the reference ~5% (measured in one process, 2026-11-27).
 BLOCK = 10
+# The time of receipt the documents are validated as of (chooses the Peppol release; --at).
+RECEIVED_AT: datetime | None = None
 # The base row is measured in this many fresh processes (the row shown is the one with the median
 # ratio to the reference): one process can run 10-15% faster or slower than the next throughout,
 # whatever the machine does (the layout of Saxon's heap after compiling, measured 2026-11-27).
@@ -111,7 +114,7 @@ def measure(engine: ValidationEngine, xml: bytes, runs: int, reference=None) -> 
     """Median ms per layer, total, fastest and CPU time; with ``reference`` (a callable), also its
     median, timed in blocks of BLOCK runs alternating with blocks of validations."""
     for _ in range(max(1, min(20, runs // 5))):  # warm-up: Saxon compiles template rules lazily
-        engine.validate(xml)
+        engine.validate(xml, received_at=RECEIVED_AT)
         if reference:
             reference()
     per_layer: dict[str, list[float]] = {}
@@ -121,7 +124,7 @@ def measure(engine: ValidationEngine, xml: bytes, runs: int, reference=None) -> 
     for i in range(runs):
         c = time.process_time()
         t = time.perf_counter()
-        report = engine.validate(xml)
+        report = engine.validate(xml, received_at=RECEIVED_AT)
         totals.append((time.perf_counter() - t) * 1000)
         cpu.append((time.process_time() - c) * 1000)
         assert report.valid, [(f.rule_id, f.message) for f in report.fatal_findings][:5]
@@ -221,7 +224,7 @@ def _one(size: str, runs: int, document: Path) -> dict:
         "rss_ready_mb": rss_ready,
         "peak_mb": peak,
         "artefacts": str(adir),
-        "peppol_version": engine.rule_set("peppol-bis-3").artefact.version,
+        "peppol_version": engine.release_for("peppol-bis-billing-3", RECEIVED_AT or datetime.now(UTC))[0].version,
     }
 
 
@@ -257,7 +260,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=0, help="runs per size (default: by size)")
     parser.add_argument("--one", help=argparse.SUPPRESS)  # child process: measure one size, print JSON
     parser.add_argument("--document", type=Path, help=argparse.SUPPRESS)  # the child's document
+    parser.add_argument("--at", help="time of receipt (ISO date): chooses the Peppol release, e.g. 2026-08-01 "
+                        "for 3.0.19; default now")
     args = parser.parse_args()
+    global RECEIVED_AT
+    if args.at:
+        RECEIVED_AT = datetime.fromisoformat(args.at).replace(tzinfo=UTC)
     if args.one:
         print(json.dumps(_one(args.one, args.runs, args.document)))
         return
@@ -276,7 +284,8 @@ def main() -> None:
             measured = []
             for _ in range(BASE_PROCESSES if size in ("base", "cii") else 1):
                 out = subprocess.run(
-                    [sys.executable, __file__, "--one", size, "--runs", str(args.runs), "--document", str(document)],
+                    [sys.executable, __file__, "--one", size, "--runs", str(args.runs), "--document", str(document),
+                     *(["--at", args.at] if args.at else [])],
                     check=True, capture_output=True, text=True,
                 )
                 measured.append(json.loads(out.stdout.strip().splitlines()[-1]))
