@@ -17,7 +17,7 @@ import base64
 import binascii
 import hashlib
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from lxml import etree
 
@@ -44,6 +44,7 @@ from service.en16931.model import (
     Totals,
     VatBreakdown,
 )
+from service.en16931.values import DocumentError, decimal_of
 
 __all__ = ["CII_ROOT", "parse_cii_document", "cii_header_fields"]
 
@@ -58,12 +59,6 @@ _CREDIT_TYPE_CODES = frozenset({"81", "83", "381", "396", "532"})
 # AdditionalReferencedDocument type codes (UNCL 1001): 916 BG-24 supporting document, 130 BT-18
 # invoiced object, 50 BT-17 tender or lot.
 _SUPPORTING, _INVOICED_OBJECT, _TENDER = "916", "130", "50"
-
-
-def _error(message: str, term: str) -> Exception:
-    from service.en16931.parser import DocumentError
-
-    return DocumentError(message, term)
 
 
 # -- small helpers (paths are ElementPath with the prefixes above) -------------------------------------
@@ -85,20 +80,12 @@ def _text(el: etree._Element | None, path: str) -> str | None:
 def _req(el: etree._Element | None, path: str, term: str) -> str:
     value = _text(el, path)
     if value is None:
-        raise _error(f"{term} is missing ({path})", term)
+        raise DocumentError(f"{term} is missing ({path})", term)
     return value
 
 
 def _dec(value: str | None, term: str) -> Decimal | None:
-    if value is None:
-        return None
-    try:
-        result = Decimal(value)
-    except InvalidOperation:
-        raise _error(f"{term} is not a number: {value!r}", term) from None
-    if not result.is_finite():
-        raise _error(f"{term} is not a finite number: {value!r}", term)
-    return result
+    return decimal_of(value, term)
 
 
 def _opt_dec(el: etree._Element | None, path: str, term: str) -> Decimal | None:
@@ -123,7 +110,7 @@ def _date(el: etree._Element | None, path: str, term: str) -> date | None:
             return date(int(value[:4]), int(value[4:6]), int(value[6:8]))
         return date.fromisoformat(value[:10])
     except ValueError:
-        raise _error(f"{term} is not a date (format 102, YYYYMMDD): {value!r}", term) from None
+        raise DocumentError(f"{term} is not a date (format 102, YYYYMMDD): {value!r}", term) from None
 
 
 def _ident(el: etree._Element | None, path: str, attr: str = "schemeID") -> Identifier | None:
@@ -146,7 +133,7 @@ def _idents(el: etree._Element | None, path: str, attr: str = "schemeID") -> tup
 def _indicator(el: etree._Element, term: str) -> bool:
     value = (_text(el, "ram:ChargeIndicator/udt:Indicator") or "").lower()
     if value not in ("true", "false", "1", "0"):
-        raise _error(f"{term} ChargeIndicator is not a boolean: {value!r}", term)
+        raise DocumentError(f"{term} ChargeIndicator is not a boolean: {value!r}", term)
     return value in ("true", "1")
 
 
@@ -266,7 +253,7 @@ def _attachment(el: etree._Element) -> Attachment:
         try:
             content = base64.b64decode("".join((binary.text or "").split()), validate=True)
         except (binascii.Error, ValueError):
-            raise _error("BT-125 Attached document is not valid base64", "BT-125") from None
+            raise DocumentError("BT-125 Attached document is not valid base64", "BT-125") from None
         size, sha = len(content), hashlib.sha256(content).hexdigest()
     return Attachment(
         id=_req(el, "ram:IssuerAssignedID", "BT-122"),
@@ -287,15 +274,15 @@ _DOC_AC_TERMS = ("BT-92/BT-99", "BT-93/BT-100", "BT-94/BT-101")
 def _line(el: etree._Element) -> InvoiceLine:
     product = _find(el, "ram:SpecifiedTradeProduct")
     if product is None:
-        raise _error("BG-31 Item information is missing", "BG-31")
+        raise DocumentError("BG-31 Item information is missing", "BG-31")
     agreement = _find(el, "ram:SpecifiedLineTradeAgreement")
     settlement = _find(el, "ram:SpecifiedLineTradeSettlement")
     qty_el = _find(el, "ram:SpecifiedLineTradeDelivery/ram:BilledQuantity")
     if qty_el is None or not (qty_el.text or "").strip():
-        raise _error("BT-129 Invoiced quantity is missing", "BT-129")
+        raise DocumentError("BT-129 Invoiced quantity is missing", "BT-129")
     net = _find(agreement, "ram:NetPriceProductTradePrice")
     if net is None:
-        raise _error("BG-29 Price details are missing", "BG-29")
+        raise DocumentError("BG-29 Price details are missing", "BG-29")
     gross = _find(agreement, "ram:GrossPriceProductTradePrice")
     base_el = _find(net, "ram:BasisQuantity")
     tax = _find(settlement, "ram:ApplicableTradeTax")
@@ -355,7 +342,7 @@ def _vat_breakdown(el: etree._Element) -> VatBreakdown:
 
 def _totals(el: etree._Element | None, currency: str, tax_currency: str | None) -> Totals:
     if el is None:
-        raise _error("BG-22 Document totals are missing", "BG-22")
+        raise DocumentError("BG-22 Document totals are missing", "BG-22")
     tax_amount = tax_accounting = None
     for amount in _iter(el, "ram:TaxTotalAmount"):
         value = _dec((amount.text or "").strip() or None, "BT-110")
@@ -400,7 +387,7 @@ def _referenced(el: etree._Element | None, path: str) -> str | None:
 def parse_cii_document(root: etree._Element) -> InvoiceDocument:
     """Map a CII CrossIndustryInvoice onto the EN 16931 model (see the module docstring)."""
     if root.tag != CII_ROOT:
-        raise _error(f"not a UN/CEFACT CrossIndustryInvoice: {root.tag}", "BT-3")
+        raise DocumentError(f"not a UN/CEFACT CrossIndustryInvoice: {root.tag}", "BT-3")
     doc = _find(root, "rsm:ExchangedDocument")
     context = _find(root, "rsm:ExchangedDocumentContext")
     transaction = _find(root, "rsm:SupplyChainTradeTransaction")
@@ -412,9 +399,9 @@ def parse_cii_document(root: etree._Element) -> InvoiceDocument:
     tax_currency = _text(settlement, "ram:TaxCurrencyCode")
     seller, buyer = _party(_find(agreement, "ram:SellerTradeParty")), _party(_find(agreement, "ram:BuyerTradeParty"))
     if seller is None:
-        raise _error("BG-4 Seller is missing", "BG-4")
+        raise DocumentError("BG-4 Seller is missing", "BG-4")
     if buyer is None:
-        raise _error("BG-7 Buyer is missing", "BG-7")
+        raise DocumentError("BG-7 Buyer is missing", "BG-7")
     header_tax = _iter(settlement, "ram:ApplicableTradeTax")
     terms = _iter(settlement, "ram:SpecifiedTradePaymentTerms")
     references = _iter(agreement, "ram:AdditionalReferencedDocument")
@@ -479,7 +466,7 @@ def parse_cii_document(root: etree._Element) -> InvoiceDocument:
 
 
 def _missing(term: str) -> date:
-    raise _error(f"{term} is missing", term)
+    raise DocumentError(f"{term} is missing", term)
 
 
 def cii_header_fields(root: etree._Element) -> dict:

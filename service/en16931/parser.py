@@ -20,7 +20,7 @@ import binascii
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
@@ -29,6 +29,7 @@ from typing import Iterator
 from lxml import etree
 
 from service.en16931.cii import CII_ROOT, cii_header_fields, parse_cii_document
+from service.en16931.values import DocumentError, decimal_of
 from service.en16931.model import (
     Address,
     AllowanceCharge,
@@ -68,14 +69,6 @@ _ROOTS = {
 
 # Document type code of an AdditionalDocumentReference that carries BT-18 instead of a BG-24 document.
 _INVOICED_OBJECT = "130"
-
-
-class DocumentError(ValueError):
-    """The document cannot be mapped to the EN 16931 model (wrong root, missing or unreadable term)."""
-
-    def __init__(self, message: str, term: str | None = None) -> None:
-        super().__init__(message)
-        self.term = term
 
 
 # -- small helpers -----------------------------------------------------------------------------------
@@ -162,15 +155,7 @@ def _req(el: etree._Element, path: str, term: str) -> str:
 
 
 def _dec(value: str | None, term: str) -> Decimal | None:
-    if value is None:
-        return None
-    try:
-        result = Decimal(value)
-    except InvalidOperation:
-        raise DocumentError(f"{term} is not a number: {value!r}", term) from None
-    if not result.is_finite():
-        raise DocumentError(f"{term} is not a finite number: {value!r}", term)
-    return result
+    return decimal_of(value, term)
 
 
 def _req_dec(el: etree._Element, path: str, term: str) -> Decimal:
