@@ -35,10 +35,6 @@ class Unwrapped:
     envelope: Envelope | None = None
     pdf: EmbeddedInvoice | None = None
 
-    @property
-    def container(self) -> str | None:
-        return "pdf" if self.pdf else "envelope" if self.envelope or is_envelope(self.tree.getroot()) else None
-
 
 def unwrap(body: bytes, media_type: str, *, max_xml_bytes: int | None = None) -> Unwrapped:
     """Raises ``HostileDocument`` / ``MalformedDocument`` (400) for unsafe XML, ``NoInvoiceInPdf``
