@@ -63,8 +63,9 @@ def readyz(request: Request) -> JSONResponse:
     if warnings:
         next_steps.append("run `einvoice artifacts install`, then restart the service, to apply the "
                           "mandatory release")
-    body: dict[str, object] = {"status": "ready" if not problems else "not ready", "problems": problems,
-                               "warnings": warnings}
+    body: dict[str, object] = {"status": "ready" if not problems else "not ready", "problems": problems}
+    if warnings:
+        body["warnings"] = warnings
     if next_steps:
         body["next_step"] = "; then ".join(next_steps)
     return JSONResponse(body, status_code=200 if not problems else 503)

@@ -17,7 +17,7 @@ def test_readyz_reports_what_is_missing(bare_client):
 def test_readyz_is_ready_with_database_and_artefacts(client):
     r = client.get("/readyz")
     assert r.status_code == 200, r.json()
-    assert r.json() == {"status": "ready", "problems": [], "warnings": []}
+    assert r.json() == {"status": "ready", "problems": []}
 
 
 def test_metrics_count_requests_by_route_and_status(bare_client):

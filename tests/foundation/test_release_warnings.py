@@ -19,4 +19,5 @@ def test_readyz_warns_when_a_mandatory_release_is_not_installed(client, tmp_path
     body = client.get("/readyz")
     assert body.status_code == 200  # still validating, with the predecessor
     [warning] = body.json()["warnings"]
+    assert "einvoice artifacts install" in body.json()["next_step"]
     assert "peppol-bis-billing-3: release 3.0.21 is mandatory since 2026-08-24 but not installed" in warning
