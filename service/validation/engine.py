@@ -313,7 +313,9 @@ class ValidationEngine:
                 documents.append(CII)
             for document in documents:
                 schema, _ = self.xsd_schema(document)
-                if diagnostics:
+                # xmlschema's explanations of XSD errors, built up front for UBL (most documents);
+                # the CII one is built on the first CII document that fails its XSD
+                if diagnostics and document != CII:
                     schema.diagnostics_schema()
             names = {r for s in self.accepted_scenarios if s in SCENARIOS for r in SCENARIOS[s].rule_sets}
             samples = [(self._builder.parse_xml(xml_text=_decode(xml)), parse_bytes(xml))
