@@ -1,16 +1,16 @@
 """What the document came as: syntax (UBL / CII), container (Peppol envelope, Factur-X PDF), the
 rule-set release that judged it, the business process (profile 02: an Invoice Response is due)
 
-Revision ID: 0011_documents_received
-Revises: 0010_matching_keys
+Revision ID: 0012_documents_received
+Revises: 0011_invoice_order_key
 Create Date: 2026-12-06
 """
 
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0011_documents_received"
-down_revision = "0010_matching_keys"
+revision = "0012_documents_received"
+down_revision = "0011_invoice_order_key"
 branch_labels = None
 depends_on = None
 
