@@ -86,8 +86,32 @@ class Settings(BaseSettings):
     )
 
     # --- intake ------------------------------------------------------------------------------
+    # A 5,000-line Peppol invoice is about 6.8 MB with 115,000 elements (README: "Limits").
     max_document_bytes: int = Field(
-        20 * 1024 * 1024, gt=0, description="Largest accepted invoice body in bytes (413 above)."
+        10 * 1024 * 1024, gt=0, description="Largest accepted invoice body in bytes (413 above)."
+    )
+    max_elements: int = Field(
+        200_000, gt=0, description="Most elements in one document, counted while parsing (413 above)."
+    )
+    max_attributes_per_element: int = Field(
+        16, gt=0, description="Most attributes on one element of a document (422 above; UBL uses at most 3)."
+    )
+    max_namespace_declarations: int = Field(
+        64, gt=0, description="Most namespace declarations in one document (422 above)."
+    )
+    max_text_chars: int = Field(
+        100_000, gt=0, description="Longest text or attribute value in a document, in characters, embedded "
+        "attachments aside (422 above).",
+    )
+    max_attachments: int = Field(
+        20, ge=0, description="Most embedded attachments (BT-125) in one document (422 above)."
+    )
+    max_attachment_bytes: int = Field(
+        5 * 1024 * 1024, gt=0, description="Largest embedded attachment, decoded, in bytes (413 above)."
+    )
+    max_attachments_total_bytes: int = Field(
+        7 * 1024 * 1024, gt=0, description="Largest total of a document's embedded attachments, decoded, "
+        "in bytes (413 above).",
     )
 
     # --- ERP integration (change feed, webhooks) ---------------------------------------------

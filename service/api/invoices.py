@@ -46,6 +46,7 @@ from service.intake import (
     receive,
 )
 from service.intake.attachments import safe_media_type
+from service.intake.limits import LIMIT_ERRORS, DocumentLimits
 from service.intake.unwrap import PDF_MEDIA_TYPES, NoInvoiceInPdf
 from service.intake.response import invoice_response_xml
 from service.models.invoices import Invoice, InvoiceAttachment, InvoiceStatus
@@ -156,7 +157,10 @@ def _resource(session: Session, invoice: Invoice) -> dict[str, Any]:
         "document is judged by the rule-set release in force at its receipt. The SHA-256 of the exact bytes "
         "identifies the submission: posting the same bytes again returns the stored invoice (200), so "
         "retries are safe. Hostile XML (DOCTYPE, entities, deep nesting, non-UTF-8) is refused with 400 "
-        "and nothing is stored. A valid document is stored with its original bytes, parsed to the "
+        "and nothing is stored; so is a document over a limit (413 above EINVOICE_MAX_DOCUMENT_BYTES, "
+        "EINVOICE_MAX_ELEMENTS or an attachment's decoded size, 422 for too many attributes on an "
+        "element, namespaces, attachments or too long a text; the problem names the limit and its "
+        "setting). A valid document is stored with its original bytes, parsed to the "
         "EN 16931 model and decided by matching (201, status `approved` or `needs_review`). A document "
         "that fails validation is stored as `rejected` with its report (422). A second document of the "
         "same seller with the same BT-1 Invoice number and type is stored as rejected "
@@ -169,6 +173,7 @@ def _resource(session: Session, invoice: Invoice) -> dict[str, Any]:
         **problem_responses(
             HostileDocument, MalformedDocument, EmptyDocument, SellerNotYours, DuplicateInvoice,
             PayloadTooLarge, UnsupportedMediaType, InvoiceRejected, ValidationUnavailable, NoInvoiceInPdf,
+            *LIMIT_ERRORS,
         ),
     },
     openapi_extra=_REQUEST_BODY,
@@ -176,7 +181,8 @@ def _resource(session: Session, invoice: Invoice) -> dict[str, Any]:
 def create_invoice(request: Request, session: SessionDep, principal: InvoiceSubmitter, body: DocumentBody) -> Any:
     """Submit an Invoice or CreditNote."""
     xml, media_type = body
-    receipt = receive(session, xml, principal, validation=request.app.state.validation, media_type=media_type)
+    receipt = receive(session, xml, principal, validation=request.app.state.validation, media_type=media_type,
+                      limits=DocumentLimits.from_settings(request.app.state.settings))
     invoice = receipt.invoice
     resource = _resource(session, invoice)
     headers = {"Location": _location(request, invoice), "ETag": _etag(invoice)}

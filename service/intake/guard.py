@@ -14,6 +14,7 @@ import re
 from lxml import etree
 
 from service.errors import ServiceError
+from service.intake.limits import DocumentLimits, check_structure, parse_bounded
 from service.validation.xmlsafe import UnsafeXmlError, XmlSyntaxError, parse_bytes
 
 __all__ = ["HostileDocument", "MalformedDocument", "MAX_DEPTH", "parse_untrusted"]
@@ -35,13 +36,16 @@ class MalformedDocument(ServiceError):
     status, slug, title = 400, "not-well-formed", "Document is not well-formed XML"
 
 
-def parse_untrusted(data: bytes) -> etree._ElementTree:
+def parse_untrusted(data: bytes, limits: DocumentLimits | None = None) -> etree._ElementTree:
     """Parse an untrusted body or raise ``HostileDocument`` / ``MalformedDocument`` (nothing stored).
 
     Accepted: UTF-8 (with or without BOM, or declared as UTF-8/US-ASCII), no DOCTYPE, nesting at most
     ``MAX_DEPTH`` deep. Peppol and NLCIUS documents are UTF-8; other encodings are refused rather than
     decoded, which also closes the door on UTF-16/UTF-32 tricks around the DOCTYPE check.
+    Within ``limits`` (default: ``DocumentLimits()``): element count (counted while parsing),
+    attributes per element, namespaces, text length, attachments; over one, the ``limits.py`` error.
     """
+    limits = limits or DocumentLimits()
     head = data[:4]
     if any(head.startswith(bom) for bom in _BOMS) or (len(head) >= 2 and (head[0] == 0 or head[1] == 0)):
         raise HostileDocument(
@@ -63,7 +67,7 @@ def parse_untrusted(data: bytes) -> etree._ElementTree:
             reason="doctype",
         )
     try:
-        tree = parse_bytes(data)
+        tree = parse_bounded(data, limits) or parse_bytes(data)
     except UnsafeXmlError as exc:
         raise HostileDocument(exc.message, reason="doctype") from None
     except XmlSyntaxError as exc:
@@ -78,6 +82,7 @@ def parse_untrusted(data: bytes) -> etree._ElementTree:
             message, reason_code="NOT_WELL_FORMED", line=exc.line, column=exc.column
         ) from None
     _check_depth(tree.getroot())
+    check_structure(data, tree, limits)
     return tree
 
 

@@ -29,6 +29,7 @@ from service.en16931.model import Identifier, InvoiceDocument
 from service.en16931.parser import DocumentError, Header, parse_document, parse_header
 from service.errors import Forbidden, NotReady, ServiceError
 from service.intake.attachments import allowed_mime_codes, content_matches
+from service.intake.limits import DocumentLimits
 from service.intake.receivers import ReceiverCheck, check_receiver
 from service.intake.unwrap import Unwrapped, unwrap
 from service.lifecycle import transition
@@ -104,20 +105,22 @@ class _Seller:
 
 
 def receive(session: Session, xml: bytes, principal: Any, *, validation: Any, media_type: str = "application/xml",
-            received_at: datetime | None = None) -> Receipt:
+            received_at: datetime | None = None, limits: DocumentLimits | None = None) -> Receipt:
     """Receive one document for ``principal`` (a ``service.api.deps.Principal``).
 
     ``xml`` is the body as received: the invoice (UBL or CII), a Peppol envelope around it, or a
     Factur-X / ZUGFeRD PDF (``media_type`` application/pdf; unwrap.py). ``received_at`` (default
-    now) chooses the rule-set release the document is judged by.
-    Raises ``HostileDocument`` / ``MalformedDocument`` (400), ``NoInvoiceInPdf`` (422) and
+    now) chooses the rule-set release the document is judged by; ``limits`` (default
+    ``DocumentLimits()``) bound what the document may contain.
+    Raises ``HostileDocument`` / ``MalformedDocument`` (400), the errors of ``limits.py`` (413/422),
+    ``NoInvoiceInPdf`` (422) and
     ``SellerNotYours`` (403) before anything is stored, and ``ValidationUnavailable`` (503) when no
     validation engine is loaded. Rejections by validation and duplicates are stored and returned
     (not raised) so the caller's unit of work commits them.
     """
     received_at = received_at or utcnow()
     digest = hashlib.sha256(xml).hexdigest()
-    unwrapped = unwrap(xml, media_type)
+    unwrapped = unwrap(xml, media_type, limits=limits)
     tree = unwrapped.tree
     if validation is None:
         raise ValidationUnavailable("validation artefacts are not installed; run `einvoice artifacts install`")

@@ -16,6 +16,7 @@ from service.en16931.response import (
     response_code_for,
 )
 from service.intake.guard import parse_untrusted
+from service.intake.limits import UNBOUNDED
 from service.models.invoices import AuditEvent, Invoice, InvoiceStatus
 from service.reasons import clarification_codes
 
@@ -45,7 +46,7 @@ def _parties(invoice: Invoice) -> tuple[ResponseParty, ResponseParty]:
                           name=seller.get("name") or seller.get("trading_name")),
         )
     try:
-        header = parse_header(parse_untrusted(invoice.invoice_xml or invoice.document))
+        header = parse_header(parse_untrusted(invoice.invoice_xml or invoice.document, UNBOUNDED))
     except Exception:  # stored bytes always parsed at intake; be defensive for old rows
         header = None
     if header is None:

@@ -14,6 +14,7 @@ from lxml import etree
 
 from service.errors import PayloadTooLarge, ServiceError
 from service.intake.guard import parse_untrusted
+from service.intake.limits import DocumentLimits
 from service.validation.envelope import Envelope, EnvelopeError, is_envelope, open_envelope
 from service.validation.pdf import EmbeddedInvoice, PdfInvoiceError, extract_invoice
 
@@ -36,10 +37,12 @@ class Unwrapped:
     pdf: EmbeddedInvoice | None = None
 
 
-def unwrap(body: bytes, media_type: str, *, max_xml_bytes: int | None = None) -> Unwrapped:
+def unwrap(body: bytes, media_type: str, *, max_xml_bytes: int | None = None,
+           limits: DocumentLimits | None = None) -> Unwrapped:
     """Raises ``HostileDocument`` / ``MalformedDocument`` (400) for unsafe XML, ``NoInvoiceInPdf``
-    (422) for a PDF without a readable invoice and ``PayloadTooLarge`` (413) when its invoice is
-    too large; nothing is stored then."""
+    (422) for a PDF without a readable invoice, ``PayloadTooLarge`` (413) when its invoice is
+    too large and the errors of ``limits.py`` (413/422) for a document over ``limits``; nothing is
+    stored then."""
     pdf = None
     xml = body
     if media_type in PDF_MEDIA_TYPES:
@@ -50,7 +53,7 @@ def unwrap(body: bytes, media_type: str, *, max_xml_bytes: int | None = None) ->
                 raise PayloadTooLarge(str(exc), limit=max_xml_bytes) from None
             raise NoInvoiceInPdf(str(exc), reason=exc.kind) from None
         xml = pdf.xml
-    tree = parse_untrusted(xml)
+    tree = parse_untrusted(xml, limits)
     root = tree.getroot()
     if not is_envelope(root):
         return Unwrapped(xml=xml, tree=tree, invoice=tree, invoice_xml=xml if pdf else None, pdf=pdf)
