@@ -7,6 +7,7 @@ environment.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from enum import StrEnum
 from functools import lru_cache
@@ -137,6 +138,17 @@ class Settings(BaseSettings):
     webhook_concurrency: int = Field(
         4, ge=1, description="Deliveries one dispatcher sends in parallel (a slow endpoint holds one slot)."
     )
+    webhook_allowed_networks: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Networks webhooks may be sent to although they are loopback, "
+        'link-local or private, as a JSON list of CIDRs (e.g. ["10.20.0.0/16"] for an ERP on the internal '
+        "network). Empty = only public addresses; checked on saving and on every connection.",
+    )
+
+    # --- operations -------------------------------------------------------------------------
+    metrics_token: SecretStr | None = Field(
+        None, description="Bearer token a Prometheus scraper sends to read `/metrics` (16+ characters); "
+        "unset = only admin API keys may read it.", min_length=16,
+    )
 
     # --- staff sign-in (workspace) ------------------------------------------------------------
     local_passwords: bool = Field(
@@ -205,6 +217,20 @@ class Settings(BaseSettings):
             raise ValueError('must be a JSON list of strings, such as ["peppol-bis-billing-3", "nlcius"]')
         return parsed
 
+    @field_validator("webhook_allowed_networks", mode="before")
+    @classmethod
+    def _network_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = _json_or_none(value) if value.strip() else []
+            if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+                raise ValueError('must be a JSON list of networks, such as ["10.20.0.0/16"]')
+        for item in value if isinstance(value, list) else ():
+            try:
+                ipaddress.ip_network(str(item).strip(), strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP network such as 10.20.0.0/16 or 127.0.0.1") from None
+        return value
+
     @field_validator("oidc_group_roles", mode="before")
     @classmethod
     def _json_object(cls, value: object) -> object:
@@ -223,6 +249,10 @@ class Settings(BaseSettings):
                 problems.append("EINVOICE_SECRET_KEY must be set to a random value of 32+ characters")
             if self.database_url.startswith("sqlite") and ":memory:" in self.database_url:
                 problems.append("DATABASE_URL must not be an in-memory database")
+            if not self.public_base_url.startswith("https://"):
+                # the session cookie is marked Secure only for https; over http it would travel
+                # in the clear, so production refuses to start rather than warn
+                problems.append("EINVOICE_PUBLIC_BASE_URL must be an https:// URL (session cookies are Secure)")
             if self.oidc_issuer and not self.oidc_issuer.startswith("https://"):
                 problems.append("EINVOICE_OIDC_ISSUER must be an https:// URL")
             if problems:

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from service.api.deps import Admin, InvoiceReader, Principal, require
+from service.api.visibility import may_read
 from service.db import SessionDep
 from service.decisions import decision_history, latest_decision
 from service.decisions.policy import (
@@ -172,7 +173,7 @@ class StandingOrderList(BaseModel):
 
 def _visible_invoice(session, invoice_id: uuid.UUID, principal: Principal) -> Invoice:
     invoice = session.get(Invoice, invoice_id)
-    if invoice is None or (principal.role is Role.supplier and invoice.supplier_id != principal.supplier_id):
+    if invoice is None or not may_read(principal, invoice):
         raise InvoiceNotFound(f"no invoice {invoice_id}")
     return invoice
 

@@ -20,7 +20,7 @@ from service.errors import Forbidden, Unauthorized
 from service.keys import find_active_key
 from service.models.keys import Role
 
-_bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer ei_...`")
+bearer = HTTPBearer(auto_error=False, description="API key: `Authorization: Bearer ei_...`")
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class Principal:
 
 def get_principal(
     request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise Unauthorized("send an API key as 'Authorization: Bearer <key>'")

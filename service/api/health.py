@@ -1,16 +1,22 @@
-"""Operational endpoints: liveness, readiness and Prometheus metrics (no API key needed)."""
+"""Operational endpoints: liveness and readiness (no API key needed), Prometheus metrics (a key or
+the scrape token: invoice counts by status and route latencies are the buyer's business)."""
 
 from __future__ import annotations
 
+import hmac
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials
 from fastapi.responses import JSONResponse, PlainTextResponse
 from sqlalchemy import func, text
 from sqlmodel import Session, select
 
+from service.api.deps import bearer, get_principal
 from service.config import Settings
+from service.errors import Forbidden, Unauthorized, problem_responses
 from service.db import reading
 from service.migrations import schema_state
 from service.validation.artefacts import Manifest, load_manifest
@@ -89,11 +95,29 @@ def artefacts_fingerprint(settings: Settings) -> tuple[tuple[str, int, int], ...
     return tuple(stamps)
 
 
+def metrics_reader(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> None:
+    """The scrape token (EINVOICE_METRICS_TOKEN), else an admin API key."""
+    token = request.app.state.settings.metrics_token
+    sent = credentials.credentials if credentials is not None else ""
+    if token is not None and sent and hmac.compare_digest(sent.encode(), token.get_secret_value().encode()):
+        return
+    principal = get_principal(request, credentials)
+    if not principal.has_role():
+        raise Forbidden(f"role '{principal.role.value}' may not read metrics; use an admin key or the "
+                        "scrape token (EINVOICE_METRICS_TOKEN)")
+
+
 @router.get(
     "/metrics",
     operation_id="health-metrics",
     summary="Prometheus metrics: request counts and latencies, invoices by status",
+    description="Needs `Authorization: Bearer` with the scrape token (`EINVOICE_METRICS_TOKEN`) or an "
+    "admin API key.",
     response_class=PlainTextResponse,
+    dependencies=[Depends(metrics_reader)],
+    responses=problem_responses(Unauthorized, Forbidden),
 )
 def metrics(request: Request) -> PlainTextResponse:
     gauges = _database_gauges(request)

@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 
 from service import cursors
 from service.api.deps import InvoiceReader, InvoiceSubmitter, Principal
+from service.api.visibility import may_read, readable
 from service.api.invoice_payloads import (
     InvoiceList,
     InvoiceOut,
@@ -50,7 +51,6 @@ from service.intake.limits import LIMIT_ERRORS, DocumentLimits
 from service.intake.unwrap import PDF_MEDIA_TYPES, NoInvoiceInPdf
 from service.intake.response import invoice_response_xml
 from service.models.invoices import Invoice, InvoiceAttachment, InvoiceStatus
-from service.models.keys import Role
 from service.validation.report import ValidationReport
 
 router = APIRouter(tags=["invoices"])
@@ -220,15 +220,9 @@ def _get_visible(session: Session, invoice_id: uuid.UUID, principal: Principal, 
     if not full:
         query = query.options(defer(Invoice.document))
     invoice = session.exec(query).first()
-    if invoice is None or not _may_see(principal, invoice):
+    if invoice is None or not may_read(principal, invoice):
         raise InvoiceNotFound(f"no invoice {invoice_id}")
     return invoice
-
-
-def _may_see(principal: Principal, invoice: Invoice) -> bool:
-    if principal.role is Role.supplier:
-        return invoice.supplier_id is not None and invoice.supplier_id == principal.supplier_id
-    return True
 
 
 _NOT_FOUND = problem_responses(InvoiceNotFound)
@@ -242,7 +236,8 @@ _NOT_FOUND = problem_responses(InvoiceNotFound)
     description="The invoice resource: status, BT-1 Invoice number, BT-2 Invoice issue date, seller, "
     "BT-5 currency, totals (BT-106..BT-115), BT-13 Purchase order reference, reasons, validation "
     "summary, timestamps and links. Send `If-None-Match` with the `ETag` to get 304 when unchanged. "
-    "Suppliers see only their own invoices (404 otherwise).",
+    "Supplier keys see only their own supplier's invoices, gateway keys only the invoices they "
+    "delivered (404 otherwise).",
     responses={304: {"description": "Not modified (If-None-Match matched the ETag)."}, **_NOT_FOUND},
 )
 def get_invoice(invoice_id: uuid.UUID, request: Request, session: SessionDep, principal: InvoiceReader) -> Any:
@@ -414,7 +409,8 @@ def _decode_cursor(cursor: str, kind: str) -> tuple[datetime, uuid.UUID]:
     "an invoice that changes again while you page reappears later. Pass `next_cursor` back as `cursor` "
     "with the same filters; it is null on the last page. A new or changed invoice is listed once every "
     "transaction that started before it has ended, so a cursor never passes an invoice still being "
-    "committed. Suppliers see only their own invoices. The page "
+    "committed. Supplier keys see only their own supplier's invoices, gateway keys only those they "
+    "delivered. The page "
     "has an `ETag` (ids and versions): `If-None-Match` answers 304 while nothing on it changed.",
     responses={304: {"description": "Not modified (If-None-Match matched the page's ETag)."},
                **problem_responses(InvalidCursor)},
@@ -436,8 +432,9 @@ def list_invoices(
 ) -> Any:
     """List invoices."""
     query = select(Invoice).options(defer(Invoice.document))
-    if principal.role is Role.supplier:
-        query = query.where(Invoice.supplier_id == principal.supplier_id)
+    scope = readable(principal)
+    if scope is not None:
+        query = query.where(scope)
     if status is not None:
         query = query.where(Invoice.status == status)
     if purchase_order:

@@ -6,12 +6,13 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import AnyHttpUrl, BaseModel, Field, field_validator
 
 from service.api.deps import Admin
 from service.db import SessionDep
 from service.erp import webhooks as wh
+from service.erp.targets import parse_networks, url_problem
 from service import cursors
 from service.errors import InvalidCursor, InvalidInput, problem_responses
 from service.models.erp import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookSubscription
@@ -31,7 +32,9 @@ def _check_event_types(value: list[str]) -> list[str]:
 
 
 class SubscriptionCreate(BaseModel):
-    url: AnyHttpUrl = Field(description="Where deliveries are POSTed (http or https; redirects are not followed).")
+    url: AnyHttpUrl = Field(description="Where deliveries are POSTed (http or https; redirects are not followed). "
+                           "Loopback, link-local and private addresses are refused unless their network is in "
+                           "EINVOICE_WEBHOOK_ALLOWED_NETWORKS.")
     event_types: list[EventType] = Field(
         min_length=1, description="`invoice.<status>` (e.g. `invoice.approved`, `invoice.paid`) or `*` for all."
     )
@@ -139,11 +142,26 @@ def _delivery(d: WebhookDelivery, log: list[WebhookAttempt] | None = None) -> De
 NOT_FOUND = problem_responses(wh.SubscriptionNotFound)
 
 
+class WebhookTargetNotAllowed(InvalidInput):
+    slug, title = "webhook-target-not-allowed", "Webhooks may not be sent to this address"
+
+
+def _check_target(request: Request, url: str) -> None:
+    """Refuse loopback, link-local (cloud metadata) and private targets unless their network is
+    allowed; the dispatcher checks again on every connection."""
+    allowed = parse_networks(request.app.state.settings.webhook_allowed_networks)
+    problem = url_problem(url, allowed)
+    if problem:
+        raise WebhookTargetNotAllowed(problem, errors=[{"loc": ["body", "url"], "msg": problem,
+                                                        "type": "webhook_target_not_allowed"}])
+
+
 @router.post("/webhooks", operation_id="webhooks-create", status_code=201, response_model=SubscriptionCreated,
-             responses=problem_responses(InvalidInput))
-def create_webhook(body: SubscriptionCreate, session: SessionDep, principal: Admin,
+             responses=problem_responses(InvalidInput, WebhookTargetNotAllowed))
+def create_webhook(body: SubscriptionCreate, session: SessionDep, principal: Admin, request: Request,
                    response: Response) -> SubscriptionCreated:
     """Subscribe a URL to invoice events; the answer shows the signing secret once."""
+    _check_target(request, str(body.url))
     sub = wh.create_subscription(session, url=str(body.url), event_types=body.event_types, secret=body.secret,
                                  description=body.description, active=body.active, actor=principal.actor)
     response.headers["Location"] = f"/v1/webhooks/{sub.id}"
@@ -164,14 +182,15 @@ def get_webhook(subscription_id: SubscriptionId, session: SessionDep, _: Admin) 
 
 
 @router.patch("/webhooks/{subscription_id}", operation_id="webhooks-update", response_model=Subscription,
-              responses=problem_responses(wh.SubscriptionNotFound, InvalidInput))
+              responses=problem_responses(wh.SubscriptionNotFound, InvalidInput, WebhookTargetNotAllowed))
 def update_webhook(subscription_id: SubscriptionId, body: SubscriptionUpdate, session: SessionDep,
-                   _: Admin) -> Subscription:
+                   _: Admin, request: Request) -> Subscription:
     """Change a subscription's URL, event types, secret, description or active flag."""
     sub = wh.get_subscription(session, subscription_id)
     changes = body.model_dump(exclude_unset=True)
     if "url" in changes and changes["url"] is not None:
         changes["url"] = str(changes["url"])
+        _check_target(request, changes["url"])
     nulls = [k for k, v in changes.items() if v is None]
     if nulls:
         raise InvalidInput("these fields cannot be null", errors=[

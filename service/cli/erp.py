@@ -88,6 +88,12 @@ def webhooks_add(
     unknown = [e for e in event if e != wh.ALL_EVENTS and e not in wh.EVENT_TYPES]
     if unknown:
         raise fail(f"unknown event type(s) {', '.join(unknown)}; known: {', '.join(wh.EVENT_TYPES)} or *", 2)
+    from service.config import get_settings
+    from service.erp.targets import parse_networks, url_problem
+
+    problem = url_problem(url, parse_networks(get_settings().webhook_allowed_networks))
+    if problem:
+        raise fail(problem, 2)
     with session_scope() as session:
         sub = wh.create_subscription(session, url=url, event_types=sorted(set(event)), secret=None,
                                      description=description, active=True, actor="cli")

@@ -37,6 +37,7 @@ from sqlmodel import Session, select
 from service.config import Settings
 from service.db import reading, unit_of_work
 from service.erp import feed
+from service.erp.targets import guarded_transport, parse_networks
 from service.erp.signing import EVENT_HEADER, ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from service.models.base import utcnow
 from service.models.erp import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookSubscription
@@ -82,8 +83,11 @@ class Dispatcher:
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.rng = rng
         self._own_client = client is None
-        self.client = client or httpx.Client(follow_redirects=False,
-                                             headers={"User-Agent": "einvoice-webhooks/1"})
+        # the guarded transport checks every address it connects to (no loopback, metadata or
+        # private networks unless allowed): tests that pass their own client mock the network
+        self.client = client or httpx.Client(
+            transport=guarded_transport(parse_networks(settings.webhook_allowed_networks)),
+            follow_redirects=False, headers={"User-Agent": "einvoice-webhooks/1"})
         self.pool = ThreadPoolExecutor(max_workers=max(1, settings.webhook_concurrency),
                                        thread_name_prefix="webhook")
 

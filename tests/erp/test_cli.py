@@ -20,7 +20,9 @@ EINVOICE = [sys.executable, "-m", "service.cli"]
 def run(args, db_url):
     env = {k: v for k, v in os.environ.items() if not k.startswith("EINVOICE_") and k != "DATABASE_URL"}
     env |= {"DATABASE_URL": db_url, "EINVOICE_WEBHOOK_BACKOFF_BASE_SECONDS": "0",
-            "EINVOICE_WEBHOOK_BACKOFF_MAX_SECONDS": "0", "EINVOICE_WEBHOOK_MAX_ATTEMPTS": "1"}
+            "EINVOICE_WEBHOOK_BACKOFF_MAX_SECONDS": "0", "EINVOICE_WEBHOOK_MAX_ATTEMPTS": "1",
+            # the test endpoint listens on loopback, which webhooks may reach only when allowed
+            "EINVOICE_WEBHOOK_ALLOWED_NETWORKS": '["127.0.0.0/8"]'}
     return subprocess.run(EINVOICE + args, capture_output=True, text=True, env=env, timeout=120)
 
 

@@ -20,10 +20,10 @@ def test_readyz_is_ready_with_database_and_artefacts(client):
     assert r.json() == {"status": "ready", "problems": []}
 
 
-def test_metrics_count_requests_by_route_and_status(bare_client):
+def test_metrics_count_requests_by_route_and_status(bare_client, make_key):
     bare_client.get("/healthz")
     bare_client.get("/v1/keys")
-    body = bare_client.get("/metrics").text
+    body = bare_client.get("/metrics", headers=make_key("admin")).text
     assert 'einvoice_http_requests_total{method="GET",route="/healthz",status="200"} 1' in body
     assert 'route="/v1/keys",status="401"' in body
     assert "einvoice_http_request_duration_seconds_bucket" in body
@@ -32,13 +32,13 @@ def test_metrics_count_requests_by_route_and_status(bare_client):
     assert "einvoice_feed_unpublished 0" in body
 
 
-def test_metrics_count_invoices_by_status(bare_client, session):
+def test_metrics_count_invoices_by_status(bare_client, session, make_key):
     from service.models.invoices import Invoice, InvoiceStatus
 
     session.add(Invoice(sha256="e" * 64, document=b"<x/>", status=InvoiceStatus.needs_review))
     session.add(Invoice(sha256="f" * 64, document=b"<x/>", status=InvoiceStatus.needs_review))
     session.commit()
-    assert 'einvoice_invoices{status="needs_review"} 2' in bare_client.get("/metrics").text
+    assert 'einvoice_invoices{status="needs_review"} 2' in bare_client.get("/metrics", headers=make_key("admin")).text
 
 
 def test_request_id_is_echoed_or_generated(bare_client):
