@@ -134,7 +134,7 @@ def follow_transition(session: Session, invoice: Invoice, event: AuditEvent) -> 
     """Consequence of a status change: a person's approval of a flagged invoice makes its pending
     quantities count as approved (a credit note gives its quantity back now); a rejection releases
     them. Other transitions leave the ledger alone (the matching service writes its own entries)."""
-    if event.from_status not in (InvoiceStatus.needs_review, InvoiceStatus.on_hold):
+    if event.from_status not in (InvoiceStatus.needs_review, InvoiceStatus.on_hold, InvoiceStatus.awaiting_approval):
         return
     if event.to_status is InvoiceStatus.rejected:
         release(session, invoice.id)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, insert, inspect, select, update
 from sqlalchemy.orm import InstanceState, make_transient_to_detached
@@ -37,11 +38,14 @@ S = InvoiceStatus
 
 # DESIGN.md: received -> rejected | approved | needs_review; needs_review -> approved | rejected |
 # on_hold; approved -> booked -> paid. on_hold returns to needs_review or is decided directly.
+# Additions: a manual approval a four-eyes rule covers goes through awaiting_approval.
 ALLOWED: dict[InvoiceStatus | None, frozenset[InvoiceStatus]] = {
     None: frozenset({S.received}),
     S.received: frozenset({S.rejected, S.approved, S.needs_review}),
-    S.needs_review: frozenset({S.approved, S.rejected, S.on_hold}),
-    S.on_hold: frozenset({S.needs_review, S.approved, S.rejected}),
+    S.needs_review: frozenset({S.approved, S.awaiting_approval, S.rejected, S.on_hold}),
+    S.on_hold: frozenset({S.needs_review, S.approved, S.awaiting_approval, S.rejected}),
+    # four eyes (service/approvals): only a different person completes; either may reject or hold
+    S.awaiting_approval: frozenset({S.approved, S.rejected, S.on_hold}),
     S.approved: frozenset({S.booked}),
     S.booked: frozenset({S.paid}),
     S.rejected: frozenset(),
@@ -61,6 +65,7 @@ def transition(
     actor: str,
     reason_codes: Iterable[str] = (),
     comment: str | None = None,
+    approval: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Move ``invoice`` to ``to`` and record who did it and why; raise IllegalTransition otherwise."""
     state = inspect(invoice)
@@ -86,12 +91,13 @@ def transition(
         actor=actor,
         reason_codes=list(reason_codes),
         comment=comment,
+        approval=approval,
         at=now,
     )
     session.execute(_INSERT_EVENT, {
         "id": event.id, "invoice_id": event.invoice_id, "from_status": event.from_status,
         "to_status": event.to_status, "actor": event.actor, "reason_codes": event.reason_codes,
-        "comment": event.comment, "at": event.at,
+        "comment": event.comment, "approval": event.approval, "at": event.at,
     })
     ledger.follow_transition(session, invoice, event)
     feed.record(session, invoice, event)

@@ -40,6 +40,8 @@ class ReasonCode(StrEnum):
     SUPPLIER_UNKNOWN = "SUPPLIER_UNKNOWN"
     DUPLICATE_SUSPECTED = "DUPLICATE_SUSPECTED"
     CREDIT_NOTE_UNMATCHED = "CREDIT_NOTE_UNMATCHED"
+    # lifecycle (not a failed check): a four-eyes rule wants a second, different approver
+    SECOND_APPROVAL_REQUIRED = "SECOND_APPROVAL_REQUIRED"
 
     @property
     def message_en(self) -> str:
@@ -161,7 +163,14 @@ _MESSAGES: dict[ReasonCode, tuple[str, str]] = {
         "De creditnota kan niet aan een factuur worden gekoppeld.",
         "The credit note cannot be tied to an invoice.",
     ),
+    ReasonCode.SECOND_APPROVAL_REQUIRED: (
+        "Goedgekeurd door één persoon; het vier-ogenprincipe vraagt de goedkeuring van een tweede, andere persoon.",
+        "Approved by one person; the four-eyes rule requires the approval of a second, different person.",
+    ),
 }
+
+# Codes of the lifecycle, not of a check: never a rejection reason, never from matching.
+LIFECYCLE_CODES = frozenset({ReasonCode.SECOND_APPROVAL_REQUIRED})
 
 VALIDATION_CODES = frozenset(
     {
@@ -204,6 +213,7 @@ CLARIFICATION: dict[ReasonCode, str] = {
     ReasonCode.UNSUPPORTED_DOCUMENT: "OTH",
     ReasonCode.ENVELOPE_INVALID: "OTH",
     ReasonCode.PROFILE_NOT_EN16931: "LEG",
+    ReasonCode.SECOND_APPROVAL_REQUIRED: "OTH",
 }
 
 def clarification_codes(reason_codes: Iterable[str]) -> list[str]:

@@ -15,12 +15,14 @@ from collections.abc import Iterable
 
 from sqlmodel import Session, select
 
+from service.approvals import four_eyes
 from service.errors import Conflict, InvalidInput, NotFound
 from service.lifecycle import transition
 from service.models.invoices import AuditEvent, Invoice, InvoiceStatus
 from service.models.workspace import InvoiceComment
 from service.reasons import (
     CLARIFICATION,
+    LIFECYCLE_CODES,
     VALIDATION_CODES,
     ReasonCode,
     clarification_codes,
@@ -30,11 +32,12 @@ __all__ = ["CLARIFICATION", "REJECTION_CODES", "StaleInvoice", "add_comment", "a
            "comments", "current_codes", "hold", "reject"]
 
 S = InvoiceStatus
-UNDER_REVIEW = (S.needs_review, S.on_hold)
+UNDER_REVIEW = (S.needs_review, S.on_hold, S.awaiting_approval)
 MAX_TEXT = 4000
 
 # Codes a reviewer may give when rejecting (the matching exceptions).
-REJECTION_CODES: tuple[ReasonCode, ...] = tuple(c for c in ReasonCode if c not in VALIDATION_CODES)
+REJECTION_CODES: tuple[ReasonCode, ...] = tuple(c for c in ReasonCode
+                                                if c not in VALIDATION_CODES and c not in LIFECYCLE_CODES)
 
 
 class StaleInvoice(Conflict):
@@ -75,10 +78,11 @@ def current_codes(invoice: Invoice) -> list[str]:
 
 def approve(session: Session, invoice_id: uuid.UUID, *, actor: str, comment: str | None = None,
             expected_version: int | None = None) -> tuple[Invoice, AuditEvent]:
-    """A person approves a flagged invoice (comment optional)."""
+    """A person approves a flagged invoice (comment optional), under the four-eyes rules: the
+    result is ``approved``, or ``awaiting_approval`` until a different person approves too."""
+    text = _clean_text(comment, "comment")
     invoice = _load(session, invoice_id, expected_version)
-    event = transition(session, invoice, S.approved, actor=actor,
-                       comment=_clean_text(comment, "comment"))
+    event = four_eyes.approve(session, invoice, actor=actor, comment=text, open_codes=current_codes(invoice))
     return invoice, event
 
 

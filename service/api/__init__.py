@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends
 from service.api.deps import get_principal
 from service.errors import Forbidden, Unauthorized, problem_responses
 from service.api import (
+    approvals,
     decisions,
     erp,
     events,
@@ -30,5 +31,5 @@ api_router = APIRouter(
     responses=problem_responses(Unauthorized, Forbidden),
 )
 for module in (invoices, decisions, review, erp, events, webhooks, suppliers, purchase_orders,
-               goods_receipts, keys):
+               goods_receipts, keys, approvals):
     api_router.include_router(module.router)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from service.api.deps import Admin, InvoiceReader, Principal, require
 from service.api.visibility import may_read
 from service.db import SessionDep
+from service.approvals.four_eyes import approvals_of
 from service.decisions import decision_history, latest_decision
 from service.decisions.policy import (
     POLICY_KEYS,
@@ -74,6 +75,17 @@ class DecisionSummary(BaseModel):
     decided_at: datetime
 
 
+class ApprovalOut(BaseModel):
+    step: Literal["single", "first", "second"]
+    actor: str
+    at: datetime
+    comment: str | None = None
+    rule_version: str = Field(description="The four-eyes rules in force (global:<n>)")
+    triggers: list[str] = Field(default_factory=list, description="Why a second person was required")
+    overridden: list[str] = Field(default_factory=list, description="Open reason codes the approval overrode")
+    first_approver: str | None = Field(None, description="On the second approval: who approved first")
+
+
 class DecisionOut(BaseModel):
     invoice_id: uuid.UUID
     id: uuid.UUID = Field(description="Id of the latest decision")
@@ -95,6 +107,9 @@ class DecisionOut(BaseModel):
         default_factory=list, description="The normalisations and conversions that made a comparison pass "
                                           "(order found through BT-10, DZN converted to C62 x 12, ...); also in checks")
     history: list[DecisionSummary] = Field(default_factory=list, description="Earlier decisions, newest first")
+    approvals: list[ApprovalOut] = Field(
+        default_factory=list, description="People's approvals of this invoice, oldest first: alone (single), or "
+        "first and second under a four-eyes rule, each with the rule version that applied")
 
 
 class ReplayOut(BaseModel):
@@ -202,6 +217,9 @@ def get_decision(invoice_id: uuid.UUID, session: SessionDep, principal: InvoiceR
         normalisations=[_check_out(c) for c in decision.normalisations()],
         history=[DecisionSummary(id=r.id, outcome=r.outcome, reason_codes=r.reason_codes, trigger=r.trigger,
                                  decided_at=r.created_at) for r in rows[1:]],
+        approvals=[ApprovalOut(step=a.step.value, actor=a.actor, at=a.at, comment=a.comment,
+                               rule_version=a.rule_version, triggers=a.triggers, overridden=a.overridden,
+                               first_approver=a.first_approver) for a in approvals_of(session, invoice_id)],
     )
 
 

@@ -19,6 +19,16 @@ router = APIRouter(tags=["events"])
 FeedReader = Annotated[object, Depends(require(Role.erp, Role.reviewer))]
 
 
+class EventApproval(BaseModel):
+    """A manual approval, as the audit trail records it."""
+
+    step: str = Field(description="single (one person sufficed), first (a second person is required) or second")
+    rule_version: str = Field(description="The four-eyes rules in force (global:<n>): GET /v1/approvals/rules/versions")
+    triggers: list[str] = Field(default_factory=list, description="Why a second person was required "
+                                "(reason codes, AMOUNT_AT_LEAST, AMOUNT_IN_OTHER_CURRENCY, ABOVE_APPROVER_LIMIT)")
+    first_approver: str | None = Field(None, description="On a second approval: who approved first")
+
+
 class Event(BaseModel):
     """One status transition."""
 
@@ -34,6 +44,9 @@ class Event(BaseModel):
         False, description="The invoice's business process is Peppol profile 02 "
         "(urn:peppol:bis:billing_with_response): the buyer owes the supplier an Invoice Response "
         "(GET /v1/invoices/{id}/response, to be sent back through the access point).")
+    approval: EventApproval | None = Field(
+        None, description="A person's approval (to awaiting_approval or approved): which step and the four-eyes "
+        "rule version that applied; null for other transitions.")
     event_id: str = Field(description="Id of the audit event (stable; also in webhook payloads).")
     cursor: str = Field(description="Feed position of this event: pass it as `after` to continue after it.")
 

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.models.invoices import Invoice, InvoiceAttachment
+from service.reasons import ReasonCode
 
 
 class SellerOut(BaseModel):
@@ -102,7 +103,8 @@ class ErpStateOut(BaseModel):
 
 class InvoiceOut(BaseModel):
     id: uuid.UUID
-    status: str = Field(description="received, rejected, needs_review, on_hold, approved, booked, paid")
+    status: str = Field(description="received, rejected, needs_review, on_hold, awaiting_approval (a four-eyes "
+                        "rule wants a second, different approver), approved, booked, paid")
     document_type: str | None = Field(None, description="invoice or credit_note (UBL root element)")
     type_code: str | None = Field(None, description="BT-3 Invoice type code")
     invoice_number: str | None = Field(None, description="BT-1 Invoice number")
@@ -175,6 +177,14 @@ def validation_summary(report: dict[str, Any] | None) -> ValidationSummary | Non
                              failed_rules=list(failed))
 
 
+def _awaiting(invoice: Invoice) -> list[ReasonOut]:
+    """While an invoice waits for its second approver, SECOND_APPROVAL_REQUIRED leads its reasons."""
+    if invoice.status != "awaiting_approval":
+        return []
+    code = ReasonCode.SECOND_APPROVAL_REQUIRED
+    return [ReasonOut(code=code.value, message=code.message_en, message_nl=code.message_nl, message_en=code.message_en)]
+
+
 def invoice_out(invoice: Invoice, attachments: list[InvoiceAttachment] | None,
                 erp: dict[str, Any] | None = None) -> InvoiceOut:
     base = f"/v1/invoices/{invoice.id}"
@@ -213,7 +223,7 @@ def invoice_out(invoice: Invoice, attachments: list[InvoiceAttachment] | None,
             instance_identifier=invoice.envelope_instance_id, country_c1=invoice.envelope_country,
         ) if invoice.envelope_sender or invoice.envelope_instance_id else None,
         totals=TotalsOut(**totals),
-        reasons=[ReasonOut(**r) for r in (invoice.reasons or [])],
+        reasons=_awaiting(invoice) + [ReasonOut(**r) for r in (invoice.reasons or [])],
         validation=validation_summary(invoice.validation_report),
         duplicate_of=invoice.duplicate_of,
         attachments=None if attachments is None else [

@@ -14,6 +14,8 @@ from typing import Annotated
 from fastapi import Depends
 
 from service.api.deps import Principal, Reviewer, require
+from service.api.events import EventApproval
+from service.approvals.four_eyes import SecondApproverRequired
 from service.models.keys import Role
 from service.db import SessionDep
 from service.errors import IllegalTransition, InvalidInput, NotFound, problem_responses
@@ -27,6 +29,8 @@ router = APIRouter(tags=["review"])
 StaffReader = Annotated[Principal, Depends(require(Role.reviewer, Role.erp))]
 
 _ERRORS = problem_responses(NotFound, IllegalTransition, review.StaleInvoice, InvalidInput)
+_APPROVE_ERRORS = problem_responses(NotFound, IllegalTransition, review.StaleInvoice, SecondApproverRequired,
+                                    InvalidInput)
 
 
 class ApproveRequest(BaseModel):
@@ -64,6 +68,7 @@ class ReviewEvent(BaseModel):
     comment: str | None
     actor: str
     at: datetime
+    approval: EventApproval | None = Field(None, description="An approval's step and the four-eyes rule version")
 
     model_config = {"populate_by_name": True}
 
@@ -103,16 +108,20 @@ def _outcome(invoice: Invoice, event: AuditEvent) -> ReviewOutcome:
             comment=event.comment,
             actor=event.actor,
             at=event.at,
+            approval=EventApproval(**event.approval) if event.approval else None,
         ),
         links={"invoice": f"/v1/invoices/{invoice.id}", "events": "/v1/events"},
     )
 
 
 @router.post("/invoices/{invoice_id}/approve", operation_id="review-approve", response_model=ReviewOutcome,
-             response_model_by_alias=True, responses=_ERRORS)
+             response_model_by_alias=True, responses=_APPROVE_ERRORS,
+             description="Approve a flagged invoice. When a four-eyes rule covers it (GET /v1/approvals/rules) "
+             "the answer's `status` is `awaiting_approval` and a *different* person must approve it too; the "
+             "first approver approving again is 409 `/problems/second-approver-required`.")
 def approve(invoice_id: uuid.UUID, session: SessionDep, principal: Reviewer,
             body: ApproveRequest | None = Body(None)) -> ReviewOutcome:
-    """Approve a flagged invoice (comment optional)."""
+    """Approve a flagged invoice (four eyes where a rule says so)."""
     body = body or ApproveRequest()
     invoice, event = review.approve(session, invoice_id, actor=principal.actor, comment=body.comment,
                                     expected_version=body.version)

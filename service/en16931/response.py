@@ -37,6 +37,7 @@ _CODES = {
     "rejected": "RE",
     "needs_review": "UQ",
     "on_hold": "UQ",
+    "awaiting_approval": "UQ",
     "approved": "AP",
     "booked": "AP",
     "paid": "PD",

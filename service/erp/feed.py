@@ -54,6 +54,7 @@ def record(session: Session, invoice: Invoice, event: AuditEvent) -> None:
         "event_id": event.id, "invoice_id": invoice.id, "from_status": event.from_status,
         "to_status": event.to_status, "reason_codes": list(event.reason_codes or []), "actor": event.actor,
         "at": event.at, "invoice_response_required": bool(invoice.invoice_response_required),
+        "approval": event.approval,
     })
 
 
@@ -111,6 +112,7 @@ def as_event(entry: FeedEntry) -> dict[str, Any]:
         "actor": entry.actor,
         "at": entry.at.isoformat().replace("+00:00", "Z"),
         "invoice_response_required": bool(entry.invoice_response_required),
+        "approval": entry.approval,
         "event_id": str(entry.event_id),
         "cursor": str(entry.position) if entry.position is not None else None,
     }

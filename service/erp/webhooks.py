@@ -56,6 +56,8 @@ def event_payload(event: AuditEvent, etype: str, invoice: Invoice | None = None)
             # Response (GET /v1/invoices/{id}/response)
             "invoice_response_required": bool(invoice.invoice_response_required) if invoice is not None else False,
             "event_id": str(event.id),
+            # a manual approval: its step and the four-eyes rule version that applied
+            **({"approval": event.approval} if event.approval else {}),
         },
     }
 

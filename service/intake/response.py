@@ -91,7 +91,7 @@ def clarifications_for(invoice: Invoice, event: AuditEvent | None) -> tuple[Clar
             out[0] = Clarification("OTH", reason=_short(comment or "Rejected by the buyer."))
         out.append(Clarification("NIN", list_id="OPStatusAction"))
         return tuple(out)
-    if status in (InvoiceStatus.needs_review, InvoiceStatus.on_hold):
+    if status in (InvoiceStatus.needs_review, InvoiceStatus.on_hold, InvoiceStatus.awaiting_approval):
         codes = [r.get("code") for r in reasons if r.get("code")]
         text = event.comment if status is InvoiceStatus.on_hold and event and event.comment else None
         if text is None and reasons:

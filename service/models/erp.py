@@ -34,13 +34,15 @@ class FeedEntry(SQLModel, table=True):
     position: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True, unique=True, index=True))
     event_id: uuid.UUID = Field(unique=True)  # the AuditEvent
     invoice_id: uuid.UUID = Field(foreign_key="invoices.id", index=True)
-    from_status: InvoiceStatus | None = Field(default=None, sa_type=enum_type(InvoiceStatus, 16))
-    to_status: InvoiceStatus = Field(sa_type=enum_type(InvoiceStatus, 16))
+    from_status: InvoiceStatus | None = Field(default=None, sa_type=enum_type(InvoiceStatus, 32))
+    to_status: InvoiceStatus = Field(sa_type=enum_type(InvoiceStatus, 32))
     reason_codes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     actor: str = Field(max_length=200)
     at: datetime = Field(sa_type=UTCDateTime)
     # the invoice's business process asks the buyer for an Invoice Response (Peppol profile 02)
     invoice_response_required: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
+    # a manual approval's step and the four-eyes rule version that applied (as on the audit event)
+    approval: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 # A webhook subscription: where to POST which event types, and the secret that signs them.

@@ -23,6 +23,7 @@ class InvoiceStatus(StrEnum):
     rejected = "rejected"
     needs_review = "needs_review"
     on_hold = "on_hold"
+    awaiting_approval = "awaiting_approval"  # approved by one person; a four-eyes rule wants a second
     approved = "approved"
     booked = "booked"
     paid = "paid"
@@ -53,7 +54,7 @@ class Invoice(SQLModel, table=True):
     )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
-    status: InvoiceStatus = Field(default=InvoiceStatus.received, sa_type=enum_type(InvoiceStatus, 16), index=True)
+    status: InvoiceStatus = Field(default=InvoiceStatus.received, sa_type=enum_type(InvoiceStatus, 32), index=True)
     document_type: DocumentType | None = Field(default=None, sa_type=enum_type(DocumentType, 16))
     sha256: str = Field(max_length=64)
     media_type: str = Field(default="application/xml", max_length=100)
@@ -114,11 +115,13 @@ class AuditEvent(SQLModel, table=True):
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     invoice_id: uuid.UUID = Field(foreign_key="invoices.id", index=True)
-    from_status: InvoiceStatus | None = Field(default=None, sa_type=enum_type(InvoiceStatus, 16))
-    to_status: InvoiceStatus = Field(sa_type=enum_type(InvoiceStatus, 16))
+    from_status: InvoiceStatus | None = Field(default=None, sa_type=enum_type(InvoiceStatus, 32))
+    to_status: InvoiceStatus = Field(sa_type=enum_type(InvoiceStatus, 32))
     actor: str = Field(max_length=200)  # "key:<prefix>", "user:<name>", "system"
     reason_codes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     comment: str | None = None
+    # a manual approval: {"step", "rule_version", "triggers", "first_approver"} (service/approvals)
+    approval: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
 
 

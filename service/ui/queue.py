@@ -23,7 +23,7 @@ from service.models.invoices import Invoice, InvoiceStatus
 
 PAGE_SIZE = 50
 AGE_CHOICES = (5, 10, 20, 30)
-QUEUE_STATUSES = (InvoiceStatus.needs_review.value, InvoiceStatus.on_hold.value)
+QUEUE_STATUSES = (InvoiceStatus.needs_review.value, InvoiceStatus.on_hold.value, InvoiceStatus.awaiting_approval.value)
 
 
 @dataclass

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session
 
 from service import review
+from service.approvals.four_eyes import SecondApproverRequired
 from service.db import SessionDep
 from service.errors import IllegalTransition, InvalidInput, NotFound, ServiceError
 from service.models.invoices import Invoice
@@ -28,8 +29,9 @@ from service.ui.session import (
 router = APIRouter(prefix="/ui", include_in_schema=False)
 
 FLASH = {"approved": "msg_approved", "rejected": "msg_rejected", "on_hold": "msg_on_hold",
-         "commented": "msg_commented"}
-ERRORS = {"stale": "err_stale", "illegal": "err_illegal", "reason": "err_reason_required",
+         "awaiting_approval": "msg_awaiting_approval", "commented": "msg_commented"}
+ERRORS = {"stale": "err_stale", "illegal": "err_illegal", "second": "err_second_approver",
+          "reason": "err_reason_required",
           "text": "err_text_required", "csrf": "csrf_failed"}
 
 
@@ -226,6 +228,8 @@ def _error_redirect(session: Session, inv_id: uuid.UUID, flt: queue.QueueFilter,
 def _error_code(exc: ServiceError) -> str:
     if isinstance(exc, review.StaleInvoice):
         return "stale"
+    if isinstance(exc, SecondApproverRequired):
+        return "second"
     if isinstance(exc, IllegalTransition):
         return "illegal"
     return "reason"
@@ -247,8 +251,9 @@ async def act(request: Request, invoice_id: str, action: str, session: SessionDe
     text = str(form.get("comment", "") or "")
     try:
         if action == "approve":
-            review.approve(session, inv.id, actor=current.actor, comment=text, expected_version=version)
-            return _after_action(request, session, inv, flt, "approved")
+            approved, _ = review.approve(session, inv.id, actor=current.actor, comment=text,
+                                         expected_version=version)
+            return _after_action(request, session, inv, flt, approved.status.value)
         if action == "reject":
             codes = [str(c) for c in form.getlist("reason_codes") if str(c) in ReasonCode.__members__]
             review.reject(session, inv.id, actor=current.actor, reason=str(form.get("reason", "") or ""),

@@ -60,9 +60,9 @@ class TestBooked:
         assert p["current_status"] == "booked" and p["erp_document_number"] == "ERP-2026-0001"
 
     @pytest.mark.parametrize("path,allowed", [
-        ((S.needs_review,), ["approved", "on_hold", "rejected"]),
+        ((S.needs_review,), ["approved", "awaiting_approval", "on_hold", "rejected"]),
         ((S.rejected,), []),
-        ((S.needs_review, S.on_hold), ["approved", "needs_review", "rejected"]),
+        ((S.needs_review, S.on_hold), ["approved", "awaiting_approval", "needs_review", "rejected"]),
         ((), ["approved", "needs_review", "rejected"]),
     ])
     def test_an_invoice_that_is_not_approved_cannot_be_booked(self, bare_client, engine, make_key, path, allowed):

@@ -61,4 +61,4 @@ def test_illegal_transition_lists_the_allowed_ones(session):
     session.flush()
     with pytest.raises(IllegalTransition) as err:
         transition(session, inv, InvoiceStatus.paid, actor="system")
-    assert err.value.extensions["allowed"] == ["approved", "on_hold", "rejected"]
+    assert err.value.extensions["allowed"] == ["approved", "awaiting_approval", "on_hold", "rejected"]

@@ -1,0 +1,88 @@
+"""Four-eyes rules: /v1/approvals/rules (read, change = new version) and their versions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+
+from service.api.deps import Admin, Principal, require
+from service.approvals import rule_versions
+from service.approvals.rules import DEFAULT_AMOUNT_AT_LEAST, DEFAULT_CURRENCY, DEFAULT_REASON_CODES, FourEyesRules
+from service.db import SessionDep
+from service.errors import InvalidInput, problem_responses
+from service.models.approvals import ApprovalRuleVersion
+from service.models.keys import Role
+from service.reasons import LIFECYCLE_CODES, VALIDATION_CODES, ReasonCode
+
+router = APIRouter(tags=["approvals"])
+
+RulesReader = Annotated[Principal, Depends(require(Role.reviewer, Role.erp))]
+
+# Reason codes a rule may name: those an invoice under review can carry (matching's codes).
+_RULE_CODES = frozenset(c.value for c in ReasonCode) - {c.value for c in VALIDATION_CODES | LIFECYCLE_CODES}
+
+
+class FourEyesSettings(BaseModel):
+    reason_codes: list[ReasonCode] = Field(
+        default_factory=lambda: [ReasonCode(c) for c in DEFAULT_REASON_CODES],
+        description="An invoice flagged with any of these needs a second, different approver")
+    amount_at_least: Decimal | None = Field(
+        DEFAULT_AMOUNT_AT_LEAST, ge=0, description="A payable amount (BT-115) at least this needs a second "
+        "approver; null: no amount threshold. Amounts in another currency always need one (no exchange rates).")
+    currency: str = Field(DEFAULT_CURRENCY, min_length=3, max_length=3, description="The threshold's currency")
+
+
+class FourEyesRulesOut(BaseModel):
+    scope: str = Field(description="global (organisation:<id> when organisations have their own rules)")
+    version: int = Field(description="0: the built-in defaults of DESIGN.md")
+    label: str = Field(description="scope:version, as approvals in the audit trail, feed and /decision name it")
+    settings: FourEyesSettings
+    created_by: str
+    created_at: datetime | None
+
+
+class FourEyesRulesList(BaseModel):
+    data: list[FourEyesRulesOut]
+    next_cursor: str | None = None
+
+
+def _out(row: ApprovalRuleVersion | None) -> FourEyesRulesOut:
+    rules = FourEyesRules.from_settings(row.settings, "") if row else FourEyesRules()
+    return FourEyesRulesOut(
+        scope=row.scope if row else "global", version=row.version if row else 0, label=rule_versions.label(row),
+        settings=FourEyesSettings(reason_codes=sorted(ReasonCode(c) for c in rules.reason_codes),
+                                  amount_at_least=rules.amount_at_least, currency=rules.currency),
+        created_by=row.created_by if row else "default", created_at=row.created_at if row else None)
+
+
+@router.get("/approvals/rules", operation_id="approvals-rules-get", summary="Read the four-eyes rules in force",
+            response_model=FourEyesRulesOut)
+def get_rules(session: SessionDep, principal: RulesReader) -> FourEyesRulesOut:
+    """Read the four-eyes rules in force."""
+    return _out(rule_versions.latest(session))
+
+
+@router.put("/approvals/rules", operation_id="approvals-rules-put",
+            summary="Change the four-eyes rules (a new version)", response_model=FourEyesRulesOut, responses=problem_responses(InvalidInput))
+def put_rules(body: FourEyesSettings, session: SessionDep, principal: Admin) -> FourEyesRulesOut:
+    """Change the four-eyes rules (a new version)."""
+    settings = body.model_dump(mode="json")
+    bad = [c for c in settings["reason_codes"] if c not in _RULE_CODES]
+    if bad:
+        raise InvalidInput("validation and lifecycle codes never reach a reviewer: " + ", ".join(bad),
+                           errors=[{"loc": ["body", "reason_codes"], "msg": f"not a matching code: {c}",
+                                    "type": "enum"} for c in bad])
+    return _out(rule_versions.set_rules(session, settings, actor=principal.actor))
+
+
+@router.get("/approvals/rules/versions", operation_id="approvals-rules-versions",
+            summary="List the versions of the four-eyes rules", response_model=FourEyesRulesList)
+def list_versions(session: SessionDep, principal: RulesReader,
+                  scope: Annotated[str | None, Query(description="global or organisation:<id>")] = None
+                  ) -> FourEyesRulesList:
+    """List the versions of the four-eyes rules, newest first."""
+    return FourEyesRulesList(data=[_out(r) for r in rule_versions.versions(session, scope)])

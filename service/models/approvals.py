@@ -1,0 +1,67 @@
+"""Tables of the approval controls (four eyes): versioned rules and every manual approval.
+
+Owned by ``service/approvals/``. An auditor reads both: which rule was in force for a decision
+(``approval_rule_versions``, never updated) and who approved what, alone or as first or second
+person (``invoice_approvals``, one row per approval action, written with its audit event).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from service.models.base import DecimalType, UTCDateTime, enum_type, new_id, utcnow
+
+GLOBAL_RULES_SCOPE = "global"
+
+
+def organisation_rules_scope(organisation_id: uuid.UUID | str) -> str:
+    """The scope of one organisation's four-eyes rules (the seam for per-organisation rules)."""
+    return f"organisation:{organisation_id}"
+
+
+# A version of the four-eyes rules (global, or one organisation's). Never updated: a change is a new row.
+class ApprovalRuleVersion(SQLModel, table=True):
+    __tablename__ = "approval_rule_versions"
+    __table_args__ = (UniqueConstraint("scope", "version"),)
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    scope: str = Field(max_length=100)  # "global" or "organisation:<uuid>"
+    version: int
+    settings: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_by: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ApprovalStep(StrEnum):
+    single = "single"  # a person approved alone (no rule asked for a second person)
+    first = "first"  # first of two: the invoice waits in awaiting_approval
+    second = "second"  # a different person completed the approval
+
+
+# One manual approval action on an invoice, in the transaction of its audit event.
+class InvoiceApproval(SQLModel, table=True):
+    __tablename__ = "invoice_approvals"
+    __table_args__ = (Index("ix_invoice_approvals_invoice_at", "invoice_id", "at"),)
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    invoice_id: uuid.UUID = Field(foreign_key="invoices.id")
+    audit_event_id: uuid.UUID = Field(foreign_key="audit_events.id")
+    step: ApprovalStep = Field(sa_type=enum_type(ApprovalStep, 8))
+    actor: str = Field(max_length=200)
+    comment: str | None = None
+    rule_version: str = Field(max_length=200)  # "global:<n>" or "organisation:<id>:<n>"
+    # why a second person was (or was not) needed: the rule's triggers that applied
+    triggers: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # the invoice's open reason codes the approval overrode
+    overridden: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    payable_amount: Decimal | None = Field(default=None, sa_type=DecimalType)  # BT-115 when approved
+    currency: str | None = Field(default=None, max_length=3)
+    first_approver: str | None = Field(default=None, max_length=200)  # on a second approval
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
