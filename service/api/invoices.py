@@ -15,7 +15,7 @@ from sqlalchemy import and_, or_
 from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 
-from service import cursors
+from service import cursors, invoice_search
 from service.api.deps import InvoiceReader, InvoiceSubmitter, Principal
 from service.api.visibility import may_read, readable
 from service.api.invoice_payloads import (
@@ -424,6 +424,11 @@ def list_invoices(
         description="Supplier id (UUID), or the seller key: BT-34 electronic address as `scheme:value` "
         "(e.g. `0106:12345678`), else `VAT:<BT-31>`.")] = None,
     purchase_order: Annotated[str | None, Query(description="BT-13 Purchase order reference.")] = None,
+    q: Annotated[str | None, Query(max_length=invoice_search.MAX_QUERY_LENGTH, description=(
+        "Search: every word must match the invoice number (BT-1, part of it or the same letters and "
+        "digits), the seller's or supplier's name, a seller identifier (BT-34, VAT, KvK, ...), the "
+        "order number (BT-13) or an exact amount (BT-115 or BT-112; `1.234,50` and `1,234.50` both "
+        "read). Combined with the other filters."))] = None,
     updated_after: Annotated[datetime | None, Query(
         description="Only invoices changed after this time (ISO 8601; UTC when no offset is given); "
         "orders by change time.")] = None,
@@ -441,6 +446,8 @@ def list_invoices(
         query = query.where(Invoice.purchase_order == purchase_order)
     if seller:
         query = query.where(_seller_filter(seller))
+    if (found := invoice_search.condition(q)) is not None:
+        query = query.where(found)
     if updated_after is not None:
         if updated_after.tzinfo is None:  # no offset given: UTC
             updated_after = updated_after.replace(tzinfo=UTC)
