@@ -14,6 +14,8 @@ from sqlalchemy.engine import Engine
 
 from service import __version__, background, ui
 from service.api import api_router, docs
+from service.api.csv_export import CsvListMiddleware
+from service.api.csv_export import document as document_csv
 from service.api.health import artefacts_fingerprint
 from service.api.health import router as health_router
 from service.config import Settings, get_settings
@@ -98,6 +100,7 @@ def create_app(
     app.include_router(api_router)
     docs.mount(app)
     ui.mount(app, settings)
+    app.add_middleware(CsvListMiddleware)  # inside the request context: one log line per export
     app.add_middleware(RequestContextMiddleware)
     _register_problem_schema(app)
     return app
@@ -114,6 +117,7 @@ def _register_problem_schema(app: FastAPI) -> None:
             Problem.model_json_schema(ref_template="#/components/schemas/{model}")
         )
         schema["components"].setdefault("securitySchemes", {})
+        document_csv(schema)
         return schema
 
     app.openapi = openapi
