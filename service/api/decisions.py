@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from service.api.deps import Admin, InvoiceReader, Principal, require
 from service.api.visibility import may_read
+from service.bounds import NAME_LENGTH, REFERENCE_LENGTH, NonNegativeAmount, Percent
 from service.db import SessionDep
 from service.approvals.four_eyes import approvals_of
 from service.decisions import decision_history, latest_decision
@@ -133,20 +134,31 @@ class ReplayOut(BaseModel):
 
 
 class PolicySettings(BaseModel):
-    price_over_pct: Decimal | None = Field(None, ge=0, description="Unit price may exceed the order's by this % (default 2)")
-    price_under_pct: Decimal | None = Field(None, ge=0, description="Unit price may be lower by at most this % (default: any lower price passes)")
-    quantity_over_pct: Decimal | None = Field(None, ge=0, description="Cumulative quantity may exceed ordered/received by this % (default 0)")
-    total_abs: Decimal | None = Field(None, ge=0, description="BT-112 may differ from the recomputed total by this amount (default 1.00)")
-    charge_abs: Decimal | None = Field(None, ge=0, description="Document charges not on the order pass up to this sum (default 1.00)")
+    price_over_pct: Percent | None = Field(None, description="Unit price may exceed the order's by this % (default 2)")
+    price_under_pct: Percent | None = Field(None, description="Unit price may be lower by at most this % (default: any lower price passes)")
+    quantity_over_pct: Percent | None = Field(None, description="Cumulative quantity may exceed ordered/received by this % (default 0)")
+    total_abs: NonNegativeAmount | None = Field(None, description="BT-112 may differ from the recomputed total by this amount (default 1.00)")
+    charge_abs: NonNegativeAmount | None = Field(None, description="Document charges not on the order pass up to this sum (default 1.00)")
     receipt_mode: Literal["line", "two_way", "three_way"] | None = Field(
         None, description="line: the order line says 2- or 3-way (default); two_way / three_way: always")
+
+
+class PolicyValues(BaseModel):
+    """A stored policy version as shown: no bounds, so a row saved before the bounds still reads."""
+
+    price_over_pct: Decimal | None = None
+    price_under_pct: Decimal | None = None
+    quantity_over_pct: Decimal | None = None
+    total_abs: Decimal | None = None
+    charge_abs: Decimal | None = None
+    receipt_mode: str | None = None
 
 
 class PolicyOut(BaseModel):
     scope: str = Field(description="global or supplier:<id>")
     version: int
-    settings: PolicySettings = Field(description="What this version sets")
-    effective: PolicySettings = Field(description="Defaults with this version applied")
+    settings: PolicyValues = Field(description="What this version sets")
+    effective: PolicyValues = Field(description="Defaults with this version applied")
     created_by: str
     created_at: datetime | None
 
@@ -158,20 +170,34 @@ class PolicyList(BaseModel):
 
 class StandingOrderIn(BaseModel):
     supplier_id: uuid.UUID
-    name: str = ""
-    buyer_reference: str | None = Field(None, description="BT-10 the invoices carry")
-    contract_reference: str | None = Field(None, description="BT-12 the invoices carry")
-    expected_amount: Decimal = Field(ge=0, description="Expected BT-109 (total without VAT) per period")
-    currency: str = Field("EUR", min_length=3, max_length=3)
+    name: str = Field("", max_length=NAME_LENGTH)
+    buyer_reference: str | None = Field(None, max_length=REFERENCE_LENGTH, description="BT-10 the invoices carry")
+    contract_reference: str | None = Field(None, max_length=REFERENCE_LENGTH, description="BT-12 the invoices carry")
+    expected_amount: NonNegativeAmount = Field(description="Expected BT-109 (total without VAT) per period")
+    currency: str = Field("EUR", min_length=3, max_length=3, pattern="^[A-Z]{3}$")
     period: Literal["month", "quarter", "year"] = "month"
-    tolerance_abs: Decimal = Field(Decimal("1.00"), ge=0)
-    tolerance_pct: Decimal = Field(Decimal(0), ge=0)
+    tolerance_abs: NonNegativeAmount = Decimal("1.00")
+    tolerance_pct: Percent = Decimal(0)
     valid_from: date | None = None
     valid_to: date | None = None
     active: bool = True
 
 
-class StandingOrderOut(StandingOrderIn):
+class StandingOrderOut(BaseModel):
+    """A stored standing order as shown: no input bounds, so a row saved before them still reads."""
+
+    supplier_id: uuid.UUID
+    name: str
+    buyer_reference: str | None = Field(None, description="BT-10 the invoices carry")
+    contract_reference: str | None = Field(None, description="BT-12 the invoices carry")
+    expected_amount: Decimal = Field(description="Expected BT-109 (total without VAT) per period")
+    currency: str
+    period: str
+    tolerance_abs: Decimal
+    tolerance_pct: Decimal
+    valid_from: date | None = None
+    valid_to: date | None = None
+    active: bool
     id: uuid.UUID
     version: int
     created_at: datetime
@@ -249,9 +275,9 @@ def replay(invoice_id: uuid.UUID, session: SessionDep, principal: Admin) -> Repl
 def _policy_out(row: MatchPolicyVersion | None, scope: str = "global") -> PolicyOut:
     settings = dict(row.settings) if row else {}
     eff = policy_from_settings(settings, "")
-    effective = PolicySettings(**{k: getattr(eff, k) for k in POLICY_KEYS})
+    effective = PolicyValues(**{k: getattr(eff, k) for k in POLICY_KEYS})
     return PolicyOut(scope=row.scope if row else scope, version=row.version if row else 0,
-                     settings=PolicySettings(**settings), effective=effective,
+                     settings=PolicyValues(**settings), effective=effective,
                      created_by=row.created_by if row else "default", created_at=row.created_at if row else None)
 
 
@@ -273,7 +299,7 @@ def put_policy(body: PolicySettings, session: SessionDep, principal: Admin) -> P
 @router.get("/matching/policy/versions", operation_id="matching-policy-versions",
             summary="List policy versions (global and per supplier)", response_model=PolicyList)
 def list_policy_versions(session: SessionDep, principal: PolicyReader,
-                         scope: Annotated[str | None, Query(description="global or supplier:<id>")] = None) -> PolicyList:
+                         scope: Annotated[str | None, Query(max_length=100, description="global or supplier:<id>")] = None) -> PolicyList:
     """List policy versions (global and per supplier)."""
     q = select(MatchPolicyVersion).order_by(MatchPolicyVersion.scope, MatchPolicyVersion.version.desc())
     if scope:

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, Field, field_validator
 
 from service.api.deps import ErpPrincipal
+from service.bounds import NonNegativeAmount
 from service.db import SessionDep
 from service import booking
 from service.errors import IllegalTransition, InvalidInput, problem_responses
@@ -31,8 +32,7 @@ class Booked(BaseModel):
 
 class Paid(BaseModel):
     payment_date: date = Field(description="The day the payment was made (not in the future).")
-    amount: Decimal = Field(ge=0, max_digits=20, decimal_places=8,
-                            description="Amount paid, in the invoice currency (BT-5); a string like \"121.00\".")
+    amount: NonNegativeAmount = Field(description="Amount paid, in the invoice currency (BT-5); a string like \"121.00\".")
     reference: str | None = Field(None, max_length=200, description="Payment reference in the ERP or bank.")
 
     @field_validator("payment_date")

@@ -70,7 +70,7 @@ def list_events(
     response: Response,
     session: SessionDep,
     _: FeedReader,
-    after: Annotated[str | None, Query(description="Cursor from the previous page (`next_cursor` or an "
+    after: Annotated[str | None, Query(max_length=500, description="Cursor from the previous page (`next_cursor` or an "
                                        "event's `cursor`); omit to start at the beginning.")] = None,
     limit: Annotated[int, Query(ge=1, le=1000, description="Most events to return (1-1000).")] = 100,
 ) -> EventPage:

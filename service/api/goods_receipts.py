@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Response, status
 
 from service.api.deps import ErpPrincipal, Principal, require
 from service.db import SessionDep
@@ -109,7 +109,7 @@ def _despatch_supplier_errors(session, mapped) -> list[dict[str, Any]]:
 def list_(
     session: SessionDep, _: MasterDataReader,
     po_number: Annotated[str | None, Query(max_length=200)] = None,
-    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
+    cursor: Annotated[str | None, Query(max_length=500, description="`next_cursor` of the previous page.")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> GoodsReceiptList:
     rows, next_cursor = list_receipts(session, cursor=cursor, limit=limit, po_number=po_number)
@@ -118,5 +118,5 @@ def list_(
 
 @router.get("/{receipt_id:path}", operation_id="goods-receipts-get", summary="Read a goods receipt",
             responses=problem_responses(ReceiptNotFound))
-def get(receipt_id: str, session: SessionDep, _: MasterDataReader) -> GoodsReceiptOut:
+def get(receipt_id: Annotated[str, Path(max_length=200)], session: SessionDep, _: MasterDataReader) -> GoodsReceiptOut:
     return receipt_out(session, [get_receipt(session, receipt_id)])[0]

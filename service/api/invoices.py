@@ -9,7 +9,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import and_, or_
 from sqlalchemy.orm import defer
@@ -24,6 +24,7 @@ from service.api.invoice_payloads import (
     invoice_out,
     validation_summary,
 )
+from service.bounds import CURSOR_LENGTH, LARGEST_ATTACHMENT_INDEX, REFERENCE_LENGTH
 from service.booking import erp_state
 from service.db import SessionDep, commit_horizon
 from service.errors import (
@@ -337,7 +338,8 @@ def get_document(invoice_id: uuid.UUID, session: SessionDep, principal: InvoiceR
     },
     response_class=Response,
 )
-def get_attachment(invoice_id: uuid.UUID, n: int, session: SessionDep, principal: InvoiceReader) -> Response:
+def get_attachment(invoice_id: uuid.UUID, n: Annotated[int, Path(ge=1, le=LARGEST_ATTACHMENT_INDEX)],
+                   session: SessionDep, principal: InvoiceReader) -> Response:
     """Download an embedded attachment."""
     _get_visible(session, invoice_id, principal)
     att = session.exec(
@@ -421,9 +423,11 @@ def list_invoices(
     principal: InvoiceReader,
     status: Annotated[InvoiceStatus | None, Query(description="Only invoices with this status.")] = None,
     seller: Annotated[str | None, Query(
+        max_length=300,
         description="Supplier id (UUID), or the seller key: BT-34 electronic address as `scheme:value` "
         "(e.g. `0106:12345678`), else `VAT:<BT-31>`.")] = None,
-    purchase_order: Annotated[str | None, Query(description="BT-13 Purchase order reference.")] = None,
+    purchase_order: Annotated[str | None, Query(max_length=REFERENCE_LENGTH,
+                                                description="BT-13 Purchase order reference.")] = None,
     q: Annotated[str | None, Query(max_length=invoice_search.MAX_QUERY_LENGTH, description=(
         "Search: every word must match the invoice number (BT-1, part of it or the same letters and "
         "digits), the seller's or supplier's name, a seller identifier (BT-34, VAT, KvK, ...), the "
@@ -432,7 +436,7 @@ def list_invoices(
     updated_after: Annotated[datetime | None, Query(
         description="Only invoices changed after this time (ISO 8601; UTC when no offset is given); "
         "orders by change time.")] = None,
-    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
+    cursor: Annotated[str | None, Query(max_length=CURSOR_LENGTH, description="`next_cursor` of the previous page.")] = None,
     limit: Annotated[int, Query(ge=1, le=200, description="Page size (1-200).")] = 50,
 ) -> Any:
     """List invoices."""

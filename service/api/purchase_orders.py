@@ -65,6 +65,7 @@ from service.models.masterdata import OrderStatus, Supplier
 router = APIRouter(prefix="/purchase-orders", tags=["purchase-orders"])
 
 MasterDataReader = Annotated[Principal, Depends(require(Role.erp, Role.reviewer))]
+OrderNumber = Annotated[str, Path(max_length=200, description="The order number (what BT-13 refers to).")]
 _XML = ("A UBL 2.1 Order (Peppol BIS Order, transaction T01), validated against the UBL 2.1 Order XSD and "
         "mapped onto the JSON fields: cbc:ID -> number, cbc:DocumentCurrencyCode -> currency, "
         "cbc:CustomerReference -> buyer_reference, cac:SellerSupplierParty -> supplier (resolved like an "
@@ -222,7 +223,7 @@ def list_(
     session: SessionDep, _: MasterDataReader,
     supplier_id: uuid.UUID | None = None,
     status_: Annotated[OrderStatus | None, Query(alias="status")] = None,
-    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
+    cursor: Annotated[str | None, Query(max_length=500, description="`next_cursor` of the previous page.")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> PurchaseOrderList:
     rows, next_cursor = list_orders(session, cursor=cursor, limit=limit, supplier_id=supplier_id, status=status_)
@@ -239,13 +240,13 @@ def _order(session: Session, number: str):
 @router.post("/{number:path}/close", operation_id="purchase-orders-close", summary="Close a purchase order",
              description="Closed orders are not matched (PO_CLOSED). No new version; invoices under review "
              "for the order are re-evaluated.", responses=problem_responses(OrderNotFound))
-def close(number: str, session: SessionDep, principal: ErpPrincipal) -> PurchaseOrderOut:
+def close(number: OrderNumber, session: SessionDep, principal: ErpPrincipal) -> PurchaseOrderOut:
     return _set_status(session, number, OrderStatus.closed, principal)
 
 
 @router.post("/{number:path}/reopen", operation_id="purchase-orders-reopen", summary="Reopen a purchase order",
              responses=problem_responses(OrderNotFound))
-def reopen(number: str, session: SessionDep, principal: ErpPrincipal) -> PurchaseOrderOut:
+def reopen(number: OrderNumber, session: SessionDep, principal: ErpPrincipal) -> PurchaseOrderOut:
     return _set_status(session, number, OrderStatus.open, principal)
 
 
@@ -258,7 +259,7 @@ def _set_status(session: Session, number: str, status_: OrderStatus, principal: 
 
 @router.get("/{number:path}/versions/{version}", operation_id="purchase-orders-get-version",
             summary="Read one version of a purchase order", responses=problem_responses(OrderNotFound))
-def get_version(number: str, version: Annotated[int, Path(ge=1)], session: SessionDep,
+def get_version(number: OrderNumber, version: Annotated[int, Path(ge=1, le=2**31 - 1)], session: SessionDep,
                 _: MasterDataReader) -> PurchaseOrderOut:
     return order_out(session, _order(session, number), version)
 
@@ -266,7 +267,7 @@ def get_version(number: str, version: Annotated[int, Path(ge=1)], session: Sessi
 @router.get("/{number:path}", operation_id="purchase-orders-get", summary="Read a purchase order",
             description="The current version with its lines and the quantity received per line.",
             responses=problem_responses(OrderNotFound))
-def get(number: str, session: SessionDep, _: MasterDataReader) -> PurchaseOrderOut:
+def get(number: OrderNumber, session: SessionDep, _: MasterDataReader) -> PurchaseOrderOut:
     return order_out(session, _order(session, number))
 
 
@@ -278,7 +279,7 @@ def get(number: str, session: SessionDep, _: MasterDataReader) -> PurchaseOrderO
     openapi_extra=_BODY, responses={**problem_responses(*_WRITE_ERRORS, OrderExists),
                                     201: {"description": "The order did not exist and was created."}},
 )
-def replace(number: str, session: SessionDep, principal: ErpPrincipal, body: JsonOrXmlBody, ctx: Context,
+def replace(number: OrderNumber, session: SessionDep, principal: ErpPrincipal, body: JsonOrXmlBody, ctx: Context,
             options: Options, response: Response) -> PurchaseOrderOut:
     data, meta = _order_input(session, body, ctx, options, number=number)
     order, outcome = save_order(session, data, actor=principal.actor, meta=meta, replace=True)

@@ -35,23 +35,26 @@ _APPROVE_ERRORS = problem_responses(NotFound, IllegalTransition, review.StaleInv
 
 class ApproveRequest(BaseModel):
     comment: str | None = Field(None, max_length=review.MAX_TEXT, description="Optional note for the audit trail.")
-    version: int | None = Field(None, description="Invoice version the reviewer saw; 409 if it changed since.")
+    version: int | None = Field(None, ge=1, le=2**31 - 1,
+                                description="Invoice version the reviewer saw; 409 if it changed since.")
 
 
 class RejectRequest(BaseModel):
     reason: str = Field(min_length=1, max_length=review.MAX_TEXT,
                         description="Why the invoice is rejected; sent to the supplier in the Invoice Response.")
     reason_codes: list[ReasonCode] = Field(
-        default_factory=list,
+        default_factory=list, max_length=len(ReasonCode),
         description="Reason codes behind the rejection; default: the codes of the invoice's failed checks. "
         "They become the Invoice Response status reasons (clarification codes).",
     )
-    version: int | None = Field(None, description="Invoice version the reviewer saw; 409 if it changed since.")
+    version: int | None = Field(None, ge=1, le=2**31 - 1,
+                                description="Invoice version the reviewer saw; 409 if it changed since.")
 
 
 class HoldRequest(BaseModel):
     comment: str | None = Field(None, max_length=review.MAX_TEXT, description="Why the invoice waits.")
-    version: int | None = Field(None, description="Invoice version the reviewer saw; 409 if it changed since.")
+    version: int | None = Field(None, ge=1, le=2**31 - 1,
+                                description="Invoice version the reviewer saw; 409 if it changed since.")
 
 
 class CommentRequest(BaseModel):

@@ -71,7 +71,7 @@ def create(session: SessionDep, principal: ErpPrincipal, body: JsonBody, ctx: Co
 )
 def list_(
     session: SessionDep, _: MasterDataReader,
-    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
+    cursor: Annotated[str | None, Query(max_length=500, description="`next_cursor` of the previous page.")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     identifier: Annotated[str | None, Query(max_length=120, description="scheme:value or value.")] = None,
 ) -> SupplierList:

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
-from pydantic import AnyHttpUrl, BaseModel, Field, field_validator
+from pydantic import AnyHttpUrl, BaseModel, Field, UrlConstraints, field_validator
 
 from service.api.deps import Admin
 from service.db import SessionDep
@@ -21,7 +21,9 @@ router = APIRouter(tags=["webhooks"])
 
 SubscriptionId = Annotated[uuid.UUID, Path(description="Webhook subscription id.")]
 DeliveryId = Annotated[uuid.UUID, Path(description="Delivery id (the `Webhook-Id` header).")]
-EventType = str
+EventType = Annotated[str, Field(max_length=50)]
+# the column's length; pydantic's own URL limit (2083) is longer
+TargetUrl = Annotated[AnyHttpUrl, UrlConstraints(max_length=2000)]
 
 
 def _check_event_types(value: list[str]) -> list[str]:
@@ -32,11 +34,11 @@ def _check_event_types(value: list[str]) -> list[str]:
 
 
 class SubscriptionCreate(BaseModel):
-    url: AnyHttpUrl = Field(description="Where deliveries are POSTed (http or https; redirects are not followed). "
+    url: TargetUrl = Field(description="Where deliveries are POSTed (http or https; redirects are not followed). "
                            "Loopback, link-local and private addresses are refused unless their network is in "
                            "EINVOICE_WEBHOOK_ALLOWED_NETWORKS.")
     event_types: list[EventType] = Field(
-        min_length=1, description="`invoice.<status>` (e.g. `invoice.approved`, `invoice.paid`) or `*` for all."
+        min_length=1, max_length=50, description="`invoice.<status>` (e.g. `invoice.approved`, `invoice.paid`) or `*` for all."
     )
     secret: str | None = Field(None, min_length=16, max_length=200,
                                description="Signing secret; generated (`whsec_...`) when omitted.")
@@ -47,8 +49,8 @@ class SubscriptionCreate(BaseModel):
 
 
 class SubscriptionUpdate(BaseModel):
-    url: AnyHttpUrl | None = None
-    event_types: list[EventType] | None = Field(None, min_length=1)
+    url: TargetUrl | None = None
+    event_types: list[EventType] | None = Field(None, min_length=1, max_length=50)
     secret: str | None = Field(None, min_length=16, max_length=200, description="A new signing secret.")
     description: str | None = Field(None, max_length=500)
     active: bool | None = Field(None, description="Inactive subscriptions get no new deliveries and "
@@ -211,7 +213,7 @@ def delete_webhook(subscription_id: SubscriptionId, session: SessionDep, _: Admi
 def list_webhook_deliveries(
     subscription_id: SubscriptionId, session: SessionDep, _: Admin,
     status: Annotated[DeliveryStatus | None, Query(description="Only deliveries in this state.")] = None,
-    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
+    cursor: Annotated[str | None, Query(max_length=500, description="`next_cursor` of the previous page.")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> DeliveryPage:
     """The delivery log of a subscription, newest first."""

@@ -17,13 +17,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from pydantic_core import PydanticCustomError
 
 from service.masterdata import identifiers as ids
+from service.bounds import LARGEST_AMOUNT
 from service.masterdata.codelists import CodeLists
 
 # Decimal values travel as JSON strings; numbers are accepted on input. Scale 8 is what the tables keep.
-Quantity = Annotated[Decimal, Field(max_digits=28, decimal_places=8)]
-PositiveDecimal = Annotated[Decimal, Field(gt=0, max_digits=28, decimal_places=8)]
+# Unit conversions need 8 decimals (a pound is 0.45359237 kg); the integer part stays within the
+# 13 digits of every amount (service.bounds), so no value is refused by one database and not the other.
+Quantity = Annotated[Decimal, Field(ge=-LARGEST_AMOUNT, le=LARGEST_AMOUNT, max_digits=28, decimal_places=8)]
+PositiveDecimal = Annotated[Decimal, Field(gt=0, le=LARGEST_AMOUNT, max_digits=28, decimal_places=8)]
 Percent = Annotated[Decimal, Field(ge=0, le=100, max_digits=28, decimal_places=8)]
-NonNegative = Annotated[Decimal, Field(ge=0, max_digits=28, decimal_places=8)]
+NonNegative = Annotated[Decimal, Field(ge=0, le=LARGEST_AMOUNT, max_digits=28, decimal_places=8)]
 
 _ZERO_RATE_CATEGORIES = {"Z", "E", "AE", "K", "G", "O"}
 

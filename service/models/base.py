@@ -75,6 +75,9 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
 
+_INTEGER_DIGITS = 20  # NUMERIC(28, 8): 28 digits, 8 of them after the point
+
+
 class DecimalType(TypeDecorator):
     impl = Numeric(28, 8)
     cache_ok = True
@@ -90,6 +93,10 @@ class DecimalType(TypeDecorator):
         value = Decimal(value)
         if not value.is_finite():
             raise ValueError(f"not a finite decimal: {value}")
+        if value != 0 and value.adjusted() >= _INTEGER_DIGITS:
+            # PostgreSQL refuses it (numeric field overflow); SQLite would store it as text and
+            # every later read would carry it: refuse it the same way on both
+            raise ValueError(f"{format(value, 'f')[:40]} does not fit NUMERIC(28, 8)")
         if dialect.name == "sqlite":
             return format(value, "f")
         return value
@@ -101,10 +108,14 @@ class DecimalType(TypeDecorator):
 
 
 def plain_decimal(value: Decimal) -> Decimal:
-    """Drop trailing zeros (PostgreSQL pads NUMERIC(28,8)) without switching to exponent form."""
+    """Drop trailing zeros (PostgreSQL pads NUMERIC(28,8)) without switching to exponent form.
+
+    Never raises: a row written before the bounds (SQLite kept 1E+40 as text) must still read.
+    """
     value = value.normalize()
     if value.as_tuple().exponent > 0:
-        value = value.quantize(Decimal(1))
+        # quantize() would need more precision than the context's 28 digits for large values
+        value = Decimal(format(value, "f"))
     return value
 
 
