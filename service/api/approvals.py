@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from service.api.deps import Admin, Principal, require
+from service.bounds import NonNegativeAmount
 from service.approvals import rule_versions
 from service.approvals.rules import DEFAULT_AMOUNT_AT_LEAST, DEFAULT_CURRENCY, DEFAULT_REASON_CODES, FourEyesRules
 from service.db import SessionDep
@@ -28,10 +28,10 @@ _RULE_CODES = frozenset(c.value for c in ReasonCode) - {c.value for c in VALIDAT
 
 class FourEyesSettings(BaseModel):
     reason_codes: list[ReasonCode] = Field(
-        default_factory=lambda: [ReasonCode(c) for c in DEFAULT_REASON_CODES],
+        default_factory=lambda: [ReasonCode(c) for c in DEFAULT_REASON_CODES], max_length=len(ReasonCode),
         description="An invoice flagged with any of these needs a second, different approver")
-    amount_at_least: Decimal | None = Field(
-        DEFAULT_AMOUNT_AT_LEAST, ge=0, description="A payable amount (BT-115) at least this needs a second "
+    amount_at_least: NonNegativeAmount | None = Field(
+        DEFAULT_AMOUNT_AT_LEAST, description="A payable amount (BT-115) at least this needs a second "
         "approver; null: no amount threshold. Amounts in another currency always need one (no exchange rates).")
     currency: str = Field(DEFAULT_CURRENCY, min_length=3, max_length=3, description="The threshold's currency")
 
@@ -54,7 +54,8 @@ def _out(row: ApprovalRuleVersion | None) -> FourEyesRulesOut:
     rules = FourEyesRules.from_settings(row.settings, "") if row else FourEyesRules()
     return FourEyesRulesOut(
         scope=row.scope if row else "global", version=row.version if row else 0, label=rule_versions.label(row),
-        settings=FourEyesSettings(reason_codes=sorted(ReasonCode(c) for c in rules.reason_codes),
+        # model_construct: what is stored is shown as it is (a row from before the input bounds reads too)
+        settings=FourEyesSettings.model_construct(reason_codes=sorted(ReasonCode(c) for c in rules.reason_codes),
                                   amount_at_least=rules.amount_at_least, currency=rules.currency),
         created_by=row.created_by if row else "default", created_at=row.created_at if row else None)
 
@@ -82,7 +83,7 @@ def put_rules(body: FourEyesSettings, session: SessionDep, principal: Admin) -> 
 @router.get("/approvals/rules/versions", operation_id="approvals-rules-versions",
             summary="List the versions of the four-eyes rules", response_model=FourEyesRulesList)
 def list_versions(session: SessionDep, principal: RulesReader,
-                  scope: Annotated[str | None, Query(description="global or organisation:<id>")] = None
+                  scope: Annotated[str | None, Query(max_length=100, description="global or organisation:<id>")] = None
                   ) -> FourEyesRulesList:
     """List the versions of the four-eyes rules, newest first."""
     return FourEyesRulesList(data=[_out(r) for r in rule_versions.versions(session, scope)])
