@@ -9,6 +9,7 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal, format_percent
 
 from service.reasons import ReasonCode
+from service.ui.texts_find import FIND_TEXTS
 
 LANGUAGES = ("nl", "en")
 LOCALES = {"nl": "nl_NL", "en": "en_GB"}
@@ -305,6 +306,9 @@ REASON_LABELS: dict[str, tuple[str, str]] = {
     "DUPLICATE_SUSPECTED": ("Mogelijk dubbel", "Suspected duplicate"),
     "CREDIT_NOTE_UNMATCHED": ("Creditnota los", "Credit note unmatched"),
 }
+
+
+TEXTS.update(FIND_TEXTS)
 
 
 class Translator:

@@ -1,0 +1,125 @@
+"""The workspace's "find" list: every invoice whatever its status, searched, filtered and sorted.
+
+The queue shows what needs work in due-date order; this list answers "where is that invoice?". It
+uses the API's search (service.invoice_search), so a clerk finds exactly what an integration finds.
+Pages are numbered (a clerk jumps and sorts) and bounded; exports read the whole result in batches.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from sqlalchemy import Numeric, cast, func
+from sqlalchemy.orm import defer
+from sqlmodel import Session, select
+
+from service import invoice_search
+from service.models.invoices import Invoice, InvoiceStatus
+
+PAGE_SIZE = 50
+MAX_PAGE = 2000  # 100,000 rows at 50 a page; deeper than that, search
+EXPORT_BATCH = 1000
+
+# column key -> the invoice column it sorts by (the id breaks ties, so pages never overlap)
+SORTS = {
+    "received": Invoice.created_at,
+    "due": Invoice.due_date,
+    "supplier": Invoice.seller_name,
+    "number": Invoice.invoice_number,
+    "order": Invoice.purchase_order,
+    "amount": cast(Invoice.payable_amount, Numeric(28, 8)),  # SQLite keeps amounts as text: sort as numbers
+    "status": Invoice.status,
+}
+STATUSES = tuple(s.value for s in InvoiceStatus)
+
+
+@dataclass
+class FindFilter:
+    q: str = ""
+    status: str = ""  # "" = any status
+    sort: str = "received"
+    desc: bool = True
+    page: int = 1
+
+    @classmethod
+    def from_params(cls, params) -> FindFilter:
+        sort = params.get("sort") or "received"
+        status = params.get("status") or ""
+        try:
+            number = min(max(int(params.get("page") or 1), 1), MAX_PAGE)
+        except ValueError:
+            number = 1
+        return cls(q=(params.get("q") or "").strip()[: invoice_search.MAX_QUERY_LENGTH],
+                   status=status if status in STATUSES else "",
+                   sort=sort if sort in SORTS else "received",
+                   desc=(params.get("dir") or ("desc" if sort in ("received", "") else "asc")) == "desc",
+                   page=number)
+
+    def query_params(self, **overrides) -> dict[str, str]:
+        values = {"q": self.q, "status": self.status, "sort": self.sort if self.sort != "received" else "",
+                  "dir": "" if (self.sort, self.desc) == ("received", True) else ("desc" if self.desc else "asc"),
+                  "page": str(self.page) if self.page > 1 else ""}
+        values.update({k: str(v) for k, v in overrides.items()})
+        return {k: v for k, v in values.items() if v}
+
+    def sort_params(self, column: str) -> dict[str, str]:
+        """The parameters of a column header's link: that column, or the other direction of it."""
+        desc = not self.desc if column == self.sort else column == "received"  # newest first, others A-Z
+        return self.query_params(sort=column, dir="desc" if desc else "asc", page="")
+
+    def aria_sort(self, column: str) -> str:
+        if column != self.sort:
+            return "none"
+        return "descending" if self.desc else "ascending"
+
+
+@dataclass
+class FindPage:
+    rows: list[Invoice]
+    total: int
+    pages: int
+
+
+def _conditions(flt: FindFilter) -> list:
+    conds = []
+    if flt.status:
+        conds.append(Invoice.status == InvoiceStatus(flt.status))
+    found = invoice_search.condition(flt.q)
+    if found is not None:
+        conds.append(found)
+    return conds
+
+
+# a list row needs none of the large columns
+_LIGHT = (defer(Invoice.document), defer(Invoice.invoice_xml), defer(Invoice.data), defer(Invoice.validation_report))
+
+
+def _ordered(query, flt: FindFilter):
+    column = SORTS[flt.sort]
+    key = column.desc() if flt.desc else column.asc()
+    tie = Invoice.id.desc() if flt.desc else Invoice.id.asc()
+    return query.options(*_LIGHT).order_by(key.nulls_last(), tie)
+
+
+def page(session: Session, flt: FindFilter) -> FindPage:
+    conds = _conditions(flt)
+    total = session.exec(select(func.count()).select_from(Invoice).where(*conds)).one()
+    pages = max(1, min(math.ceil(total / PAGE_SIZE), MAX_PAGE))
+    number = min(flt.page, pages)
+    query = _ordered(select(Invoice).where(*conds), flt).offset((number - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+    return FindPage(rows=list(session.exec(query)), total=total, pages=pages)
+
+
+def export_rows(session: Session, flt: FindFilter) -> Iterator[Invoice]:
+    """Every invoice of the search in the list's order, read a batch at a time (bounded memory)."""
+    query = _ordered(select(Invoice).where(*_conditions(flt)), flt)
+    offset = 0
+    while True:
+        batch = list(session.exec(query.offset(offset).limit(EXPORT_BATCH)))
+        yield from batch
+        session.expunge_all()  # the batch's objects (their documents) are not kept
+        if len(batch) < EXPORT_BATCH:
+            return
+        offset += EXPORT_BATCH

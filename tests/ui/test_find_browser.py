@@ -1,0 +1,54 @@
+"""The find list in headless Chromium: a clerk finds an invoice by its number whatever its status,
+opens it, sorts, and exports the result (axe-core on the page)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+
+from tests.ui.conftest import screenshot
+from tests.ui.test_workspace_browser import assert_accessible, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
+
+
+def test_find_a_rejected_invoice_by_number_open_it_and_export(page, server, seeded, axe_source):
+    sign_in(page, server)
+    page.get_by_role("link", name="Zoeken").click()
+    page.wait_for_url(re.compile(r"/ui/search"))
+    page.get_by_label("Zoek op factuurnummer").fill("bad-1")
+    page.get_by_role("button", name="Zoeken").click()
+    page.wait_for_url(re.compile(r"q=bad-1"))
+    rows = page.locator("#find-table tbody tr")
+    assert rows.count() == 1 and "Afgewezen" in rows.nth(0).inner_text()
+    assert_accessible(page, axe_source, "find")
+
+    # sorting by amount, highest first, on the whole list
+    page.goto(f"{server}/ui/search")
+    page.get_by_role("link", name="Bedrag").click()
+    page.wait_for_url(re.compile(r"sort=amount"))
+    assert page.locator("th[aria-sort='ascending']").count() == 1
+    page.get_by_role("link", name="Bedrag").click()
+    page.wait_for_url(re.compile(r"dir=desc"))
+    screenshot(page, "find")
+
+    # the export holds what the list holds
+    page.get_by_label("Zoek op factuurnummer").fill("Kantoorartikelen Noord")
+    page.get_by_role("button", name="Zoeken").click()
+    page.wait_for_url(re.compile(r"q=Kantoorartikelen"))
+    shown = page.locator("#find-table tbody tr").count()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Exporteren als CSV").click()
+    table = list(csv.reader(io.StringIO(open(download.value.path(), encoding="utf-8-sig").read())))
+    assert len(table) - 1 == shown >= 3
+    assert {row[1] for row in table[1:]} == {"Kantoorartikelen Noord"}
+
+    # any status opens, with its history
+    page.goto(f"{server}/ui/search?q=BAD-1")
+    page.locator("a.row-link").first.click()
+    page.wait_for_url(re.compile(r"/ui/invoices/"))
+    assert "BAD-1" in page.locator("h1").inner_text()
+    assert page.locator("#trail").is_visible()

@@ -1,0 +1,108 @@
+"""The workspace's find list: any status, search, sorting, paging, CSV and XLSX exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from decimal import Decimal
+
+from openpyxl import load_workbook
+
+from service.models.invoices import InvoiceStatus
+from tests.workspace.factories import make_invoice
+from tests.workspace.test_pages import login, user  # noqa: F401  (fixture)
+
+
+def _numbers(html: str) -> list[str]:
+    return re.findall(r'class="row-link" href="/ui/invoices/[^"]+">([^<]+)</a>', html)
+
+
+def _seed(session):
+    make_invoice(session, number="F-2026-001", seller="Bouwbedrijf De Vries B.V.", amount=Decimal("1656.25"))
+    make_invoice(session, number="F-2026-002", seller="Drukkerij Jansen", amount=Decimal("99.95"),
+                 status=InvoiceStatus.on_hold)
+    make_invoice(session, number="X-9", seller="=cmd|' /C calc'!A0", amount=Decimal("10"), reasons=[],
+                 status=InvoiceStatus.approved)
+    make_invoice(session, number="R-1", seller="Drukkerij Jansen", amount=Decimal("5"),
+                 reasons=[{"code": "RULE_VIOLATION", "message": "BR-CO-15"}], status=InvoiceStatus.rejected)
+
+
+def test_every_status_is_listed_and_searchable(bare_client, user, session):  # noqa: F811
+    _seed(session)
+    login(bare_client)
+    page = bare_client.get("/ui/search")
+    assert page.status_code == 200
+    assert sorted(_numbers(page.text)) == ["F-2026-001", "F-2026-002", "R-1", "X-9"]
+    assert _numbers(bare_client.get("/ui/search", params={"q": "jansen"}).text) == ["R-1", "F-2026-002"]
+    assert _numbers(bare_client.get("/ui/search", params={"q": "1.656,25"}).text) == ["F-2026-001"]
+    assert _numbers(bare_client.get("/ui/search", params={"q": "jansen", "status": "rejected"}).text) == ["R-1"]
+    empty = bare_client.get("/ui/search", params={"q": "nothing-like-it"})
+    assert _numbers(empty.text) == [] and "Geen facturen gevonden" in empty.text
+
+
+def test_columns_sort_both_ways(bare_client, user, session):  # noqa: F811
+    _seed(session)
+    login(bare_client)
+    up = bare_client.get("/ui/search", params={"sort": "amount", "dir": "asc"}).text
+    assert _numbers(up) == ["R-1", "X-9", "F-2026-002", "F-2026-001"]
+    assert 'aria-sort="ascending"' in up
+    down = bare_client.get("/ui/search", params={"sort": "amount", "dir": "desc"}).text
+    assert _numbers(down) == ["F-2026-001", "F-2026-002", "X-9", "R-1"]
+    assert _numbers(bare_client.get("/ui/search", params={"sort": "number", "dir": "asc"}).text) == [
+        "F-2026-001", "F-2026-002", "R-1", "X-9"]
+    # an unknown column falls back to the receipt order instead of failing
+    assert bare_client.get("/ui/search", params={"sort": "document; drop"}).status_code == 200
+
+
+def test_a_rejected_invoice_opens_with_its_history(bare_client, user, session):  # noqa: F811
+    _seed(session)
+    login(bare_client)
+    listed = bare_client.get("/ui/search", params={"q": "R-1"}).text
+    href = re.search(r'class="row-link" href="(/ui/invoices/[^"]+)"', listed).group(1)
+    page = bare_client.get(href)
+    assert page.status_code == 200 and "R-1" in page.text
+    assert 'id="trail"' in page.text and "Afgewezen" in page.text
+
+
+def test_pages_are_numbered(bare_client, user, session):  # noqa: F811
+    for i in range(52):
+        make_invoice(session, number=f"P-{i:03d}", commit=False)
+    session.commit()
+    login(bare_client)
+    first = bare_client.get("/ui/search", params={"sort": "number", "dir": "asc"}).text
+    assert len(_numbers(first)) == 50 and "Pagina 1 van 2" in first
+    second = bare_client.get("/ui/search", params={"sort": "number", "dir": "asc", "page": "2"}).text
+    assert _numbers(second) == ["P-050", "P-051"]
+    assert _numbers(bare_client.get("/ui/search", params={"page": "999"}).text) != []  # past the end: the last page
+
+
+def test_csv_export_has_every_row_in_dutch_with_formulas_defused(bare_client, user, session):  # noqa: F811
+    _seed(session)
+    login(bare_client)
+    r = bare_client.get("/ui/search/export.csv", params={"sort": "number", "dir": "asc"})
+    assert r.status_code == 200 and r.headers["content-type"] == "text/csv; charset=utf-8"
+    assert r.headers["content-disposition"] == 'attachment; filename="facturen.csv"'
+    table = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert table[0][:3] == ["Factuurnummer", "Leverancier", "Factuurdatum"]
+    assert [row[0] for row in table[1:]] == ["F-2026-001", "F-2026-002", "R-1", "X-9"]
+    assert table[1][5] == "1656.25" and table[4][1].startswith("'=")
+    assert table[2][7] == "In de wacht"
+
+
+def test_xlsx_export_keeps_amounts_as_numbers(bare_client, user, session):  # noqa: F811
+    _seed(session)
+    login(bare_client)
+    r = bare_client.get("/ui/search/export.xlsx", params={"q": "jansen"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    sheet = load_workbook(io.BytesIO(r.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "Factuurnummer" and len(rows) == 3
+    assert sorted(float(row[5]) for row in rows[1:]) == [5.0, 99.95]
+
+
+def test_exports_need_a_session(bare_client):
+    for path in ("/ui/search", "/ui/search/export.csv", "/ui/search/export.xlsx"):
+        r = bare_client.get(path, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"].startswith("/ui/login")
