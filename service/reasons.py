@@ -20,6 +20,7 @@ class ReasonCode(StrEnum):
     DUPLICATE_INVOICE = "DUPLICATE_INVOICE"
     ENVELOPE_INVALID = "ENVELOPE_INVALID"  # the Peppol envelope (SBDH) around the document
     PROFILE_NOT_EN16931 = "PROFILE_NOT_EN16931"  # Factur-X / ZUGFeRD MINIMUM or BASIC WL
+    BUYER_UNKNOWN = "BUYER_UNKNOWN"  # the buyer (BT-49, BT-47) is none of the instance's organisations
     # matching
     PO_REFERENCE_MISSING = "PO_REFERENCE_MISSING"
     PO_NOT_FOUND = "PO_NOT_FOUND"
@@ -86,6 +87,12 @@ _MESSAGES: dict[ReasonCode, tuple[str, str]] = {
         "stuur het profiel EN 16931 (COMFORT), EXTENDED of XRechnung.",
         "The Factur-X/ZUGFeRD profile (MINIMUM or BASIC WL) carries less than an EN 16931 invoice; "
         "send the EN 16931 (COMFORT), EXTENDED or XRechnung profile.",
+    ),
+    ReasonCode.BUYER_UNKNOWN: (
+        "De koper (BT-49 elektronisch adres, BT-47 registratienummer) is geen organisatie die deze "
+        "installatie bedient; stuur de factuur naar de juiste ontvanger.",
+        "The buyer (BT-49 electronic address, BT-47 legal registration) is none of the organisations "
+        "this instance serves; send the invoice to the right receiver.",
     ),
     ReasonCode.PO_REFERENCE_MISSING: (
         "De factuur verwijst niet naar een inkooporder (BT-13).",
@@ -181,6 +188,7 @@ VALIDATION_CODES = frozenset(
         ReasonCode.DUPLICATE_INVOICE,
         ReasonCode.ENVELOPE_INVALID,
         ReasonCode.PROFILE_NOT_EN16931,
+        ReasonCode.BUYER_UNKNOWN,
     }
 )
 
@@ -214,6 +222,7 @@ CLARIFICATION: dict[ReasonCode, str] = {
     ReasonCode.ENVELOPE_INVALID: "OTH",
     ReasonCode.PROFILE_NOT_EN16931: "LEG",
     ReasonCode.SECOND_APPROVAL_REQUIRED: "OTH",
+    ReasonCode.BUYER_UNKNOWN: "REC",  # OPStatusReason REC: receiver unknown
 }
 
 def clarification_codes(reason_codes: Iterable[str]) -> list[str]:

@@ -18,6 +18,7 @@ from service.api import (
     goods_receipts,
     invoices,
     keys,
+    organisations,
     purchase_orders,
     review,
     suppliers,
@@ -31,5 +32,5 @@ api_router = APIRouter(
     responses=problem_responses(Unauthorized, Forbidden),
 )
 for module in (invoices, decisions, review, erp, events, webhooks, suppliers, purchase_orders,
-               goods_receipts, keys, approvals):
+               goods_receipts, keys, approvals, organisations):
     api_router.include_router(module.router)

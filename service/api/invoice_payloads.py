@@ -112,6 +112,9 @@ class InvoiceOut(BaseModel):
     due_date: date | None = Field(None, description="BT-9 Payment due date")
     currency: str | None = Field(None, description="BT-5 Invoice currency code")
     seller: SellerOut = Field(description="BG-4 Seller")
+    organisation_id: uuid.UUID | None = Field(
+        None, description="The buyer organisation the invoice belongs to (BT-49, else BT-47); null only for a "
+        "document refused as BUYER_UNKNOWN or one whose buyer could not be read")
     buyer_reference: str | None = Field(None, description="BT-10 Buyer reference")
     purchase_order: str | None = Field(None, description="BT-13 Purchase order reference")
     syntax: str | None = Field(None, description="ubl or cii (UN/CEFACT Cross Industry Invoice)")
@@ -211,6 +214,7 @@ def invoice_out(invoice: Invoice, attachments: list[InvoiceAttachment] | None,
             vat_id=seller_data.get("vat_id"),
             supplier_id=invoice.supplier_id,
         ),
+        organisation_id=invoice.organisation_id,
         buyer_reference=data.get("buyer_reference"),
         purchase_order=invoice.purchase_order,
         syntax=invoice.syntax,

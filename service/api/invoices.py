@@ -38,6 +38,7 @@ from service.errors import (
     problem_responses,
 )
 from service.intake import (
+    BuyerUnknown,
     DuplicateInvoice,
     HostileDocument,
     InvoiceRejected,
@@ -150,7 +151,8 @@ def _resource(session: Session, invoice: Invoice) -> dict[str, Any]:
     description=(
         "Receives one UBL 2.1 Invoice or CreditNote or UN/CEFACT CII invoice as the body, also in a Peppol "
         "business message envelope (StandardBusinessDocument: its checks and BR-SBDH rules, receiver = "
-        "the buyer's electronic address BT-49; failures are ENVELOPE_INVALID; sender, receiver, document "
+        "one of the organisations' identifiers, or the buyer's electronic address BT-49 while none has "
+        "any; failures are ENVELOPE_INVALID; sender, receiver, document "
         "type, process and instance identifier are stored, and the same instance identifier again "
         "returns the stored invoice), or a Factur-X / ZUGFeRD / XRechnung PDF (application/pdf: the "
         "embedded XML is validated as CII, the PDF is kept as the visual; profiles below EN 16931 are "
@@ -167,14 +169,16 @@ def _resource(session: Session, invoice: Invoice) -> dict[str, Any]:
         "same seller with the same BT-1 Invoice number and type is stored as rejected "
         "(DUPLICATE_INVOICE, 409, `first_invoice` points at the first). A `supplier` key may only submit "
         "documents whose seller (BT-34 electronic address, BT-29/BT-30 identifiers, BT-31 VAT "
-        "identifier) is its own supplier (403)."
+        "identifier) is its own supplier (403). The invoice belongs to the organisation whose identifier "
+        "is its buyer electronic address BT-49, else BT-47; a buyer that is none of the organisations is "
+        "BUYER_UNKNOWN (422, stored as rejected)."
     ),
     responses={
         200: {"model": InvoiceOut, "description": "The same bytes were received before: the stored invoice."},
         **problem_responses(
             HostileDocument, MalformedDocument, EmptyDocument, SellerNotYours, DuplicateInvoice,
-            PayloadTooLarge, UnsupportedMediaType, InvoiceRejected, ValidationUnavailable, NoInvoiceInPdf,
-            *LIMIT_ERRORS,
+            PayloadTooLarge, UnsupportedMediaType, InvoiceRejected, BuyerUnknown, ValidationUnavailable,
+            NoInvoiceInPdf, *LIMIT_ERRORS,
         ),
     },
     openapi_extra=_REQUEST_BODY,
@@ -206,6 +210,11 @@ def create_invoice(request: Request, session: SessionDep, principal: InvoiceSubm
     rules = ", ".join(summary.failed_rules[:10]) if summary else ""
     code = (summary.reason_code if summary else None) or next(
         (r.get("code") for r in invoice.reasons or []), "invalid")
+    if code == "BUYER_UNKNOWN":
+        err = BuyerUnknown(f"the buyer of this document is none of this instance's organisations "
+                           f"({invoice.reasons[0].get('actual')}); it is stored as rejected", invoice=resource,
+                           validation=report.model_dump(mode="json") if report is not None else None)
+        return problem_response(422, err.to_problem(instance), headers)
     err = InvoiceRejected(
         f"the document failed validation ({code}"
         f"{': ' + rules if rules else ''}); it is stored as rejected",

@@ -2,6 +2,7 @@
 
 from service.intake.guard import HostileDocument, MalformedDocument, parse_untrusted
 from service.intake.receive import (
+    BuyerUnknown,
     DuplicateInvoice,
     InvoiceRejected,
     Receipt,
@@ -13,6 +14,7 @@ from service.intake.receive import (
 )
 
 __all__ = [
+    "BuyerUnknown",
     "DuplicateInvoice",
     "HostileDocument",
     "InvoiceRejected",

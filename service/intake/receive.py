@@ -35,6 +35,8 @@ from service.intake.unwrap import Unwrapped, unwrap
 from service.lifecycle import transition
 from service.masterdata.identifiers import seller_key
 from service.masterdata.suppliers import resolve_supplier
+from service.organisations.directory import BuyerMatch, buyer_organisation
+from service.organisations.store import load_directory
 from service.models.base import new_id, utcnow
 from service.models.invoices import (
     DocumentType,
@@ -50,6 +52,7 @@ BILLING_WITH_RESPONSE = "urn:peppol:bis:billing_with_response"
 _T_INVOICES = Invoice.__table__
 
 __all__ = [
+    "BuyerUnknown",
     "DuplicateInvoice",
     "InvoiceRejected",
     "Receipt",
@@ -66,6 +69,10 @@ MAX_REASONS = 50  # reasons kept on the invoice; the full list is in the validat
 
 class InvoiceRejected(ServiceError):
     status, slug, title = 422, "invoice-rejected", "Invoice rejected: validation failed"
+
+
+class BuyerUnknown(InvoiceRejected):
+    slug, title = "buyer-unknown", "Invoice rejected: the buyer is none of this instance's organisations"
 
 
 class DuplicateInvoice(ServiceError):
@@ -158,8 +165,19 @@ def receive(session: Session, xml: bytes, principal: Any, *, validation: Any, me
         check = check_receiver(session, envelope.receiver, model.buyer.electronic_address)
         if not check.accepted:
             receiver_problem, model = check, None
+    # the buyer's organisation (BT-49, else BT-47); a buyer that is none of ours is BUYER_UNKNOWN
+    directory = load_directory(session)
+    buyer_problem: BuyerMatch | None = None
+    if model is not None:
+        match = buyer_organisation(directory, _pair(model.buyer.electronic_address),
+                                   _pair(model.buyer.legal_registration))
+        if match.organisation_id is None:
+            buyer_problem, model = match, None
     if model is None:
         header = parse_header(unwrapped.invoice) if unwrapped.invoice is not None else Header()
+        if buyer_problem is None:
+            # an invalid document still goes to its buyer's organisation where BT-49 tells it
+            match = buyer_organisation(directory, _pair(header.buyer_electronic_address), None)
 
     # -- database from here on -------------------------------------------------------------------
     seller = _seller_of(model, header)
@@ -179,6 +197,7 @@ def receive(session: Session, xml: bytes, principal: Any, *, validation: Any, me
         document=xml,
         received_by=principal.actor,
         supplier_id=resolved,
+        organisation_id=match.organisation_id,
         seller_key=seller_key(seller.electronic_address, seller.identifiers, seller.vat_id),
         seller_name=(seller.name or None) and seller.name[:500],
         **(_fields_from_model(model) if model is not None else _fields_from_header(header)),
@@ -194,8 +213,12 @@ def receive(session: Session, xml: bytes, principal: Any, *, validation: Any, me
     invoice.validation_report = report.model_dump(mode="json")
 
     if model is None:
-        reasons = _validation_reasons(report, parse_problem) if receiver_problem is None \
-            else _receiver_reasons(receiver_problem)
+        if receiver_problem is not None:
+            reasons = _receiver_reasons(receiver_problem)
+        elif buyer_problem is not None:
+            reasons = _buyer_reasons(buyer_problem)
+        else:
+            reasons = _validation_reasons(report, parse_problem)
         invoice.reasons = reasons
         if session.get_bind().dialect.name == "sqlite":
             _store(session, invoice, principal)
@@ -266,6 +289,17 @@ def _receiver_reasons(check: ReceiverCheck) -> list[dict[str, Any]]:
     return [{"code": code.value, "rule_id": "SBDH-RECEIVER", "line_id": None, "expected": None, "actual": None,
              "location": "/StandardBusinessDocument/StandardBusinessDocumentHeader/Receiver/Identifier",
              "message": check.message, "message_nl": check.message_nl}]
+
+
+def _pair(identifier: Identifier | None) -> tuple[str | None, str] | None:
+    return (identifier.scheme, identifier.value) if identifier is not None and identifier.value else None
+
+
+def _buyer_reasons(match: BuyerMatch) -> list[dict[str, Any]]:
+    code = ReasonCode.BUYER_UNKNOWN
+    return [{"code": code.value, "line_id": None, "expected": None, "actual": match.buyer,
+             "message": f"{code.message_en} The document names {match.buyer}.",
+             "message_nl": f"{code.message_nl} Het document noemt {match.buyer}."}]
 
 
 def _seller_of(model: InvoiceDocument | None, header: Header | None) -> _Seller:
@@ -443,7 +477,8 @@ def _after_race(session, invoice, exc, principal, report, model) -> Receipt:
     return _store_duplicate(session, fresh, first, principal, report, model)
 
 
-_COPY = ("sha256", "media_type", "size_bytes", "document", "received_by", "supplier_id", "seller_key",
+_COPY = ("sha256", "media_type", "size_bytes", "document", "received_by", "supplier_id", "organisation_id",
+         "seller_key",
          "seller_name", "validation_report", "document_type", "invoice_number", "type_code", "issue_date",
          "due_date", "currency", "purchase_order", "payable_amount", "tax_inclusive_amount", "data",
          "syntax", "profile_id", "validation_release", "invoice_response_required", "invoice_xml",

@@ -1,10 +1,9 @@
 """Is the receiver of a Peppol envelope one of ours?
 
-The seam for organisations (issue #19, the auth branch): once the instance has organisations
-with identifiers, the envelope's receiver participant must be one of them (the organisation the
-invoice then belongs to). Until then, and on an instance whose organisations have no identifiers
-yet, the receiver must be the document's buyer electronic address BT-49, as the Peppol envelope
-rule BR-SBDH-1 requires: organisations replace ``_our_participants`` and nothing else changes.
+Once the instance has organisations with identifiers, the envelope's receiver participant must be
+one of their Peppol participant ids. Until then (an instance whose organisations have no
+identifiers yet) the receiver must be the document's buyer electronic address BT-49, as the Peppol
+envelope rule BR-SBDH-1 requires.
 """
 
 from __future__ import annotations
@@ -14,6 +13,8 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from service.en16931.model import Identifier
+from service.organisations.directory import identifier_key
+from service.organisations.store import load_directory
 
 __all__ = ["ReceiverCheck", "check_receiver"]
 
@@ -26,14 +27,12 @@ class ReceiverCheck:
 
 
 def _key(scheme: str | None, value: str | None) -> str:
-    return f"{(scheme or '').strip().upper()}:{''.join((value or '').split()).upper()}"
+    return identifier_key(scheme, value)
 
 
 def _our_participants(session: Session) -> set[str] | None:
-    """The participant identifiers of the instance's organisations; None while there are none.
-
-    Organisations are being built on the auth branch; this returns None until they exist."""
-    return None
+    """The participant identifiers of the instance's organisations; None while there are none."""
+    return load_directory(session).participants()
 
 
 def check_receiver(session: Session, receiver: str | None, buyer_endpoint: Identifier | None) -> ReceiverCheck:

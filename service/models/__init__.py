@@ -1,6 +1,7 @@
 """All SQLModel tables, imported so that SQLModel.metadata (and Alembic) knows every one."""
 
 from service.models import base  # noqa: F401  (naming convention first)
+from service.models import organisations  # noqa: F401
 from service.models import keys  # noqa: F401
 from service.models import masterdata  # noqa: F401
 from service.models import invoices  # noqa: F401
