@@ -72,8 +72,10 @@ class Invoice(SQLModel, table=True):
     seller_name: str | None = Field(default=None, max_length=500)  # BT-27
     seller_key: str | None = Field(default=None, max_length=300, index=True)  # normalised seller identity
     supplier_id: uuid.UUID | None = Field(default=None, index=True)
-    # the buyer organisation (BT-49, else BT-47); None only for a document refused as BUYER_UNKNOWN
-    organisation_id: uuid.UUID | None = Field(default=None, foreign_key="organisations.id", index=True)
+    # the buyer organisation (BT-49, else BT-47); None for a document refused as BUYER_UNKNOWN or one whose
+    # buyer could not be read. No foreign key: organisations are never deleted, and intake must not have to
+    # create the default organisation (two first invoices at once would wait on each other's insert)
+    organisation_id: uuid.UUID | None = Field(default=None, index=True)
     purchase_order: str | None = Field(default=None, max_length=200, index=True)  # BT-13
     # BT-13 (else BT-10) in its normal form (service.normal_forms.order_key): an order created later
     # under that number re-matches the invoice

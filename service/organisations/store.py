@@ -49,9 +49,9 @@ def load_directory(session: Session) -> Directory:
     for scheme, value, org_id in rows:
         by_key[identifier_key(scheme, value)] = org_id
         by_value[normalise(value)].add(org_id)
-    default_id = None if by_key else ensure_default(session)
+    # the default organisation's row comes from the migration (or ensure_default); intake only needs its id
     return Directory(by_key=by_key, by_value={k: frozenset(v) for k, v in by_value.items()},
-                     default_id=default_id)
+                     default_id=None if by_key else DEFAULT_ORGANISATION_ID)
 
 
 def get_organisation(session: Session, organisation_id: uuid.UUID) -> Organisation:

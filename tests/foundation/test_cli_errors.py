@@ -133,6 +133,8 @@ def _database_commands(tmp_path: Path) -> dict[tuple[str, ...], list[str]]:
         ("webhooks", "list"): [], ("webhooks", "add"): ["https://erp.example.nl/hook"],
         ("webhooks", "replay"): [invoice],
         ("users", "create"): ["anna", "--password-stdin"], ("users", "list"): [], ("users", "unlock"): ["anna"],
+        ("organisations", "create"): ["Gemeente Noord"], ("organisations", "list"): [],
+        ("organisations", "set"): [invoice],
     }
 
 

@@ -54,8 +54,6 @@ def upgrade() -> None:
                                     "created_at": now, "updated_at": now}])
     with op.batch_alter_table("invoices") as batch:
         batch.add_column(sa.Column("organisation_id", sa.Uuid(), nullable=True))
-        batch.create_foreign_key(op.f("fk_invoices_organisation_id_organisations"), "organisations",
-                                 ["organisation_id"], ["id"])
         batch.create_index(op.f("ix_invoices_organisation_id"), ["organisation_id"])
     invoices = sa.table("invoices", sa.column("organisation_id", sa.Uuid()))
     op.execute(invoices.update().values(organisation_id=DEFAULT_ID))
@@ -64,7 +62,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("invoices") as batch:
         batch.drop_index(op.f("ix_invoices_organisation_id"))
-        batch.drop_constraint(op.f("fk_invoices_organisation_id_organisations"), type_="foreignkey")
         batch.drop_column("organisation_id")
     op.drop_index(op.f("ix_organisation_identifiers_organisation_id"), table_name="organisation_identifiers")
     op.drop_table("organisation_identifiers")
