@@ -17,7 +17,7 @@ OIN = "00000001001234560000"
 
 def test_existing_invoices_go_to_the_default_organisation(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'old.db'}"
-    upgrade(url, "0012_documents_received")
+    upgrade(url, "0013_four_eyes")
     engine = make_engine(url)
     invoice_id = uuid.uuid4()
     with engine.begin() as conn:  # an invoice stored by the version before organisations

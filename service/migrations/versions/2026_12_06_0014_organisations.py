@@ -4,8 +4,8 @@ An existing installation needs no manual step: the default organisation is creat
 stored invoice is given to it. It has no identifiers, so it keeps taking every buyer until an
 operator gives organisations their identifiers (README, "Organisations").
 
-Revision ID: 0013_organisations
-Revises: 0012_documents_received
+Revision ID: 0014_organisations
+Revises: 0013_four_eyes
 Create Date: 2026-12-06
 """
 
@@ -17,8 +17,8 @@ import sqlalchemy as sa
 
 from service.models.base import UTCDateTime
 
-revision = "0013_organisations"
-down_revision = "0012_documents_received"
+revision = "0014_organisations"
+down_revision = "0013_four_eyes"
 branch_labels = None
 depends_on = None
 
