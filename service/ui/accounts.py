@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import case, literal, or_, update
 from sqlmodel import Session, select
 
 from service.models.base import utcnow
@@ -74,21 +75,49 @@ def authenticate(session: Session, username: str, password: str) -> StaffUser | 
         _verify(_DUMMY_HASH, password)
         return None
     if not _verify(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.locked_until = utcnow() + timedelta(minutes=LOCKOUT_MINUTES)
-            user.failed_logins = 0
-        session.add(user)
-        session.flush()
+        _count_failure(session, user)
         return None
+    if not _clear_failures(session, user):
+        return None  # locked by parallel wrong guesses while this password was being checked
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = utcnow()
-    session.add(user)
-    session.flush()
+        session.add(user)
+        session.flush()
     return user
+
+
+def _count_failure(session: Session, user: StaffUser) -> None:
+    """One more wrong password, counted in the database row itself.
+
+    Parallel guesses each read the same counter; incrementing the value they read lost updates
+    (30 parallel wrong passwords left the counter at 1-2). ``failed_logins + 1`` in one UPDATE is
+    applied to the current row under its row lock, so every failure counts; the one that reaches the
+    limit locks the account and starts the count again.
+    """
+    table = StaffUser.__table__
+    reaches = table.c.failed_logins + 1 >= MAX_FAILED_LOGINS
+    session.execute(
+        update(table).where(table.c.id == user.id).values(
+            failed_logins=case((reaches, 0), else_=table.c.failed_logins + 1),
+            locked_until=case((reaches, literal(utcnow() + timedelta(minutes=LOCKOUT_MINUTES),
+                                                type_=table.c.locked_until.type)),
+                              else_=table.c.locked_until),
+        )
+    )
+    session.expire(user, ["failed_logins", "locked_until"])
+
+
+def _clear_failures(session: Session, user: StaffUser) -> bool:
+    """Reset the counter after a right password, unless the account got locked meanwhile."""
+    table = StaffUser.__table__
+    now = utcnow()
+    done = session.execute(
+        update(table).where(table.c.id == user.id)
+        .where(or_(table.c.locked_until.is_(None), table.c.locked_until <= now))
+        .values(failed_logins=0, locked_until=None, last_login_at=now)
+    )
+    session.expire(user, ["failed_logins", "locked_until", "last_login_at"])
+    return done.rowcount == 1
 
 
 def unlock(user: StaffUser) -> None:
