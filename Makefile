@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 ARTIFACTS_MIRROR ?= $(or $(EINVOICE_ARTIFACTS_MIRROR),$(if $(wildcard ../shared/artifacts/MANIFEST.json),../shared/artifacts,))
 ARTIFACTS_FROM := $(if $(ARTIFACTS_MIRROR),--from $(ARTIFACTS_MIRROR),)
 
-.PHONY: run test install artifacts migrate openapi bench bench-validation bench-intake \
+.PHONY: run test lint install artifacts migrate openapi bench bench-validation bench-intake \
         bench-masterdata bench-matching matching-corpus bench-workspace clean
 
 $(BIN)/einvoice: pyproject.toml
@@ -37,6 +37,13 @@ $(AXE_JS):
 ## test: the whole test suite (PostgreSQL too when TEST_DATABASE_URL is set)
 test: install $(AXE_JS)
 	$(BIN)/pytest
+
+## lint: ruff (style and bug patterns), import-linter (layering contracts), mypy (strict for the
+## pure cores); configuration in pyproject.toml. Every finding fails; .ci/run runs it before the tests.
+lint: install
+	$(BIN)/ruff check service tests scripts bench
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
 
 openapi: install
 	$(BIN)/python scripts/dump_openapi.py

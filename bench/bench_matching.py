@@ -30,15 +30,15 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("EINVOICE_LOG_LEVEL", "WARNING")
 
-import httpx  # noqa: E402
-from sqlmodel import Session  # noqa: E402
+import httpx
+from sqlmodel import Session
 
-from service.db import make_engine  # noqa: E402
-from service.keys import create_key  # noqa: E402
-from bench.matching_corpus import CorpusRunner, build_corpus, summarise  # noqa: E402
-from service.migrations import upgrade  # noqa: E402
-from service.models.keys import Role  # noqa: E402
-from service.validation.artefacts import missing_artefacts  # noqa: E402
+from service.db import make_engine
+from service.keys import create_key
+from bench.matching_corpus import CorpusRunner, build_corpus, summarise
+from service.migrations import upgrade
+from service.models.keys import Role
+from service.validation.artefacts import missing_artefacts
 
 TARGET_STP, TARGET_FALSE, TARGET_CODES = 1.0, 0, 0.99
 TARGET_DECISION_MS, TARGET_ENGINE_MS = 5.0, 50.0

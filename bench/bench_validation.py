@@ -12,6 +12,7 @@ in-process, after a warm-up, with the engine built once (as in the service).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import os
@@ -29,9 +30,9 @@ from lxml import etree
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from service.validation import ValidationEngine  # noqa: E402
-from service.validation.artefacts import missing_artefacts  # noqa: E402
-from service.validation.rulesets import XsltRuleSet  # noqa: E402
+from service.validation import ValidationEngine
+from service.validation.artefacts import missing_artefacts
+from service.validation.rulesets import XsltRuleSet
 
 BASE = "peppol-bis-billing-3/rules/examples/base-example.xml"
 OFFICIAL_EN16931 = "en16931/ubl/xslt/EN16931-UBL-validation.xslt"
@@ -166,10 +167,8 @@ def _rss_mb(field: str) -> float:
 
 
 def _reset_peak_rss() -> None:
-    try:
+    with contextlib.suppress(OSError):  # not every kernel offers it
         Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to the current RSS
-    except OSError:
-        pass
 
 
 def _one(size: str, runs: int, document: Path) -> dict:

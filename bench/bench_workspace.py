@@ -16,17 +16,17 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlmodel import Session  # noqa: E402
+from sqlmodel import Session
 
-from service.db import make_engine, reading  # noqa: E402
-from service.migrations import upgrade  # noqa: E402
-from service.models.invoices import AuditEvent, Invoice  # noqa: E402
-from service.ui import dashboard, queue  # noqa: E402
+from service.db import make_engine, reading
+from service.migrations import upgrade
+from service.models.invoices import AuditEvent, Invoice
+from service.ui import dashboard, queue
 
 CODES = ["PRICE_VARIANCE", "NOT_RECEIVED", "QUANTITY_EXCEEDS_ORDERED", "BANK_ACCOUNT_UNVERIFIED", "PO_NOT_FOUND",
          "TOTAL_VARIANCE", "LINE_NOT_MATCHED", "SUPPLIER_UNKNOWN"]

@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from service.errors import IllegalTransition, InvoiceNotFound
 from service.lifecycle import allowed_from, transition
@@ -101,7 +101,7 @@ def payment_days(session: Session, *, paid_from: date | None = None,
     The statutory term for public buyers runs from receipt of the invoice (``Invoice.created_at``,
     the day it reached the service) to the payment date the ERP reported.
     """
-    stmt = select(Invoice.id, Invoice.created_at, ErpInvoiceState.payment_date).join(
+    stmt = select(Invoice.id, Invoice.created_at, col(ErpInvoiceState.payment_date)).join(
         ErpInvoiceState, ErpInvoiceState.invoice_id == Invoice.id
     ).where(ErpInvoiceState.payment_date.is_not(None))
     if paid_from is not None:

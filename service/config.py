@@ -242,7 +242,7 @@ class Settings(BaseSettings):
         return parsed
 
     @model_validator(mode="after")
-    def _refuse_unsafe_defaults_in_production(self) -> "Settings":
+    def _refuse_unsafe_defaults_in_production(self) -> Settings:
         if self.environment is Environment.production:
             problems = []
             if self.secret_key == DEV_SECRET or len(self.secret_key) < 32:
@@ -260,7 +260,7 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
-    def _sign_in_is_possible(self) -> "Settings":
+    def _sign_in_is_possible(self) -> Settings:
         if bool(self.oidc_issuer) != bool(self.oidc_client_id):
             raise ValueError("EINVOICE_OIDC_ISSUER and EINVOICE_OIDC_CLIENT_ID go together: set both or neither")
         if not self.local_passwords and not self.oidc_issuer:

@@ -60,16 +60,16 @@ class Metrics:
             "# HELP einvoice_invoices Invoices by lifecycle status.",
             "# TYPE einvoice_invoices gauge",
         ]
-        for status, n in sorted(invoices_by_status.items()):
-            lines.append(f'einvoice_invoices{{status="{status}"}} {n}')
+        for state, n in sorted(invoices_by_status.items()):
+            lines.append(f'einvoice_invoices{{status="{state}"}} {n}')
         more = more or {}
         if "webhook_deliveries" in more:
             lines += [
                 "# HELP einvoice_webhook_deliveries Webhook deliveries by status (dead = parked).",
                 "# TYPE einvoice_webhook_deliveries gauge",
             ]
-            for status, n in sorted(more["webhook_deliveries"].items()):
-                lines.append(f'einvoice_webhook_deliveries{{status="{status}"}} {n}')
+            for state, count in sorted(more["webhook_deliveries"].items()):
+                lines.append(f'einvoice_webhook_deliveries{{status="{state}"}} {count}')
         if "feed_unpublished" in more:
             lines += [
                 "# HELP einvoice_feed_unpublished Change-feed entries committed but not yet numbered.",

@@ -10,6 +10,7 @@ ignored").
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 # The names a decision records (stable strings; matching's engine turns them into texts).
 CASE, SPACES, PUNCTUATION, LEADING_ZEROS = "case", "spaces", "punctuation", "leading_zeros"
@@ -60,7 +61,7 @@ def _alnum(text: str) -> str:
 
 def invoice_number_changes(a: str, b: str) -> tuple[str, ...]:
     """How two look-alike invoice numbers differ: punctuation, letter case, leading zeros."""
-    def only(text: str, keep) -> str:
+    def only(text: str, keep: Callable[[str], bool]) -> str:
         return "".join(ch for ch in text if keep(ch))
 
     changes = []

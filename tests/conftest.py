@@ -18,15 +18,15 @@ from pathlib import Path
 os.environ["EINVOICE_ENVIRONMENT"] = "test"
 os.environ.setdefault("EINVOICE_LOG_LEVEL", "WARNING")
 
-import pytest  # noqa: E402
-from fastapi.testclient import TestClient  # noqa: E402
-from sqlalchemy import text  # noqa: E402
-from sqlalchemy.engine import Engine, make_url  # noqa: E402
-from sqlmodel import Session  # noqa: E402
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+from sqlalchemy.engine import Engine, make_url
+from sqlmodel import Session
 
-from service.config import Settings, get_settings  # noqa: E402
-from service.db import make_engine, normalise_url  # noqa: E402
-from service.migrations import upgrade  # noqa: E402
+from service.config import Settings, get_settings
+from service.db import make_engine, normalise_url
+from service.migrations import upgrade
 
 REPO = Path(__file__).resolve().parent.parent
 MIRROR = Path(os.environ.get("EINVOICE_ARTIFACTS_MIRROR") or REPO.parent / "shared" / "artifacts")
@@ -69,7 +69,7 @@ def _create_pg_database() -> tuple[str, str]:
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any driver error: the suite stops with one clear line
         pytest.fail(f"TEST_DATABASE_URL is set but PostgreSQL cannot be used: {exc}", pytrace=False)
     finally:
         admin.dispose()

@@ -8,6 +8,7 @@ import random
 from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import ClassVar
 
 from bench.matching_corpus.categories import CATEGORIES, RobustnessCases
 from bench.matching_corpus.documents import Doc, DocLine, SupplierSpec, _btw, _gtin, _iban, _kvk, r2
@@ -331,7 +332,7 @@ class Corpus(RobustnessCases):
                  "credit_unmatched", "duplicates", "unknown_iban", "ambiguous", "without_bt132",
                  "unknown_supplier", "line_not_matched", "line_allowance")
     # clean traffic dominates real life; weights keep every case present in a small corpus too
-    WEIGHTS = {"clean_2way": 4, "clean_3way": 3, "partial_over_time": 2, "several_invoices": 2}
+    WEIGHTS: ClassVar[dict[str, int]] = {"clean_2way": 4, "clean_3way": 3, "partial_over_time": 2, "several_invoices": 2}
 
     def build(self, documents: int) -> list[Step]:
         """Stories until at least ``documents`` documents: first one of each case and category, then

@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials
 from fastapi.responses import JSONResponse, PlainTextResponse
-from sqlalchemy import func, text
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from service.api.deps import bearer, get_principal
@@ -49,7 +49,7 @@ def readyz(request: Request) -> JSONResponse:
                             f"{', '.join(schema.heads)}")
             next_steps.append("run `einvoice migrate`" if not schema.unknown else
                               "run the version that migrated this database")
-    except Exception as exc:  # any driver error means "not ready"; say which
+    except Exception as exc:  # noqa: BLE001 - any driver error means "not ready"; say which
         problems.append(f"database unreachable: {type(exc).__name__}: {str(exc).splitlines()[0]}")
         next_steps.append("check DATABASE_URL and that the database server is up")
     problems += list(state.validation_problems)
@@ -144,5 +144,5 @@ def _database_gauges(request: Request) -> dict[str, dict[str, int]]:
                 "webhook_deliveries": by_status(session, WebhookDelivery.status),
                 "feed_unpublished": {"": unpublished},
             }
-    except Exception:  # metrics must still answer when the database is down
+    except Exception:  # noqa: BLE001 - metrics must still answer when the database is down
         return {}

@@ -198,7 +198,7 @@ def create_invoice(request: Request, session: SessionDep, principal: InvoiceSubm
     instance = request.url.path
     if receipt.outcome is ReceiptOutcome.duplicate:
         first = receipt.first
-        err = DuplicateInvoice(
+        err: DuplicateInvoice | InvoiceRejected = DuplicateInvoice(
             f"invoice number {invoice.invoice_number} (BT-1) of this seller was already received as "
             f"/v1/invoices/{first.id}; this document is stored as rejected",
             first_invoice=f"/v1/invoices/{first.id}",

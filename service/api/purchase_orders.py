@@ -126,6 +126,7 @@ def _order_input(session: Session, body: Body, ctx: MasterDataContext, options: 
     data, errors = order_errors(raw, ctx.codelists, known)
     errors = _with_xpaths(extra + _not_covered(errors, extra), xpaths)
     raise_invalid(errors, "purchase order")
+    assert data is not None  # raise_invalid raised otherwise
     return data, meta
 
 

@@ -22,7 +22,7 @@ for area in (validate, masterdata, matching, erp, workspace, organisations, demo
 def main() -> None:
     try:
         app()
-    except Exception as exc:  # noqa: BLE001 - the last resort: one line, never a traceback
+    except Exception as exc:  # the last resort: one line, never a traceback
         if _debugging():
             raise
         message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""

@@ -64,8 +64,8 @@ def status_command(
 ) -> None:
     """List what is installed, per source, with versions, and the releases of the rule sets (active,
     scheduled, overdue); exit 1 when a required file is missing."""
-    from service.validation.artefacts import FileState, load_manifest, missing_artefacts, status
-    from service.validation.releases import release_states, release_warnings
+    from service.validation.artefacts import FileState, load_manifest, missing_artefacts, release_states, status
+    from service.validation.releases import release_warnings
 
     settings = load_settings()
     dest = dest or settings.artifacts_dir

@@ -63,7 +63,7 @@ def connect(settings: Settings, *, require_schema: bool = True) -> Engine:
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
-    except Exception as exc:  # driver errors vary; the first line says what happened
+    except Exception as exc:  # noqa: BLE001 - driver errors vary; the first line says what happened
         engine.dispose()
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise fail(f"database unreachable ({_safe_url(settings.database_url)}): {reason}", 2) from None
@@ -107,7 +107,7 @@ def _safe_url(url: str) -> str:
 
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except Exception:
+    except Exception:  # noqa: BLE001 - a URL too broken to parse is still reported, without its password
         return "<unparseable DATABASE_URL>"
 
 

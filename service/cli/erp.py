@@ -69,9 +69,9 @@ def webhooks_list(as_json: bool = typer.Option(False, "--json", help="Print JSON
         typer.echo(json.dumps(out, indent=2))
         return
     for s in out:
-        counts = " ".join(f"{k}={v}" for k, v in sorted(s["deliveries"].items())) or "no deliveries"
+        tally = " ".join(f"{k}={v}" for k, v in sorted(s["deliveries"].items())) or "no deliveries"
         typer.echo(f"{s['id']}  {'active  ' if s['active'] else 'inactive'}  {s['url']}  "
-                   f"[{', '.join(s['event_types'])}]  {counts}")
+                   f"[{', '.join(s['event_types'])}]  {tally}")
 
 
 @webhooks_app.command("add")

@@ -195,7 +195,7 @@ def _count_lines(path: Path) -> int:
         return sum(1 for line in fh if line.strip())
 
 
-def _run(path: Path, what: str, loader) -> ImportStats:
+def _run(path: Path, what: str, loader: Callable[..., Any]) -> Any:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 

@@ -202,7 +202,7 @@ def _validate_file(path: str) -> dict[str, Any]:
     }
 
 
-def _pdf_without_invoice(path: str, exc: "pdf.PdfInvoiceError") -> dict[str, Any]:
+def _pdf_without_invoice(path: str, exc: pdf.PdfInvoiceError) -> dict[str, Any]:
     """A plain PDF is no invoice; an unreadable or encrypted one is an error of that file."""
     if exc.kind == "no_invoice":
         return {"path": path, "scenario": None, "release": None, "kind": "PDF without an embedded invoice",

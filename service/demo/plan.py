@@ -229,9 +229,9 @@ class Planner:
         parts = [order.lines[:1], order.lines[1:]] if split else [order.lines]
         for n, part_lines in enumerate(parts):
             at = invoiced_at + timedelta(days=7 * n)
-            quantities = {ln.line_id: ln.quantity for ln in part_lines}
+            invoiced = {ln.line_id: ln.quantity for ln in part_lines}
             story = deviation if n == 0 else "clean"
-            lines = self.deviate(self.lines(order, quantities), story, supplier)
+            lines = self.deviate(self.lines(order, invoiced), story, supplier)
             changes: dict[str, Any] = {}
             if story == "bank_account_unverified":  # paid into an account master data does not know
                 changes["iban"] = iban("BUNQ", f"{self.rng.randrange(10**9, 10**10)}")

@@ -37,7 +37,7 @@ class Item:
     name: str  # BT-153
     unit: str  # BT-130 (UN/ECE Rec 20)
     price: Decimal  # BT-146
-    vat_rate: Decimal = D(21)
+    vat_rate: Decimal = Decimal(21)
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,10 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from typing import Any, TypeVar
 
 from lxml import etree
 
@@ -54,6 +56,8 @@ UDT = "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100"
 QDT = "urn:un:unece:uncefact:data:standard:QualifiedDataType:100"
 CII_ROOT = f"{{{RSM}}}CrossIndustryInvoice"
 NS = {"rsm": RSM, "ram": RAM, "udt": UDT, "qdt": QDT}
+
+_T = TypeVar("_T")
 
 _CREDIT_TYPE_CODES = frozenset({"81", "83", "381", "396", "532"})
 # AdditionalReferencedDocument type codes (UNCL 1001): 916 BG-24 supporting document, 130 BT-18
@@ -306,7 +310,7 @@ def _line(el: etree._Element) -> InvoiceLine:
         id=_req(el, "ram:AssociatedDocumentLineDocument/ram:LineID", "BT-126"),
         note=_text(el, "ram:AssociatedDocumentLineDocument/ram:IncludedNote/ram:Content"),
         object_identifier=object_id,
-        quantity=_dec(qty_el.text.strip(), "BT-129"),  # type: ignore[arg-type]
+        quantity=_dec(qty_el.text.strip(), "BT-129"),
         unit_code=qty_el.get("unitCode"),
         net_amount=_req_dec(settlement, "ram:SpecifiedTradeSettlementLineMonetarySummation/ram:LineTotalAmount",
                             "BT-131"),
@@ -440,7 +444,7 @@ def parse_cii_document(root: etree._Element) -> InvoiceDocument:
         invoiced_object_identifier=next((_ident(r, "ram:IssuerAssignedID", "ReferenceTypeCode") for r in references
                                          if _text(r, "ram:TypeCode") == _INVOICED_OBJECT), None),
         buyer_accounting_reference=_text(settlement, "ram:ReceivableSpecifiedTradeAccountingAccount/ram:ID"),
-        payment_terms=next((d for t in terms if (d := _text(t, "ram:Description"))), None),
+        payment_terms=next((text for t in terms if (text := _text(t, "ram:Description"))), None),
         notes=tuple(n.text.strip() for n in _iter(doc, "ram:IncludedNote/ram:Content") if (n.text or "").strip()),
         preceding_invoices=tuple(
             PrecedingInvoice(number=_req(r, "ram:IssuerAssignedID", "BT-25"),
@@ -469,10 +473,10 @@ def _missing(term: str) -> date:
     raise DocumentError(f"{term} is missing", term)
 
 
-def cii_header_fields(root: etree._Element) -> dict:
+def cii_header_fields(root: etree._Element) -> dict[str, Any]:
     """Best effort, never raises: the fields of ``parser.Header`` a (possibly invalid) CII carries."""
 
-    def safe(fn, *args):
+    def safe(fn: Callable[..., _T], *args: Any) -> _T | None:
         try:
             return fn(*args)
         except ValueError:

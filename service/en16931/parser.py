@@ -24,7 +24,8 @@ from decimal import Decimal
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
-from typing import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 from lxml import etree
 
@@ -55,6 +56,8 @@ from service.en16931.model import (
 )
 
 __all__ = ["DocumentError", "Header", "parse_document", "parse_header", "INVOICE_NS", "CREDIT_NOTE_NS"]
+
+_T = TypeVar("_T")
 
 CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
 CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
@@ -382,7 +385,7 @@ def _line(el: etree._Element, kind: DocumentType) -> InvoiceLine:
         id=_req(el, "cbc:ID", "BT-126"),
         note=_text(el, "cbc:Note"),
         object_identifier=object_id,
-        quantity=_dec(qty_el.text.strip(), "BT-129"),  # type: ignore[arg-type]
+        quantity=_dec(qty_el.text.strip(), "BT-129"),
         unit_code=qty_el.get("unitCode"),
         net_amount=_req_dec(el, "cbc:LineExtensionAmount", "BT-131"),
         order_line_reference=_text(el, "cac:OrderLineReference/cbc:LineID"),
@@ -513,7 +516,7 @@ def _parse_document(root: etree._Element) -> InvoiceDocument:
         customization_id=_text(root, "cbc:CustomizationID"),
         profile_id=_text(root, "cbc:ProfileID"),
         number=_req(root, "cbc:ID", "BT-1"),
-        issue_date=_date(_req(root, "cbc:IssueDate", "BT-2"), "BT-2"),  # type: ignore[arg-type]
+        issue_date=_date(_req(root, "cbc:IssueDate", "BT-2"), "BT-2"),
         type_code=_req(root, type_tag, "BT-3"),
         currency=currency,
         tax_currency=tax_currency,
@@ -629,7 +632,7 @@ def _parse_header(root: etree._Element) -> Header:
     if kind is None:
         return Header()
 
-    def safe(fn, *args):
+    def safe(fn: Callable[..., _T], *args: Any) -> _T | None:
         try:
             return fn(*args)
         except (DocumentError, ValueError):

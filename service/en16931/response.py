@@ -43,8 +43,8 @@ _CODES = {
     "paid": "PD",
 }
 # OPStatusReason / OPStatusAction code lists (PEPPOL-T111-R006/R007).
-STATUS_REASONS = frozenset("NON REF LEG REC QUA DEL PRI QTY ITM PAY PPD UNR FIN OTH".split())
-STATUS_ACTIONS = frozenset("NOA PIN NIN CNF CNP CNA OTH".split())
+STATUS_REASONS = frozenset(["NON", "REF", "LEG", "REC", "QUA", "DEL", "PRI", "QTY", "ITM", "PAY", "PPD", "UNR", "FIN", "OTH"])
+STATUS_ACTIONS = frozenset(["NOA", "PIN", "NIN", "CNF", "CNP", "CNA", "OTH"])
 
 
 def response_code_for(status: str) -> str:

@@ -99,7 +99,7 @@ def read(session: Session, after: int, limit: int) -> list[FeedEntry]:
 
 def head(session: Session) -> int:
     """The highest published position (0 for an empty feed)."""
-    return session.exec(select(func.coalesce(func.max(FeedEntry.position), 0))).one()
+    return int(session.exec(select(func.coalesce(func.max(FeedEntry.position), 0))).one())
 
 
 def as_event(entry: FeedEntry) -> dict[str, Any]:

@@ -47,7 +47,7 @@ def _parties(invoice: Invoice) -> tuple[ResponseParty, ResponseParty]:
         )
     try:
         header = parse_header(parse_untrusted(invoice.invoice_xml or invoice.document, UNBOUNDED))
-    except Exception:  # stored bytes always parsed at intake; be defensive for old rows
+    except Exception:  # noqa: BLE001 - stored bytes always parsed at intake; be defensive for old rows
         header = None
     if header is None:
         return ResponseParty(), ResponseParty(name=invoice.seller_name)
@@ -96,13 +96,13 @@ def clarifications_for(invoice: Invoice, event: AuditEvent | None) -> tuple[Clar
         out.append(Clarification("NIN", list_id="OPStatusAction"))
         return tuple(out)
     if status in (InvoiceStatus.needs_review, InvoiceStatus.on_hold, InvoiceStatus.awaiting_approval):
-        codes = [r.get("code") for r in reasons if r.get("code")]
-        text = event.comment if status is InvoiceStatus.on_hold and event and event.comment else None
-        if text is None and reasons:
-            text = "; ".join(str(r.get("message") or r.get("code")) for r in reasons[:10])
+        codes = [str(r["code"]) for r in reasons if r.get("code")]
+        note = event.comment if status is InvoiceStatus.on_hold and event and event.comment else None
+        if note is None and reasons:
+            note = "; ".join(str(r.get("message") or r.get("code")) for r in reasons[:10])
         out = []
         for i, c in enumerate(_clarification_codes(codes)):
-            out.append(Clarification(c, reason=_short(text) if text and i == 0 else None))
+            out.append(Clarification(c, reason=_short(note) if note and i == 0 else None))
         if out[0].code == "OTH" and not out[0].reason:
             out[0] = Clarification("OTH", reason="The invoice is being reviewed by the buyer.")
         return tuple(out)

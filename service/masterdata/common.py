@@ -15,7 +15,7 @@ from sqlalchemy import and_, or_
 from sqlmodel import Session, col
 
 from service import cursors
-from service.errors import Conflict, InvalidCursor, InvalidInput, NotFound  # noqa: F401 (InvalidCursor re-exported)
+from service.errors import Conflict, InvalidCursor, InvalidInput, NotFound
 from service.masterdata.codelists import CodeLists
 from service.models.masterdata import MasterDataEvent, MasterDataEventKind
 

@@ -30,7 +30,7 @@ def _kind(content_type: str, allow_xml: bool) -> BodyKind:
     media = content_type.split(";", 1)[0].strip().lower()
     if media == "application/json" or media.endswith("+json"):
         return "json"
-    if allow_xml and media in ("application/xml", "text/xml") or (allow_xml and media.endswith("+xml")):
+    if (allow_xml and media in ("application/xml", "text/xml")) or (allow_xml and media.endswith("+xml")):
         return "xml"
     accepted = "application/json or application/xml" if allow_xml else "application/json"
     raise UnsupportedMediaType(f"send {accepted} (got {media or 'no Content-Type'})")

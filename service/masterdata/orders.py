@@ -38,6 +38,7 @@ from service.masterdata.payloads import (
     PurchaseOrderOut,
     PurchaseOrderSummary,
 )
+from service.masterdata.received import received_by_line
 from service.models.base import utcnow
 from service.models.masterdata import (
     DocumentSource,
@@ -126,6 +127,7 @@ def check_order(session: Session, raw: Any, codelists: CodeLists | None) -> Purc
         known.add(supplier_id)
     data, errors = order_errors(raw, codelists, known)
     raise_invalid(errors, "purchase order")
+    assert data is not None  # raise_invalid raised otherwise
     return data
 
 
@@ -268,8 +270,6 @@ def set_status(session: Session, number: str, status: OrderStatus, *, actor: str
 
 
 def order_out(session: Session, order: PurchaseOrder, version: int | None = None) -> PurchaseOrderOut:
-    from service.masterdata.receipts import received_by_line
-
     wanted = version or order.current_version
     row = session.exec(
         select(PurchaseOrderVersion).where(
@@ -437,7 +437,7 @@ def import_orders(
             session.execute(insert(PurchaseOrder), new_orders)
         except IntegrityError:
             raise OrderExists("another import created some of these orders at the same time; retry") from None
-    for number, current in state.items():
+    for current in state.values():
         row = current["row"]
         if row is not None and current.get("dirty"):
             row.current_version = current["version"]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -30,6 +29,7 @@ from service.masterdata.common import (
 )
 from service.masterdata.orders import get_order_row
 from service.masterdata.payloads import GoodsReceiptIn, GoodsReceiptOut, ReceiptLineOut
+from service.masterdata.received import ReceivedView, received_by_line
 from service.models.masterdata import (
     DocumentSource,
     GoodsReceipt,
@@ -42,36 +42,6 @@ from service.models.masterdata import (
 
 __all__ = ["ReceivedView", "check_receipt", "get_receipt", "list_receipts", "receipt_out",
            "received_by_line", "record_receipt"]
-
-
-@dataclass(frozen=True)
-class ReceivedView:
-    """Cumulative received quantity per order line id, and the receipts it was summed from.
-
-    ``movements``: every receipt and return line (receipt id, order line id, quantity; returns
-    negative), in the order they were recorded, for a decision to show how it was netted.
-    """
-
-    quantities: dict[str, Decimal] = field(default_factory=dict)
-    receipt_ids: tuple[str, ...] = ()
-    movements: tuple[tuple[str, str, Decimal], ...] = ()
-
-
-def received_by_line(session: Session, po_number: str) -> ReceivedView:
-    rows = session.exec(
-        select(GoodsReceipt.receipt_id, GoodsReceiptLine.po_line_id, GoodsReceiptLine.quantity)
-        .join(GoodsReceipt, GoodsReceipt.id == GoodsReceiptLine.goods_receipt_id)
-        .join(PurchaseOrder, PurchaseOrder.id == GoodsReceiptLine.purchase_order_id)
-        .where(PurchaseOrder.number == po_number)
-        .order_by(GoodsReceipt.receipt_date, GoodsReceipt.created_at, GoodsReceipt.receipt_id,
-                  GoodsReceiptLine.position)
-    ).all()
-    totals: dict[str, Decimal] = defaultdict(Decimal)
-    receipts: set[str] = set()
-    for receipt_id, line_id, quantity in rows:  # summed in Python: SQLite keeps decimals as text
-        totals[line_id] += quantity
-        receipts.add(receipt_id)
-    return ReceivedView(dict(totals), tuple(sorted(receipts)), tuple((r, ln, q) for r, ln, q in rows))
 
 
 def _current_lines(session: Session, order: PurchaseOrder) -> dict[str, PurchaseOrderLine]:
@@ -109,6 +79,7 @@ def check_receipt(
     if order is not None and data is not None:
         errors += _line_errors(session, order, data)
     raise_invalid(errors, "goods receipt")
+    assert data is not None  # raise_invalid raised otherwise
     return data, order
 
 

@@ -49,6 +49,7 @@ def parse_supplier(raw: Any, codelists: CodeLists | None) -> SupplierIn:
     """The checked supplier body, or InvalidInput listing every field error."""
     data, errors = validate_model(SupplierIn, raw, codelists)
     raise_invalid(errors, "supplier")
+    assert data is not None  # raise_invalid raised otherwise
     return data
 
 
@@ -141,9 +142,9 @@ def replace_supplier(session: Session, supplier_id: uuid.UUID, data: SupplierIn,
     current_ibans = {r.iban: r for r in _accounts_of(session, [supplier.id])[supplier.id]}
     if set(current_ibans) != wanted_ibans:
         changed.append("bank_accounts")
-        for iban, row in current_ibans.items():
+        for iban, account in current_ibans.items():
             if iban not in wanted_ibans:
-                session.delete(row)
+                session.delete(account)
         for iban in wanted_ibans - set(current_ibans):
             session.add(SupplierBankAccount(supplier_id=supplier.id, iban=iban))
 
@@ -272,12 +273,12 @@ def resolve_supplier(
 
     # 1. electronic address
     if electronic_address and electronic_address[1] and electronic_address[1].strip():
-        scheme = (electronic_address[0] or "").strip().upper()
-        value = ids.normalise_address(scheme, electronic_address[1])
-        found = _ids(session, _BY_ADDRESS, value=value, scheme=scheme)
+        address_scheme = (electronic_address[0] or "").strip().upper()
+        value = ids.normalise_address(address_scheme, electronic_address[1])
+        found = _ids(session, _BY_ADDRESS, value=value, scheme=address_scheme)
         if found:
             return _one(session, found)
-        identifiers = [*identifiers, (scheme or None, electronic_address[1])]
+        identifiers = [*identifiers, (address_scheme or None, electronic_address[1])]
 
     # 2. legal identifiers
     exact: list[tuple[str, str]] = []

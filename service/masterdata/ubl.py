@@ -23,7 +23,7 @@ import threading
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from lxml import etree
 
@@ -47,7 +47,7 @@ __all__ = ["NS", "OrderDocument", "ReceiptDocument", "UblSchemas", "map_order", 
 class UblSchemas:
     """UBL 2.1 XSDs for the master-data documents: from the validation engine, or compiled here once."""
 
-    _cache: dict[Path, XsdSchema] = {}
+    _cache: ClassVar[dict[Path, XsdSchema]] = {}  # shared by every instance: compiled once per process
     _lock = threading.Lock()
 
     def __init__(self, engine: Any = None, artifacts_dirs: tuple[Path | None, ...] = ()) -> None:
@@ -58,7 +58,7 @@ class UblSchemas:
         if self.engine is not None and hasattr(self.engine, "xsd_schema"):
             try:
                 return self.engine.xsd_schema(document)[0]
-            except Exception:  # engine without this document's XSD: fall back to the directories
+            except Exception:  # noqa: BLE001 - engine without this document's XSD: fall back to the directories
                 pass
         for base in self.dirs:
             path = ubl_xsd_path(base, document)

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from service.en16931.model import AllowanceCharge as DocumentAllowanceCharge
+from service.en16931.model import InvoiceDocument
 from service.matching.types import AllowanceCharge, InvoiceFacts, InvoiceLine
 
 ONE = Decimal(1)
 ZERO = Decimal(0)
 
 
-def _ac(ac) -> AllowanceCharge:
+def _ac(ac: DocumentAllowanceCharge) -> AllowanceCharge:
     return AllowanceCharge(charge=bool(ac.charge), amount=ac.amount, reason=ac.reason, reason_code=ac.reason_code,
                            vat_category=ac.vat_category, vat_rate=ac.vat_rate)
 
 
-def facts_from_document(doc) -> InvoiceFacts:
+def facts_from_document(doc: InvoiceDocument) -> InvoiceFacts:
     """The terms matching reads (BT names in ``types.py``); pure, no I/O."""
     t = doc.totals
     lines = tuple(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -10,8 +10,8 @@ from pydantic import TypeAdapter
 from service.matching.types import Decision, MatchInputs
 
 
-@lru_cache(maxsize=None)
-def _adapter(cls: type) -> TypeAdapter:
+@cache
+def _adapter(cls: type) -> TypeAdapter[Any]:
     return TypeAdapter(cls)
 
 

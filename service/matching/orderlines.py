@@ -118,9 +118,9 @@ def _explain_receipts(inputs: MatchInputs, checks: Checks, ol: OrderLine, line_i
 
 
 def _needs_receipt(ol: OrderLine, mode: ReceiptMode) -> bool:
-    if mode is ReceiptMode.two_way or mode == "two_way":
+    if mode == ReceiptMode.two_way:  # a StrEnum: equal to the plain string read from JSON too
         return False
-    if mode is ReceiptMode.three_way or mode == "three_way":
+    if mode == ReceiptMode.three_way:
         return True
     return ol.receipt_required
 

@@ -99,12 +99,12 @@ class LinePairer:
             ("seller_item_id", line.seller_item_id, self.by_seller),
             ("standard_item_id", line.standard_item_id, self.by_standard),
         ):
-            if key and (found := index.get(key.strip())):
-                if len(found) > 1 and method == "seller_item_id" and line.standard_item_id:
-                    narrowed = [ol for ol in found
+            if key and (candidates := index.get(key.strip())):
+                if len(candidates) > 1 and method == "seller_item_id" and line.standard_item_id:
+                    narrowed = [ol for ol in candidates
                                 if (ol.standard_item_id or "").strip() == line.standard_item_id.strip()]
-                    found = narrowed or found
-                return self._narrow(line, found, method)
-        if found := self.by_name.get(_norm(line.name)):
-            return self._narrow(line, found, "name")
+                    candidates = narrowed or candidates
+                return self._narrow(line, candidates, method)
+        if candidates := self.by_name.get(_norm(line.name)):
+            return self._narrow(line, candidates, "name")
         return Pairing(line, None, "none")

@@ -66,13 +66,15 @@ def mount(app: FastAPI, settings: Settings) -> None:
     async def _service_error(request: Request, exc: ServiceError):
         if request.url.path.startswith("/ui/") and api_service_error is not None:
             return _html_error(request, exc.status, "not_found" if exc.status == 404 else "error")
-        return await api_service_error(request, exc)
+        assert api_service_error is not None  # install_problem_handlers ran first (create_app)
+        return await api_service_error(request, exc)  # type: ignore[misc]  # our handlers are async
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException):
         if request.url.path.startswith("/ui/") and not request.url.path.startswith("/ui/static/"):
             return _html_error(request, exc.status_code, "not_found" if exc.status_code == 404 else "error")
-        return await api_http_error(request, exc)
+        assert api_http_error is not None  # install_problem_handlers ran first (create_app)
+        return await api_http_error(request, exc)  # type: ignore[misc]  # our handlers are async
 
     @app.middleware("http")
     async def _security_headers(request: Request, call_next):

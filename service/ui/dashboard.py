@@ -6,6 +6,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from html import escape
+from typing import Any
 
 from markupsafe import Markup
 from sqlalchemy import case, func, or_, true
@@ -47,7 +48,7 @@ def _days_between(session: Session, later, earlier):
 # The figures cover weeks; computing them reads every invoice of the period (seconds at 100,000),
 # so each process keeps them for a minute.
 CACHE_SECONDS = 60.0
-_cache: dict[str, tuple[float, "Dashboard"]] = {}
+_cache: dict[str, tuple[float, Dashboard]] = {}
 
 
 def cached(session: Session) -> Dashboard:
@@ -138,7 +139,7 @@ def compute(session: Session, now: datetime | None = None) -> Dashboard:
     ]).where(Invoice.status.in_([S.needs_review, S.on_hold]))).one()
     cumulative = [int(v or 0) for v in open_rows]
     previous = 0
-    for (key, hi), upto in zip(buckets, cumulative):
+    for (key, _upper), upto in zip(buckets, cumulative):
         d.open_ageing.append((key, upto - previous))
         previous = upto
 
@@ -173,7 +174,7 @@ def _paid_subquery(session: Session, since: datetime):
                 .where(AuditEvent.at >= since, AuditEvent.to_status == S.paid).group_by(AuditEvent.invoice_id)
                 .subquery())
     erp = ErpInvoiceState
-    payment_date = erp.payment_date
+    payment_date: Any = erp.payment_date  # a date column, or (PostgreSQL) that date as a timestamp
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy import DateTime, cast
 

@@ -104,7 +104,7 @@ def _decision(session: Session, invoice: Invoice) -> Any:
     """The latest matching decision (None when there is none, or when it cannot be read)."""
     try:
         return load_decision(session, invoice.id)
-    except Exception:  # an unreadable old decision must not take the page down
+    except Exception:  # noqa: BLE001 - an unreadable old decision must not take the page down
         return None
 
 

@@ -35,7 +35,7 @@ class QueueFilter:
     age: int | None = None  # received more than this many days ago
 
     @classmethod
-    def from_params(cls, params) -> "QueueFilter":
+    def from_params(cls, params) -> QueueFilter:
         status = params.get("status") or InvoiceStatus.needs_review.value
         if status not in QUEUE_STATUSES:
             status = InvoiceStatus.needs_review.value
@@ -133,7 +133,8 @@ def _fetch(session: Session, cols, conds, position, limit: int, descending: bool
                 stmt = stmt.where(key < at if descending else key > at)
             elif position and due is None and not descending:
                 continue  # the cursor is already in the undated phase
-            order = (Invoice.due_date.desc(), Invoice.id.desc()) if descending else (Invoice.due_date, Invoice.id)
+            order: tuple[object, ...] = (
+                (Invoice.due_date.desc(), Invoice.id.desc()) if descending else (Invoice.due_date, Invoice.id))
         else:
             stmt = select(*cols).where(*conds, Invoice.due_date.is_(None))
             if position and due is None:

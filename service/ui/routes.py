@@ -213,7 +213,7 @@ def download_attachment(invoice_id: str, position: int, session: SessionDep, cur
 
 def _after_action(request: Request, session: Session, inv: Invoice, flt: queue.QueueFilter, msg: str) -> Response:
     """Straight on to the next invoice in the queue (the decided one has left it)."""
-    prev_id, next_id = queue.neighbours(session, inv, flt)
+    _, next_id = queue.neighbours(session, inv, flt)
     params = {**flt.query_params(), "msg": msg, "ref": inv.invoice_number or ""}
     target = f"/ui/invoices/{next_id}" if next_id else "/ui/queue"
     return RedirectResponse(f"{target}?{urlencode(params)}", status_code=303)

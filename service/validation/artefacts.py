@@ -13,12 +13,13 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from service.validation.releases import Release, parse_releases
+from service.validation.releases import Release, ReleaseState, classify, parse_releases
 
 if TYPE_CHECKING:  # httpx is imported only to download (not by the engine at run time)
     import httpx
@@ -78,7 +79,7 @@ class ManifestFile:
 @dataclass(frozen=True)
 class Manifest:
     files: tuple[ManifestFile, ...]
-    sources: dict[str, dict] = field(default_factory=dict)
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
     releases: tuple[Release, ...] = ()  # releases.py: which release judges a document, by date
 
     def get(self, local_path: str) -> ManifestFile:
@@ -152,6 +153,22 @@ def status(dest: Path, manifest: Manifest | None = None) -> list[FileStatus]:
     return result
 
 
+def release_states(dest: Path, manifest: Manifest, now: datetime | None = None) -> list[ReleaseState]:
+    """Every release of the manifest with its status at ``now`` (default: the current time)."""
+    now = now or datetime.now(UTC)
+    by_path = {st.file.local_path: st for st in status(dest, manifest)}
+    installed: dict[str, tuple[str, ...]] = {}
+    for release in manifest.releases:
+        problems = tuple(
+            f"{st.state.value}: {path}"
+            for path, st in by_path.items()
+            if release.owns(path) and st.file.required and st.state is not FileState.installed
+        )
+        missing_rules = tuple(f"not in the manifest: {p}" for p in release.rule_sets.values() if p not in by_path)
+        installed[release.id] = problems + missing_rules
+    return classify(manifest.releases, installed, now)
+
+
 def missing_artefacts(dest: Path, manifest: Manifest | None = None) -> list[str]:
     """Readable problems with the required artefacts under ``dest``; empty when all are in place.
 
@@ -166,8 +183,6 @@ def missing_artefacts(dest: Path, manifest: Manifest | None = None) -> list[str]
             continue
         if st.file.required and st.state is not FileState.installed:
             problems.append(f"artefact {st.state.value}: {st.file.local_path} ({st.file.version})")
-    from service.validation.releases import release_states
-
     states = release_states(dest, manifest)
     for family in dict.fromkeys(r.family for r in manifest.releases):
         mine = [s for s in states if s.release.family == family]
@@ -227,7 +242,7 @@ def _fetch_from_mirror(mirror: Path, f: ManifestFile) -> bytes:
     return data
 
 
-def _fetch_from_network(client: "httpx.Client", f: ManifestFile) -> bytes:
+def _fetch_from_network(client: httpx.Client, f: ManifestFile) -> bytes:
     import httpx
 
     errors = []
@@ -254,7 +269,7 @@ def install(
     *,
     mirror: Path | None = None,
     manifest: Manifest | None = None,
-    client: "httpx.Client | None" = None,
+    client: httpx.Client | None = None,
     include_examples: bool = True,
     force: bool = False,
     progress: Callable[[ManifestFile], None] | None = None,

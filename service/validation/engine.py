@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -28,6 +29,7 @@ from service.validation.artefacts import (
     ManifestFile,
     load_manifest,
     missing_artefacts,
+    release_states,
     sha256_file,
 )
 from service.validation.envelope import SBD, Envelope, EnvelopeError, open_envelope
@@ -37,7 +39,6 @@ from service.validation.releases import (
     ReleaseState,
     classify,
     release_in_force,
-    release_states,
     release_warnings,
 )
 from service.validation.report import (
@@ -292,7 +293,7 @@ class ValidationEngine:
             else:
                 runner = SchRuleSet(self._processor, path, self.cache_dir, name=spec.name)
             return _Loaded(spec, runner, artefact, None, release)
-        except Exception as exc:  # reported per document as an error layer, never a crash
+        except Exception as exc:  # noqa: BLE001 - reported per document as an error layer, never a crash
             return _Loaded(spec, None, artefact, f"{type(exc).__name__}: {exc}", release)
 
     def warm(self, *, diagnostics: bool = False, settle: bool = True) -> list[str]:
@@ -786,7 +787,7 @@ def _layer(
     )
 
 
-def _finding(raw, layer: str) -> Finding:
+def _finding(raw: Any, layer: str) -> Finding:
     flag = (raw.flag or "").strip().lower()
     severity = _SEVERITY.get(flag, Severity.fatal)
     message = " ".join((raw.text or "").split())

@@ -85,7 +85,7 @@ def extract_invoice(pdf: bytes, *, max_xml_bytes: int = MAX_XML_BYTES) -> Embedd
         raise PdfInvoiceError("unreadable", "The document is not a PDF (no %PDF- header).")
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings about broken files are ours to report
     try:
-        with apply_configuration(**_limits(max_xml_bytes)):
+        with apply_configuration(None, **_limits(max_xml_bytes)):
             reader = PdfReader(io.BytesIO(pdf), strict=False, root_object_recovery_limit=1000,
                                xref_stream_maximum_entries=200_000)
             if reader.is_encrypted:

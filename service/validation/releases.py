@@ -17,11 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from service.validation.artefacts import Manifest
+from typing import Any
 
 __all__ = [
     "Release",
@@ -30,7 +26,6 @@ __all__ = [
     "classify",
     "parse_releases",
     "release_in_force",
-    "release_states",
     "release_warnings",
 ]
 
@@ -113,24 +108,6 @@ class ReleaseState:
     status: ReleaseStatus
     installed: bool
     problems: tuple[str, ...] = ()  # files missing or corrupt, when not installed
-
-
-def release_states(dest: Path, manifest: "Manifest", now: datetime | None = None) -> list[ReleaseState]:
-    """Every release of the manifest with its status at ``now`` (default: the current time)."""
-    from service.validation.artefacts import FileState, status
-
-    now = now or datetime.now(UTC)
-    by_path = {st.file.local_path: st for st in status(dest, manifest)}
-    installed: dict[str, tuple[str, ...]] = {}
-    for release in manifest.releases:
-        problems = tuple(
-            f"{st.state.value}: {path}"
-            for path, st in by_path.items()
-            if release.owns(path) and st.file.required and st.state is not FileState.installed
-        )
-        missing_rules = tuple(f"not in the manifest: {p}" for p in release.rule_sets.values() if p not in by_path)
-        installed[release.id] = problems + missing_rules
-    return classify(manifest.releases, installed, now)
 
 
 def classify(releases: Iterable[Release], problems: dict[str, tuple[str, ...]], now: datetime) -> list[ReleaseState]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -86,7 +87,7 @@ class XsdSchema:
         self._lock = threading.Lock()
         self._xmlschema: Any = None
 
-    def diagnostics_schema(self) -> "xmlschema.XMLSchema10":
+    def diagnostics_schema(self) -> xmlschema.XMLSchema10:
         import xmlschema
 
         with self._lock:
@@ -121,7 +122,7 @@ class XsdSchema:
         lxml_log = [(e.line, e.path, e.message) for e in self._lxml.error_log]
         try:
             findings = self._diagnose(tree)
-        except Exception:  # never let the diagnostics engine hide the lxml verdict
+        except Exception:  # noqa: BLE001 - never let the diagnostics engine hide the lxml verdict
             findings = ()
         if not findings:
             findings = tuple(
@@ -166,7 +167,7 @@ class XsdSchema:
         return tuple(findings)
 
 
-def _prefixed(elem: etree._Element, namespaces: dict[str, str] | None) -> str:
+def _prefixed(elem: etree._Element, namespaces: Mapping[str, str] | None) -> str:
     qname = etree.QName(elem)
     for prefix, uri in (namespaces or {}).items():
         if uri == qname.namespace and prefix:
@@ -174,7 +175,7 @@ def _prefixed(elem: etree._Element, namespaces: dict[str, str] | None) -> str:
     return elem.prefix + ":" + qname.localname if elem.prefix else qname.localname
 
 
-def _expected(err: "xmlschema.XMLSchemaValidationError") -> str | None:
+def _expected(err: xmlschema.XMLSchemaValidationError) -> str | None:
     expected = getattr(err, "expected", None)
     if not expected:
         return None

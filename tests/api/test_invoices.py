@@ -64,7 +64,7 @@ class TestCreate:
         assert inv.document == BASE and inv.payable_amount == Decimal("1656.25")
         assert inv.data["number"] == "Snippet1"
         events = session.exec(select(AuditEvent).where(AuditEvent.invoice_id == inv.id).order_by(AuditEvent.at)).all()
-        assert [(e.from_status, e.to_status) for e in events][0] == (None, InvoiceStatus.received)
+        assert next((e.from_status, e.to_status) for e in events) == (None, InvoiceStatus.received)
         assert events[0].actor.startswith("key:")
         assert len(events) == 2 and events[1].from_status is InvoiceStatus.received
 

@@ -1,6 +1,6 @@
 """Storage: migrations create exactly the models' schema; decimals and times round-trip exactly."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 
 import pytest

@@ -24,7 +24,7 @@ def test_content_sniffing():
     assert not content_matches("application/pdf", b"<html><script>")
     assert content_matches("image/png", b"\x89PNG\r\n\x1a\n....")
     assert content_matches("image/jpeg", b"\xff\xd8\xff\xe0")
-    assert content_matches("text/csv", "a;b\n1;2\n".encode())
+    assert content_matches("text/csv", b"a;b\n1;2\n")
     assert not content_matches("text/csv", b"\x00\x01")
     assert content_matches("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b"PK\x03\x04...")
     assert not content_matches(None, b"%PDF-")

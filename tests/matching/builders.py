@@ -74,7 +74,7 @@ def charge(amount="25.00", reason="Vracht", vat_rate="21") -> AllowanceCharge:
     return AllowanceCharge(charge=True, amount=D(amount), reason=reason, vat_category="S", vat_rate=D(vat_rate))
 
 
-def inputs(inv: InvoiceFacts | None = None, po: OrderSnapshot | None | str = "default", **kw) -> MatchInputs:
+def inputs(inv: InvoiceFacts | None = None, po: OrderSnapshot | str | None = "default", **kw) -> MatchInputs:
     kw.setdefault("supplier", SUPPLIER)
     return MatchInputs(invoice=inv or invoice(), order=order() if po == "default" else po, **kw)
 

@@ -101,7 +101,7 @@ def test_receipts_and_returns_are_netted_per_order_line():
                                      ReceiptMovement("GR-3", "1", D(-20))), receipt_ids=("GR-1", "GR-2", "GR-3"))
     kept = match(inputs(invoice(inv_line(qty="80")), po, receipts=moves))
     assert kept.approved and "receipts_netted" in names(kept)
-    netted = [c for c in kept.normalisations() if c.name == "receipts_netted"][0]
+    netted = next(c for c in kept.normalisations() if c.name == "receipts_netted")
     assert netted.actual == "60 (GR-1) + 40 (GR-2) - 20 (GR-3) = 80 C62"
     more = match(inputs(invoice(inv_line(qty="81")), po, receipts=moves))
     assert more.reason_codes == (R.QUANTITY_EXCEEDS_RECEIVED,)

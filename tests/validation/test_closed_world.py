@@ -79,7 +79,7 @@ def test_the_facts_hold_for_the_pinned_ubl_schema(artifacts_dir: Path, document:
                 continue
             attribute = element.type.attributes.get(fact.attribute) if element.type.is_complex() else None
             if attribute is None or attribute.use != "required":
-                lacking.add("Q{%s}%s" % (element.target_namespace, element.local_name))
+                lacking.add(f"Q{{{element.target_namespace}}}{element.local_name}")
         assert lacking <= set(fact.exceptions), (fact.suffix, lacking)
         for name in fact.exceptions:  # each listed exception is one (cbc:TimeAmount is a text)
             declared = schema.maps.elements["{" + name[2:]]

@@ -6,6 +6,7 @@ import hashlib
 import json
 from pathlib import Path
 
+import pydantic
 import pytest
 from tests.validation.validation_samples import BASE, NL_BASE, replace_once
 
@@ -188,7 +189,7 @@ def test_report_is_frozen_and_round_trips_as_json(engine: ValidationEngine, mirr
         data["layers"][2]["findings"][0]
     )
     assert ValidationReport.model_validate(data) == report
-    with pytest.raises(Exception):
+    with pytest.raises(pydantic.ValidationError):  # the report is frozen
         report.outcome = Outcome.valid  # type: ignore[misc]
 
 

@@ -15,12 +15,11 @@ import pytest
 from lxml import etree
 
 from service.validation import Outcome, ValidationEngine
-from service.validation.artefacts import load_manifest
+from service.validation.artefacts import load_manifest, release_states
 from service.validation.releases import (
     Release,
     ReleaseStatus,
     release_in_force,
-    release_states,
     release_warnings,
 )
 

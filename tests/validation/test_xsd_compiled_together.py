@@ -23,7 +23,8 @@ def compiled(artifacts_dir: Path):
 def _documents() -> list[tuple[str, bytes]]:
     docs = [(rel, (MIRROR / rel).read_bytes()) for rel in ubl_example_files()]
     base, credit = (MIRROR / BASE).read_bytes(), (MIRROR / CREDIT_NOTE).read_bytes()
-    return docs + [
+    return [
+        *docs,
         ("invoice, unknown element", replace_once(base, "<cbc:IssueDate>", "<cbc:Unknown>x</cbc:Unknown><cbc:IssueDate>")),
         ("invoice, bad date", replace_once(base, r"<cbc:IssueDate>[^<]*", "<cbc:IssueDate>2017-13-45")),
         ("invoice, missing ID", replace_once(base, r"<cbc:ID>[^<]*</cbc:ID>", "")),

@@ -44,6 +44,6 @@ def test_figures(session):
     assert dict(d.open_ageing) == {"0-5": 0, "6-10": 0, "11-20": 1, "21-30": 0, "30+": 0}
     assert dict(d.exceptions)["PRICE_VARIANCE"] == 3
     assert d.suppliers[0] == ("Beta", 1, 2)
-    assert dict((n, (r, x)) for n, r, x in d.suppliers)["Gamma"] == (1, 1)
+    assert {n: (r, x) for n, r, x in d.suppliers}["Gamma"] == (1, 1)
     assert d.rules == [("BR-CO-15", 1)]
     assert sum(k for _, k in d.volume) == 3  # C, D and E were received in the last 30 days

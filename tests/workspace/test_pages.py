@@ -44,7 +44,7 @@ def test_pages_need_a_session(bare_client):
 def test_login_sets_a_safe_cookie_and_logout_ends_it(bare_client, user):
     r = login(bare_client)
     assert r.status_code == 303 and r.headers["location"] == "/ui/queue"
-    cookie = [h for h in r.headers.get_list("set-cookie") if h.startswith("einvoice_session=")][0].lower()
+    cookie = next(h for h in r.headers.get_list("set-cookie") if h.startswith("einvoice_session=")).lower()
     assert "httponly" in cookie and "samesite=lax" in cookie
     queue = bare_client.get("/ui/queue")
     assert queue.status_code == 200 and "Anna de Vries" in queue.text

@@ -31,7 +31,7 @@ class PendingSignIn:
     lang: str
 
     @classmethod
-    def new(cls, *, next: str, lang: str) -> "PendingSignIn":
+    def new(cls, *, next: str, lang: str) -> PendingSignIn:
         return cls(state=secrets.token_urlsafe(24), nonce=secrets.token_urlsafe(24), verifier=generate_token(64),
                    next=next, lang=lang)
 

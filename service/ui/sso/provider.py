@@ -95,7 +95,7 @@ class OidcProvider:
             if not refresh and self._keys and time.monotonic() - self._keys[0] < CACHE_SECONDS:
                 return self._keys[1]
         try:
-            keys = KeySet.import_key_set(self._get_json(self.metadata().jwks_uri))  # type: ignore[arg-type]
+            keys = KeySet.import_key_set(self._get_json(self.metadata().jwks_uri))
         except (JoseError, ValueError, TypeError) as exc:
             raise SignInRefused("provider_unreachable", f"unusable signing keys: {exc}") from None
         with self._lock:

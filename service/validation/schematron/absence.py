@@ -24,6 +24,10 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 # Fewer asserts than this on one rule: the walk's fixed cost is not worth it.
 MIN_GROUP = 8
@@ -98,7 +102,7 @@ def _qname(key: str) -> str:
 @dataclass
 class _Node:
     ends: list[int] = field(default_factory=list)
-    children: dict[str, "_Node"] = field(default_factory=dict)
+    children: dict[str, _Node] = field(default_factory=dict)
     attributes: dict[str, list[int]] = field(default_factory=dict)
 
     def literal(self) -> str:
@@ -160,14 +164,14 @@ def _lxml_name(key: str) -> str:
     return key[2:] if key.startswith("{}") else key
 
 
-def present(element, trie: PyTrie) -> list[int]:
+def present(element: etree._Element, trie: PyTrie) -> list[int]:
     """The numbers of the paths that select something below ``element`` (an lxml element)."""
     hits: list[int] = []
     _walk(element, trie, hits)
     return hits
 
 
-def _walk(element, node: PyTrie, hits: list[int]) -> None:
+def _walk(element: etree._Element, node: PyTrie, hits: list[int]) -> None:
     _, children, attributes = node
     if attributes:
         for name in element.attrib:

@@ -173,7 +173,7 @@ class _Emitter:
         return el
 
     def active_patterns(self) -> tuple[list[etree._Element], list[etree._Element]]:
-        patterns = [p for p in self.root.iter(f"{_S}pattern")]
+        patterns = list(self.root.iter(f"{_S}pattern"))
         phase = self.phase
         if not phase or phase == "#DEFAULT":
             phase = self.root.get("defaultPhase")
@@ -231,7 +231,7 @@ class _Emitter:
                 t = self._x(target, "text")
                 t.text = child.tail
 
-    def emit_check(self, parent: etree._Element, check: etree._Element, diagnostics: dict,
+    def emit_check(self, parent: etree._Element, check: etree._Element, diagnostics: dict[str, etree._Element],
                    local_names: frozenset[str] = frozenset(), *, fast_test: str | None = None,
                    shared_test: str | None = None) -> None:
         """``fast_test`` replaces the test as it is; ``shared_test`` is the test reading the
@@ -258,7 +258,7 @@ class _Emitter:
                 self.emit_message(etree.SubElement(d, f"{_V}text"), diagnostics[ref])
         self.emit_message(etree.SubElement(el, f"{_V}text"), check)
 
-    def emit_rule_body(self, parent: etree._Element, rule: etree._Element, diagnostics: dict,
+    def emit_rule_body(self, parent: etree._Element, rule: etree._Element, diagnostics: dict[str, etree._Element],
                        *, optimise: bool) -> None:
         saved, self.optimising = self.optimising, optimise
         try:
@@ -266,7 +266,7 @@ class _Emitter:
         finally:
             self.optimising = saved
 
-    def _emit_rule_body(self, parent: etree._Element, rule: etree._Element, diagnostics: dict) -> None:
+    def _emit_rule_body(self, parent: etree._Element, rule: etree._Element, diagnostics: dict[str, etree._Element]) -> None:
         shared = self.shared_paths(parent, rule) if self.optimising else {}
         fast_tests, hits = self.absence_tests(parent, rule) if self.optimising else ({}, "")
         if not fast_tests:
@@ -280,9 +280,10 @@ class _Emitter:
                           shared=shared)
         self._emit_checks(self._x(choose, "otherwise"), rule, diagnostics, fast_tests=fast_tests, shared=shared)
 
-    def _emit_checks(self, parent: etree._Element, rule: etree._Element, diagnostics: dict, *,
-                     skip: Mapping = MappingProxyType({}), fast_tests: Mapping = MappingProxyType({}),
-                     shared: Mapping = MappingProxyType({})) -> None:
+    def _emit_checks(self, parent: etree._Element, rule: etree._Element, diagnostics: dict[str, etree._Element], *,
+                     skip: Mapping[etree._Element, str] = MappingProxyType({}),
+                     fast_tests: Mapping[etree._Element, str] = MappingProxyType({}),
+                     shared: Mapping[etree._Element, str] = MappingProxyType({})) -> None:
         local_names = frozenset(let.get("name", "") for let in rule.findall(f"{_S}let"))
         for child in rule:
             if child.tag == f"{_S}let":
@@ -324,7 +325,7 @@ class _Emitter:
         self._x(parent, "variable", name=f"loc:hits{n}", select=walk, as_="xs:integer*")
         return {check: f"not($loc:hits{n} = {trie.add(paths)})" for check, paths in candidates}, f"$loc:hits{n}"
 
-    def emit_template_mode(self, mode: str, rules: list[etree._Element], diagnostics: dict) -> None:
+    def emit_template_mode(self, mode: str, rules: list[etree._Element], diagnostics: dict[str, etree._Element]) -> None:
         """The skeleton's evaluation: one mode, rules as templates by descending priority,
         walking ``@*|*`` from the document node."""
         out = self.out
@@ -337,11 +338,12 @@ class _Emitter:
         dflt = self._x(out, "template", match="@*|node()", mode=mode, priority="-2")
         self._x(dflt, "apply-templates", select="@*|*", mode=mode)
 
-    def emit_select_template(self, name: str, rules: list[etree._Element], diagnostics: dict) -> bool:
+    def emit_select_template(self, name: str, rules: list[etree._Element], diagnostics: dict[str, etree._Element]) -> bool:
         """Same findings as the template mode, by selecting each rule's context nodes minus
         those an earlier rule of the pattern already took (first matching rule wins)."""
-        contexts = [analyse(rule.get("context", ""), self.nsmap) for rule in rules]
-        if any(c is None for c in contexts):
+        analysed = [analyse(rule.get("context", ""), self.nsmap) for rule in rules]
+        contexts = [c for c in analysed if c is not None]
+        if len(contexts) < len(analysed):
             return False
         tpl = self._x(self.out, "template", name=name)
         self.select_templates.append(tpl)

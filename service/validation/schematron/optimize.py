@@ -107,7 +107,7 @@ class Rewriter:
             if end is None:
                 return expr
             arg = self.code_lists(expr[m.end():end])
-            if "," in arg and len(split_top(arg, ",", strict=False)) != 1:
+            if "," in arg and len(split_top(arg, ",", strict=False) or ()) != 1:
                 continue  # contains() with a collation argument: leave it
             out.append(expr[pos:m.start()])
             out.append(f"loc:in-list(${self._list_var(literal)}, '{literal}', {arg})")
@@ -116,7 +116,7 @@ class Rewriter:
         return "".join(out)
 
     def attribute_scans(self, expr: str) -> str:
-        def repl(m: re.Match) -> str:
+        def repl(m: re.Match[str]) -> str:
             before = expr[: m.start()].rstrip()
             if (before[-1:] if before else "") not in _PATH_START_BEFORE or inside_string(expr, m.start()):
                 return m.group(0)

@@ -95,7 +95,7 @@ class Branch:
     # the element child steps at its end, last first (the node, its parent, ...): empty when unknown
     tail: tuple[_TailStep, ...] = ()
 
-    def may_overlap(self, other: "Branch") -> bool:
+    def may_overlap(self, other: Branch) -> bool:
         if self._disjoint_tails(other):
             return False
         for kind, name in self.signatures:
@@ -106,7 +106,7 @@ class Branch:
                     return True
         return False
 
-    def _disjoint_tails(self, other: "Branch") -> bool:
+    def _disjoint_tails(self, other: Branch) -> bool:
         """A node and its ancestors have one name each: two branches whose ends name a different
         element at the same distance from the node, or test one single value against different
         literals there, never select the same node."""
@@ -114,9 +114,7 @@ class Branch:
             if a.name is not None and b.name is not None:
                 if a.name != b.name or _exclusive(a, b):
                     return True
-            elif a.name is None and b.name is not None and _name_excluded(a, b.name):
-                return True
-            elif b.name is None and a.name is not None and _name_excluded(b, a.name):
+            elif (a.name is None and b.name is not None and _name_excluded(a, b.name)) or (b.name is None and a.name is not None and _name_excluded(b, a.name)):
                 return True
         return False
 
@@ -138,7 +136,7 @@ class Context:
                    " or . instance of document-node() or parent::node() instance of document-node()]")
         return sel
 
-    def may_overlap(self, other: "Context") -> bool:
+    def may_overlap(self, other: Context) -> bool:
         return any(a.may_overlap(b) for a in self.branches for b in other.branches)
 
 

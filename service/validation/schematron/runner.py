@@ -69,7 +69,7 @@ class SchematronRuleSet:
     """
 
     def __init__(self, name: str, executable: Any, xsl_path: Path,
-                 fallback: Callable[[], "SchematronRuleSet"] | None = None, processor: Any = None):
+                 fallback: Callable[[], SchematronRuleSet] | None = None, processor: Any = None):
         self.name = name
         self.xsl_path = xsl_path
         self._exe = executable
@@ -93,7 +93,7 @@ class SchematronRuleSet:
 
     @classmethod
     def from_xslt(cls, xsl_path: Path, *, name: str, processor: Any,
-                  fallback_xsl: Callable[[], Path] | None = None) -> "SchematronRuleSet":
+                  fallback_xsl: Callable[[], Path] | None = None) -> SchematronRuleSet:
         """Compile an XSLT (our output or an official ISO-skeleton stylesheet) once.
 
         ``fallback_xsl`` returns (on first need) the stylesheet to re-run a document with when
@@ -113,7 +113,7 @@ class SchematronRuleSet:
     @classmethod
     def load(
         cls, processor: Any, sch_path: Path, cache_dir: Path, *, name: str | None = None, phase: str | None = None
-    ) -> "SchematronRuleSet":
+    ) -> SchematronRuleSet:
         """Compile ``sch_path`` (cached by source SHA-256) and load it; its skeleton-style
         template walk is the (lazily compiled) fallback."""
         xsl = compile_schematron_cached(Path(sch_path), Path(cache_dir), phase=phase)
@@ -140,7 +140,7 @@ class SchematronRuleSet:
                 value = "walk" if tree is None else " ".join(map(str, present(tree.getroot(), trie)))
                 self._exe.set_parameter(param, self._processor.make_string_value(value))
             result.failed = self._transform(node)
-        except Exception as exc:  # saxonche raises PySaxonApiError; anything else is as fatal
+        except Exception as exc:  # noqa: BLE001 - saxonche raises PySaxonApiError; anything else is as fatal
             if self._fallback_factory is not None:
                 self.prepare_fallback()
                 assert self._fallback is not None

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from service.validation.schematron import SchematronRuleSet
+# `run` (compile a synthetic schema and run it) for every test module of this directory
+from tests.validation.schematron.test_schematron_compiler import run  # noqa: F401
 
 EN16931_SCH = "en16931/ubl/schematron/EN16931-UBL-validation.sch"
 EN16931_XSLT = "en16931/ubl/xslt/EN16931-UBL-validation.xslt"

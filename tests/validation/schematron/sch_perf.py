@@ -17,9 +17,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
-from sch_documents import PEPPOL_BASE, big_invoice  # noqa: E402
+from sch_documents import PEPPOL_BASE, big_invoice
 
-from service.validation.schematron import SchematronRuleSet  # noqa: E402
+from service.validation.schematron import SchematronRuleSet
 
 
 def main() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from tests.validation.schematron.test_schematron_compiler import NS, run, schema  # noqa: F401 (run: fixture)
+from tests.validation.schematron.test_schematron_compiler import NS, schema
 
 from service.validation.schematron.guards import guarded, is_boolean, split_guards
 

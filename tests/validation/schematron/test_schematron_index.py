@@ -4,7 +4,7 @@ template walk where predicates could behave differently."""
 from __future__ import annotations
 
 import pytest
-from tests.validation.schematron.test_schematron_compiler import NS, run, schema  # noqa: F401 (run: fixture)
+from tests.validation.schematron.test_schematron_compiler import NS, schema
 
 from service.validation.schematron import compiler
 from service.validation.schematron.index import ElementIndex, one_pass, position_free

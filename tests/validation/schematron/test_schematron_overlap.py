@@ -4,7 +4,7 @@ out what earlier rules took only when they may overlap, so a wrong "disjoint" lo
 from __future__ import annotations
 
 import pytest
-from tests.validation.schematron.test_schematron_compiler import NS, run, schema  # noqa: F401 (run: fixture)
+from tests.validation.schematron.test_schematron_compiler import NS, schema
 
 from service.validation.schematron.patterns import analyse
 

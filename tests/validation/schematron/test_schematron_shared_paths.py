@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.validation.schematron.test_schematron_compiler import NS, run, schema  # noqa: F401 (run: fixture)
+from tests.validation.schematron.test_schematron_compiler import NS, schema
 
 from service.validation.schematron.shared_paths import document_paths, share
 
