@@ -199,7 +199,7 @@ class CsvListMiddleware:
 
     async def _page(self, scope, params: list[tuple[str, str]]) -> _Captured:
         headers = [(k, v) for k, v in scope["headers"] if k.lower() not in (b"accept", b"if-none-match")]
-        sub = {**scope, "headers": headers + [(b"accept", b"application/json")],
+        sub = {**scope, "headers": [*headers, (b"accept", b"application/json")],
                "query_string": urlencode(params).encode("latin-1")}
         captured = _Captured()
 

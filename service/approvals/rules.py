@@ -66,7 +66,7 @@ def second_person_needed(rules: FourEyesRules, *, reason_codes: Iterable[str], p
             triggers.append(AMOUNT_IN_OTHER_CURRENCY)
         elif amount >= rules.amount_at_least:
             triggers.append(AMOUNT_AT_LEAST)
-    if approver_limit is not None and (amount > approver_limit or not same_currency):
-        if AMOUNT_IN_OTHER_CURRENCY not in triggers:
-            triggers.append(ABOVE_APPROVER_LIMIT)
+    if (approver_limit is not None and (amount > approver_limit or not same_currency)
+            and AMOUNT_IN_OTHER_CURRENCY not in triggers):
+        triggers.append(ABOVE_APPROVER_LIMIT)
     return triggers

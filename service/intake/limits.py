@@ -192,9 +192,7 @@ def check_structure(data: bytes, tree: etree._ElementTree, limits: DocumentLimit
 
 
 def _check_namespaces(data: bytes, limits: DocumentLimits) -> None:
-    declared = 0
-    for _ in etree.iterparse(io.BytesIO(data), events=("start-ns",), **SAFE_OPTIONS):
-        declared += 1
+    for declared, _ in enumerate(etree.iterparse(io.BytesIO(data), events=("start-ns",), **SAFE_OPTIONS), 1):
         if declared > limits.namespace_declarations:
             raise TooManyNamespaces(
                 f"the document declares more than {limits.namespace_declarations:,} namespaces",

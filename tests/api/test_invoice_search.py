@@ -53,7 +53,7 @@ def invoices(client, make_key, session):
     session.commit()
     headers = {**make_key("gateway"), **XML}
     ids = {}
-    for number, order, amount in (("F-2026-001", "PO-4711", "1656.25"), ("F-2026-002", "PO-4712", "1656.25"),
+    for number, order, _amount in (("F-2026-001", "PO-4711", "1656.25"), ("F-2026-002", "PO-4712", "1656.25"),
                                   ("CN-77", "po 9000", "1656.25")):
         doc = with_order(with_number(BASE, number), order)
         r = client.post("/v1/invoices", content=doc, headers=headers)

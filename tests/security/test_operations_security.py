@@ -4,6 +4,7 @@ URL (its session cookie would travel in the clear) and marks the cookie Secure."
 from __future__ import annotations
 
 import re
+from typing import ClassVar
 
 import pytest
 from fastapi.testclient import TestClient
@@ -44,7 +45,7 @@ class TestMetrics:
 
 
 class TestProduction:
-    SAFE = {"environment": "production", "secret_key": "s" * 40}
+    SAFE: ClassVar[dict[str, str]] = {"environment": "production", "secret_key": "s" * 40}
 
     def test_http_base_url_refuses_to_start(self):
         with pytest.raises(ValidationError, match="EINVOICE_PUBLIC_BASE_URL must be an https:// URL"):
