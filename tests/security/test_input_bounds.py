@@ -135,7 +135,7 @@ def test_the_database_refuses_what_does_not_fit_on_both_backends(engine):
     supplier_id = uuid.uuid4()
     with Session(engine) as s:
         s.add(StandingOrderRule(supplier_id=supplier_id, expected_amount=Decimal("1E+20")))
-        with pytest.raises(Exception, match="NUMERIC|numeric|overflow"):
+        with pytest.raises(Exception, match=r"NUMERIC|numeric|overflow"):
             s.flush()
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from pathlib import Path
 
 import pytest
 
@@ -42,7 +43,7 @@ def test_find_a_rejected_invoice_by_number_open_it_and_export(page, server, seed
     shown = page.locator("#find-table tbody tr").count()
     with page.expect_download() as download:
         page.get_by_role("link", name="Exporteren als CSV").click()
-    table = list(csv.reader(io.StringIO(open(download.value.path(), encoding="utf-8-sig").read())))
+    table = list(csv.reader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8-sig"))))
     assert len(table) - 1 == shown >= 3
     assert {row[1] for row in table[1:]} == {"Kantoorartikelen Noord"}
 
