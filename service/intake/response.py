@@ -81,8 +81,8 @@ def clarifications_for(invoice: Invoice, event: AuditEvent | None) -> tuple[Clar
                 f" ({first})." if first else ".")
             return (Clarification("OTH", reason=text), Clarification("NOA", list_id="OPStatusAction"))
         if "BUYER_UNKNOWN" in codes:  # sent to the wrong receiver: the supplier sends it to its buyer
-            text = next((r.get("message") for r in reasons if r.get("code") == "BUYER_UNKNOWN"), None)
-            return (Clarification("REC", reason=_short(text or "The buyer is unknown here.")),
+            message = next((r.get("message") for r in reasons if r.get("code") == "BUYER_UNKNOWN"), None)
+            return (Clarification("REC", reason=_short(message or "The buyer is unknown here.")),
                     Clarification("NIN", list_id="OPStatusAction"))
         if event is not None and event.actor == "system" and set(codes) <= _VALIDATION_CODES:
             rules = list(dict.fromkeys(r.get("rule_id") for r in reasons if r.get("rule_id")))
