@@ -145,6 +145,11 @@ class Settings(BaseSettings):
     )
 
     # --- operations -------------------------------------------------------------------------
+    rate_limit_per_minute: int = Field(
+        0, ge=0, le=1_000_000, description="Requests one API key may make per minute, counted in the database "
+        "(so across every server process); above it 429 with Retry-After. 0 = no limit (each request "
+        "then skips the counter's write).",
+    )
     metrics_token: SecretStr | None = Field(
         None, description="Bearer token a Prometheus scraper sends to read `/metrics` (16+ characters); "
         "unset = only admin API keys may read it.", min_length=16,

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends
 
 from service.api.deps import get_principal
 from service.errors import Forbidden, Unauthorized, problem_responses
+from service.ratelimit import RateLimited
 from service.api import (
     approvals,
     decisions,
@@ -29,7 +30,7 @@ from service.api import (
 api_router = APIRouter(
     prefix="/v1",
     dependencies=[Depends(get_principal)],
-    responses=problem_responses(Unauthorized, Forbidden),
+    responses=problem_responses(Unauthorized, Forbidden, RateLimited),
 )
 for module in (invoices, decisions, review, erp, events, webhooks, suppliers, purchase_orders,
                goods_receipts, keys, approvals, organisations):

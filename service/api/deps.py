@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from service.db import reading
 from service.errors import Forbidden, Unauthorized
+from service import ratelimit
 from service.keys import find_active_key
 from service.models.keys import Role
 
@@ -49,6 +50,9 @@ def get_principal(
         key = find_active_key(session, credentials.credentials)
     if key is None:
         raise Unauthorized("the API key is unknown or revoked")
+    limit = request.app.state.settings.rate_limit_per_minute
+    if limit:
+        ratelimit.enforce(request.app.state.engine, key.id, limit=limit)
     principal = Principal(
         role=Role(key.role), actor=f"key:{key.prefix}", supplier_id=key.supplier_id,
         key_id=key.id, name=key.name,

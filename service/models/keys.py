@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import BigInteger
 from sqlmodel import Field, SQLModel
 
 from service.models.base import UTCDateTime, enum_type, new_id, utcnow
@@ -32,3 +33,13 @@ class ApiKey(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# Requests of one API key in the current rate-limit window: one row per key, counted by an atomic
+# upsert so that every server process shares the count (service/ratelimit.py).
+class ApiKeyRateWindow(SQLModel, table=True):
+    __tablename__ = "api_key_rate_windows"
+
+    key_id: uuid.UUID = Field(primary_key=True)
+    window_start: int = Field(sa_type=BigInteger)  # Unix seconds at which the window began
+    count: int = 0
