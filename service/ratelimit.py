@@ -36,13 +36,13 @@ def count_request(engine: Engine, key_id: uuid.UUID, *, window_seconds: int, now
     insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
     stmt = insert(_TABLE).values(key_id=key_id, window_start=start, count=1)
     same_window = _TABLE.c.window_start == stmt.excluded.window_start
-    stmt = stmt.on_conflict_do_update(
+    upsert = stmt.on_conflict_do_update(
         index_elements=[_TABLE.c.key_id],
         set_={"count": case((same_window, _TABLE.c.count + 1), else_=1),
               "window_start": stmt.excluded.window_start},
     ).returning(_TABLE.c.count)
     with engine.begin() as conn:  # its own short transaction: the request's may run for seconds
-        count = conn.execute(stmt).scalar_one()
+        count = conn.execute(upsert).scalar_one()
     return count, start + window_seconds
 
 
