@@ -21,6 +21,7 @@ from service.api import (
     keys,
     organisations,
     purchase_orders,
+    rendering,
     review,
     suppliers,
     webhooks,
@@ -33,5 +34,5 @@ api_router = APIRouter(
     responses=problem_responses(Unauthorized, Forbidden, RateLimited),
 )
 for module in (invoices, decisions, review, erp, events, webhooks, suppliers, purchase_orders,
-               goods_receipts, keys, approvals, organisations):
+               goods_receipts, keys, approvals, organisations, rendering):
     api_router.include_router(module.router)

@@ -28,6 +28,7 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 def mount(app: FastAPI, settings: Settings) -> None:
     """Attach the workspace routes, templates and static files to the app."""
     from service.ui.find_routes import router as find_router
+    from service.ui.rendering_routes import router as rendering_router
     from service.ui.routes import router
     from service.ui.session import CsrfFailed, LoginRequired
     from service.ui.sso.provider import OidcProvider
@@ -39,6 +40,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
     app.mount("/ui/static", StaticFiles(directory=str(HERE / "static")), name="ui-static")
     app.include_router(router)
     app.include_router(find_router)
+    app.include_router(rendering_router)
     app.include_router(sso_router)
     app.state.oidc = OidcProvider(settings) if settings.oidc_enabled else None
     csp = content_security_policy(settings)

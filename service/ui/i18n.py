@@ -10,6 +10,7 @@ from babel.numbers import format_currency, format_decimal, format_percent
 
 from service.reasons import ReasonCode
 from service.ui.texts_find import FIND_TEXTS
+from service.ui.texts_rendering import RENDERING_TEXTS
 
 LANGUAGES = ("nl", "en")
 LOCALES = {"nl": "nl_NL", "en": "en_GB"}
@@ -309,6 +310,7 @@ REASON_LABELS: dict[str, tuple[str, str]] = {
 
 
 TEXTS.update(FIND_TEXTS)
+TEXTS.update(RENDERING_TEXTS)
 
 
 class Translator:

@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 
 from service.decisions import load_decision
 from service.masterdata import queries as masterdata
+from service.intake.attachments import safe_media_type
 from service.models.invoices import AuditEvent, Invoice, InvoiceAttachment
 from service.models.workspace import InvoiceComment
 
@@ -173,7 +174,9 @@ def attachment_content(session: Session, invoice_id: uuid.UUID, position: int) -
                                                        InvoiceAttachment.position == position)).first()
     if row is None or not row.mime_allowed:
         return None
-    return (row.filename or f"attachment-{position}"), (row.mime_code or "application/octet-stream"), row.content
+    # the declared type only when the bytes are of that type (a "PDF" that is HTML is a plain download)
+    media_type = safe_media_type(row.mime_code, row.mime_allowed, row.content_matches)
+    return (row.filename or f"attachment-{position}"), media_type, row.content
 
 
 def _trail(session: Session, invoice_id: uuid.UUID) -> list[TrailEntry]:

@@ -53,3 +53,15 @@ def test_find_a_rejected_invoice_by_number_open_it_and_export(page, server, seed
     page.wait_for_url(re.compile(r"/ui/invoices/"))
     assert "BAD-1" in page.locator("h1").inner_text()
     assert page.locator("#trail").is_visible()
+
+
+def test_the_invoice_as_the_supplier_sent_it(page, server, seeded, axe_source):
+    sign_in(page, server)
+    page.goto(f"{server}/ui/invoices/{seeded['ids']['late']}")
+    page.get_by_role("link", name="Factuur als leesbaar document").click()
+    page.wait_for_url(re.compile(r"/rendering$"))
+    article = page.locator("article.rendering")
+    assert "Factuur F2026-0101" in article.locator("h2").first.inner_text()
+    assert "Te betalen (BT-115)" in article.inner_text() and "Inhuur ontwerper" in article.inner_text()
+    screenshot(page, "rendering")
+    assert_accessible(page, axe_source, "rendering")
