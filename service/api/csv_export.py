@@ -18,15 +18,15 @@ import io
 import json
 import logging
 from collections.abc import Iterable
-from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
+
+from service.spreadsheet_cells import cell
 
 log = logging.getLogger("einvoice.csv")
 
 CSV_MEDIA_TYPE = "text/csv"
 MAX_ROWS = 2_000_000  # a runaway guard, far above any real list
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def wants_csv(accept: str) -> bool:
@@ -58,27 +58,6 @@ def flatten(item: dict[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             flat[name] = value
     return flat
-
-
-def cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (list, dict)):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":")) if value else ""
-    text = str(value)
-    if text.startswith(_FORMULA_START) and not _is_number(text):
-        return "'" + text  # never a formula in the clerk's spreadsheet
-    return text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        Decimal(text)
-        return True
-    except InvalidOperation:
-        return False
 
 
 def columns_of(items: Iterable[dict[str, Any]]) -> list[str]:

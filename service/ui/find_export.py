@@ -17,8 +17,8 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from service.api.csv_export import cell
 from service.models.invoices import Invoice
+from service.spreadsheet_cells import cell
 from service.ui.i18n import Translator
 
 COLUMNS = ("col_number", "col_supplier", "col_issue_date", "col_due", "col_order", "col_amount",
