@@ -26,6 +26,8 @@ from service.spreadsheet_cells import cell
 log = logging.getLogger("einvoice.csv")
 
 CSV_MEDIA_TYPE = "text/csv"
+# set (in the ASGI scope, which no client can write) on the export's own page requests after the first
+EXPORT_PAGE = "einvoice.export_page"
 MAX_ROWS = 2_000_000  # a runaway guard, far above any real list
 
 
@@ -164,7 +166,7 @@ class CsvListMiddleware:
                 break
             previous = page["next_cursor"]
             answer = await self._page(scope, [(k, v) for k, v in params if k != cursor_name]
-                                      + [(cursor_name, str(previous))])
+                                      + [(cursor_name, str(previous))], later=True)
             page = answer.page()
             if page is None:
                 # The 200 is already sent: break the connection so the client sees an incomplete
@@ -176,10 +178,12 @@ class CsvListMiddleware:
                         "more_body": True})
         await send({"type": "http.response.body", "body": b""})
 
-    async def _page(self, scope, params: list[tuple[str, str]]) -> _Captured:
+    async def _page(self, scope, params: list[tuple[str, str]], *, later: bool = False) -> _Captured:
         headers = [(k, v) for k, v in scope["headers"] if k.lower() not in (b"accept", b"if-none-match")]
         sub = {**scope, "headers": [*headers, (b"accept", b"application/json")],
                "query_string": urlencode(params).encode("latin-1")}
+        if later:  # an export is one request: its later pages do not count against the key's rate limit
+            sub[EXPORT_PAGE] = True
         captured = _Captured()
 
         async def receive():

@@ -111,3 +111,21 @@ def test_openapi_documents_csv_on_every_list(client):
     for path in ("/v1/invoices", "/v1/suppliers", "/v1/purchase-orders", "/v1/goods-receipts", "/v1/events"):
         assert "text/csv" in paths[path]["get"]["responses"]["200"]["content"], path
     assert "text/csv" not in paths["/v1/invoices/{invoice_id}"]["get"]["responses"]["200"]["content"]
+
+
+def test_an_export_counts_once_against_the_rate_limit(settings, engine, make_key):
+    from fastapi.testclient import TestClient
+
+    from service.main import create_app
+
+    app = create_app(settings.model_copy(update={"rate_limit_per_minute": 3}), engine=engine)
+    erp = make_key("erp")
+    with TestClient(app) as c:
+        for i in range(6):
+            body = {"name": f"Leverancier {i}", "electronic_address": {"scheme": "0106", "value": f"8765432{i}"}}
+            assert c.post("/v1/suppliers", json=body, headers=make_key("erp")).status_code == 201
+        # six pages of one supplier: one request for the limit, all six rows in the file
+        assert len(rows(c.get("/v1/suppliers", params={"limit": 1}, headers={**erp, **CSV}))) == 6
+        assert c.get("/v1/suppliers", headers=erp).status_code == 200
+        assert c.get("/v1/suppliers", headers=erp).status_code == 200
+        assert c.get("/v1/suppliers", headers=erp).status_code == 429  # the export was one of three
