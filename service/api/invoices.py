@@ -71,7 +71,18 @@ class AttachmentNotFound(NotFound):
 
 
 # -- reading the body -----------------------------------------------------------------------------------
-async def read_document(request: Request, session: SessionDep) -> tuple[bytes, str]:
+def _end_the_read_transaction(session: SessionDep) -> None:
+    """End the transaction the key lookup opened (on SQLite it holds the write lock) before the upload
+    and validation; the intake opens a new one when it touches the database. Only reads happened
+    so far (authentication); should anything be pending, keep the transaction instead. A plain
+    `def`: database work stays off the event loop (tests/foundation/test_event_loop.py)."""
+    if not (session.new or session.dirty or session.deleted):
+        session.rollback()
+
+
+async def read_document(
+    request: Request, _: Annotated[None, Depends(_end_the_read_transaction)]
+) -> tuple[bytes, str]:
     """The XML body, streamed with the size limit; (bytes, media type). Runs after authentication."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type not in DOCUMENT_MEDIA_TYPES:
@@ -80,11 +91,6 @@ async def read_document(request: Request, session: SessionDep) -> tuple[bytes, s
             f"Factur-X / ZUGFeRD PDF as application/pdf (got {media_type or 'no Content-Type'})",
             accepted=list(DOCUMENT_MEDIA_TYPES),
         )
-    # End the transaction the key lookup opened (on SQLite it holds the write lock) before the upload
-    # and validation; the intake opens a new one when it touches the database. Only reads happened
-    # so far (authentication); should anything be pending, keep the transaction instead.
-    if not (session.new or session.dirty or session.deleted):
-        session.rollback()
     limit = request.app.state.settings.max_document_bytes
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:

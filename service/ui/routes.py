@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
 from sqlmodel import Session
 
 from service import review
@@ -235,9 +236,15 @@ def _error_code(exc: ServiceError) -> str:
     return "reason"
 
 
+async def _form(request: Request) -> FormData:
+    return await request.form()
+
+
+# A plain `def`: FastAPI runs it in its thread pool, so a slow database never stalls the event loop
+# (tests/foundation/test_event_loop.py); the form is read before, by the async dependency.
 @router.post("/invoices/{invoice_id}/{action}")
-async def act(request: Request, invoice_id: str, action: str, session: SessionDep, current: Staff) -> Response:
-    form = await request.form()
+def act(request: Request, invoice_id: str, action: str, session: SessionDep, current: Staff,
+        form: Annotated[FormData, Depends(_form)]) -> Response:
     try:
         check_csrf(request, current, str(form.get("csrf_token", "")))
     except CsrfFailed:
