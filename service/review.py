@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from sqlmodel import Session, select
 
 from service.approvals import four_eyes
+from service.approvals.rights import Approver
 from service.errors import Conflict, InvalidInput, NotFound
 from service.lifecycle import transition
 from service.models.invoices import AuditEvent, Invoice, InvoiceStatus
@@ -77,12 +78,14 @@ def current_codes(invoice: Invoice) -> list[str]:
 
 
 def approve(session: Session, invoice_id: uuid.UUID, *, actor: str, comment: str | None = None,
-            expected_version: int | None = None) -> tuple[Invoice, AuditEvent]:
+            expected_version: int | None = None, approver: Approver | None = None) -> tuple[Invoice, AuditEvent]:
     """A person approves a flagged invoice (comment optional), under the four-eyes rules: the
-    result is ``approved``, or ``awaiting_approval`` until a different person approves too."""
+    result is ``approved``, or ``awaiting_approval`` until a different person approves too.
+    ``approver`` carries the rights and approval limit (default: a reviewer's, no limit)."""
     text = _clean_text(comment, "comment")
     invoice = _load(session, invoice_id, expected_version)
-    event = four_eyes.approve(session, invoice, actor=actor, comment=text, open_codes=current_codes(invoice))
+    event = four_eyes.approve(session, invoice, approver=approver or Approver(actor), comment=text,
+                              open_codes=current_codes(invoice))
     return invoice, event
 
 

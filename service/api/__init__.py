@@ -13,6 +13,7 @@ from service.errors import Forbidden, Unauthorized, problem_responses
 from service.ratelimit import RateLimited
 from service.api import (
     approvals,
+    bank_accounts,
     decisions,
     erp,
     events,
@@ -34,5 +35,5 @@ api_router = APIRouter(
     responses=problem_responses(Unauthorized, Forbidden, RateLimited),
 )
 for module in (invoices, decisions, review, erp, events, webhooks, suppliers, purchase_orders,
-               goods_receipts, keys, approvals, organisations, rendering):
+               goods_receipts, keys, approvals, organisations, rendering, bank_accounts):
     api_router.include_router(module.router)

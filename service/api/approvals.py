@@ -1,20 +1,25 @@
-"""Four-eyes rules: /v1/approvals/rules (read, change = new version) and their versions."""
+"""Four-eyes rules: /v1/approvals/rules (read, change = new version) and their versions; the approval
+rights and limit of API keys (/v1/keys/{id}/rights)."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
+from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from service.api.deps import Admin, Principal, require
+from service.approvals import grants, rule_versions
+from service.approvals.rights import Right, effective_rights
 from service.bounds import NonNegativeAmount
-from service.approvals import rule_versions
 from service.approvals.rules import DEFAULT_AMOUNT_AT_LEAST, DEFAULT_CURRENCY, DEFAULT_REASON_CODES, FourEyesRules
 from service.db import SessionDep
-from service.errors import InvalidInput, problem_responses
+from service.errors import InvalidInput, NotFound, problem_responses
 from service.models.approvals import ApprovalRuleVersion
+from service.models.keys import ApiKey
 from service.models.keys import Role
 from service.reasons import LIFECYCLE_CODES, VALIDATION_CODES, ReasonCode
 
@@ -43,6 +48,22 @@ class FourEyesRulesOut(BaseModel):
     settings: FourEyesSettings
     created_by: str
     created_at: datetime | None
+
+
+class RightsIn(BaseModel):
+    rights: list[Right] | None = Field(None, description="Rights the key holds; null: its role's defaults "
+                                       "(reviewer: review, second_approval; admin: all)")
+    approval_limit: NonNegativeAmount | None = Field(None, description="Most the key may approve alone (EUR); "
+                                           "above it four eyes apply. null: no personal limit")
+
+
+class RightsOut(BaseModel):
+    key_id: uuid.UUID
+    prefix: str
+    role: str
+    rights: list[Right] = Field(description="The rights the key holds now (stored, or its role's defaults)")
+    role_defaults: bool = Field(description="True when no rights are stored and the role's defaults apply")
+    approval_limit: Decimal | None
 
 
 class FourEyesRulesList(BaseModel):
@@ -87,3 +108,26 @@ def list_versions(session: SessionDep, principal: RulesReader,
                   ) -> FourEyesRulesList:
     """List the versions of the four-eyes rules, newest first."""
     return FourEyesRulesList(data=[_out(r) for r in rule_versions.versions(session, scope)])
+
+
+def _rights_out(key: ApiKey) -> RightsOut:
+    held = effective_rights(key.role.value, key.rights)
+    return RightsOut(key_id=key.id, prefix=key.prefix, role=key.role.value, rights=sorted(held),
+                     role_defaults=key.rights is None, approval_limit=key.approval_limit)
+
+
+@router.get("/keys/{key_id}/rights", operation_id="keys-rights-get", summary="Read a key's approval rights",
+            response_model=RightsOut, responses=problem_responses(NotFound))
+def get_key_rights(key_id: str, session: SessionDep, principal: Admin) -> RightsOut:
+    """Read a key's approval rights and approval limit (id or prefix)."""
+    return _rights_out(grants.find_key(session, key_id))
+
+
+@router.put("/keys/{key_id}/rights", operation_id="keys-rights-put",
+            summary="Set a key's approval rights and approval limit", response_model=RightsOut,
+            responses=problem_responses(NotFound, InvalidInput))
+def put_key_rights(key_id: str, body: RightsIn, session: SessionDep, principal: Admin) -> RightsOut:
+    """Set a key's approval rights and approval limit (id or prefix); replaces what was set."""
+    key = grants.find_key(session, key_id)
+    rights = None if body.rights is None else [r.value for r in body.rights]
+    return _rights_out(grants.grant_key(session, key, rights, body.approval_limit))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -33,6 +34,8 @@ class Principal:
     supplier_id: uuid.UUID | None = None
     key_id: uuid.UUID | None = None
     name: str = ""
+    rights: tuple[str, ...] | None = None  # approval rights stored on the key (None: the role's defaults)
+    approval_limit: Decimal | None = None  # the most the key may approve alone
 
     def has_role(self, *roles: Role) -> bool:
         return self.role is Role.admin or self.role in roles
@@ -55,7 +58,7 @@ def get_principal(
         ratelimit.enforce(request.app.state.engine, key.id, limit=limit)
     principal = Principal(
         role=Role(key.role), actor=f"key:{key.prefix}", supplier_id=key.supplier_id,
-        key_id=key.id, name=key.name,
+        key_id=key.id, name=key.name, rights=None if key.rights is None else tuple(key.rights), approval_limit=key.approval_limit,
     )
     request.state.principal = principal
     return principal

@@ -16,6 +16,7 @@ from fastapi import Depends
 from service.api.deps import Principal, Reviewer, require
 from service.api.events import EventApproval
 from service.approvals.four_eyes import SecondApproverRequired
+from service.approvals.rights import RightMissing, approver
 from service.models.keys import Role
 from service.db import SessionDep
 from service.errors import IllegalTransition, InvalidInput, NotFound, problem_responses
@@ -30,7 +31,7 @@ StaffReader = Annotated[Principal, Depends(require(Role.reviewer, Role.erp))]
 
 _ERRORS = problem_responses(NotFound, IllegalTransition, review.StaleInvoice, InvalidInput)
 _APPROVE_ERRORS = problem_responses(NotFound, IllegalTransition, review.StaleInvoice, SecondApproverRequired,
-                                    InvalidInput)
+                                    RightMissing, InvalidInput)
 
 
 class ApproveRequest(BaseModel):
@@ -121,13 +122,17 @@ def _outcome(invoice: Invoice, event: AuditEvent) -> ReviewOutcome:
              response_model_by_alias=True, responses=_APPROVE_ERRORS,
              description="Approve a flagged invoice. When a four-eyes rule covers it (GET /v1/approvals/rules) "
              "the answer's `status` is `awaiting_approval` and a *different* person must approve it too; the "
-             "first approver approving again is 409 `/problems/second-approver-required`.")
+             "first approver approving again is 409 `/problems/second-approver-required`. Approving needs the "
+             "key's right `review`, completing another's approval the right `second_approval` (403 "
+             "`/problems/right-missing`); above the key's `approval_limit` four eyes apply.")
 def approve(invoice_id: uuid.UUID, session: SessionDep, principal: Reviewer,
             body: ApproveRequest | None = Body(None)) -> ReviewOutcome:
     """Approve a flagged invoice (four eyes where a rule says so)."""
     body = body or ApproveRequest()
     invoice, event = review.approve(session, invoice_id, actor=principal.actor, comment=body.comment,
-                                    expected_version=body.version)
+                                    expected_version=body.version,
+                                    approver=approver(principal.actor, principal.role.value, principal.rights,
+                                                      principal.approval_limit))
     return _outcome(invoice, event)
 
 

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from decimal import Decimal
 
 from sqlalchemy import select
 from sqlmodel import Session
 
+from service.approvals.rights import Approver, Right
 from service.approvals.rule_versions import rules_in_force
 from service.approvals.rules import second_person_needed
 from service.errors import Conflict
@@ -34,14 +34,20 @@ class SecondApproverRequired(Conflict):
     slug, title = "second-approver-required", "A different person must complete this approval"
 
 
-def approve(session: Session, invoice: Invoice, *, actor: str, comment: str | None, open_codes: Sequence[str],
-            approver_limit: Decimal | None = None, organisation_id: uuid.UUID | None = None) -> AuditEvent:
-    """Approve ``invoice`` (locked by the caller) as ``actor``; returns the audit event."""
+def approve(session: Session, invoice: Invoice, *, approver: Approver, comment: str | None,
+            open_codes: Sequence[str], organisation_id: uuid.UUID | None = None) -> AuditEvent:
+    """Approve ``invoice`` (locked by the caller) as ``approver``; returns the audit event.
+
+    Approving alone or first needs the right ``review``, completing another's approval the right
+    ``second_approval``; a personal approval limit below the amount makes it a four-eyes case.
+    """
+    actor = approver.actor
     if invoice.status is InvoiceStatus.awaiting_approval:
-        return _complete(session, invoice, actor=actor, comment=comment, open_codes=open_codes)
-    rules = rules_in_force(session, organisation_id)
+        return _complete(session, invoice, approver=approver, comment=comment)
+    approver.require(Right.review, "approving an invoice")
+    rules = rules_in_force(session, organisation_id or invoice.organisation_id)
     triggers = second_person_needed(rules, reason_codes=open_codes, payable_amount=invoice.payable_amount,
-                                    currency=invoice.currency, approver_limit=approver_limit)
+                                    currency=invoice.currency, approver_limit=approver.approval_limit)
     step = ApprovalStep.first if triggers else ApprovalStep.single
     approval = {"step": step.value, "rule_version": rules.version, "triggers": triggers, "first_approver": None}
     event = transition(session, invoice, InvoiceStatus.awaiting_approval if triggers else InvoiceStatus.approved,
@@ -64,8 +70,8 @@ def approvals_of(session: Session, invoice_id: uuid.UUID) -> list[InvoiceApprova
                                 .order_by(InvoiceApproval.at, InvoiceApproval.id)).scalars())
 
 
-def _complete(session: Session, invoice: Invoice, *, actor: str, comment: str | None,
-              open_codes: Sequence[str]) -> AuditEvent:
+def _complete(session: Session, invoice: Invoice, *, approver: Approver, comment: str | None) -> AuditEvent:
+    actor = approver.actor
     first = first_approval(session, invoice.id)
     if first is None:  # cannot happen through this module; refuse rather than approve alone
         raise SecondApproverRequired("the first approval of this invoice is missing; approve it again from review")
@@ -74,6 +80,7 @@ def _complete(session: Session, invoice: Invoice, *, actor: str, comment: str | 
             "you gave the first approval; a different person must give the second",
             first_approver=first.actor, rule_version=first.rule_version, triggers=list(first.triggers),
         )
+    approver.require(Right.second_approval, "completing another person's approval")
     approval = {"step": ApprovalStep.second.value, "rule_version": first.rule_version,
                 "triggers": list(first.triggers), "first_approver": first.actor}
     event = transition(session, invoice, InvoiceStatus.approved, actor=actor, comment=comment, approval=approval)

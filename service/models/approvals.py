@@ -65,3 +65,41 @@ class InvoiceApproval(SQLModel, table=True):
     currency: str | None = Field(default=None, max_length=3)
     first_approver: str | None = Field(default=None, max_length=200)  # on a second approval
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+class BankAccountAction(StrEnum):
+    add = "add"  # make the IBAN one of the supplier's verified accounts
+    remove = "remove"  # take a verified IBAN off the supplier
+
+
+class BankAccountChangeStatus(StrEnum):
+    proposed = "proposed"
+    verified = "verified"
+    rejected = "rejected"
+
+
+class VerificationMethod(StrEnum):
+    callback = "callback"  # called the supplier back on a number known from before
+    signed_letter = "signed_letter"  # a letter signed by the supplier, on paper or as a signed PDF
+    portal = "portal"  # the supplier's own account in a supplier portal
+
+
+# A proposed change of a supplier's bank accounts (BT-84), decided by a different person.
+class BankAccountChange(SQLModel, table=True):
+    __tablename__ = "bank_account_changes"
+    __table_args__ = (Index("ix_bank_account_changes_supplier_at", "supplier_id", "proposed_at"),)
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    supplier_id: uuid.UUID = Field(foreign_key="suppliers.id")
+    iban: str = Field(max_length=34, index=True)  # compact, upper case
+    action: BankAccountAction = Field(sa_type=enum_type(BankAccountAction, 8))
+    status: BankAccountChangeStatus = Field(default=BankAccountChangeStatus.proposed,
+                                            sa_type=enum_type(BankAccountChangeStatus, 16))
+    note: str | None = None  # the proposer's: where the IBAN comes from
+    invoice_id: uuid.UUID | None = Field(default=None, foreign_key="invoices.id")  # proposed from this invoice
+    proposed_by: str = Field(max_length=200)
+    proposed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    decided_by: str | None = Field(default=None, max_length=200)
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    method: VerificationMethod | None = Field(default=None, sa_type=enum_type(VerificationMethod, 16))
+    decision_note: str | None = None

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import BigInteger
+from sqlalchemy import JSON, BigInteger, Column
 from sqlmodel import Field, SQLModel
 
-from service.models.base import UTCDateTime, enum_type, new_id, utcnow
+from service.models.base import DecimalType, UTCDateTime, enum_type, new_id, utcnow
 
 
 class Role(StrEnum):
@@ -33,6 +34,9 @@ class ApiKey(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # approval rights (service/approvals/rights.py); None: the role's defaults
+    rights: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    approval_limit: Decimal | None = Field(default=None, sa_type=DecimalType)  # most it approves alone
 
 
 # Requests of one API key in the current rate-limit window: one row per key, counted by an atomic

@@ -38,6 +38,10 @@ class MasterDataEventKind(StrEnum):
     order_closed = "order_closed"
     order_reopened = "order_reopened"
     goods_receipt_recorded = "goods_receipt_recorded"
+    # bank accounts change only through a proposal another person decides (service/approvals)
+    bank_account_proposed = "bank_account_proposed"
+    bank_account_verified = "bank_account_verified"
+    bank_account_rejected = "bank_account_rejected"
 
 
 # A supplier (seller) as the buyer's ERP knows it; the matching policy overrides travel with it.

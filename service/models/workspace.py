@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from service.models.base import UTCDateTime, enum_type, new_id, utcnow
+from service.models.base import DecimalType, UTCDateTime, enum_type, new_id, utcnow
 
 
 class StaffRole(StrEnum):
@@ -43,6 +44,9 @@ class StaffUser(SQLModel, table=True):
     # Part of every session cookie; bumped at logout and unlock so old cookies stop working.
     session_epoch: int = 0
     last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # approval rights (service/approvals/rights.py); None: the role's defaults
+    rights: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    approval_limit: Decimal | None = Field(default=None, sa_type=DecimalType)  # most they approve alone
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

@@ -234,6 +234,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "err_second_approver": ("U gaf de eerste goedkeuring; een andere persoon moet de tweede geven.",
                             "You gave the first approval; a different person must give the second."),
+    "err_right_missing": ("U hebt niet het recht voor deze actie (goedkeuren of tweede goedkeuring).",
+                          "You do not have the right for this action (approving or second approval)."),
     "err_illegal": ("Deze actie kan niet meer bij deze status.", "This action is not possible in this status."),
     "error": ("Fout", "Error"),
     "not_found": ("Niet gevonden", "Not found"),

@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from service import review
 from service.approvals.four_eyes import SecondApproverRequired
+from service.approvals.rights import RightMissing, approver
 from service.db import SessionDep
 from service.errors import IllegalTransition, InvalidInput, NotFound, ServiceError
 from service.models.invoices import Invoice
@@ -32,6 +33,7 @@ router = APIRouter(prefix="/ui", include_in_schema=False)
 FLASH = {"approved": "msg_approved", "rejected": "msg_rejected", "on_hold": "msg_on_hold",
          "awaiting_approval": "msg_awaiting_approval", "commented": "msg_commented"}
 ERRORS = {"stale": "err_stale", "illegal": "err_illegal", "second": "err_second_approver",
+          "right": "err_right_missing",
           "reason": "err_reason_required",
           "text": "err_text_required", "csrf": "csrf_failed"}
 
@@ -231,6 +233,8 @@ def _error_code(exc: ServiceError) -> str:
         return "stale"
     if isinstance(exc, SecondApproverRequired):
         return "second"
+    if isinstance(exc, RightMissing):
+        return "right"
     if isinstance(exc, IllegalTransition):
         return "illegal"
     return "reason"
@@ -258,8 +262,11 @@ def act(request: Request, invoice_id: str, action: str, session: SessionDep, cur
     text = str(form.get("comment", "") or "")
     try:
         if action == "approve":
+            user = current.user
             approved, _ = review.approve(session, inv.id, actor=current.actor, comment=text,
-                                         expected_version=version)
+                                         expected_version=version,
+                                         approver=approver(current.actor, user.role.value, user.rights,
+                                                           user.approval_limit))
             return _after_action(request, session, inv, flt, approved.status.value)
         if action == "reject":
             codes = [str(c) for c in form.getlist("reason_codes") if str(c) in ReasonCode.__members__]
