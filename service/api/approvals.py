@@ -1,5 +1,5 @@
 """Four-eyes rules: /v1/approvals/rules (read, change = new version) and their versions; the approval
-rights and limit of API keys (/v1/keys/{id}/rights)."""
+rights and limit of API keys (/v1/keys/{id}/rights); the auditor's report of manual approvals."""
 
 from __future__ import annotations
 
@@ -12,12 +12,13 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from service.api.deps import Admin, Principal, require
-from service.approvals import grants, rule_versions
+from service import cursors
+from service.approvals import grants, report, rule_versions
 from service.approvals.rights import Right, effective_rights
 from service.bounds import NonNegativeAmount
 from service.approvals.rules import DEFAULT_AMOUNT_AT_LEAST, DEFAULT_CURRENCY, DEFAULT_REASON_CODES, FourEyesRules
 from service.db import SessionDep
-from service.errors import InvalidInput, NotFound, problem_responses
+from service.errors import InvalidCursor, InvalidInput, NotFound, problem_responses
 from service.models.approvals import ApprovalRuleVersion
 from service.models.keys import ApiKey
 from service.models.keys import Role
@@ -131,3 +132,58 @@ def put_key_rights(key_id: str, body: RightsIn, session: SessionDep, principal: 
     key = grants.find_key(session, key_id)
     rights = None if body.rights is None else [r.value for r in body.rights]
     return _rights_out(grants.grant_key(session, key, rights, body.approval_limit))
+
+
+# --- the auditor's report ------------------------------------------------------------------------
+
+ReportReader = Annotated[Principal, Depends(require(Role.reviewer, Role.erp))]
+
+
+class ManualApprovalOut(BaseModel):
+    approval_id: uuid.UUID
+    invoice_id: uuid.UUID
+    invoice_number: str | None = Field(None, description="BT-1")
+    supplier: str | None = Field(None, description="BT-27 Seller name")
+    payable_amount: Decimal | None = Field(None, description="BT-115 when approved")
+    currency: str | None = Field(None, description="BT-5")
+    approved_by: str = Field(description="Who released the invoice (the only approver, or the second)")
+    approved_at: datetime
+    step: str = Field(description="single (one person sufficed) or second (completed a four-eyes approval)")
+    first_approver: str | None = Field(None, description="Four eyes: who approved first")
+    first_approved_at: datetime | None = None
+    overridden: list[str] = Field(description="The open reason codes the approval overrode")
+    rule_version: str = Field(description="The four-eyes rules in force (GET /v1/approvals/rules/versions)")
+    triggers: list[str] = Field(description="Why a second person was required (empty: one person sufficed)")
+    comment: str | None = None
+
+
+class ManualApprovalList(BaseModel):
+    data: list[ManualApprovalOut]
+    next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page; null on the last page")
+
+
+@router.get("/approvals/report", operation_id="approvals-report", response_model=ManualApprovalList,
+            summary="Manual approvals in a period (for auditors)", responses=problem_responses(InvalidCursor, InvalidInput))
+def approvals_report(
+    session: SessionDep, principal: ReportReader,
+    start: Annotated[datetime, Query(alias="from", description="From this moment (inclusive, with time zone)")],
+    end: Annotated[datetime, Query(alias="to", description="Until this moment (exclusive, with time zone)")],
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> ManualApprovalList:
+    """Every manual approval that released an invoice in [from, to): who, when, overridden reasons,
+    second approver and the rule applied. `Accept: text/csv` gives the whole period as CSV."""
+    if start.tzinfo is None or end.tzinfo is None:
+        raise InvalidInput("from and to need a time zone (e.g. 2026-11-01T00:00:00Z)",
+                           errors=[{"loc": ["query", "from" if start.tzinfo is None else "to"],
+                                    "msg": "time zone required", "type": "timezone_aware"}])
+    try:
+        after = cursors.decode_position(cursor, "approvals") if cursor else None
+    except ValueError:
+        raise InvalidCursor("the cursor is not one of this list's") from None
+    rows = report.manual_approvals(session, start=start, end=end, after=after, limit=limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return ManualApprovalList(
+        data=[ManualApprovalOut(**vars(r)) for r in rows],
+        next_cursor=cursors.encode_position(rows[-1].approved_at, rows[-1].approval_id, "approvals") if more else None)
