@@ -32,6 +32,7 @@ from service.validation.artefacts import (
     release_states,
     sha256_file,
 )
+from service.validation.caps import cap_per_rule
 from service.validation.envelope import SBD, Envelope, EnvelopeError, open_envelope
 from service.validation.memory import LARGE_DOCUMENT_BYTES, release_freed_memory, settle_saxon_heap
 from service.validation.releases import (
@@ -656,7 +657,7 @@ class _Run:
         schema, artefact = self.engine.xsd_schema(document)
         self.artefacts.append(artefact)
         check = schema.check(tree)
-        self.layers.append(_layer("xsd", LayerKind.xsd, artefact, t, check.findings))
+        self.layers.append(_layer("xsd", LayerKind.xsd, artefact, t, check.findings, omitted=check.omitted))
         return check.valid
 
     def _saxon_tree(self) -> PyXdmNode:
@@ -697,7 +698,8 @@ class _Run:
                 # the layers run only after the XSD layer accepted the document, unless it was skipped
                 output = loaded.runner.run(node, tree, schema_valid=self.xsd)
                 runners.append(loaded.runner)
-            findings = [_finding(raw, name) for raw in output.findings]
+            listed, omitted = cap_per_rule(output.findings, _rule_of)
+            findings = [_finding(raw, name) for raw in listed]
             if output.error:
                 findings.append(
                     Finding(
@@ -722,6 +724,7 @@ class _Run:
                     tuple(findings),
                     error=output.error,
                     extra_ms=extra,
+                    omitted=omitted,
                 )
             )
         if self.large:  # the executables would keep its tree (tens of MB) until the next document
@@ -769,6 +772,7 @@ def _layer(
     *,
     error: str | None = None,
     extra_ms: float = 0.0,
+    omitted: int = 0,
 ) -> LayerResult:
     if error:
         validity = Validity.error
@@ -783,8 +787,14 @@ def _layer(
         validity=validity,
         duration_ms=round((time.perf_counter() - started) * 1000 + extra_ms, 3),
         findings=findings,
+        findings_omitted=omitted,
         error=error,
     )
+
+
+def _rule_of(raw: Any) -> tuple[str | None, str | None, str]:
+    """What makes findings the same rule, for the caps: id, flag (severity) and test."""
+    return raw.rule_id, raw.flag, raw.test
 
 
 def _finding(raw: Any, layer: str) -> Finding:

@@ -95,6 +95,10 @@ class LayerResult(_Frozen):
     validity: Validity
     duration_ms: float = Field(description="Wall time of this layer in milliseconds.")
     findings: tuple[Finding, ...] = ()
+    findings_omitted: int = Field(
+        0, description="Findings of this layer not listed (the explanations are capped: the first XSD "
+        "errors; the first findings of each failing rule set rule). The verdict counts them all.",
+    )
     error: str | None = Field(None, description="Processing error that stopped the layer, if any.")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
+from service.validation.caps import EXPLAIN_CPU_SECONDS, EXPLAIN_MAX_ELEMENTS, MAX_XSD_FINDINGS
 from service.validation.report import Finding, Severity
 from service.validation.xmlsafe import SAFE_OPTIONS
 
@@ -55,6 +57,7 @@ def cii_xsd_path(artifacts_dir: Path) -> Path:
 class XsdCheck:
     valid: bool
     findings: tuple[Finding, ...]
+    omitted: int = 0  # errors not listed (caps.py)
 
 
 def compile_schemas(paths: list[Path]) -> etree.XMLSchema:
@@ -117,30 +120,36 @@ class XsdSchema:
         return root
 
     def check(self, tree: etree._ElementTree) -> XsdCheck:
+        """The verdict (libxml2) and the first errors explained (caps.py): by xmlschema on small
+        documents, within a CPU budget, else in libxml2's words."""
         if self._lxml.validate(tree):
             return XsdCheck(True, ())
-        lxml_log = [(e.line, e.path, e.message) for e in self._lxml.error_log]
-        try:
-            findings = self._diagnose(tree)
-        except Exception:  # noqa: BLE001 - never let the diagnostics engine hide the lxml verdict
-            findings = ()
+        errors = self._lxml.error_log
+        total = len(errors)
+        findings: tuple[Finding, ...] = ()
+        if tree.getroot().xpath("count(//*)") <= EXPLAIN_MAX_ELEMENTS:
+            try:
+                findings = self._diagnose(tree)
+            except Exception:  # noqa: BLE001 - never let the diagnostics engine hide the lxml verdict
+                findings = ()
         if not findings:
             findings = tuple(
                 Finding(
                     rule_id=None,
                     severity=Severity.fatal,
-                    message=message,
-                    location=path,
-                    line=line,
+                    message=e.message,
+                    location=e.path,
+                    line=e.line,
                     layer=self.layer,
                 )
-                for line, path, message in lxml_log
+                for e in errors[:MAX_XSD_FINDINGS]
             )
-        return XsdCheck(False, findings)
+        return XsdCheck(False, findings, max(total - len(findings), 0))
 
     def _diagnose(self, tree: etree._ElementTree) -> tuple[Finding, ...]:
         schema = self.diagnostics_schema()
         findings = []
+        stop_at = time.thread_time() + EXPLAIN_CPU_SECONDS
         for err in schema.iter_errors(tree):
             elem = err.elem
             location = err.path
@@ -163,6 +172,8 @@ class XsdSchema:
                     layer=self.layer,
                 )
             )
+            if len(findings) >= MAX_XSD_FINDINGS or time.thread_time() > stop_at:
+                break
         findings.sort(key=lambda f: f.line or 0)
         return tuple(findings)
 

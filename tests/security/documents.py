@@ -55,3 +55,17 @@ def long_attribute(chars: int) -> bytes:
 def many_elements(count: int) -> bytes:
     """Empty elements in the extension area: small on the wire, many nodes."""
     return BASE.replace(b"<cbc:CustomizationID>", b"<cbc:Note>" + b"<x/>" * count + b"</cbc:Note><cbc:CustomizationID>", 1)
+
+
+def in_extension(content: bytes) -> bytes:
+    """``content`` (elements of urn:example) in the UBL extension area, where anything may stand."""
+    return BASE.replace(
+        b"<cbc:CustomizationID>",
+        b'<ext:UBLExtensions xmlns:ext="urn:oasis:names:specification:ubl:schema:xsd:CommonExtensionComponents-2">'
+        b'<ext:UBLExtension><ext:ExtensionContent><x xmlns="urn:example">' + content
+        + b"</x></ext:ExtensionContent></ext:UBLExtension></ext:UBLExtensions><cbc:CustomizationID>", 1)
+
+
+def bad_prices(line_count: int) -> bytes:
+    """``line_count`` lines, every price not a number: one XSD error per line."""
+    return lines(line_count).replace(b'<cbc:PriceAmount currencyID="EUR">', b'<cbc:PriceAmount currencyID="EUR">x')
