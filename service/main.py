@@ -23,6 +23,7 @@ from service.db import make_engine
 from service.errors import Problem, install_problem_handlers
 from service.logging import configure_logging, request_id_var
 from service.metrics import Metrics
+from service.resilience import DatabaseTroubleMiddleware
 from service.validation_setup import load_validation
 
 log = logging.getLogger("einvoice")
@@ -35,6 +36,8 @@ data and poll the decisions.
 
 Field descriptions use the EN 16931 business-term names (BT-1 invoice number, BT-13 purchase order
 reference, ...). Decimal values travel as JSON strings. Errors are RFC 9457 problem details.
+While the database is unreachable, any operation may answer 503 (`/problems/database-unavailable`,
+with `Retry-After`); transactions the database aborts as conflicts are retried inside the service.
 """
 
 
@@ -100,6 +103,7 @@ def create_app(
     app.include_router(api_router)
     docs.mount(app)
     ui.mount(app, settings)
+    app.add_middleware(DatabaseTroubleMiddleware)  # innermost: each attempt (and each CSV page) a request
     app.add_middleware(CsvListMiddleware)  # inside the request context: one log line per export
     app.add_middleware(RequestContextMiddleware)
     _register_problem_schema(app)
