@@ -3,6 +3,7 @@ or a database restart would: every connection through it is dropped and new ones
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 
@@ -31,18 +32,14 @@ class TcpProxy:
         """Refuse new connections and drop every open one (both directions, at once)."""
         listener, self._listener = self._listener, None
         if listener is not None:
-            try:
-                listener.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread; close() alone does not
-            except OSError:
-                pass
+            with contextlib.suppress(OSError):  # shutdown wakes the accepting thread; close() alone does not
+                listener.shutdown(socket.SHUT_RDWR)
             listener.close()
         with self._lock:
             dropped, self._open = self._open, set()
         for sock in dropped:
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             sock.close()
 
     def _accept(self, listener: socket.socket) -> None:
@@ -69,8 +66,6 @@ class TcpProxy:
             pass
         finally:
             for sock in (source, sink):
-                try:
+                with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
             source.close()
