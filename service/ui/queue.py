@@ -19,11 +19,13 @@ from sqlmodel import Session, select
 from service import cursors
 from service.models.base import utcnow
 from service.lifecycle import committed_status_changes
+from service.models.approvals import ApprovalStep, InvoiceApproval
 from service.models.invoices import Invoice, InvoiceStatus
 
 PAGE_SIZE = 50
 AGE_CHOICES = (5, 10, 20, 30)
 QUEUE_STATUSES = (InvoiceStatus.needs_review.value, InvoiceStatus.on_hold.value, InvoiceStatus.awaiting_approval.value)
+AWAITING_SECOND = "awaiting_second"  # the status filter "awaiting my second approval"
 
 
 @dataclass
@@ -33,10 +35,16 @@ class QueueFilter:
     supplier: str = ""
     order: str = ""
     age: int | None = None  # received more than this many days ago
+    # "awaiting my second approval": awaiting_approval, without those whose first approval is ``actor``'s
+    second: bool = False
+    actor: str = ""  # the signed-in person (set by the page, never from the query string)
 
     @classmethod
-    def from_params(cls, params) -> QueueFilter:
+    def from_params(cls, params, actor: str = "") -> QueueFilter:
         status = params.get("status") or InvoiceStatus.needs_review.value
+        second = status == AWAITING_SECOND
+        if second:
+            status = InvoiceStatus.awaiting_approval.value
         if status not in QUEUE_STATUSES:
             status = InvoiceStatus.needs_review.value
         try:
@@ -44,12 +52,13 @@ class QueueFilter:
         except ValueError:
             age = None
         reason = (params.get("reason") or "").strip().upper()
-        return cls(status=status, reason=reason if reason.replace("_", "").isalpha() else "",
+        return cls(status=status, second=second, actor=actor, reason=reason if reason.replace("_", "").isalpha() else "",
                    supplier=(params.get("supplier") or "").strip()[:200],
                    order=(params.get("order") or "").strip()[:200], age=age if age in AGE_CHOICES else None)
 
     def query_params(self, **overrides) -> dict[str, str]:
-        values = {"status": self.status if self.status != "needs_review" else "", "reason": self.reason,
+        status = AWAITING_SECOND if self.second else self.status if self.status != "needs_review" else ""
+        values = {"status": status, "reason": self.reason,
                   "supplier": self.supplier, "order": self.order, "age": str(self.age or "")}
         values.update({k: str(v) for k, v in overrides.items()})
         return {k: v for k, v in values.items() if v}
@@ -95,7 +104,18 @@ def _conditions(session: Session, flt: QueueFilter, *, with_reason: bool = True)
         conds.append(Invoice.created_at <= utcnow() - timedelta(days=flt.age))
     if with_reason and flt.reason:
         conds.append(_reason_exists(session, flt.reason))
+    if flt.second:
+        conds.append(~_first_approved_by(flt.actor))
     return conds
+
+
+def _first_approved_by(actor: str):
+    """The invoice waits for the second approval of its first approval by ``actor``. The approval
+    that put it in awaiting_approval is the invoice's last change, so it is not older than
+    ``updated_at`` (an earlier round, ended by a hold, is)."""
+    return exists(select(literal(1)).select_from(InvoiceApproval).where(
+        InvoiceApproval.invoice_id == Invoice.id, InvoiceApproval.step == ApprovalStep.first,
+        InvoiceApproval.actor == actor, InvoiceApproval.at >= Invoice.updated_at))
 
 
 def encode_cursor(due: date | None, invoice_id: uuid.UUID) -> str:
@@ -171,7 +191,7 @@ _counts_cache: dict[tuple, tuple[float, int, list[tuple[str, int]]]] = {}
 
 def reason_counts(session: Session, flt: QueueFilter) -> list[tuple[str, int]]:
     """Invoices per reason code in the queue (the other filters applied, not the reason filter)."""
-    key = (str(session.get_bind().url), flt.status, flt.supplier.lower(), flt.order, flt.age)
+    key = (str(session.get_bind().url), flt.status, flt.supplier.lower(), flt.order, flt.age, flt.second, flt.actor)
     changes = committed_status_changes()
     hit = _counts_cache.get(key)
     if hit is not None and hit[1] == changes and time.monotonic() - hit[0] < COUNTS_TTL_SECONDS:

@@ -12,7 +12,10 @@ from starlette.datastructures import FormData
 from sqlmodel import Session
 
 from service import review
+from service.approvals import four_eyes
 from service.approvals.four_eyes import SecondApproverRequired
+from service.approvals.rule_versions import rules_in_force
+from service.approvals.rules import DEFAULT_REASON_CODES, second_person_needed
 from service.approvals.rights import RightMissing, approver
 from service.db import SessionDep
 from service.errors import IllegalTransition, InvalidInput, NotFound, ServiceError
@@ -30,10 +33,14 @@ from service.ui.session import (
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 
+# Reasons the approval confirmation marks as a risk: money to an unknown account or party, or in
+# another currency (DESIGN's four-eyes reasons, whatever the rules in force say).
+RISKY_CODES = frozenset(DEFAULT_REASON_CODES)
+
 FLASH = {"approved": "msg_approved", "rejected": "msg_rejected", "on_hold": "msg_on_hold",
          "awaiting_approval": "msg_awaiting_approval", "commented": "msg_commented"}
 ERRORS = {"stale": "err_stale", "illegal": "err_illegal", "second": "err_second_approver",
-          "right": "err_right_missing",
+          "right": "err_right_missing", "confirm": "err_confirm",
           "reason": "err_reason_required",
           "text": "err_text_required", "csrf": "csrf_failed"}
 
@@ -149,7 +156,7 @@ def home() -> Response:
 def queue_page(request: Request, session: SessionDep, current: Staff, cursor: str | None = None,
                msg: str = "", ref: str = "", error: str = "") -> Response:
     t = Translator(current.user.language.value)
-    flt = queue.QueueFilter.from_params(request.query_params)
+    flt = queue.QueueFilter.from_params(request.query_params, actor=current.actor)
     result = queue.page(session, flt, cursor)
     qs = urlencode(flt.query_params())
     return render(request, "queue.html", t, flt=flt, page=result, qs=qs, cursor=cursor,
@@ -178,7 +185,7 @@ def invoice_page(request: Request, invoice_id: str, session: SessionDep, current
                  ref: str = "", error: str = "") -> Response:
     t = Translator(current.user.language.value)
     inv = _load(session, invoice_id)
-    flt = queue.QueueFilter.from_params(request.query_params)
+    flt = queue.QueueFilter.from_params(request.query_params, actor=current.actor)
     prev_id, next_id = queue.neighbours(session, inv, flt)
     qs = urlencode(flt.query_params())
     view = invoice_view.build(session, inv)
@@ -186,9 +193,22 @@ def invoice_page(request: Request, invoice_id: str, session: SessionDep, current
     other_codes = [c.value for c in review.REJECTION_CODES if c.value not in current_codes]
     return render(request, "invoice.html", t, v=view, inv=inv, qs=qs, flt=flt, prev_id=prev_id, next_id=next_id,
                   actionable=inv.status.value in queue.QUEUE_STATUSES, current_codes=current_codes,
+                  risky_codes=RISKY_CODES, confirm_note=_confirm_note(session, t, inv, current, current_codes),
                   other_codes=other_codes, today=_today(),
                   flash=t(FLASH[msg], ref=ref) if msg in FLASH else "",
                   error=t(ERRORS[error]) if error in ERRORS else "")
+
+
+def _confirm_note(session: Session, t: Translator, inv: Invoice, current: StaffSession, codes: list[str]) -> str:
+    """What the approval confirmation says about four eyes: a second person will be needed, or this
+    is the second approval (and whose first it completes)."""
+    if inv.status.value == "awaiting_approval":
+        first = four_eyes.first_approval(session, inv.id)
+        return t("confirm_second", who=first.actor if first else "?")
+    user = current.user
+    triggers = second_person_needed(rules_in_force(session, inv.organisation_id), reason_codes=codes, payable_amount=inv.payable_amount,
+                                    currency=inv.currency, approver_limit=user.approval_limit)
+    return t("confirm_four_eyes") if triggers else ""
 
 
 @router.get("/invoices/{invoice_id}/document")
@@ -254,7 +274,7 @@ def act(request: Request, invoice_id: str, action: str, session: SessionDep, cur
     except CsrfFailed:
         return RedirectResponse(f"/ui/invoices/{invoice_id}?error=csrf", status_code=303)
     inv = _load(session, invoice_id)
-    flt = queue.QueueFilter.from_params(form)
+    flt = queue.QueueFilter.from_params(form, actor=current.actor)
     try:
         version = int(str(form.get("version", ""))) if form.get("version") else None
     except ValueError:
@@ -262,6 +282,8 @@ def act(request: Request, invoice_id: str, action: str, session: SessionDep, cur
     text = str(form.get("comment", "") or "")
     try:
         if action == "approve":
+            if form.get("confirmed") != "yes":  # only the confirmation's own button sends it
+                return _error_redirect(session, inv.id, flt, "confirm")
             user = current.user
             approved, _ = review.approve(session, inv.id, actor=current.actor, comment=text,
                                          expected_version=version,

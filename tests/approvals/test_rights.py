@@ -90,10 +90,12 @@ def test_a_staff_users_limit_and_rights_apply_in_the_workspace(bare_client, engi
     inv = make_invoice(session, amount=Decimal("1656.25"))
     login(bare_client)
     token = csrf_of(bare_client.get(f"/ui/invoices/{inv.id}").text)
-    r = bare_client.post(f"/ui/invoices/{inv.id}/approve", data={"csrf_token": token}, follow_redirects=False)
+    r = bare_client.post(f"/ui/invoices/{inv.id}/approve", data={"csrf_token": token, "confirmed": "yes"},
+                         follow_redirects=False)
     assert "msg=awaiting_approval" in r.headers["location"]
     assert "wacht nu op de goedkeuring van een tweede persoon" in bare_client.get(r.headers["location"]).text
-    r = bare_client.post(f"/ui/invoices/{inv.id}/approve", data={"csrf_token": token}, follow_redirects=False)
+    r = bare_client.post(f"/ui/invoices/{inv.id}/approve", data={"csrf_token": token, "confirmed": "yes"},
+                         follow_redirects=False)
     assert "error=second" in r.headers["location"]
     assert "een andere persoon moet de tweede geven" in bare_client.get(r.headers["location"]).text
     fresh(session)

@@ -151,7 +151,7 @@ def test_actions_through_forms_are_audited_and_move_on(bare_client, user, sessio
     # a reject without a reason stays on the page with an error
     r = bare_client.post(f"/ui/invoices/{a.id}/reject", data={"csrf_token": token, "reason": " "}, follow_redirects=False)
     assert "error=reason" in r.headers["location"]
-    r = bare_client.post(f"/ui/invoices/{a.id}/approve", data={"csrf_token": token, "comment": "ok",
+    r = bare_client.post(f"/ui/invoices/{a.id}/approve", data={"csrf_token": token, "comment": "ok", "confirmed": "yes",
                                                               "version": str(a.version)}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith(f"/ui/invoices/{b.id}?")
     assert "Factuur A-1 is goedgekeurd" in bare_client.get(r.headers["location"]).text

@@ -1,6 +1,8 @@
 // Keyboard shortcuts of the review workspace (plain JavaScript, no dependencies).
-// Queue: j/k or arrows move the selection, Enter/o opens, a opens ready to approve, r ready to reject.
-// Invoice page: j/k next/previous invoice, a approve, r reject (focus the reason), h hold, u back to the queue.
+// Queue: j/k or arrows move the selection, Enter/o opens, a opens the invoice (it never approves from
+// the queue: nobody approves an invoice they have not seen), r opens it ready to reject.
+// Invoice page: j/k next/previous invoice, a opens the approval confirmation (amount, supplier, open
+// reasons; only its own button approves), r reject (focus the reason), h hold, u back to the queue.
 (function () {
   "use strict";
 
@@ -38,27 +40,39 @@
       else if ((e.key === "o" || e.key === "Enter") && index >= 0) { window.location.href = rows[index].getAttribute("data-href"); e.preventDefault(); }
       else if ((e.key === "a" || e.key === "r") && rows.length) {
         var target = rows[index >= 0 ? index : 0].getAttribute("data-href");
-        window.location.href = target + (e.key === "a" ? "#approve" : "#reject-reason");
+        window.location.href = target + (e.key === "a" ? "" : "#reject-reason");
         e.preventDefault();
       }
     });
   }
 
+  function setupConfirmation() {
+    var dialog = document.getElementById("approve-confirm");
+    var opener = document.getElementById("approve");
+    if (!dialog || !opener) return null;
+    function open() { if (!dialog.open) dialog.showModal(); }
+    opener.addEventListener("click", open);
+    var cancel = document.getElementById("approve-cancel");
+    if (cancel) cancel.addEventListener("click", function () { dialog.close(); opener.focus(); });
+    return open;
+  }
+
   function setupInvoice() {
     var hash = window.location.hash;
-    if (hash === "#approve" || hash === "#reject-reason") {
+    if (hash === "#reject-reason") {
       var el = document.querySelector(hash);
       if (el) el.focus();
     }
+    var confirmApproval = setupConfirmation();
     function go(id) { var a = document.getElementById(id); if (a) window.location.href = a.href; }
     document.addEventListener("keydown", function (e) {
       if (typing(e) || e.ctrlKey || e.metaKey || e.altKey) return;
+      if (document.querySelector("dialog[open]")) return;  // inside the confirmation no shortcut acts
       if (e.key === "j") { go("next-invoice"); e.preventDefault(); }
       else if (e.key === "k") { go("prev-invoice"); e.preventDefault(); }
       else if (e.key === "u") { go("back-to-queue"); e.preventDefault(); }
       else if (e.key === "a") {
-        var form = document.getElementById("approve-form");
-        if (form) { e.preventDefault(); form.requestSubmit(); }
+        if (confirmApproval) { e.preventDefault(); confirmApproval(); }
       } else if (e.key === "r") {
         var reason = document.getElementById("reject-reason");
         if (reason) { e.preventDefault(); reason.focus(); }
