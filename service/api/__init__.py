@@ -23,6 +23,7 @@ from service.api import (
     organisations,
     purchase_orders,
     rendering,
+    resolve,
     review,
     suppliers,
     webhooks,
@@ -35,5 +36,5 @@ api_router = APIRouter(
     responses=problem_responses(Unauthorized, Forbidden, RateLimited),
 )
 for module in (invoices, decisions, review, erp, events, webhooks, suppliers, purchase_orders,
-               goods_receipts, keys, approvals, organisations, rendering, bank_accounts):
+               goods_receipts, keys, approvals, organisations, rendering, bank_accounts, resolve):
     api_router.include_router(module.router)

@@ -22,7 +22,7 @@ SYSTEM = "system"
 
 
 def record_decision(session: Session, invoice: Invoice, inputs: MatchInputs, decision: Decision, ctx: Context,
-                    *, trigger: str) -> uuid.UUID:
+                    *, trigger: str, actor: str = SYSTEM) -> uuid.UUID:
     """Store the decision and its ledger entries, and put its failed checks on the invoice."""
     decision_id = new_id()
     session.flush()  # the invoice row exists before rows that refer to it
@@ -31,7 +31,7 @@ def record_decision(session: Session, invoice: Invoice, inputs: MatchInputs, dec
         "reason_codes": list(decision.reason_codes), "decision": decision_to_json(decision),
         "inputs": inputs_to_json(inputs), "order_number": ctx.order_number, "order_version": ctx.order_version,
         "policy_version": inputs.policy.version, "engine_version": decision.engine_version, "trigger": trigger,
-        "actor": SYSTEM, "created_at": utcnow()}])
+        "actor": actor, "created_at": utcnow()}])
     ledger.record_deltas(session, invoice=invoice, decision_id=decision_id, deltas=decision.ledger_delta,
                          order_number=ctx.order_number, credit=inputs.invoice.is_credit_note,
                          corrected_invoice_id=ctx.corrected_invoice_id, approved=decision.approved,

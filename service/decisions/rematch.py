@@ -27,6 +27,7 @@ from service.decisions import lookups
 from service.decisions.inputs import gather_inputs, invoice_facts, same_seller
 from service.decisions.record import SYSTEM, latest_decision, record_decision
 from service.en16931.model import InvoiceDocument
+from service.errors import IllegalTransition
 from service.lifecycle import transition
 from service.masterdata import queries as masterdata
 from service.masterdata.suppliers import resolve_supplier
@@ -37,6 +38,7 @@ from service.models.invoices import DocumentType, Invoice, InvoiceStatus
 from service.normal_forms import order_key
 
 REMATCH = "re-match"
+MANUAL = "manual re-match"  # a reviewer asked for it (rematch_by_hand)
 _UNDER_REVIEW = (Invoice.status == InvoiceStatus.needs_review, Invoice.document_type != DocumentType.credit_note)
 
 
@@ -149,18 +151,33 @@ def _resolved_seller(session: Session, invoice: Invoice) -> uuid.UUID | None:
     return found.id if found is not None else None
 
 
-def _rematch(session: Session, invoice: Invoice) -> bool:
+def rematch_by_hand(session: Session, invoice: Invoice, *, actor: str) -> bool:
+    """A reviewer has the invoice matched again now (after master data changed elsewhere, or to see
+    today's answer). Always recorded as a decision (trigger ``manual re-match``, the reviewer as its
+    actor); the system approves it when it passes, as any re-match. True when approved now."""
+    _lock_orders(session, {invoice.purchase_order})
+    session.refresh(invoice)  # read again under the lock
+    if invoice.status is not InvoiceStatus.needs_review or invoice.document_type is DocumentType.credit_note:
+        raise IllegalTransition(f"only an invoice under review can be matched again (it is {invoice.status.value})",
+                                current_status=invoice.status.value)
+    return _rematch(session, invoice, trigger=MANUAL, actor=actor, force=True)
+
+
+def _rematch(session: Session, invoice: Invoice, *, trigger: str = REMATCH, actor: str = SYSTEM,
+             force: bool = False) -> bool:
     inputs, ctx = gather_inputs(session, invoice, invoice_facts(invoice), lock=False, rematch=True)
     decision = match(inputs)
     previous = latest_decision(session, invoice.id)
-    if previous is not None and not decision.approved and list(decision.reason_codes) == previous.reason_codes \
+    if not force and previous is not None and not decision.approved \
+            and list(decision.reason_codes) == previous.reason_codes \
             and previous.decision.get("ledger_delta") == decision_to_json(decision)["ledger_delta"]:
         return False  # nothing changed for this invoice
     ledger.release(session, invoice.id, delete=True)
     lookups.tie_to_order(invoice, inputs)
-    record_decision(session, invoice, inputs, decision, ctx, trigger=REMATCH)
+    record_decision(session, invoice, inputs, decision, ctx, trigger=trigger, actor=actor)
     if decision.approved:
-        transition(session, invoice, InvoiceStatus.approved, actor=SYSTEM, reason_codes=[], comment=REMATCH)
+        comment = trigger if actor == SYSTEM else f"{trigger} ({actor})"
+        transition(session, invoice, InvoiceStatus.approved, actor=SYSTEM, reason_codes=[], comment=comment)
         return True
     invoice.version = (invoice.version or 0) + 1
     invoice.updated_at = utcnow()

@@ -18,6 +18,7 @@ from service.approvals.rule_versions import rules_in_force
 from service.approvals.rules import DEFAULT_REASON_CODES, second_person_needed
 from service.approvals.rights import RightMissing, approver
 from service.db import SessionDep
+from service.decisions.rematch import rematch_by_hand
 from service.errors import IllegalTransition, InvalidInput, NotFound, ServiceError
 from service.models.invoices import Invoice
 from service.models.workspace import Language
@@ -38,7 +39,8 @@ router = APIRouter(prefix="/ui", include_in_schema=False)
 RISKY_CODES = frozenset(DEFAULT_REASON_CODES)
 
 FLASH = {"approved": "msg_approved", "rejected": "msg_rejected", "on_hold": "msg_on_hold",
-         "awaiting_approval": "msg_awaiting_approval", "commented": "msg_commented"}
+         "awaiting_approval": "msg_awaiting_approval", "commented": "msg_commented",
+         "rematched": "msg_rematched", "rematch_approved": "msg_rematch_approved"}
 ERRORS = {"stale": "err_stale", "illegal": "err_illegal", "second": "err_second_approver",
           "right": "err_right_missing", "confirm": "err_confirm",
           "reason": "err_reason_required",
@@ -298,6 +300,11 @@ def act(request: Request, invoice_id: str, action: str, session: SessionDep, cur
         if action == "hold":
             review.hold(session, inv.id, actor=current.actor, comment=text, expected_version=version)
             return _after_action(request, session, inv, flt, "on_hold")
+        if action == "rematch":
+            now_approved = rematch_by_hand(session, inv, actor=current.actor)
+            params = {**flt.query_params(), "msg": "rematch_approved" if now_approved else "rematched",
+                      "ref": inv.invoice_number or ""}
+            return RedirectResponse(f"/ui/invoices/{inv.id}?{urlencode(params)}", status_code=303)
         if action == "comment":
             review.add_comment(session, inv.id, actor=current.actor, text=text)
             params = {**flt.query_params(), "msg": "commented"}

@@ -28,4 +28,12 @@ FIND_TEXTS: dict[str, tuple[str, str]] = {
     "col_currency": ("Valuta", "Currency"),
     "col_status": ("Status", "Status"),
     "col_id": ("Kenmerk", "Id"),
+    # resolving in place (invoice page)
+    "rematch": ("Opnieuw matchen", "Match again"),
+    "rematch_hint": ("Met de orders, ontvangsten en leveranciersgegevens van nu; wordt vastgelegd.",
+                     "With today's orders, receipts and supplier data; recorded."),
+    "msg_rematched": ("Factuur {ref} is opnieuw gematcht en blijft ter beoordeling.",
+                      "Invoice {ref} was matched again and stays under review."),
+    "msg_rematch_approved": ("Factuur {ref} is opnieuw gematcht en nu goedgekeurd.",
+                             "Invoice {ref} was matched again and is approved now."),
 }
