@@ -5,8 +5,9 @@
   reference that is, in that normal form, the number of an order of the invoice's own supplier.
   Exactly one order or none: two orders with one normal form are no match (never a guess).
 - ``prior_invoices``: the earlier documents of the same seller that may be the same invoice, read
-  through two bounded look-ups on indexes (same seller and issue date; same invoice-number key within
-  the look-back window), never every invoice of the seller. The engine decides which of them count.
+  through two bounded look-ups on indexes (same seller, issue date and amount; same invoice-number
+  key within the look-back window), never every invoice of the seller. The engine decides which of
+  them count.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import Float, bindparam, cast, or_, select
 from sqlmodel import Session
 
 from service.masterdata import queries as masterdata
@@ -24,7 +25,7 @@ from service.matching.engine import LOOKALIKE_DAYS
 from service.models.invoices import DocumentType, Invoice, InvoiceStatus
 from service.normal_forms import invoice_number_keys, order_key, order_key_changes
 
-SAME_DAY_LIMIT = 200  # documents of one seller on one day read to compare amounts (a bound, not a rule)
+SAME_DAY_LIMIT = 200  # documents of one seller, day and amount read at most (a bound, not a rule)
 LOOKALIKE_LIMIT = 10  # look-alike invoice numbers listed at most
 
 
@@ -51,8 +52,8 @@ def find_order(session: Session, facts: InvoiceFacts, supplier_id: Any) -> Order
     return OrderReference("BT-10", ref, found[0], order_key_changes(ref, found[0])) if len(found) == 1 else None
 
 
-@lru_cache(maxsize=2)
-def _prior_statements(by_supplier: bool) -> tuple[Any, Any]:
+@lru_cache(maxsize=4)
+def _prior_statements(by_supplier: bool, dialect: str) -> tuple[Any, Any]:
     """The two look-ups, built once (bound parameters): this runs for every invoice."""
     t = Invoice.__table__
     cols = (t.c.id, t.c.invoice_number, t.c.issue_date, t.c.tax_inclusive_amount, t.c.purchase_order,
@@ -60,7 +61,13 @@ def _prior_statements(by_supplier: bool) -> tuple[Any, Any]:
     seller = (t.c.supplier_id if by_supplier else t.c.seller_key) == bindparam("seller")
     common = (seller, t.c.id != bindparam("own_id"), t.c.status != InvoiceStatus.rejected.value,
               t.c.document_type == bindparam("document_type"), t.c.invoice_number != bindparam("number"))
-    same_day = (select(*cols).where(*common, t.c.issue_date == bindparam("day"))
+    # The amount narrows the same-day rows in the database (a seller may send hundreds a day); SQLite
+    # keeps decimals as text ("121.0" vs "121.00"), so there it compares them as numbers, and the
+    # exact Decimal comparison below stays the judge on both.
+    amount = t.c.tax_inclusive_amount
+    same_amount = (cast(amount, Float) == bindparam("amount_approx") if dialect == "sqlite"
+                   else amount == bindparam("amount"))
+    same_day = (select(*cols).where(*common, t.c.issue_date == bindparam("day"), same_amount)
                 .order_by(t.c.created_at, t.c.id).limit(SAME_DAY_LIMIT))
     lookalike = (select(*cols).where(*common, or_(t.c.number_key == bindparam("k1"),
                                                   t.c.number_key_runs == bindparam("k2")),
@@ -75,12 +82,13 @@ def prior_invoices(session: Session, invoice: Invoice, facts: InvoiceFacts) -> t
     if facts.issue_date is None or (invoice.supplier_id is None and not invoice.seller_key):
         return ()
     by_supplier = invoice.supplier_id is not None
-    same_day, lookalike = _prior_statements(by_supplier)
+    same_day, lookalike = _prior_statements(by_supplier, session.get_bind().dialect.name)
     k1, k2 = invoice_number_keys(facts.number)
     window = timedelta(days=LOOKALIKE_DAYS)
     params = {"seller": invoice.supplier_id if by_supplier else invoice.seller_key, "own_id": invoice.id,
               "document_type": invoice.document_type, "number": facts.number, "day": facts.issue_date,
-              "k1": k1, "k2": k2, "since": facts.issue_date - window, "until": facts.issue_date + window}
+              "k1": k1, "k2": k2, "since": facts.issue_date - window, "until": facts.issue_date + window,
+              "amount": facts.tax_inclusive, "amount_approx": float(facts.tax_inclusive)}
     rows = {r.id: r for r in session.execute(same_day, params).all()
             if r.tax_inclusive_amount is not None and r.tax_inclusive_amount == facts.tax_inclusive}
     rows.update((r.id, r) for r in session.execute(lookalike, params).all())

@@ -101,7 +101,9 @@ def _supplier_and_account(inputs: MatchInputs, checks: Checks) -> None:
 def _duplicates(inputs: MatchInputs, checks: Checks) -> None:
     """Engine 1: any other number of the seller with the same BT-112 and BT-2 (``similar_invoices``).
     Engine 2 adds the content rules over ``prior_invoices``: same amount, date and order (or both
-    without one), or an invoice number written differently within ``LOOKALIKE_DAYS``."""
+    without one), or an invoice number written differently within ``LOOKALIKE_DAYS``. From 2.1 at
+    most ``rules.duplicates_listed`` are listed, the most alike first, and one more check counts the
+    rest: a seller with thousands of look-alikes must not give an invoice thousands of reasons."""
     legacy = sorted(inputs.similar_invoices)
     if not checks.rules.duplicates_by_content:
         checks.add("duplicate_suspected", not legacy, R.DUPLICATE_SUSPECTED, expected="-",
@@ -115,36 +117,56 @@ def _duplicates(inputs: MatchInputs, checks: Checks) -> None:
     own_order = order_key(inputs.order.number if inputs.order is not None else inv.order_reference) or None
     own_keys = invoice_number_keys(inv.number)
     supplier_id = inputs.supplier.supplier_id if inputs.supplier is not None else None
+    found: list[tuple[int, PriorInvoice, str]] = []
     for prior in sorted(inputs.prior_invoices, key=lambda p: (p.number, p.invoice_id)):
         if prior.number == inv.number or prior.credit_note != inv.is_credit_note:
             continue
         if supplier_id is not None and prior.supplier_id is not None and str(prior.supplier_id) != str(supplier_id):
             continue  # the same number at another supplier is never a duplicate
-        note = _resemblance(inv, prior, own_order, own_keys)
+        rank, note = _resemblance(inv, prior, own_order, own_keys)
         if note:
-            flagged += 1
-            checks.add("duplicate_suspected", False, R.DUPLICATE_SUSPECTED, expected="-",
-                       actual=f"{prior.number} ({prior.issue_date or '-'}, "
-                              f"{money(prior.amount) if prior.amount is not None else '-'}, "
-                              f"order {prior.order_number or '-'})",
-                       note=note, related_invoice_id=prior.invoice_id)
+            found.append((rank, prior, note))
+    listed = checks.rules.duplicates_listed
+    if listed is not None:
+        found.sort(key=lambda f: (f[0], _days_apart(inv, f[1]), f[1].number, f[1].invoice_id))
+    for _, prior, note in found[:listed]:
+        flagged += 1
+        checks.add("duplicate_suspected", False, R.DUPLICATE_SUSPECTED, expected="-",
+                   actual=f"{prior.number} ({prior.issue_date or '-'}, "
+                          f"{money(prior.amount) if prior.amount is not None else '-'}, "
+                          f"order {prior.order_number or '-'})",
+                   note=note, related_invoice_id=prior.invoice_id)
+    if listed is not None and len(found) > listed:
+        more = len(found) - listed
+        checks.add("duplicate_suspected", False, R.DUPLICATE_SUSPECTED, expected="-", actual=f"+{more}",
+                   note=f"Nog {more} eerdere facturen lijken op deze; alleen de {listed} meest gelijkende "
+                        f"staan hierboven.|{more} more earlier invoices resemble this one; only the {listed} "
+                        f"most alike are listed above.")
     if not flagged:
         checks.add("duplicate_suspected", True, expected="-", actual="-",
                    note=f"{len(inputs.prior_invoices)} eerdere facturen vergeleken."
                         f"|{len(inputs.prior_invoices)} earlier invoices compared.")
 
 
+def _days_apart(inv: InvoiceFacts, prior: PriorInvoice) -> int:
+    if inv.issue_date is None or prior.issue_date is None:
+        return LOOKALIKE_DAYS + 1
+    return abs((inv.issue_date - prior.issue_date).days)
+
+
 _CHANGE_TEXT = {"punctuation": ("leestekens", "punctuation"), "case": ("hoofdletters", "letter case"),
                 "leading_zeros": ("voorloopnullen", "leading zeros")}
 
 
-def _resemblance(inv: InvoiceFacts, prior: PriorInvoice, own_order: str | None, own_keys: tuple[str, str]) -> str:
-    """Why ``prior`` looks like the same invoice ("Dutch|English"), or "" when it does not."""
+def _resemblance(inv: InvoiceFacts, prior: PriorInvoice, own_order: str | None,
+                 own_keys: tuple[str, str]) -> tuple[int, str]:
+    """Why ``prior`` looks like the same invoice ("Dutch|English"), or "" when it does not; with a
+    rank (0: same content, 1: a number written otherwise) that orders the most alike first."""
     same_order = (order_key(prior.order_number) or None) == own_order
     if (prior.amount is not None and prior.amount == inv.tax_inclusive and prior.issue_date == inv.issue_date
             and same_order):
-        return ("Zelfde bedrag, factuurdatum en inkooporder (of beide zonder order)."
-                "|Same amount, issue date and purchase order (or both without an order).")
+        return 0, ("Zelfde bedrag, factuurdatum en inkooporder (of beide zonder order)."
+                   "|Same amount, issue date and purchase order (or both without an order).")
     keys = invoice_number_keys(prior.number)
     if any(k and k == own for k, own in zip(keys, own_keys)) and inv.issue_date is not None \
             and prior.issue_date is not None \
@@ -152,9 +174,9 @@ def _resemblance(inv: InvoiceFacts, prior: PriorInvoice, own_order: str | None, 
         changes = invoice_number_changes(inv.number, prior.number)
         nl = ", ".join(_CHANGE_TEXT[c][0] for c in changes)
         en = ", ".join(_CHANGE_TEXT[c][1] for c in changes)
-        return (f"Factuurnummer verschilt alleen in {nl} (binnen {LOOKALIKE_DAYS} dagen)."
-                f"|Invoice number differs only in {en} (within {LOOKALIKE_DAYS} days).")
-    return ""
+        return 1, (f"Factuurnummer verschilt alleen in {nl} (binnen {LOOKALIKE_DAYS} dagen)."
+                   f"|Invoice number differs only in {en} (within {LOOKALIKE_DAYS} days).")
+    return 1, ""
 
 
 # --- invoices against a purchase order -----------------------------------------------------------

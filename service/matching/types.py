@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-ENGINE_VERSION = "matching-2.0.0"  # service.matching.versions keeps the earlier ones replayable
+ENGINE_VERSION = "matching-2.1.0"  # service.matching.versions keeps the earlier ones replayable
 
 ZERO = Decimal(0)
 

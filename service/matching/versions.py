@@ -9,7 +9,7 @@ engine. Add a version here whenever the engine's behaviour changes; never change
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from service.matching import units
 from service.normal_forms import iban_key
@@ -38,6 +38,9 @@ class Rules:
     receipt_movements: bool  # receipts and returns netted in the engine
     order_by_other_reference: bool  # an order found through BT-10 / BT-25 is used without BT-13
     exact_conversion: bool  # multiply before dividing, 8 decimals, quantities compared to a millionth
+    # suspected duplicates listed at most, the most alike first, then one check that counts the rest
+    # (None: every one, in number order); an invoice's reasons stay bounded however many look alike
+    duplicates_listed: int | None = None
 
 
 _ONE = Rules(version="matching-1.1.0", units=units.LEGACY_1, iban_key=_iban_key_1, net_price_test=False,
@@ -50,9 +53,12 @@ _TWO = Rules(version="matching-2.0.0", units=units.CURRENT, iban_key=iban_key, n
              duplicates_by_content=True, rounding_checked=True, receipt_movements=True,
              order_by_other_reference=True, exact_conversion=True)
 
+_TWO_ONE = replace(_TWO, version="matching-2.1.0", duplicates_listed=5)
+
 # matching-1.0.0 had no BT-115 check; its stored inputs carry no BT-115 (payable None), for which
 # 1.1.0 skips that check: the 1.1.0 rules give 1.0.0 decisions their own outcome.
-RULES: dict[str, Rules] = {"matching-1.0.0": _ONE, "matching-1.1.0": _ONE, _TWO.version: _TWO}
+RULES: dict[str, Rules] = {"matching-1.0.0": _ONE, "matching-1.1.0": _ONE, _TWO.version: _TWO,
+                           _TWO_ONE.version: _TWO_ONE}
 assert ENGINE_VERSION in RULES
 
 

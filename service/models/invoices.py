@@ -45,16 +45,24 @@ class Invoice(SQLModel, table=True):
         Index("ix_invoices_status_due_date_id", "status", "due_date", "id"),  # review queue paging
         # credit notes waiting for the invoice they correct (few among many invoices under review)
         Index("ix_invoices_document_type_status", "document_type", "status"),
-        # matching's duplicate look-ups (bounded, indexed): same seller and issue date; look-alike numbers
-        Index("ix_invoices_supplier_issue_date", "supplier_id", "issue_date"),
-        Index("ix_invoices_seller_key_issue_date", "seller_key", "issue_date"),
+        # matching's duplicate look-ups (bounded, indexed): same seller, issue date and amount (on
+        # PostgreSQL; SQLite keeps amounts as text and reads the seller's day); look-alike numbers
+        Index("ix_invoices_supplier_issue_date_amount", "supplier_id", "issue_date", "tax_inclusive_amount"),
+        Index("ix_invoices_seller_key_issue_date_amount", "seller_key", "issue_date", "tax_inclusive_amount"),
         Index("ix_invoices_number_key", "number_key"),
         Index("ix_invoices_number_key_runs", "number_key_runs"),
         Index("ix_invoices_order_key", "order_key"),
+        # list pages (GET /v1/invoices): each filter, then the list's order (migration 0015)
+        Index("ix_invoices_created_at_id", "created_at", "id"),
+        Index("ix_invoices_updated_at_id", "updated_at", "id"),
+        Index("ix_invoices_status_created_at_id", "status", "created_at", "id"),
+        Index("ix_invoices_supplier_created_at_id", "supplier_id", "created_at", "id"),
+        Index("ix_invoices_seller_key_created_at_id", "seller_key", "created_at", "id"),
+        Index("ix_invoices_purchase_order_created_at_id", "purchase_order", "created_at", "id"),
     )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
-    status: InvoiceStatus = Field(default=InvoiceStatus.received, sa_type=enum_type(InvoiceStatus, 32), index=True)
+    status: InvoiceStatus = Field(default=InvoiceStatus.received, sa_type=enum_type(InvoiceStatus, 32))
     document_type: DocumentType | None = Field(default=None, sa_type=enum_type(DocumentType, 16))
     sha256: str = Field(max_length=64)
     media_type: str = Field(default="application/xml", max_length=100)
@@ -70,13 +78,13 @@ class Invoice(SQLModel, table=True):
     due_date: date | None = None  # BT-9
     currency: str | None = Field(default=None, max_length=3)  # BT-5
     seller_name: str | None = Field(default=None, max_length=500)  # BT-27
-    seller_key: str | None = Field(default=None, max_length=300, index=True)  # normalised seller identity
-    supplier_id: uuid.UUID | None = Field(default=None, index=True)
+    seller_key: str | None = Field(default=None, max_length=300)  # normalised seller identity
+    supplier_id: uuid.UUID | None = Field(default=None)
     # the buyer organisation (BT-49, else BT-47); None for a document refused as BUYER_UNKNOWN or one whose
     # buyer could not be read. No foreign key: organisations are never deleted, and intake must not have to
     # create the default organisation (two first invoices at once would wait on each other's insert)
     organisation_id: uuid.UUID | None = Field(default=None, index=True)
-    purchase_order: str | None = Field(default=None, max_length=200, index=True)  # BT-13
+    purchase_order: str | None = Field(default=None, max_length=200)  # BT-13
     # BT-13 (else BT-10) in its normal form (service.normal_forms.order_key): an order created later
     # under that number re-matches the invoice
     order_key: str | None = Field(default=None, max_length=200)
@@ -109,8 +117,8 @@ class Invoice(SQLModel, table=True):
 
     received_by: str = Field(default="", max_length=200)
     version: int = 1  # bumped on every change; feeds the ETag
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 # A status transition: who, when, from, to, why. Written in the same transaction as the change.

@@ -172,6 +172,33 @@ def test_an_invoice_number_written_differently_within_90_days_is_a_duplicate():
     assert match(replace(base, prior_invoices=(other,))).approved
 
 
+def test_at_most_five_suspected_duplicates_are_listed_the_most_alike_first_and_the_rest_counted():
+    base = inputs(invoice(inv_line(), number="F-2026-001"))
+    same = tuple(prior(number=f"S-{i:02}", invoice_id=f"same-{i:02}") for i in range(12))
+    lookalike = prior(number="F2026001", amount="1.00", order_number="PO-9", invoice_id="look",
+                      day=DAY - timedelta(days=3))
+    d = match(replace(base, prior_invoices=(lookalike, *same)))
+    failed = [c for c in d.failed() if c.name == "duplicate_suspected"]
+    assert [c.related_invoice_id for c in failed[:5]] == [f"same-{i:02}" for i in range(5)]
+    assert failed[5].related_invoice_id is None and failed[5].actual == "+8", failed[5]
+    nl, en = failed[5].messages()
+    assert nl.endswith("Nog 8 eerdere facturen lijken op deze; alleen de 5 meest gelijkende staan hierboven."), nl
+    assert en.endswith("8 more earlier invoices resemble this one; only the 5 most alike are listed above."), en
+    assert len(failed) == 6 and d.reason_codes == (R.DUPLICATE_SUSPECTED,)
+    # engine 2.0.0 (stored decisions replay with it) listed every one, in number order
+    old = match(replace(base, prior_invoices=(lookalike, *same)), version="matching-2.0.0")
+    assert [c.related_invoice_id for c in old.failed()] == ["look", *(f"same-{i:02}" for i in range(12))]
+
+
+def test_a_closer_issue_date_is_more_alike_among_numbers_written_otherwise():
+    base = inputs(invoice(inv_line(), number="F-7"))
+    far = tuple(prior(number=f"f-{n}", amount="1.00", invoice_id=f"far-{n}", day=DAY - timedelta(days=60))
+                for n in ("7", "07", "007", "0007", "00007"))
+    near = prior(number="F7", amount="1.00", invoice_id="near", day=DAY + timedelta(days=1))
+    failed = match(replace(base, prior_invoices=(*far, near))).failed()
+    assert failed[0].related_invoice_id == "near" and failed[-1].actual == "+1", failed
+
+
 def test_the_same_number_at_another_supplier_is_never_a_duplicate():
     base = inputs(invoice(inv_line(), number="F-1"))
     assert match(replace(base, prior_invoices=(prior(number="F1", supplier_id="sup-2"),))).approved
