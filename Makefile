@@ -9,7 +9,7 @@ ARTIFACTS_MIRROR ?= $(or $(EINVOICE_ARTIFACTS_MIRROR),$(if $(wildcard ../shared/
 ARTIFACTS_FROM := $(if $(ARTIFACTS_MIRROR),--from $(ARTIFACTS_MIRROR),)
 
 .PHONY: run test lint install artifacts migrate openapi bench bench-validation bench-intake \
-        bench-masterdata bench-matching matching-corpus bench-workspace clean
+        bench-masterdata bench-matching matching-corpus bench-workspace bench-load clean
 
 $(BIN)/einvoice: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +68,11 @@ matching-corpus: install
 
 bench-workspace: install
 	$(BIN)/python bench/bench_workspace.py
+
+# end to end over HTTP: `einvoice serve` on PostgreSQL (BENCH_DATABASE_URL or TEST_DATABASE_URL, a
+# fresh database) or SQLite; options after ARGS=, e.g. ARGS="--database sqlite" or ARGS="--stored 100000"
+bench-load: install artifacts
+	$(BIN)/python bench/bench_load.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) data test-output build *.egg-info
