@@ -132,7 +132,8 @@ class Server:
         env = {**os.environ, "DATABASE_URL": db.url, "EINVOICE_ENVIRONMENT": "production",
                "EINVOICE_SECRET_KEY": secrets.token_urlsafe(32), "EINVOICE_ARTIFACTS_DIR": str(artifacts),
                "EINVOICE_VALIDATION_CACHE_DIR": str(workdir / "cache"),
-               "EINVOICE_PUBLIC_BASE_URL": f"http://127.0.0.1:{self.port}"}
+               # production wants https links (Secure cookies); the load balancer would terminate TLS
+               "EINVOICE_PUBLIC_BASE_URL": "https://einvoice.bench.invalid"}
         env.pop("EINVOICE_DATABASE_URL", None)
         self.log = open(workdir / "server.log", "wb")
         self.proc = subprocess.Popen(
@@ -143,15 +144,20 @@ class Server:
         deadline = time.monotonic() + 300
         while True:
             if self.proc.poll() is not None:
-                sys.exit(f"the server exited: see {workdir / 'server.log'}")
+                self.log.close()
+                sys.exit("the server exited:\n" + (workdir / "server.log").read_text(errors="replace")[-2000:])
+            answer = ""
             try:
-                if httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200:
+                ready = httpx.get(f"{self.url}/readyz", timeout=2)
+                if ready.status_code == 200:
                     break
-            except httpx.HTTPError:
-                pass
+                answer = f"{ready.status_code} {ready.text[:500]}"
+            except httpx.HTTPError as exc:
+                answer = str(exc)
             if time.monotonic() > deadline:
                 self.stop()
-                sys.exit("the server did not become ready within 300 s")
+                sys.exit(f"the server did not become ready within 300 s: {answer}\n"
+                         + (workdir / "server.log").read_text(errors="replace")[-2000:])
             time.sleep(0.5)
         # the worker processes (not multiprocessing's resource tracker), or the server itself
         self.workers = [p for p in children(self.proc.pid)

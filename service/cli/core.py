@@ -44,6 +44,10 @@ def serve(
         workers=workers or settings.workers,
         log_config=None,
         proxy_headers=True,
+        # uvicorn restarts a worker that does not answer its supervisor's ping within this time; a
+        # worker loading the validation engine on a busy host takes longer than the default 5 s, and
+        # was then killed and restarted over and over (never ready)
+        timeout_worker_healthcheck=60,
     )
 
 
