@@ -33,10 +33,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-import httpx  # noqa: E402
+import httpx
 
-from bench.load_documents import base_example, distinct  # noqa: E402
-from bench.load_server import Database, MemorySampler, Server, artefacts_dir, proc_cpu_seconds  # noqa: E402
+from bench.load_documents import base_example, distinct
+from bench.load_server import Database, MemorySampler, Server, artefacts_dir, proc_cpu_seconds
 
 
 # --- load --------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.load_documents import base_example, distinct  # noqa: E402
+from bench.load_documents import base_example, distinct
 
 BATCH = 50  # invoices per transaction (each invoice's rows are what one POST writes)
 

@@ -135,7 +135,7 @@ class Server:
                # production wants https links (Secure cookies); the load balancer would terminate TLS
                "EINVOICE_PUBLIC_BASE_URL": "https://einvoice.bench.invalid"}
         env.pop("EINVOICE_DATABASE_URL", None)
-        self.log = open(workdir / "server.log", "wb")
+        self.log = open(workdir / "server.log", "wb")  # noqa: SIM115 (open while the server runs)
         self.proc = subprocess.Popen(
             [str(Path(sys.executable).parent / "einvoice"), "serve", "--host", "127.0.0.1",
              "--port", str(self.port), "--workers", str(workers)],

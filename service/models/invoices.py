@@ -52,7 +52,7 @@ class Invoice(SQLModel, table=True):
         Index("ix_invoices_number_key", "number_key"),
         Index("ix_invoices_number_key_runs", "number_key_runs"),
         Index("ix_invoices_order_key", "order_key"),
-        # list pages (GET /v1/invoices): each filter, then the list's order (migration 0015)
+        # list pages (GET /v1/invoices): each filter, then the list's order (migration 0018)
         Index("ix_invoices_created_at_id", "created_at", "id"),
         Index("ix_invoices_updated_at_id", "updated_at", "id"),
         Index("ix_invoices_status_created_at_id", "status", "created_at", "id"),

@@ -73,7 +73,7 @@ class Statements:
         if s.startswith("SELECT") and re.search(r"FROM (INVOICES|CHANGE_FEED)\b", s) and "LIMIT" in s:
             self.seen.append((statement, parameters))
 
-    def __enter__(self) -> "Statements":
+    def __enter__(self) -> Statements:
         event.listen(self.engine, "before_cursor_execute", self._keep)
         return self
 

@@ -8,15 +8,15 @@ existing ones: status of (status, due_date, id)), so no look-up loses its index 
 writes no more indexes than before. The same-day duplicate look-up (seller, issue date, amount)
 gets the amount into its index, so a seller who sends thousands of invoices a day costs no more.
 
-Revision ID: 0015_invoice_list_indexes
-Revises: 0014_organisations
+Revision ID: 0018_invoice_list_indexes
+Revises: 0017_bank_account_changes
 Create Date: 2026-12-06
 """
 
 from alembic import op
 
-revision = "0015_invoice_list_indexes"
-down_revision = "0014_organisations"
+revision = "0018_invoice_list_indexes"
+down_revision = "0017_bank_account_changes"
 branch_labels = None
 depends_on = None
 
