@@ -9,7 +9,7 @@ from html import escape
 from typing import Any
 
 from markupsafe import Markup
-from sqlalchemy import case, func, or_, true
+from sqlalchemy import and_, case, func, or_, true
 from sqlmodel import Session, select
 
 from service.models.base import utcnow
@@ -22,6 +22,7 @@ S = InvoiceStatus
 WEEKS = 12
 DAYS = 30
 DECIDED = (S.approved.value, S.rejected.value)
+PAYABLE = (S.approved, S.booked, S.paid)  # the invoices the 30-day payment term is measured on
 MAX_RULE_REPORTS = 5000
 
 
@@ -110,7 +111,7 @@ def compute(session: Session, now: datetime | None = None) -> Dashboard:
                  .where(ev.at >= since, ev.from_status == S.received, ev.to_status == S.rejected)
                  .group_by(ev.invoice_id).subquery())
     paid = _paid_subquery(session, since)
-    population = (select(Invoice.created_at.label("created_at"),
+    population = (select(Invoice.created_at.label("created_at"), Invoice.status.label("status"),
                          _days_between(session, decided.c.at, Invoice.created_at).label("days"),
                          _days_between(session, paid.c.paid_on, Invoice.created_at).label("paid_days"))
                   .select_from(Invoice)
@@ -123,9 +124,12 @@ def compute(session: Session, now: datetime | None = None) -> Dashboard:
     row = session.exec(select(
         func.count(),
         *[func.sum(case((p.days <= days, 1), else_=0)) for days in (5, 10, 20, 30)],
-        # Paid within 30 days of receipt; only invoices that are paid, or older than 30 days, count.
+        # Paid within 30 days of receipt. Only payable invoices count (approved, booked or paid: a
+        # rejected one, or one still on hold or under review, is owed nothing yet), and of those the
+        # paid ones and the ones older than 30 days.
         func.sum(case((p.paid_days <= 30, 1), else_=0)),
-        func.sum(case((or_(p.paid_days.is_not(None), p.created_at < now - timedelta(days=30)), 1), else_=0)),
+        func.sum(case((and_(p.status.in_(PAYABLE),
+                            or_(p.paid_days.is_not(None), p.created_at < now - timedelta(days=30))), 1), else_=0)),
     ).select_from(population)).one()
     total = int(row[0] or 0)
     d.decided_within = [(days, int(row[i + 1] or 0), total) for i, days in enumerate((5, 10, 20, 30))]

@@ -47,3 +47,25 @@ def test_figures(session):
     assert {n: (r, x) for n, r, x in d.suppliers}["Gamma"] == (1, 1)
     assert d.rules == [("BR-CO-15", 1)]
     assert sum(k for _, k in d.volume) == 3  # C, D and E were received in the last 30 days
+
+
+def test_the_payment_figure_counts_only_payable_invoices(session):
+    now = utcnow()
+    # paid on day 10: counts, in time
+    paid = make_invoice(session, number="P", reasons=[], status=S.approved, commit=False)
+    transition(session, paid, S.booked, actor="key:erp")
+    transition(session, paid, S.paid, actor="key:erp")
+    backdate(session, paid, 40, [0, 1, 10])
+    # approved 45 days ago and still unpaid: counts, late
+    late = make_invoice(session, number="L", reasons=[], status=S.approved, commit=False)
+    backdate(session, late, 45, [0])
+    # rejected, on hold and under review for more than 30 days: nobody owes them (yet), so none counts
+    rejected = make_invoice(session, number="R", commit=False)
+    transition(session, rejected, S.rejected, actor="user:anna", reason_codes=["PRICE_VARIANCE"], comment="x")
+    backdate(session, rejected, 50, [0, 2])
+    held = make_invoice(session, number="H", status=S.on_hold, commit=False)
+    backdate(session, held, 40, [0, 1])
+    waiting = make_invoice(session, number="W", commit=False)
+    backdate(session, waiting, 35, [0])
+    session.commit()
+    assert dashboard.compute(session, now=now).paid_within_30 == (1, 2)
