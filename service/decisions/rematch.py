@@ -32,6 +32,7 @@ from service.lifecycle import transition
 from service.masterdata import queries as masterdata
 from service.masterdata.suppliers import resolve_supplier
 from service.matching import match
+from service.matching.adapter import facts_from_document
 from service.matching.codec import decision_to_json
 from service.models.base import utcnow
 from service.models.invoices import DocumentType, Invoice, InvoiceStatus
@@ -107,12 +108,16 @@ def rematch_supplier(session: Session, supplier_id: uuid.UUID) -> list[uuid.UUID
 def rematch_credit_notes_for(session: Session, invoice: Invoice) -> None:
     """A credit note that arrived before the invoice it corrects (BT-25) waits as
     CREDIT_NOTE_UNMATCHED: evaluate the seller's waiting credit notes that name this invoice again."""
+    # Only the id and the EN 16931 model of each waiting credit note (this runs for every invoice of
+    # the seller): whole rows, original documents included, are read for the few that name this one.
     waiting = session.execute(
-        select(Invoice).where(same_seller(invoice), Invoice.status == InvoiceStatus.needs_review,
-                              Invoice.document_type == DocumentType.credit_note)
+        select(Invoice.id, Invoice.data).where(same_seller(invoice), Invoice.status == InvoiceStatus.needs_review,
+                                               Invoice.document_type == DocumentType.credit_note)
         .order_by(Invoice.created_at, Invoice.id)
-    ).scalars().all()
-    naming = [cn for cn in waiting if invoice.invoice_number in invoice_facts(cn).preceding_invoices]
+    ).all()
+    naming = [found for cn_id, data in waiting
+              if invoice.invoice_number in facts_from_document(InvoiceDocument.from_json(data or {})).preceding_invoices
+              and (found := session.get(Invoice, cn_id)) is not None]
     _lock_orders(session, {cn.purchase_order for cn in naming} - {invoice.purchase_order})  # the invoice's is held
     _rematch_waiting(session, naming)
 

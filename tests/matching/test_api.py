@@ -289,6 +289,32 @@ def test_a_credit_note_that_arrives_before_its_invoice_is_matched_when_the_invoi
     assert d["trigger"] == "re-match"
 
 
+def test_waiting_credit_notes_of_the_seller_are_not_read_whole_for_each_new_invoice(world, engine):
+    # the credit notes waiting for other invoices: only their ids and models are read, never their
+    # original documents (this runs for every invoice of the seller, however many wait)
+    from sqlalchemy import event
+
+    line = PoLine("1", "Inkt", Decimal(50), price=Decimal("10.00"))
+    world.order("PO-CN-MANY", line)
+    for n in range(3):
+        world.post(world.doc(f"CN-WAIT-{n}", "PO-CN-MANY", line.invoice_line("1", Decimal(1)), credit_note=True,
+                             preceding=f"F-NOT-YET-{n}"))
+    reads = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT") and "invoices.document_type = " in statement:
+            reads.append(statement)
+
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        inv = world.post(world.doc("F-OTHER-1", "PO-CN-MANY", line.invoice_line("1", Decimal(5))))
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    assert inv["status"] == "approved", inv["reasons"]
+    waiting = [s for s in reads if "invoices.data" in s and "invoices.status = " in s]
+    assert len(waiting) == 1 and "invoices.document," not in waiting[0] and "invoices.document " not in waiting[0]
+
+
 def _strip(data, keys):
     """A stored JSON as an older engine wrote it: without the fields added since."""
     if isinstance(data, dict):
