@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 ARTIFACTS_MIRROR ?= $(or $(EINVOICE_ARTIFACTS_MIRROR),$(if $(wildcard ../shared/artifacts/MANIFEST.json),../shared/artifacts,))
 ARTIFACTS_FROM := $(if $(ARTIFACTS_MIRROR),--from $(ARTIFACTS_MIRROR),)
 
-.PHONY: run test lint install artifacts migrate openapi bench bench-validation bench-intake \
+.PHONY: run test test-fast lint install artifacts migrate openapi bench bench-validation bench-intake \
         bench-masterdata bench-matching matching-corpus bench-workspace bench-load clean
 
 $(BIN)/einvoice: pyproject.toml
@@ -44,6 +44,11 @@ lint: install
 	$(BIN)/ruff check service tests scripts bench
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
+
+## test-fast: the pure-core tests only (no database, browser, server or other process; see
+## tests/lanes.py for how a test's lane is decided and kept honest)
+test-fast: install
+	$(BIN)/pytest --fast -q
 
 openapi: install
 	$(BIN)/python scripts/dump_openapi.py

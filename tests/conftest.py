@@ -31,6 +31,8 @@ from service.migrations import upgrade
 REPO = Path(__file__).resolve().parent.parent
 MIRROR = Path(os.environ.get("EINVOICE_ARTIFACTS_MIRROR") or REPO.parent / "shared" / "artifacts")
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+# `pytest --fast` (make test-fast): the pure-core tests; the lanes are decided in tests/lanes.py
+pytest_plugins = ["tests.lanes"]
 
 
 def pytest_report_header(config) -> list[str]:

@@ -7,7 +7,11 @@ A test's lane follows from what it uses, so a new test lands in the right lane w
 - a browser: the ``browser`` marker (Playwright tests carry it already);
 - processes and servers a test starts itself (the CLI, uvicorn, SMTP, an OIDC provider): the
   ``process`` marker;
-- ``slow`` tests.
+- ``slow`` tests;
+- the official validation artefacts (the ``artifacts_dir``, ``artifacts_mirror``, ``validation``
+  and ``rule_sets`` fixtures): pure, but loading and compiling the official XSDs and Schematron
+  takes minutes, so those tests are the whole suite's; the fast lane keeps the cores' own logic
+  (parsers, the matching engine, the Schematron compiler on small schemas, normal forms, units).
 
 What keeps the fast lane honest: there, starting a process, opening a network connection or a
 database connection fails the test with a message saying which marker it needs.
@@ -24,6 +28,7 @@ from typing import Any
 import pytest
 
 NOT_FAST_MARKERS = ("browser", "process", "slow", "postgres")
+NOT_FAST_FIXTURES = ("db_url", "artifacts_dir", "artifacts_mirror", "validation", "rule_sets")
 
 
 class NotAFastTest(RuntimeError):
@@ -36,7 +41,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def is_fast(item: pytest.Item) -> bool:
-    if "db_url" in getattr(item, "fixturenames", ()):
+    if any(name in NOT_FAST_FIXTURES for name in getattr(item, "fixturenames", ())):
         return False
     return not any(item.get_closest_marker(name) for name in NOT_FAST_MARKERS)
 

@@ -14,6 +14,8 @@ import pytest
 from service.erp import signing
 from tests.erp.helpers import committed_invoice
 
+pytestmark = pytest.mark.process  # runs the command line or tools as processes (tests/lanes.py)
+
 EINVOICE = [sys.executable, "-m", "service.cli"]
 
 

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.process  # runs the command line or tools as processes (tests/lanes.py)
+
 EINVOICE = str(Path(sys.executable).with_name("einvoice"))
 
 

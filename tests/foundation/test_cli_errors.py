@@ -18,6 +18,8 @@ from service.cli import app
 from service.db import make_engine
 from service.migrations import upgrade
 
+pytestmark = pytest.mark.process  # runs the command line or tools as processes (tests/lanes.py)
+
 EINVOICE = str(Path(sys.executable).with_name("einvoice"))
 MIRROR = Path(__file__).resolve().parents[1].parent.parent / "shared" / "artifacts"
 

@@ -17,6 +17,9 @@ import typer.main
 from typer.testing import CliRunner
 
 from service.cli import app
+import pytest
+
+pytestmark = pytest.mark.process  # runs the command line or tools as processes (tests/lanes.py)
 
 EINVOICE = Path(sys.executable).with_name("einvoice")  # the console script pip installed
 

@@ -15,6 +15,8 @@ from service.db import make_engine
 from service.models.masterdata import PurchaseOrder, PurchaseOrderVersion, Supplier
 from tests.masterdata.conftest import order_body, supplier_body
 
+pytestmark = pytest.mark.process  # runs the command line or tools as processes (tests/lanes.py)
+
 EINVOICE = [sys.executable, "-m", "service.cli"]
 
 

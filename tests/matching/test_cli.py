@@ -7,6 +7,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.process  # runs the command line or tools as processes (tests/lanes.py)
+
 EINVOICE = [sys.executable, "-m", "service.cli"]
 
 

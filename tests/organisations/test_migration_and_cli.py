@@ -11,6 +11,9 @@ from service.db import make_engine
 from service.migrations import upgrade
 from service.models.organisations import DEFAULT_ORGANISATION_ID
 from tests.masterdata.test_cli import run
+import pytest
+
+pytestmark = pytest.mark.process  # runs the command line or tools as processes (tests/lanes.py)
 
 OIN = "00000001001234560000"
 

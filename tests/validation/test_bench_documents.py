@@ -13,6 +13,9 @@ from lxml import etree
 from tests.validation.validation_samples import BASE
 
 from service.validation import Outcome, ValidationEngine
+import pytest
+
+pytestmark = pytest.mark.process  # runs the command line or tools as processes (tests/lanes.py)
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "bench_validation.py"
 

@@ -145,5 +145,6 @@ def test_streaming_xsd_verdict_equals_the_tree_verdict_on_every_example(schemas,
     assert (schemas[local].stream_valid(xml) is not None) == schemas[local].check(tree).valid
 
 
+@pytest.mark.process  # ctypes.util.find_library runs ldconfig
 def test_freed_memory_is_returned_on_glibc():
     assert release_freed_memory() is True

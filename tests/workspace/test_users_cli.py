@@ -12,6 +12,8 @@ from sqlmodel import Session
 from service.models.workspace import StaffRole
 from service.ui import accounts
 
+pytestmark = pytest.mark.process  # runs the command line or tools as processes (tests/lanes.py)
+
 EINVOICE = [sys.executable, "-m", "service.cli"]
 
 
