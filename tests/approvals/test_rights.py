@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from sqlmodel import Session, select
 
 from service.approvals.grants import grant_user
@@ -102,6 +104,7 @@ def test_a_staff_users_limit_and_rights_apply_in_the_workspace(bare_client, engi
     assert session.get(type(inv), inv.id).status.value == "awaiting_approval"
 
 
+@pytest.mark.process  # runs the command line (tests/lanes.py)
 def test_the_cli_sets_a_staff_users_rights_and_limit(tmp_path):
     from tests.workspace.test_users_cli import run
 
