@@ -9,6 +9,7 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal, format_percent
 
 from service.reasons import ReasonCode
+from service.ui.texts_bank_accounts import BANK_ACCOUNT_TEXTS
 from service.ui.texts_find import FIND_TEXTS
 from service.ui.texts_rendering import RENDERING_TEXTS
 
@@ -326,6 +327,7 @@ REASON_LABELS: dict[str, tuple[str, str]] = {
 
 TEXTS.update(FIND_TEXTS)
 TEXTS.update(RENDERING_TEXTS)
+TEXTS.update(BANK_ACCOUNT_TEXTS)
 
 
 class Translator:

@@ -41,7 +41,8 @@ RISKY_CODES = frozenset(DEFAULT_REASON_CODES)
 FLASH = {"approved": "msg_approved", "rejected": "msg_rejected", "on_hold": "msg_on_hold",
          "awaiting_approval": "msg_awaiting_approval", "commented": "msg_commented",
          "rematched": "msg_rematched", "rematch_approved": "msg_rematch_approved"}
-ERRORS = {"stale": "err_stale", "illegal": "err_illegal", "second": "err_second_approver",
+ERRORS = {"iban_invalid": "err_iban_invalid", "iban_unchanged": "err_iban_unchanged",
+          "stale": "err_stale", "illegal": "err_illegal", "second": "err_second_approver",
           "right": "err_right_missing", "confirm": "err_confirm",
           "reason": "err_reason_required",
           "text": "err_text_required", "csrf": "csrf_failed"}
@@ -196,9 +197,18 @@ def invoice_page(request: Request, invoice_id: str, session: SessionDep, current
     return render(request, "invoice.html", t, v=view, inv=inv, qs=qs, flt=flt, prev_id=prev_id, next_id=next_id,
                   actionable=inv.status.value in queue.QUEUE_STATUSES, current_codes=current_codes,
                   risky_codes=RISKY_CODES, confirm_note=_confirm_note(session, t, inv, current, current_codes),
+                  invoice_iban=_invoice_iban(inv),
                   other_codes=other_codes, today=_today(),
                   flash=t(FLASH[msg], ref=ref) if msg in FLASH else "",
                   error=t(ERRORS[error]) if error in ERRORS else "")
+
+
+def _invoice_iban(inv: Invoice) -> str | None:
+    """BT-84 as the bank check saw it (the failed check's actual value), to propose it as it is."""
+    for reason in inv.reasons or []:
+        if isinstance(reason, dict) and reason.get("code") == "BANK_ACCOUNT_UNVERIFIED" and reason.get("actual"):
+            return str(reason["actual"])
+    return None
 
 
 def _confirm_note(session: Session, t: Translator, inv: Invoice, current: StaffSession, codes: list[str]) -> str:
