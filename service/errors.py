@@ -3,17 +3,16 @@
 Each error class has a stable ``type`` slug (``/problems/<slug>``), an HTTP status and a title.
 Domain modules subclass ``ServiceError`` next to the code that raises it; routes list the classes
 they can raise in ``responses=problem_responses(...)`` so the OpenAPI document describes them.
+
+Pure: no web framework here (import-linter keeps it so). Turning an error into an HTTP response is
+``service.api.problems``'s job; a CLI turns the same errors into one line.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
@@ -119,12 +118,6 @@ class NotReady(ServiceError):
     status, slug, title = 503, "not-ready", "Service not ready"
 
 
-def problem_response(
-    status: int, body: dict[str, Any], headers: dict[str, str] | None = None
-) -> JSONResponse:
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
-
-
 def problem_responses(*errors: type[ServiceError]) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses=`` entries for the given error classes (grouped by status)."""
     out: dict[int | str, dict[str, Any]] = {}
@@ -139,51 +132,3 @@ def problem_responses(*errors: type[ServiceError]) -> dict[int | str, dict[str, 
         if err.title not in entry["description"]:
             entry["description"] += f"; {err.title}"
     return out
-
-
-_STATUS_SLUGS = {
-    400: ("bad-request", "Bad request"),
-    401: ("unauthorized", "Missing or invalid API key"),
-    403: ("forbidden", "Not allowed for this role"),
-    404: ("not-found", "Resource not found"),
-    405: ("method-not-allowed", "Method not allowed"),
-    406: ("not-acceptable", "Not acceptable"),
-    409: ("conflict", "Conflict with the current state"),
-    413: ("payload-too-large", "Request body too large"),
-    415: ("unsupported-media-type", "Unsupported media type"),
-    429: ("too-many-requests", "Too many requests"),
-}
-
-
-def install_problem_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ServiceError)
-    async def _service_error(request: Request, exc: ServiceError) -> JSONResponse:
-        return problem_response(exc.status, exc.to_problem(request.url.path), exc.headers)
-
-    @app.exception_handler(RequestValidationError)
-    async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
-            for e in exc.errors()
-        ]
-        err = InvalidInput(f"{len(errors)} invalid field(s)", errors=errors)
-        return problem_response(422, err.to_problem(request.url.path))
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        slug, title = _STATUS_SLUGS.get(exc.status_code, ("http-error", "HTTP error"))
-        body = {"type": f"/problems/{slug}", "title": title, "status": exc.status_code,
-                "instance": request.url.path}
-        if exc.detail and exc.detail != title:
-            body["detail"] = str(exc.detail)
-        return problem_response(exc.status_code, body, getattr(exc, "headers", None))
-
-    @app.exception_handler(Exception)
-    async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
-        import logging
-
-        logging.getLogger("einvoice").exception("unhandled error on %s", request.url.path)
-        body = {"type": "/problems/internal-error", "title": "Internal error", "status": 500,
-                "instance": request.url.path,
-                "request_id": getattr(request.state, "request_id", None)}
-        return problem_response(500, body)

@@ -20,7 +20,8 @@ from service.api.health import artefacts_fingerprint
 from service.api.health import router as health_router
 from service.config import Settings, get_settings
 from service.db import make_engine
-from service.errors import Problem, install_problem_handlers
+from service.api.problems import install_problem_handlers
+from service.errors import Problem
 from service.logging import configure_logging, request_id_var
 from service.metrics import Metrics
 from service.resilience import DatabaseTroubleMiddleware

@@ -34,9 +34,9 @@ from service.errors import (
     NotFound,
     PayloadTooLarge,
     UnsupportedMediaType,
-    problem_response,
     problem_responses,
 )
+from service.api.problems import problem_response
 from service.intake import (
     BuyerUnknown,
     DuplicateInvoice,
