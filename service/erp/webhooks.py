@@ -68,10 +68,24 @@ _ACTIVE = select(WebhookSubscription.id, WebhookSubscription.event_types).where(
 _INSERT_DELIVERY = insert(WebhookDelivery.__table__)
 
 
+_SUBSCRIPTIONS = "webhooks.active_subscriptions"  # session.info key: (transaction, rows)
+
+
+def _active(session: Session) -> list[Any]:
+    """The active subscriptions, read once per transaction: a new invoice makes two transitions
+    (received, then its decision) and each asks. Writes to subscriptions below forget the copy."""
+    transaction = session.get_transaction()
+    kept = session.info.get(_SUBSCRIPTIONS)
+    if kept is None or kept[0] is not transaction:
+        kept = (transaction, list(session.execute(_ACTIVE).all()))
+        session.info[_SUBSCRIPTIONS] = kept
+    return kept[1]
+
+
 def enqueue(session: Session, invoice: Invoice, event: AuditEvent) -> int:
     """Write one outbox row per active subscription that wants this event type."""
     etype = event_type(event.to_status)
-    subs = session.execute(_ACTIVE).all()
+    subs = _active(session)
     wanted = [sub_id for sub_id, types in subs if ALL_EVENTS in types or etype in types]
     if wanted:
         payload, now = event_payload(event, etype, invoice), utcnow()
@@ -88,6 +102,7 @@ def enqueue(session: Session, invoice: Invoice, event: AuditEvent) -> int:
 
 def create_subscription(session: Session, *, url: str, event_types: list[str], secret: str | None,
                         description: str, active: bool, actor: str) -> WebhookSubscription:
+    session.info.pop(_SUBSCRIPTIONS, None)
     sub = WebhookSubscription(url=url, secret=secret or new_secret(), event_types=event_types,
                               description=description, active=active, created_by=actor)
     session.add(sub)
@@ -108,6 +123,7 @@ def list_subscriptions(session: Session) -> list[WebhookSubscription]:
 
 
 def update_subscription(session: Session, sub: WebhookSubscription, changes: dict[str, Any]) -> WebhookSubscription:
+    session.info.pop(_SUBSCRIPTIONS, None)
     for name, value in changes.items():
         setattr(sub, name, value)
     sub.updated_at = utcnow()
@@ -118,6 +134,7 @@ def update_subscription(session: Session, sub: WebhookSubscription, changes: dic
 
 def delete_subscription(session: Session, sub: WebhookSubscription) -> None:
     """Delete the subscription with its outbox rows and their delivery log."""
+    session.info.pop(_SUBSCRIPTIONS, None)
     ids = select(WebhookDelivery.id).where(WebhookDelivery.subscription_id == sub.id)
     session.execute(delete(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(ids)))
     session.execute(delete(WebhookDelivery).where(WebhookDelivery.subscription_id == sub.id))
