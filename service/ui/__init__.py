@@ -27,6 +27,7 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 
 def mount(app: FastAPI, settings: Settings) -> None:
     """Attach the workspace routes, templates and static files to the app."""
+    from service.ui.approvals_report_routes import router as approvals_report_router
     from service.ui.bank_account_routes import router as bank_account_router
     from service.ui.find_routes import router as find_router
     from service.ui.rendering_routes import router as rendering_router
@@ -43,6 +44,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
     app.include_router(find_router)
     app.include_router(rendering_router)
     app.include_router(bank_account_router)
+    app.include_router(approvals_report_router)
     app.include_router(sso_router)
     app.state.oidc = OidcProvider(settings) if settings.oidc_enabled else None
     csp = content_security_policy(settings)

@@ -44,4 +44,22 @@ BANK_ACCOUNT_TEXTS: dict[str, tuple[str, str]] = {
     "err_change_decided": ("Over dit voorstel is al besloten.", "This proposal was already decided."),
     "err_iban_invalid": ("Dat is geen geldig IBAN, of de toelichting ontbreekt.", "That is not a valid IBAN, or the note is missing."),
     "err_iban_unchanged": ("Deze rekening is al geverifieerd of al voorgesteld.", "This account is already verified or proposed."),
+    # the auditor's report of manual approvals
+    "report_title": ("Handmatige goedkeuringen", "Manual approvals"),
+    "report_hint": ("Elke goedkeuring door een persoon die een factuur vrijgaf: wie, wanneer, welke redenen werden "
+                    "overruled, de tweede goedkeurder en de regel die gold (datums in UTC).",
+                    "Every approval by a person that released an invoice: who, when, which reasons were overridden, "
+                    "the second approver and the rule that applied (dates in UTC)."),
+    "report_period": ("Periode", "Period"),
+    "report_from": ("Van", "From"),
+    "report_to": ("Tot en met", "Up to and including"),
+    "report_show": ("Tonen", "Show"),
+    "report_when": ("Goedgekeurd op", "Approved at"),
+    "report_who": ("Goedgekeurd door", "Approved by"),
+    "report_first": ("Eerste goedkeuring", "First approval"),
+    "report_alone": ("alleen (geen tweede nodig)", "alone (no second needed)"),
+    "report_overridden": ("Overruled redenen", "Overridden reasons"),
+    "report_rule": ("Regel", "Rule"),
+    "report_none": ("Geen handmatige goedkeuringen in deze periode.", "No manual approvals in this period."),
+    "nav_approvals_report": ("Goedkeuringen", "Approvals"),
 }

@@ -21,7 +21,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 @pytest.fixture(scope="module")
 def seeded(server_db):
     """Two reviewers, a risky invoice (unknown IBAN) due first and an ordinary one."""
+    from service.approvals import bank_accounts
     from service.db import make_engine
+    from service.models.approvals import BankAccountAction
+    from service.models.masterdata import Supplier
     from service.keys import create_key
     from service.models.keys import Role
     from service.models.workspace import Language
@@ -42,6 +45,12 @@ def seeded(server_db):
             "plain": make_invoice(s, number="PLAIN-1", seller="Drukkerij Oost", due=today + timedelta(days=5),
                                   commit=False).id,
         }
+        supplier = Supplier(name="Hoveniersbedrijf Groen")
+        s.add(supplier)
+        s.flush()
+        bank_accounts.propose(s, supplier.id, iban="NL20INGB0001234567", action=BankAccountAction.add,
+                              note="nieuwe bank volgens factuur RISK-1", actor="user:anna")
+        ids["supplier"] = supplier.id
         s.commit()
     engine.dispose()
     return {"ids": ids, "api_key": api_key}
@@ -113,5 +122,14 @@ def test_keys_never_approve_without_the_confirmation(page, browser, server, seed
         bert.get_by_role("button", name="Ja, goedkeuren").click()
         bert.wait_for_url(re.compile(r"msg=approved"))
         assert api_status(server, key, ids["risky"]) == "approved"
+
+        # the auditor's report shows it with both approvers; the supplier page shows the proposal
+        bert.goto(f"{server}/ui/approvals/report")
+        row = bert.locator("#report-table tbody tr").filter(has_text="RISK-1")
+        assert "user:bert" in row.inner_text() and "user:anna" in row.inner_text()
+        assert_accessible(bert, axe_source, "approvals report")
+        bert.goto(f"{server}/ui/suppliers/{ids['supplier']}")
+        assert "NL20INGB0001234567" in bert.locator("#bank-history").inner_text()
+        assert_accessible(bert, axe_source, "supplier page")
     finally:
         other.close()
