@@ -56,7 +56,10 @@ def invoice_facts(invoice: Invoice, document: InvoiceDocument | None = None) -> 
     """The engine's view of the invoice (from the parsed document, else from the stored model)."""
     if document is None:
         document = InvoiceDocument.from_json(invoice.data or {})
-    return facts_from_document(document)
+    facts = facts_from_document(document)
+    if invoice.linked_order:  # a reviewer linked the order by hand: it replaces BT-13 as written
+        facts = replace(facts, order_reference=invoice.linked_order)
+    return facts
 
 
 def same_seller(invoice: Invoice) -> Any:

@@ -30,16 +30,19 @@ from service.en16931.model import InvoiceDocument
 from service.errors import IllegalTransition
 from service.lifecycle import transition
 from service.masterdata import queries as masterdata
+from service.masterdata.common import OrderNotFound
 from service.masterdata.suppliers import resolve_supplier
 from service.matching import match
 from service.matching.adapter import facts_from_document
 from service.matching.codec import decision_to_json
 from service.models.base import utcnow
 from service.models.invoices import DocumentType, Invoice, InvoiceStatus
+from service.models.workspace import InvoiceComment
 from service.normal_forms import order_key
 
 REMATCH = "re-match"
 MANUAL = "manual re-match"  # a reviewer asked for it (rematch_by_hand)
+LINKED = "order linked"  # a reviewer linked the order by hand (link_order)
 _UNDER_REVIEW = (Invoice.status == InvoiceStatus.needs_review, Invoice.document_type != DocumentType.credit_note)
 
 
@@ -166,6 +169,26 @@ def rematch_by_hand(session: Session, invoice: Invoice, *, actor: str) -> bool:
         raise IllegalTransition(f"only an invoice under review can be matched again (it is {invoice.status.value})",
                                 current_status=invoice.status.value)
     return _rematch(session, invoice, trigger=MANUAL, actor=actor, force=True)
+
+
+def link_order(session: Session, invoice: Invoice, number: str, *, actor: str) -> bool:
+    """A reviewer ties an invoice under review to an order (it named none, or the wrong one): from
+    now on matching uses that order instead of BT-13, this time and on every later re-match. The
+    change is a comment in the invoice's trail and a decision with trigger ``order linked``. True
+    when the invoice passes (and is approved) now."""
+    number = number.strip()[:200]
+    if not number or masterdata.get_order(session, number) is None:
+        raise OrderNotFound(f"no purchase order {number!r}", order_number=number)
+    _lock_orders(session, {invoice.purchase_order, number})  # the old and the new order, in one order
+    session.refresh(invoice)
+    if invoice.status is not InvoiceStatus.needs_review or invoice.document_type is DocumentType.credit_note:
+        raise IllegalTransition(f"only an invoice under review can be linked to an order (it is {invoice.status.value})",
+                                current_status=invoice.status.value)
+    previous = invoice.purchase_order
+    invoice.linked_order = invoice.purchase_order = number
+    invoice.order_key = order_key(number)[:200]
+    session.add(InvoiceComment(invoice_id=invoice.id, actor=actor, text=f"order: {previous or '–'} → {number}"))
+    return _rematch(session, invoice, trigger=LINKED, actor=actor, force=True)
 
 
 def _rematch(session: Session, invoice: Invoice, *, trigger: str = REMATCH, actor: str = SYSTEM,

@@ -88,6 +88,8 @@ class Invoice(SQLModel, table=True):
     # BT-13 (else BT-10) in its normal form (service.normal_forms.order_key): an order created later
     # under that number re-matches the invoice
     order_key: str | None = Field(default=None, max_length=200)
+    # the order a reviewer linked by hand (service.resolve.link_order); matching uses it instead of BT-13
+    linked_order: str | None = Field(default=None, max_length=200)
     payable_amount: Decimal | None = Field(default=None, sa_type=DecimalType)  # BT-115
     tax_inclusive_amount: Decimal | None = Field(default=None, sa_type=DecimalType)  # BT-112
 

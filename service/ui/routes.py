@@ -18,7 +18,8 @@ from service.approvals.rule_versions import rules_in_force
 from service.approvals.rules import DEFAULT_REASON_CODES, second_person_needed
 from service.approvals.rights import RightMissing, approver
 from service.db import SessionDep
-from service.decisions.rematch import rematch_by_hand
+from service.decisions.rematch import link_order, rematch_by_hand
+from service.masterdata.common import OrderNotFound
 from service.errors import IllegalTransition, InvalidInput, NotFound, ServiceError
 from service.models.invoices import Invoice
 from service.models.workspace import Language
@@ -40,12 +41,13 @@ RISKY_CODES = frozenset(DEFAULT_REASON_CODES)
 
 FLASH = {"approved": "msg_approved", "rejected": "msg_rejected", "on_hold": "msg_on_hold",
          "awaiting_approval": "msg_awaiting_approval", "commented": "msg_commented",
-         "rematched": "msg_rematched", "rematch_approved": "msg_rematch_approved"}
+         "rematched": "msg_rematched", "rematch_approved": "msg_rematch_approved",
+         "order_linked": "msg_order_linked", "order_linked_approved": "msg_order_linked_approved"}
 ERRORS = {"iban_invalid": "err_iban_invalid", "iban_unchanged": "err_iban_unchanged",
           "stale": "err_stale", "illegal": "err_illegal", "second": "err_second_approver",
           "right": "err_right_missing", "confirm": "err_confirm",
           "reason": "err_reason_required",
-          "text": "err_text_required", "csrf": "csrf_failed"}
+          "text": "err_text_required", "csrf": "csrf_failed", "order": "err_order_unknown"}
 
 
 def staff(request: Request, session: SessionDep) -> StaffSession:
@@ -310,6 +312,14 @@ def act(request: Request, invoice_id: str, action: str, session: SessionDep, cur
         if action == "hold":
             review.hold(session, inv.id, actor=current.actor, comment=text, expected_version=version)
             return _after_action(request, session, inv, flt, "on_hold")
+        if action == "order":
+            try:
+                passed = link_order(session, inv, str(form.get("order_number", "") or ""), actor=current.actor)
+            except OrderNotFound:
+                return _error_redirect(session, inv.id, flt, "order")
+            params = {**flt.query_params(), "msg": "order_linked_approved" if passed else "order_linked",
+                      "ref": inv.invoice_number or ""}
+            return RedirectResponse(f"/ui/invoices/{inv.id}?{urlencode(params)}", status_code=303)
         if action == "rematch":
             now_approved = rematch_by_hand(session, inv, actor=current.actor)
             params = {**flt.query_params(), "msg": "rematch_approved" if now_approved else "rematched",

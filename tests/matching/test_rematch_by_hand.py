@@ -62,3 +62,55 @@ def test_the_workspace_button_rematches(world, bare_client, user):  # noqa: F811
     assert r.status_code == 200 and "is opnieuw gematcht en blijft ter beoordeling" in r.text
     d = world.client.get(f"/v1/invoices/{inv['id']}/decision", headers=world.erp).json()
     assert d["trigger"] == "manual re-match" and [h["trigger"] for h in d["history"]] == ["intake"]
+
+
+def test_linking_an_invoice_with_an_unknown_order_matches_it_with_the_right_one(world):  # noqa: F811
+    line = PoLine("10", "Bureaustoel", Decimal(20), price=Decimal("150.00"))
+    world.order("PO-LINK-1", line)
+    inv = world.post(world.doc("F-LINK-1", "PO-TYPO-1", line.invoice_line("1", Decimal(5))))
+    assert inv["status"] == "needs_review"
+    r = world.client.post(f"/v1/invoices/{inv['id']}/order", json={"order_number": "PO-LINK-1"}, headers=world.reviewer)
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "approved" and r.json()["order_number"] == "PO-LINK-1"
+    d = world.client.get(f"/v1/invoices/{inv['id']}/decision", headers=world.erp).json()
+    assert d["trigger"] == "order linked" and d["order_number"] == "PO-LINK-1"
+    comments = world.client.get(f"/v1/invoices/{inv['id']}/comments", headers=world.reviewer).json()["data"]
+    assert [c["text"] for c in comments] == ["order: PO-TYPO-1 → PO-LINK-1"]
+
+
+def test_a_linked_order_stays_linked_for_later_rematches(world):  # noqa: F811
+    right = PoLine("1", "Beamer", Decimal(4), price=Decimal("800.00"), receipt_required=True)
+    world.order("PO-RIGHT", right)
+    world.order("PO-WRONG", PoLine("1", "Toner", Decimal(4), price=Decimal("20.00")))
+    inv = world.post(world.doc("F-LINK-2", "PO-WRONG", right.invoice_line("1", Decimal(4))))
+    assert inv["status"] == "needs_review"
+    r = world.client.post(f"/v1/invoices/{inv['id']}/order", json={"order_number": "PO-RIGHT"}, headers=world.reviewer)
+    assert r.json()["status"] == "needs_review" and r.json()["reason_codes"] == ["NOT_RECEIVED"]
+    # the delivery is confirmed on the linked order: the automatic re-match uses the link, not BT-13
+    receipt = {"receipt_id": "GR-LINK-2", "po_number": "PO-RIGHT", "date": "2026-02-10",
+               "lines": [{"po_line_id": "1", "quantity": "4"}]}
+    assert world.client.post("/v1/goods-receipts", json=receipt, headers=world.erp).status_code == 201
+    assert world.get(inv["id"])["status"] == "approved"
+
+
+def test_linking_an_unknown_order_changes_nothing(world):  # noqa: F811
+    inv = _flagged(world)
+    r = world.client.post(f"/v1/invoices/{inv['id']}/order", json={"order_number": "PO-NONE"}, headers=world.reviewer)
+    assert r.status_code == 404 and r.json()["type"] == "/problems/purchase-order-not-found"
+    assert world.get(inv["id"])["purchase_order"] == "PO-HAND-1"
+    assert world.client.post(f"/v1/invoices/{inv['id']}/order", json={"order_number": "PO-HAND-1"},
+                             headers=world.erp).status_code == 403
+
+
+def test_the_workspace_links_an_order(world, bare_client, user):  # noqa: F811
+    line = PoLine("10", "Bureaustoel", Decimal(20), price=Decimal("150.00"))
+    world.order("PO-LINK-3", line)
+    inv = world.post(world.doc("F-LINK-3", "PO-TYPO-3", line.invoice_line("1", Decimal(5))))
+    login(bare_client)
+    page = bare_client.get(f"/ui/invoices/{inv['id']}")
+    token = csrf_of(page.text)
+    wrong = bare_client.post(f"/ui/invoices/{inv['id']}/order", data={"csrf_token": token, "order_number": "PO-X"})
+    assert "Die order bestaat niet" in wrong.text
+    done = bare_client.post(f"/ui/invoices/{inv['id']}/order", data={"csrf_token": token, "order_number": "PO-LINK-3"})
+    assert "is aan de order gekoppeld en nu goedgekeurd" in done.text
+    assert world.get(inv["id"])["status"] == "approved"
