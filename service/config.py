@@ -115,6 +115,12 @@ class Settings(BaseSettings):
         "in bytes (413 above).",
     )
 
+    validation_budget_seconds: float = Field(
+        30.0, ge=0, description="Longest validation of one document, in seconds; validation runs in a child "
+        "process of each server process, which is replaced when a document takes longer (422 "
+        "/problems/validation-time-exceeded). 0 = validate inside the server process, without a budget.",
+    )
+
     # --- ERP integration (change feed, webhooks) ---------------------------------------------
     webhook_dispatcher_in_serve: bool = Field(
         True, description="Run the webhook dispatcher inside every `einvoice serve` process "

@@ -25,7 +25,7 @@ from service.errors import Problem
 from service.logging import configure_logging, request_id_var
 from service.metrics import Metrics
 from service.resilience import DatabaseTroubleMiddleware
-from service.validation_setup import load_validation
+from service.validation_process import start_validation
 
 log = logging.getLogger("einvoice")
 
@@ -61,7 +61,7 @@ def create_app(
     async def lifespan(app: FastAPI):
         app.state.engine = engine or make_engine(settings.database_url)
         app.state.artefacts_loaded = artefacts_fingerprint(settings)  # /readyz: changed since?
-        app.state.validation, app.state.validation_problems = validation or load_validation(settings)
+        app.state.validation, app.state.validation_problems = validation or start_validation(settings)
         for problem in app.state.validation_problems:
             log.error("not ready: %s", problem)
         background.start(app)
@@ -69,6 +69,8 @@ def create_app(
             yield
         finally:
             background.stop(app)
+            if validation is None and hasattr(app.state.validation, "close"):
+                app.state.validation.close()  # the validation child process
             if engine is None:
                 app.state.engine.dispose()
 

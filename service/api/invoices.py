@@ -54,6 +54,7 @@ from service.intake.unwrap import PDF_MEDIA_TYPES, NoInvoiceInPdf
 from service.intake.response import invoice_response_xml
 from service.models.invoices import Invoice, InvoiceAttachment, InvoiceStatus
 from service.validation.report import ValidationReport
+from service.validation_process import ValidationTimeExceeded
 
 router = APIRouter(tags=["invoices"])
 
@@ -184,7 +185,7 @@ def _resource(session: Session, invoice: Invoice) -> dict[str, Any]:
         **problem_responses(
             HostileDocument, MalformedDocument, EmptyDocument, SellerNotYours, DuplicateInvoice,
             PayloadTooLarge, UnsupportedMediaType, InvoiceRejected, BuyerUnknown, ValidationUnavailable,
-            NoInvoiceInPdf, *LIMIT_ERRORS,
+            NoInvoiceInPdf, *LIMIT_ERRORS, ValidationTimeExceeded,
         ),
     },
     openapi_extra=_REQUEST_BODY,

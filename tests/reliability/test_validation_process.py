@@ -1,0 +1,114 @@
+"""Validation in a child process (service/validation_process.py): the same reports as in-process,
+the server's other requests answered while a large invoice is validated, and a validation that
+runs past its budget stopped for real (422 /problems/validation-time-exceeded, nothing stored,
+a fresh child for the next document)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import httpx
+import pytest
+from sqlmodel import select
+from tests.security.documents import BASE, lines, numbered
+
+from service.config import Settings
+from service.models.invoices import Invoice
+from service.validation_process import ValidationProcess, ValidationTimeExceeded
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def child(artifacts_dir, tmp_path_factory):
+    settings = Settings(artifacts_dir=artifacts_dir, validation_cache_dir=tmp_path_factory.mktemp("cache"),
+                        environment="test")
+    process = ValidationProcess(settings, budget_seconds=600)
+    assert process.problems == [], process.problems
+    yield process
+    process.close()
+
+
+@pytest.fixture
+def server(settings, engine, child):
+    """The app with the child-process validation behind a real HTTP port (uvicorn in a thread)."""
+    import uvicorn
+
+    from service.main import create_app
+
+    app = create_app(settings.model_copy(update={"webhook_dispatcher_in_serve": False}), engine=engine,
+                     validation=(child, []))
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    while not srv.started:
+        time.sleep(0.05)
+        assert thread.is_alive(), "the server did not start"
+    yield f"http://127.0.0.1:{srv.servers[0].sockets[0].getsockname()[1]}"
+    srv.should_exit = True
+    thread.join(timeout=20)
+
+
+def test_reports_are_the_in_process_engines(child, validation):
+    engine, _ = validation
+    broken = BASE.replace(b'<cbc:TaxInclusiveAmount currencyID="EUR">', b'<cbc:TaxInclusiveAmount currencyID="EUR">1', 1)
+    for doc in (BASE, broken):
+        theirs, ours = engine.validate(doc), child.validate(doc)
+        assert ours.outcome == theirs.outcome and ours.failed_rule_ids == theirs.failed_rule_ids
+        assert [(f.rule_id, f.location) for f in ours.findings] == [(f.rule_id, f.location) for f in theirs.findings]
+
+
+def slowest_health_answer_while(server: str, work) -> float:
+    """The longest /healthz round trip (seconds) while ``work`` runs in a thread of this process."""
+    worker = threading.Thread(target=work)
+    slowest = 0.0
+    with httpx.Client(base_url=server, timeout=120) as http:
+        http.get("/healthz")
+        worker.start()
+        while worker.is_alive():
+            started = time.perf_counter()
+            assert http.get("/healthz").status_code == 200
+            slowest = max(slowest, time.perf_counter() - started)
+            time.sleep(0.02)
+    worker.join()
+    return slowest
+
+
+def test_health_is_answered_while_a_large_invoice_is_validated(server, child, validation):
+    """The server answers while the child validates; in-process, the engine held the interpreter
+    lock and the server's threads stalled (4.7 s measured). Compared on the same machine, at the
+    same moment, so the bound holds however loaded the machine is."""
+    large = lines(5000)
+    in_process, _ = validation
+    reports = []
+    stalled = slowest_health_answer_while(server, lambda: reports.append(in_process.validate(large)))
+    isolated = slowest_health_answer_while(server, lambda: reports.append(child.validate(large)))
+    assert [r.outcome.value for r in reports] == ["valid", "valid"]
+    assert isolated < stalled / 3, f"/healthz: {isolated:.2f} s with the child, {stalled:.2f} s in-process"
+
+
+def test_a_large_invoice_goes_through_the_child(server, make_key):
+    headers = {**make_key("gateway"), "Content-Type": "application/xml"}
+    with httpx.Client(base_url=server, timeout=600) as http:
+        r = http.post("/v1/invoices", content=lines(5000), headers=headers)
+    assert r.status_code == 201, r.text[:500]
+    assert r.json()["validation"]["outcome"] == "valid"
+
+
+def test_a_validation_past_its_budget_is_stopped_and_refused(child, client, make_key, session, app, monkeypatch):
+    app.state.validation = child
+    monkeypatch.setattr(child, "budget_seconds", 0.01)
+    headers = {**make_key("gateway"), "Content-Type": "application/xml"}
+    before = child._child.pid
+    r = client.post("/v1/invoices", content=lines(500), headers=headers)
+    assert r.status_code == 422, r.text
+    assert r.json()["type"] == "/problems/validation-time-exceeded"
+    assert session.exec(select(Invoice)).all() == []
+    assert child._child.pid != before  # the busy child was killed, a fresh one started
+    monkeypatch.setattr(child, "budget_seconds", 600)
+    r = client.post("/v1/invoices", content=numbered(BASE, "AFTER-TIMEOUT"), headers=headers)
+    assert r.status_code == 201, r.text
+    with pytest.raises(ValidationTimeExceeded):
+        monkeypatch.setattr(child, "budget_seconds", 0.001)
+        child.validate(lines(200))
