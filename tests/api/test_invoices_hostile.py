@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import resource
-import time
 
 import pytest
 from sqlmodel import select
@@ -11,6 +9,7 @@ from sqlmodel import select
 from service.intake.guard import MAX_DEPTH, HostileDocument, MalformedDocument, parse_untrusted
 from service.models.invoices import AuditEvent, Invoice
 from tests.conftest import MIRROR
+from tests.security.measure import cpu_and_memory, cpu_budget
 
 BASE = (MIRROR / "peppol-bis-billing-3" / "rules" / "examples" / "base-example.xml").read_bytes()
 DECL = b'<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -80,16 +79,9 @@ HOSTILE = {
 
 
 def _bounded(fn):
-    """Run fn; return (result_or_exception, seconds, peak RSS growth in MB)."""
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    started = time.perf_counter()
-    try:
-        result = fn()
-    except Exception as exc:  # noqa: BLE001 - the caller inspects it
-        result = exc
-    elapsed = time.perf_counter() - started
-    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
-    return result, elapsed, grown_mb
+    """Run fn; return (result_or_exception, CPU seconds of this process, peak RSS growth in MB).
+    CPU, not wall time: the machine the suite runs on is shared (tests/security/measure.py)."""
+    return cpu_and_memory(fn)
 
 
 @pytest.mark.parametrize("name", HOSTILE)
@@ -99,7 +91,7 @@ def test_guard_refuses_hostile_documents_quickly_and_without_memory_growth(name)
     result, elapsed, grown_mb = _bounded(lambda: parse_untrusted(data))
     assert isinstance(result, HostileDocument), result
     assert result.extensions["reason"] == reason
-    assert elapsed < 0.5, f"{name} took {elapsed:.3f}s"
+    assert elapsed < cpu_budget(0.5), f"{name} took {elapsed:.3f}s of CPU"
     assert grown_mb < 50, f"{name} grew the process by {grown_mb:.0f} MB"
 
 
@@ -109,7 +101,7 @@ def test_nesting_at_the_limit_is_fine():
 
 def test_invalid_utf8_is_not_well_formed():
     result, elapsed, _ = _bounded(lambda: parse_untrusted(invalid_utf8()))
-    assert isinstance(result, MalformedDocument) and elapsed < 0.5
+    assert isinstance(result, MalformedDocument) and elapsed < cpu_budget(0.5)
     assert result.extensions["reason_code"] == "NOT_WELL_FORMED"
 
 
@@ -126,7 +118,7 @@ def test_api_answers_400_and_stores_nothing(name, client, make_key, session):
     problem = r.json()
     assert problem["type"] == "/problems/unsafe-xml" and problem["reason"] == reason
     assert "root:" not in r.text  # no file content ever leaks
-    assert elapsed < 2.0 and grown_mb < 50
+    assert elapsed < cpu_budget(2.0) and grown_mb < 50
     assert session.exec(select(Invoice)).all() == [] and session.exec(select(AuditEvent)).all() == []
 
 
