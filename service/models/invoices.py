@@ -59,6 +59,7 @@ class Invoice(SQLModel, table=True):
         Index("ix_invoices_supplier_created_at_id", "supplier_id", "created_at", "id"),
         Index("ix_invoices_seller_key_created_at_id", "seller_key", "created_at", "id"),
         Index("ix_invoices_purchase_order_created_at_id", "purchase_order", "created_at", "id"),
+        Index("ix_invoices_received_by_created_at_id", "received_by", "created_at", "id"),  # a gateway's list
     )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
