@@ -3,15 +3,15 @@
 A gateway key lists what it delivered (``received_by``), newest first: with many gateways each
 delivers a small share, and without this index a page walked the newest invoices of all of them.
 
-Revision ID: 0019_gateway_list_index
-Revises: 0018_invoice_list_indexes
+Revision ID: 0020_gateway_list_index
+Revises: 0019_linked_order
 Create Date: 2026-12-06
 """
 
 from alembic import op
 
-revision = "0019_gateway_list_index"
-down_revision = "0018_invoice_list_indexes"
+revision = "0020_gateway_list_index"
+down_revision = "0019_linked_order"
 branch_labels = None
 depends_on = None
 
