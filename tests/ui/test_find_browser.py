@@ -65,3 +65,18 @@ def test_the_invoice_as_the_supplier_sent_it(page, server, seeded, axe_source):
     assert "Te betalen (BT-115)" in article.inner_text() and "Inhuur ontwerper" in article.inner_text()
     screenshot(page, "rendering")
     assert_accessible(page, axe_source, "rendering")
+
+
+def test_a_clerk_links_the_right_order_in_place(page, server, seeded, axe_source):
+    sign_in(page, server)
+    page.goto(f"{server}/ui/invoices/{seeded['ids']['fourth']}")
+    assert_accessible(page, axe_source, "invoice with the resolve forms")
+    page.get_by_label("Inkoopordernummer").fill("PO-BESTAAT-NIET")
+    page.get_by_role("button", name="Order koppelen").click()
+    assert "Die order bestaat niet" in page.get_by_role("alert").inner_text()
+    page.get_by_label("Inkoopordernummer").fill("PO-4711")
+    page.get_by_role("button", name="Order koppelen").click()
+    page.wait_for_url(re.compile(r"msg=order_linked"))
+    assert "is aan de order gekoppeld" in page.get_by_role("status").inner_text()
+    page.locator("#trail").scroll_into_view_if_needed()
+    assert "order: PO-4711 → PO-4711" in page.locator("#trail").inner_text()
