@@ -7,8 +7,9 @@ labels used in lists and dashboards.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
+from typing import Any
 
 
 class ReasonCode(StrEnum):
@@ -224,6 +225,18 @@ CLARIFICATION: dict[ReasonCode, str] = {
     ReasonCode.SECOND_APPROVAL_REQUIRED: "OTH",
     ReasonCode.BUYER_UNKNOWN: "REC",  # OPStatusReason REC: receiver unknown
 }
+
+def in_english(reason: Mapping[str, Any]) -> str:
+    """A stored reason as the Invoice Response states it: the code's English text (with the line it
+    concerns). Producers store their own wording, some in Dutch; the Invoice Response goes to
+    suppliers anywhere in the Peppol network, so it is always English (README, Invoice Responses)."""
+    code = str(reason.get("code") or "")
+    if code in ReasonCode.__members__:
+        text = ReasonCode(code).message_en
+        line = reason.get("line_id")
+        return f"{text.rstrip('.')} (line {line})." if line else text
+    return str(reason.get("message") or code)
+
 
 def clarification_codes(reason_codes: Iterable[str]) -> list[str]:
     """OPStatusReason codes for the given reason codes, de-duplicated in order; ["OTH"] if none."""

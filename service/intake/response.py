@@ -18,7 +18,7 @@ from service.en16931.response import (
 from service.intake.guard import parse_untrusted
 from service.intake.limits import UNBOUNDED
 from service.models.invoices import AuditEvent, Invoice, InvoiceStatus
-from service.reasons import clarification_codes
+from service.reasons import clarification_codes, in_english
 
 _VALIDATION_CODES = {"SCHEMA_INVALID", "RULE_VIOLATION", "NOT_WELL_FORMED", "UNSUPPORTED_DOCUMENT",
                      "ENVELOPE_INVALID", "PROFILE_NOT_EN16931"}
@@ -99,7 +99,7 @@ def clarifications_for(invoice: Invoice, event: AuditEvent | None) -> tuple[Clar
         codes = [str(r["code"]) for r in reasons if r.get("code")]
         note = event.comment if status is InvoiceStatus.on_hold and event and event.comment else None
         if note is None and reasons:
-            note = "; ".join(str(r.get("message") or r.get("code")) for r in reasons[:10])
+            note = " ".join(dict.fromkeys(in_english(r) for r in reasons[:10]))
         out = []
         for i, c in enumerate(_clarification_codes(codes)):
             out.append(Clarification(c, reason=_short(note) if note and i == 0 else None))
