@@ -39,6 +39,7 @@ class TrailEntry:
     to_status: str | None = None
     reason_codes: list[str] = field(default_factory=list)
     text: str | None = None
+    approval: dict[str, Any] | None = None  # a person's approval: step, rule_version, triggers
 
 
 @dataclass
@@ -183,7 +184,7 @@ def _trail(session: Session, invoice_id: uuid.UUID) -> list[TrailEntry]:
     entries = [
         TrailEntry(at=e.at, actor=e.actor, kind="transition",
                    from_status=e.from_status.value if e.from_status else None, to_status=e.to_status.value,
-                   reason_codes=list(e.reason_codes or []), text=e.comment)
+                   reason_codes=list(e.reason_codes or []), text=e.comment, approval=e.approval)
         for e in session.exec(select(AuditEvent).where(AuditEvent.invoice_id == invoice_id))
     ]
     entries += [

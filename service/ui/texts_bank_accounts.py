@@ -62,4 +62,8 @@ BANK_ACCOUNT_TEXTS: dict[str, tuple[str, str]] = {
     "report_rule": ("Regel", "Rule"),
     "report_none": ("Geen handmatige goedkeuringen in deze periode.", "No manual approvals in this period."),
     "nav_approvals_report": ("Goedkeuringen", "Approvals"),
+    # the audit trail on the invoice page: which approval step an event was
+    "trail_approval_single": ("Goedkeuring door één persoon", "Approval by one person"),
+    "trail_approval_first": ("Eerste goedkeuring (vier ogen)", "First approval (four eyes)"),
+    "trail_approval_second": ("Tweede goedkeuring (vier ogen)", "Second approval (four eyes)"),
 }

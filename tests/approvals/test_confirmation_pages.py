@@ -46,3 +46,15 @@ def test_awaiting_my_second_approval_leaves_out_my_own_first_approvals(bare_clie
     assert "Wacht op mijn tweede goedkeuring" in html
     both = bare_client.get("/ui/queue?status=awaiting_approval").text
     assert "THEIRS-1" in both and "MINE-1" in both
+
+
+def test_the_audit_trail_names_each_approval_step_and_its_rule(bare_client, engine, session):
+    _users(engine, "anna")
+    inv = make_invoice(session, number="TRAIL-1", reasons=[bank_unverified()])
+    review.approve(session, inv.id, actor="user:bert", comment="IBAN nagebeld")
+    review.approve(session, inv.id, actor="user:carla")
+    session.commit()
+    login(bare_client)
+    page = bare_client.get(f"/ui/invoices/{inv.id}").text
+    assert "Eerste goedkeuring (vier ogen) · Regel global:0 (BANK_ACCOUNT_UNVERIFIED)" in page
+    assert "Tweede goedkeuring (vier ogen) · Regel global:0" in page
