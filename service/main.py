@@ -20,7 +20,7 @@ from service.api.health import artefacts_fingerprint
 from service.api.health import router as health_router
 from service.config import Settings, get_settings
 from service.db import make_engine
-from service.api.problems import install_problem_handlers
+from service.api.problems import document_validation_problems, install_problem_handlers
 from service.errors import Problem
 from service.logging import configure_logging, request_id_var
 from service.metrics import Metrics
@@ -125,6 +125,7 @@ def _register_problem_schema(app: FastAPI) -> None:
         )
         schema["components"].setdefault("securitySchemes", {})
         document_csv(schema)
+        document_validation_problems(schema)
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend the schema

@@ -68,3 +68,23 @@ def install_problem_handlers(app: FastAPI) -> None:
                 "instance": request.url.path,
                 "request_id": getattr(request.state, "request_id", None)}
         return problem_response(500, body)
+
+
+def document_validation_problems(schema: dict[str, Any]) -> None:
+    """Describe request-validation failures as they are answered: 422 problem details.
+
+    FastAPI documents them as ``application/json`` ``HTTPValidationError``; the handler here
+    answers ``application/problem+json`` with ``errors`` (a client checking answers against the
+    document, such as Schemathesis, found every 422 undocumented)."""
+    problem = {"schema": {"$ref": "#/components/schemas/Problem"}}
+    for item in schema.get("paths", {}).values():
+        for operation in item.values():
+            response = operation.get("responses", {}).get("422") if isinstance(operation, dict) else None
+            content = response.get("content", {}) if response else {}
+            plain = content.get("application/json", {}).get("schema", {})
+            if plain.get("$ref", "").endswith("/HTTPValidationError"):
+                del content["application/json"]
+                content.setdefault(PROBLEM_MEDIA_TYPE, problem)
+    components = schema.get("components", {}).get("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        components.pop(name, None)
