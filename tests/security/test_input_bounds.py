@@ -171,3 +171,20 @@ class TestQueryAndPath:
         r = bare_client.post(f"/v1/invoices/{uuid.uuid4()}/approve", json={"version": 2**31},
                              headers=make_key("reviewer"))
         assert ["body", "version"] in _field_errors(r)
+
+
+class TestNulCharacter:
+    """PostgreSQL text cannot hold U+0000: refused at the edge, the same on both backends."""
+
+    @pytest.mark.parametrize("url, loc", [
+        ("/v1/matching/policy/versions?scope=a%00b", ["query", "scope"]),
+        ("/v1/invoices?purchase_order=PO%00", ["query", "purchase_order"]),
+        ("/v1/purchase-orders/PO%001", ["path", "number"]),
+    ])
+    def test_in_query_and_path_is_422(self, bare_client, make_key, url, loc):
+        assert loc in _field_errors(bare_client.get(url, headers=make_key("erp")))
+
+    def test_in_a_json_body_is_422(self, bare_client, make_key, session):
+        body = {"supplier_id": str(_supplier(session).id), "expected_amount": "1", "name": "huur\u0000"}
+        r = bare_client.post("/v1/standing-orders", json=body, headers=make_key("erp"))
+        assert ["body"] in _field_errors(r)
