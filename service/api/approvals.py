@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field
 
 from service.api.deps import Admin, Principal, require
@@ -23,6 +23,8 @@ from service.models.approvals import ApprovalRuleVersion
 from service.models.keys import ApiKey
 from service.models.keys import Role
 from service.reasons import LIFECYCLE_CODES, VALIDATION_CODES, ReasonCode
+
+KeyIdOrPrefix = Annotated[str, Path(max_length=64, description="The key's id or its prefix.")]
 
 router = APIRouter(tags=["approvals"])
 
@@ -52,7 +54,7 @@ class FourEyesRulesOut(BaseModel):
 
 
 class RightsIn(BaseModel):
-    rights: list[Right] | None = Field(None, description="Rights the key holds; null: its role's defaults "
+    rights: list[Right] | None = Field(None, max_length=len(Right), description="Rights the key holds; null: its role's defaults "
                                        "(reviewer: review, second_approval; admin: all)")
     approval_limit: NonNegativeAmount | None = Field(None, description="Most the key may approve alone (EUR); "
                                            "above it four eyes apply. null: no personal limit")
@@ -119,7 +121,7 @@ def _rights_out(key: ApiKey) -> RightsOut:
 
 @router.get("/keys/{key_id}/rights", operation_id="keys-rights-get", summary="Read a key's approval rights",
             response_model=RightsOut, responses=problem_responses(NotFound))
-def get_key_rights(key_id: str, session: SessionDep, principal: Admin) -> RightsOut:
+def get_key_rights(key_id: KeyIdOrPrefix, session: SessionDep, principal: Admin) -> RightsOut:
     """Read a key's approval rights and approval limit (id or prefix)."""
     return _rights_out(grants.find_key(session, key_id))
 
@@ -127,7 +129,7 @@ def get_key_rights(key_id: str, session: SessionDep, principal: Admin) -> Rights
 @router.put("/keys/{key_id}/rights", operation_id="keys-rights-put",
             summary="Set a key's approval rights and approval limit", response_model=RightsOut,
             responses=problem_responses(NotFound, InvalidInput))
-def put_key_rights(key_id: str, body: RightsIn, session: SessionDep, principal: Admin) -> RightsOut:
+def put_key_rights(key_id: KeyIdOrPrefix, body: RightsIn, session: SessionDep, principal: Admin) -> RightsOut:
     """Set a key's approval rights and approval limit (id or prefix); replaces what was set."""
     key = grants.find_key(session, key_id)
     rights = None if body.rights is None else [r.value for r in body.rights]

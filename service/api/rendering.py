@@ -37,7 +37,7 @@ router = APIRouter(tags=["invoices"])
 )
 def get_rendering(
     invoice_id: uuid.UUID, request: Request, session: SessionDep, principal: InvoiceReader,
-    lang: Annotated[str | None, Query(pattern="^(nl|en)$", description="nl or en")] = None,
+    lang: Annotated[str | None, Query(max_length=2, pattern="^(nl|en)$", description="nl or en")] = None,
 ) -> HTMLResponse:
     """Read the invoice as readable HTML."""
     invoice = _get_visible(session, invoice_id, principal)
