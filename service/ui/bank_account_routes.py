@@ -18,7 +18,7 @@ from service.errors import InvalidInput, NotFound, ServiceError
 from service.models.approvals import BankAccountAction, VerificationMethod
 from service.models.masterdata import Supplier, SupplierBankAccount
 from service.ui.i18n import Translator
-from service.ui.routes import Staff, _load, render
+from service.ui.routes import FormDep, Staff, _load, render
 from service.ui.session import CsrfFailed, StaffSession, check_csrf
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -47,8 +47,7 @@ def _approver_of(current: StaffSession):
 
 # Not under /ui/invoices/{id}/...: that path's second segment is the review action (service/ui/routes.py).
 @router.post("/bank-account-changes")
-async def propose_from_invoice(request: Request, session: SessionDep, current: Staff) -> Response:
-    form = await request.form()
+def propose_from_invoice(request: Request, session: SessionDep, current: Staff, form: FormDep) -> Response:
     inv = _load(session, str(form.get("invoice_id", "") or ""))
     try:
         check_csrf(request, current, str(form.get("csrf_token", "")))
@@ -82,8 +81,8 @@ def supplier_page(request: Request, supplier_id: str, session: SessionDep, curre
 
 
 @router.post("/bank-account-changes/{change_id}/{decision}")
-async def decide(request: Request, change_id: str, decision: str, session: SessionDep, current: Staff) -> Response:
-    form = await request.form()
+def decide(request: Request, change_id: str, decision: str, session: SessionDep, current: Staff,
+           form: FormDep) -> Response:
     if decision not in ("verify", "reject"):
         raise NotFound("no such action")
     try:

@@ -278,11 +278,15 @@ async def _form(request: Request) -> FormData:
     return await request.form()
 
 
+# The posted form, read on the event loop before a plain `def` route runs in the thread pool.
+FormDep = Annotated[FormData, Depends(_form)]
+
+
 # A plain `def`: FastAPI runs it in its thread pool, so a slow database never stalls the event loop
 # (tests/foundation/test_event_loop.py); the form is read before, by the async dependency.
 @router.post("/invoices/{invoice_id}/{action}")
 def act(request: Request, invoice_id: str, action: str, session: SessionDep, current: Staff,
-        form: Annotated[FormData, Depends(_form)]) -> Response:
+        form: FormDep) -> Response:
     try:
         check_csrf(request, current, str(form.get("csrf_token", "")))
     except CsrfFailed:
