@@ -137,6 +137,7 @@ def _database_commands(tmp_path: Path) -> dict[tuple[str, ...], list[str]]:
         ("users", "create"): ["anna", "--password-stdin"], ("users", "list"): [], ("users", "unlock"): ["anna"],
         ("organisations", "create"): ["Gemeente Noord"], ("organisations", "list"): [],
         ("organisations", "set"): [invoice],
+        ("rights", "set"): ["--user", "anna", "--right", "review"],
     }
 
 
