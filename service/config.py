@@ -193,6 +193,12 @@ class Settings(BaseSettings):
         '{"fin-reviewers": "reviewer", "fin-admins": "admin"}. Empty = groups named `reviewer` or '
         "`admin` give that role. A user none of whose groups gives a role is refused.",
     )
+    oidc_group_organisations: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=dict, description="Group -> organisation id as JSON, e.g. "
+        '{"fin-noord": "<id>", "fin-zuid": "<id>"}: the organisations a user signing in works for, set at '
+        "every sign-in. Empty = every user works for the instance's only organisation; on an instance with "
+        "several, a user none of whose groups names one is refused.",
+    )
 
     @field_validator("log_level")
     @classmethod
@@ -242,14 +248,14 @@ class Settings(BaseSettings):
                 raise ValueError(f"{item!r} is not an IP network such as 10.20.0.0/16 or 127.0.0.1") from None
         return value
 
-    @field_validator("oidc_group_roles", mode="before")
+    @field_validator("oidc_group_roles", "oidc_group_organisations", mode="before")
     @classmethod
     def _json_object(cls, value: object) -> object:
         if not isinstance(value, str):
             return value
         parsed = _json_or_none(value) if value.strip() else {}
         if not isinstance(parsed, dict) or not all(isinstance(v, str) for v in parsed.values()):
-            raise ValueError('must be a JSON object of group -> role, such as {"fin-reviewers": "reviewer"}')
+            raise ValueError('must be a JSON object of group -> value, such as {"fin-reviewers": "reviewer"}')
         return parsed
 
     @model_validator(mode="after")
@@ -281,6 +287,10 @@ class Settings(BaseSettings):
         bad = {g: r for g, r in self.oidc_group_roles.items() if r not in ("reviewer", "admin")}
         if bad:
             raise ValueError(f"EINVOICE_OIDC_GROUP_ROLES: unknown role(s) {bad}; use reviewer or admin")
+        not_ids = {g: o for g, o in self.oidc_group_organisations.items() if not _is_uuid(o)}
+        if not_ids:
+            raise ValueError(f"EINVOICE_OIDC_GROUP_ORGANISATIONS: not organisation ids {not_ids} "
+                             "(see `einvoice organisations list`)")
         return self
 
     @property
@@ -330,3 +340,13 @@ def database_url_problem(url: str) -> str | None:
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def _is_uuid(text: str) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True

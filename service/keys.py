@@ -20,20 +20,51 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+# roles that work inside one organisation; admin and gateway keys may also be instance-wide
+_ORGANISATION_ROLES = (Role.erp, Role.reviewer, Role.supplier)
+
+
 def create_key(
-    session: Session, *, role: Role, supplier_id: uuid.UUID | None = None, name: str = ""
+    session: Session, *, role: Role, supplier_id: uuid.UUID | None = None, name: str = "",
+    organisation_id: uuid.UUID | None = None,
 ) -> tuple[ApiKey, str]:
-    """Return the stored row and the clear key (shown once, never stored)."""
+    """Return the stored row and the clear key (shown once, never stored).
+
+    A key sees one organisation's data. Without ``organisation_id`` a supplier key gets its
+    supplier's organisation, an erp or reviewer key the instance's only organisation (it must be
+    named when there are several), and an admin or gateway key is instance-wide."""
     if role is Role.supplier and supplier_id is None:
         raise ValueError("a supplier key needs --supplier ID")
     if role is not Role.supplier and supplier_id is not None:
         raise ValueError("only supplier keys are bound to a supplier")
+    organisation_id = _key_organisation(session, role, supplier_id, organisation_id)
     prefix = secrets.token_hex(6)
     clear = f"{KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
-    row = ApiKey(prefix=prefix, secret_hash=_hash(clear), name=name, role=role, supplier_id=supplier_id)
+    row = ApiKey(prefix=prefix, secret_hash=_hash(clear), name=name, role=role, supplier_id=supplier_id,
+                 organisation_id=organisation_id)
     session.add(row)
     session.flush()
     return row, clear
+
+
+def _key_organisation(session: Session, role: Role, supplier_id: uuid.UUID | None,
+                      organisation_id: uuid.UUID | None) -> uuid.UUID | None:
+    from service.models.masterdata import Supplier
+    from service.organisations.store import get_organisation, only_organisation
+
+    if organisation_id is not None:
+        get_organisation(session, organisation_id)  # 404 / one CLI line for an unknown one
+    if supplier_id is not None:
+        supplier = session.get(Supplier, supplier_id)
+        if supplier is not None:
+            if organisation_id is not None and supplier.organisation_id != organisation_id:
+                raise ValueError("the supplier belongs to another organisation than --organisation")
+            return supplier.organisation_id
+    if organisation_id is None and role in _ORGANISATION_ROLES:
+        organisation_id = only_organisation(session)
+        if organisation_id is None:
+            raise ValueError(f"this instance has several organisations: a {role.value} key needs --organisation ID")
+    return organisation_id
 
 
 def find_active_key(session: Session, clear: str) -> ApiKey | None:

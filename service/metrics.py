@@ -63,6 +63,15 @@ class Metrics:
         for state, n in sorted(invoices_by_status.items()):
             lines.append(f'einvoice_invoices{{status="{state}"}} {n}')
         more = more or {}
+        if "invoices_by_organisation" in more:
+            lines += [
+                "# HELP einvoice_organisation_invoices Invoices by buyer organisation and lifecycle status.",
+                "# TYPE einvoice_organisation_invoices gauge",
+            ]
+            for key, n in sorted(more["invoices_by_organisation"].items()):
+                organisation, status = key.split("|", 1)
+                lines.append(f'einvoice_organisation_invoices{{organisation="{_esc(organisation)}",'
+                             f'status="{status}"}} {n}')
         if "webhook_deliveries" in more:
             lines += [
                 "# HELP einvoice_webhook_deliveries Webhook deliveries by status (dead = parked).",

@@ -85,7 +85,8 @@ def approve(session: Session, invoice_id: uuid.UUID, *, actor: str, comment: str
     text = _clean_text(comment, "comment")
     invoice = _load(session, invoice_id, expected_version)
     event = four_eyes.approve(session, invoice, approver=approver or Approver(actor), comment=text,
-                              open_codes=current_codes(invoice))
+                              open_codes=current_codes(invoice),
+                              organisation_id=invoice.organisation_id)  # its organisation's rules, else the global ones
     return invoice, event
 
 

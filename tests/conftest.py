@@ -191,13 +191,16 @@ def client(app) -> Iterator[TestClient]:
 
 @pytest.fixture
 def make_key(engine: Engine):
-    """make_key(role, supplier_id=None) -> {"Authorization": "Bearer ..."} for a new committed key."""
+    """make_key(role, supplier_id=None, organisation_id=None) -> {"Authorization": "Bearer ..."} for a new
+    committed key."""
     from service.keys import create_key
     from service.models.keys import Role
 
-    def _make(role: str | Role, supplier_id: uuid.UUID | None = None, name: str = "test") -> dict[str, str]:
+    def _make(role: str | Role, supplier_id: uuid.UUID | None = None, name: str = "test",
+              organisation_id: uuid.UUID | None = None) -> dict[str, str]:
         with Session(engine) as s:
-            _, clear = create_key(s, role=Role(role), supplier_id=supplier_id, name=name)
+            _, clear = create_key(s, role=Role(role), supplier_id=supplier_id, name=name,
+                                  organisation_id=organisation_id)
             s.commit()
         return {"Authorization": f"Bearer {clear}"}
 

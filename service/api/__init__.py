@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends
 
 from service.api.deps import get_principal
 from service.api.nul_guard import refuse_nul
+from service.organisations.scope import organisation_guard
 from service.errors import Forbidden, Unauthorized, problem_responses
 from service.ratelimit import RateLimited
 from service.api import (
@@ -33,7 +34,7 @@ from service.api import (
 # Belt and braces: every /v1 route needs a valid key even if a route forgets its role guard.
 api_router = APIRouter(
     prefix="/v1",
-    dependencies=[Depends(get_principal), Depends(refuse_nul)],
+    dependencies=[Depends(get_principal), Depends(refuse_nul), Depends(organisation_guard)],
     responses=problem_responses(Unauthorized, Forbidden, RateLimited),
 )
 for module in (invoices, decisions, review, erp, events, webhooks, suppliers, purchase_orders,

@@ -25,12 +25,13 @@ from service.decisions.policy import (
 )
 from service.decisions.replay import Replay
 from service.decisions.replay import replay as replay_decision
-from service.errors import InvoiceNotFound, NotFound, problem_responses
+from service.errors import InvalidInput, InvoiceNotFound, NotFound, problem_responses
 from service.matching.codec import decision_from_json
 from service.models.base import utcnow
 from service.models.invoices import Invoice
 from service.models.keys import Role
 from service.models.matching import MatchPolicyVersion, StandingOrderRule
+from service.models.masterdata import Supplier
 
 router = APIRouter(tags=["decisions"])
 
@@ -318,6 +319,10 @@ def _so_out(rule: StandingOrderRule) -> StandingOrderOut:
              summary="Create a standing order (invoices without a purchase order)", response_model=StandingOrderOut)
 def create_standing_order(body: StandingOrderIn, session: SessionDep, principal: MasterDataWriter) -> StandingOrderOut:
     """Create a standing order (invoices without a purchase order)."""
+    supplier = session.get(Supplier, body.supplier_id)
+    if principal.organisation_id is not None and (supplier is None or supplier.organisation_id != principal.organisation_id):
+        raise InvalidInput(f"no supplier {body.supplier_id}", errors=[
+            {"loc": ["body", "supplier_id"], "msg": "unknown supplier", "type": "value_error"}])
     rule = StandingOrderRule(**body.model_dump(), created_by=principal.actor)
     session.add(rule)
     session.flush()
@@ -330,6 +335,9 @@ def list_standing_orders(session: SessionDep, principal: PolicyReader,
                          supplier_id: uuid.UUID | None = None) -> StandingOrderList:
     """List standing orders."""
     q = select(StandingOrderRule).order_by(StandingOrderRule.created_at, StandingOrderRule.id)
+    if principal.organisation_id is not None:  # the standing orders of the organisation's suppliers
+        q = q.where(StandingOrderRule.supplier_id.in_(
+            select(Supplier.id).where(Supplier.organisation_id == principal.organisation_id)))
     if supplier_id:
         q = q.where(StandingOrderRule.supplier_id == supplier_id)
     return StandingOrderList(data=[_so_out(r) for r in session.execute(q.limit(1000)).scalars()])

@@ -36,6 +36,8 @@ class Principal:
     name: str = ""
     rights: tuple[str, ...] | None = None  # approval rights stored on the key (None: the role's defaults)
     approval_limit: Decimal | None = None  # the most the key may approve alone
+    # the organisation whose data the caller sees; None: every organisation (instance-wide admin, gateway)
+    organisation_id: uuid.UUID | None = None
 
     def has_role(self, *roles: Role) -> bool:
         return self.role is Role.admin or self.role in roles
@@ -59,6 +61,7 @@ def get_principal(
     principal = Principal(
         role=Role(key.role), actor=f"key:{key.prefix}", supplier_id=key.supplier_id,
         key_id=key.id, name=key.name, rights=None if key.rights is None else tuple(key.rights), approval_limit=key.approval_limit,
+        organisation_id=key.organisation_id,
     )
     request.state.principal = principal
     return principal

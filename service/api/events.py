@@ -69,7 +69,7 @@ def list_events(
     request: Request,
     response: Response,
     session: SessionDep,
-    _: FeedReader,
+    principal: FeedReader,
     after: Annotated[str | None, Query(max_length=500, description="Cursor from the previous page (`next_cursor` or an "
                                        "event's `cursor`); omit to start at the beginning.")] = None,
     limit: Annotated[int, Query(ge=1, le=1000, description="Most events to return (1-1000).")] = 100,
@@ -82,7 +82,7 @@ def list_events(
     """
     position = _parse_cursor(after)
     feed.publish(request.app.state.engine)
-    entries = feed.read(session, position, limit)
+    entries = feed.read(session, position, limit, organisation_id=principal.organisation_id)
     if not entries and position > feed.head(session):
         # Never handed out by this feed (another database, a restore from an older backup): say so
         # instead of answering "nothing new" forever.

@@ -40,6 +40,7 @@ from service.masterdata.receipts import (
     record_receipt,
 )
 from service.masterdata.suppliers import resolve_supplier
+from service.organisations.scope import sees
 from service.masterdata.ubl import RECEIPT_DOCS, map_receipt, read_document
 from service.models.keys import Role
 from service.models.masterdata import DocumentSource
@@ -79,8 +80,10 @@ def create(
         raw, source, document, extra = mapped.raw, mapped.source, body.data, mapped.errors
         extra += _despatch_supplier_errors(session, mapped)
         raise_invalid(extra, "goods receipt")
-    data, order = check_receipt(session, raw, ctx.codelists)
+    data, order = check_receipt(session, raw, ctx.codelists, organisation_id=principal.organisation_id)
     receipt, created = record_receipt(session, data, order, actor=principal.actor, source=source, document=document)
+    if not sees(principal, receipt.organisation_id):  # receipt ids are unique across the instance
+        raise ReceiptExists(f"goods receipt id {receipt.receipt_id} is in use by another organisation")
     if created:
         rematch.rematch_order(session, receipt.po_number)
     response.status_code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
@@ -93,9 +96,10 @@ def _despatch_supplier_errors(session, mapped) -> list[dict[str, Any]]:
     not know, e.g. a logistics provider, is accepted)."""
     if not mapped.seller or not isinstance(mapped.raw.get("po_number"), str):
         return []
-    sender = resolve_supplier(session, electronic_address=mapped.seller["electronic_address"],
-                              identifiers=mapped.seller["identifiers"], vat_id=mapped.seller["vat_id"])
     order = get_order_row(session, mapped.raw["po_number"])
+    sender = resolve_supplier(session, electronic_address=mapped.seller["electronic_address"],
+                              identifiers=mapped.seller["identifiers"], vat_id=mapped.seller["vat_id"],
+                              organisation_id=order.organisation_id if order is not None else None)
     if sender is None or order is None or sender.id == order.supplier_id:
         return []
     return [{"loc": ["body", "supplier"], "msg": f"the despatch advice comes from supplier {sender.id}, the order "
@@ -107,12 +111,13 @@ def _despatch_supplier_errors(session, mapped) -> list[dict[str, Any]]:
             description="Oldest first, cursor-paginated; `po_number` limits to one order.",
             responses=problem_responses(InvalidCursor))
 def list_(
-    session: SessionDep, _: MasterDataReader,
+    session: SessionDep, principal: MasterDataReader,
     po_number: Annotated[str | None, Query(max_length=200)] = None,
     cursor: Annotated[str | None, Query(max_length=500, description="`next_cursor` of the previous page.")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> GoodsReceiptList:
-    rows, next_cursor = list_receipts(session, cursor=cursor, limit=limit, po_number=po_number)
+    rows, next_cursor = list_receipts(session, cursor=cursor, limit=limit, po_number=po_number,
+                                      organisation_id=principal.organisation_id)
     return GoodsReceiptList(data=receipt_out(session, rows), next_cursor=next_cursor)
 
 

@@ -141,6 +141,11 @@ def _database_gauges(request: Request) -> dict[str, dict[str, int]]:
             ).one()
             return {
                 "invoices": by_status(session, Invoice.status),
+                # per buyer organisation, for the shared service centre's management ("-": none, BUYER_UNKNOWN)
+                "invoices_by_organisation": {
+                    f"{org or '-'}|{getattr(status, 'value', status)}": n for org, status, n in session.exec(
+                        select(Invoice.organisation_id, Invoice.status, func.count())
+                        .group_by(Invoice.organisation_id, Invoice.status))},
                 "webhook_deliveries": by_status(session, WebhookDelivery.status),
                 "feed_unpublished": {"": unpublished},
             }

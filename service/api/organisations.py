@@ -9,7 +9,8 @@ from fastapi import APIRouter, Request, Response, status
 
 from service.api.deps import Admin
 from service.db import SessionDep
-from service.errors import InvalidInput, problem_responses
+from service.errors import Forbidden, InvalidInput, problem_responses
+from service.organisations.scope import sees
 from service.organisations.payloads import OrganisationIn, OrganisationList, OrganisationOut
 from service.organisations.store import (
     OrganisationIdentifierTaken,
@@ -35,17 +36,19 @@ _RULE = ("An invoice belongs to the organisation whose identifier equals its buy
              description=f"Name and identifiers (0190 OIN, 0106 KvK, 0088 GLN are checked; other four-digit "
                          f"ICD/EAS schemes, or Peppol participant ids as scheme `iso6523-actorid-upis`). "
                          f"{_RULE} An identifier of another organisation is a 409.",
-             responses=problem_responses(InvalidInput, OrganisationIdentifierTaken))
-def create(body: OrganisationIn, session: SessionDep, _: Admin, request: Request,
+             responses=problem_responses(InvalidInput, OrganisationIdentifierTaken, Forbidden))
+def create(body: OrganisationIn, session: SessionDep, principal: Admin, request: Request,
            response: Response) -> OrganisationOut:
+    if principal.organisation_id is not None:
+        raise Forbidden("only an instance-wide admin key (no organisation) adds organisations")
     org = create_organisation(session, body)
     response.headers["Location"] = str(request.url_for("organisations-get", organisation_id=org.id))
     return organisation_out(session, org)
 
 
 @router.get("", operation_id="organisations-list", summary="List the buyer organisations")
-def list_all(session: SessionDep, _: Admin) -> OrganisationList:
-    orgs = list_organisations(session)
+def list_all(session: SessionDep, principal: Admin) -> OrganisationList:
+    orgs = [o for o in list_organisations(session) if sees(principal, o.id)]
     configured = any_identifiers(session)
     return OrganisationList(data=[organisation_out(session, o, configured=configured) for o in orgs])
 

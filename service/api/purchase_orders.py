@@ -58,6 +58,7 @@ from service.masterdata.payloads import (
     inline_schema,
 )
 from service.masterdata.suppliers import resolve_supplier
+from service.organisations.scope import ActingOrganisation
 from service.masterdata.ubl import ORDER_DOCS, map_order, read_document
 from service.models.keys import Role
 from service.models.masterdata import OrderStatus, Supplier
@@ -95,7 +96,7 @@ Options = Annotated[UblOptions, Depends()]
 
 
 def _order_input(session: Session, body: Body, ctx: MasterDataContext, options: UblOptions,
-                 number: str | None = None) -> tuple[PurchaseOrderIn, OrderMeta]:
+                 number: str | None = None, *, organisation: uuid.UUID) -> tuple[PurchaseOrderIn, OrderMeta]:
     """JSON or UBL Order -> checked order (InvalidInput lists every problem)."""
     if body.kind == "json":
         raw: Any = parse_json(body.data)
@@ -109,7 +110,9 @@ def _order_input(session: Session, body: Body, ctx: MasterDataContext, options: 
         raw, extra, xpaths = doc.raw, list(doc.errors), doc.xpaths
         supplier = session.get(Supplier, options.supplier_id) if options.supplier_id else resolve_supplier(
             session, electronic_address=doc.seller["electronic_address"], identifiers=doc.seller["identifiers"],
-            vat_id=doc.seller["vat_id"])
+            vat_id=doc.seller["vat_id"], organisation_id=organisation)
+        if supplier is not None and supplier.organisation_id != organisation:
+            supplier = None  # another organisation's supplier does not exist for this one
         if supplier is None:
             extra.append({**error(["body", "supplier_id"],
                                   "no registered supplier matches the seller (endpoint id, identifiers, VAT id); "
@@ -122,7 +125,7 @@ def _order_input(session: Session, body: Body, ctx: MasterDataContext, options: 
                            f"{number!r}", "number_mismatch"))
     if number is not None and isinstance(raw, dict) and raw.get("number") is None:
         raw["number"] = number
-    known = _known_supplier(session, raw)
+    known = _known_supplier(session, raw, organisation)
     data, errors = order_errors(raw, ctx.codelists, known)
     errors = _with_xpaths(extra + _not_covered(errors, extra), xpaths)
     raise_invalid(errors, "purchase order")
@@ -146,12 +149,15 @@ def _date(text: str | None):
         return None
 
 
-def _known_supplier(session: Session, raw: Any) -> set[uuid.UUID]:
+def _known_supplier(session: Session, raw: Any, organisation: uuid.UUID) -> set[uuid.UUID]:
+    """The body's supplier when it is one of ``organisation``'s (an order belongs to its supplier's
+    organisation; another organisation's supplier is as unknown as one that does not exist)."""
     try:
         supplier_id = uuid.UUID(str(raw.get("supplier_id")))
     except (AttributeError, ValueError, TypeError):
         return set()
-    return {supplier_id} if session.get(Supplier, supplier_id) is not None else set()
+    supplier = session.get(Supplier, supplier_id)
+    return {supplier_id} if supplier is not None and supplier.organisation_id == organisation else set()
 
 
 def _with_xpaths(errors: list[dict[str, Any]], xpaths: dict[tuple[Any, ...], str]) -> list[dict[str, Any]]:
@@ -186,8 +192,8 @@ def _respond(response: Response, session: Session, order, outcome: str) -> Purch
                                     200: {"description": "The same order was loaded before (unchanged)."}},
 )
 def create(session: SessionDep, principal: ErpPrincipal, body: JsonOrXmlBody, ctx: Context, options: Options,
-           response: Response) -> PurchaseOrderOut:
-    data, meta = _order_input(session, body, ctx, options)
+           response: Response, organisation: ActingOrganisation) -> PurchaseOrderOut:
+    data, meta = _order_input(session, body, ctx, options, organisation=organisation)
     order, outcome = save_order(session, data, actor=principal.actor, meta=meta, replace=False)
     if outcome != "unchanged":
         rematch.rematch_order(session, order.number)
@@ -203,13 +209,15 @@ def create(session: SessionDep, principal: ErpPrincipal, body: JsonOrXmlBody, ct
         "orders": {"type": "array", "maxItems": 1000, "items": inline_schema(PurchaseOrderIn)}}}),
     responses=problem_responses(*_WRITE_ERRORS, OrderExists),
 )
-def batch(session: SessionDep, principal: ErpPrincipal, body: JsonBody, ctx: Context) -> BatchResult:
+def batch(session: SessionDep, principal: ErpPrincipal, body: JsonBody, ctx: Context,
+          organisation: ActingOrganisation) -> BatchResult:
     raw = parse_json(body.data)
     orders = raw.get("orders") if isinstance(raw, dict) else None
     if not isinstance(orders, list) or len(orders) > 1000:
         raise InvalidInput("the body needs `orders`: a list of at most 1,000 purchase orders", errors=[
             error(["body", "orders"], "a list of at most 1,000 purchase orders", "list_type")])
-    results = import_orders(session, orders, ctx.codelists, actor=principal.actor, prefix=("body", "orders"))
+    results = import_orders(session, orders, ctx.codelists, actor=principal.actor, prefix=("body", "orders"),
+                            organisation_id=organisation)
     rematch.rematch_orders(session, [r.number for r in results if r.outcome in ("created", "updated") and r.number])
     counts = {k: sum(1 for r in results if r.outcome == k) for k in ("created", "updated", "unchanged", "invalid")}
     return BatchResult(**counts, results=results)
@@ -221,13 +229,14 @@ def batch(session: SessionDep, principal: ErpPrincipal, body: JsonBody, ctx: Con
     responses=problem_responses(InvalidCursor),
 )
 def list_(
-    session: SessionDep, _: MasterDataReader,
+    session: SessionDep, principal: MasterDataReader,
     supplier_id: uuid.UUID | None = None,
     status_: Annotated[OrderStatus | None, Query(alias="status")] = None,
     cursor: Annotated[str | None, Query(max_length=500, description="`next_cursor` of the previous page.")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> PurchaseOrderList:
-    rows, next_cursor = list_orders(session, cursor=cursor, limit=limit, supplier_id=supplier_id, status=status_)
+    rows, next_cursor = list_orders(session, cursor=cursor, limit=limit, supplier_id=supplier_id, status=status_,
+                                    organisation_id=principal.organisation_id)
     return PurchaseOrderList(data=rows, next_cursor=next_cursor)
 
 
@@ -281,8 +290,8 @@ def get(number: OrderNumber, session: SessionDep, _: MasterDataReader) -> Purcha
                                     201: {"description": "The order did not exist and was created."}},
 )
 def replace(number: OrderNumber, session: SessionDep, principal: ErpPrincipal, body: JsonOrXmlBody, ctx: Context,
-            options: Options, response: Response) -> PurchaseOrderOut:
-    data, meta = _order_input(session, body, ctx, options, number=number)
+            options: Options, response: Response, organisation: ActingOrganisation) -> PurchaseOrderOut:
+    data, meta = _order_input(session, body, ctx, options, number=number, organisation=organisation)
     order, outcome = save_order(session, data, actor=principal.actor, meta=meta, replace=True)
     if outcome != "unchanged":
         rematch.rematch_order(session, order.number)

@@ -39,6 +39,7 @@ from service.masterdata.suppliers import (
     supplier_out,
 )
 from service.models.keys import Role
+from service.organisations.scope import ActingOrganisation
 
 router = APIRouter(prefix="/suppliers", tags=["suppliers"])
 
@@ -55,9 +56,10 @@ _WRITE_ERRORS = (InvalidInput, IdentifierTaken, UnsupportedMediaType, PayloadToo
     "that belongs to another supplier is a 409.",
     openapi_extra=_BODY, responses=problem_responses(*_WRITE_ERRORS),
 )
-def create(session: SessionDep, principal: ErpPrincipal, body: JsonBody, ctx: Context, response: Response) -> SupplierOut:
+def create(session: SessionDep, principal: ErpPrincipal, body: JsonBody, ctx: Context, response: Response,
+           organisation: ActingOrganisation) -> SupplierOut:
     data = parse_supplier(parse_json(body.data), ctx.codelists)
-    supplier = create_supplier(session, data, actor=principal.actor)
+    supplier = create_supplier(session, data, actor=principal.actor, organisation_id=organisation)
     rematch.rematch_supplier(session, supplier.id)
     response.headers["Location"] = f"/v1/suppliers/{supplier.id}"
     return supplier_out(session, [supplier])[0]
@@ -70,12 +72,13 @@ def create(session: SessionDep, principal: ErpPrincipal, body: JsonBody, ctx: Co
     responses=problem_responses(InvalidCursor),
 )
 def list_(
-    session: SessionDep, _: MasterDataReader,
+    session: SessionDep, principal: MasterDataReader,
     cursor: Annotated[str | None, Query(max_length=500, description="`next_cursor` of the previous page.")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     identifier: Annotated[str | None, Query(max_length=120, description="scheme:value or value.")] = None,
 ) -> SupplierList:
-    rows, next_cursor = list_suppliers(session, cursor=cursor, limit=limit, identifier=identifier)
+    rows, next_cursor = list_suppliers(session, cursor=cursor, limit=limit, identifier=identifier,
+                                       organisation_id=principal.organisation_id)
     return SupplierList(data=supplier_out(session, rows), next_cursor=next_cursor)
 
 

@@ -69,6 +69,8 @@ class Subscription(BaseModel):
     description: str
     active: bool
     secret_hint: str = Field(description="The first characters of the secret (the secret is shown only once).")
+    organisation_id: uuid.UUID | None = Field(
+        None, description="Events of this organisation's invoices only; null: of every organisation.")
     created_by: str
     created_at: datetime
     updated_at: datetime
@@ -123,7 +125,8 @@ class ReplayResult(BaseModel):
 
 def _subscription(sub: WebhookSubscription) -> dict[str, Any]:
     return dict(id=sub.id, url=sub.url, event_types=sub.event_types, description=sub.description,
-                active=sub.active, secret_hint=sub.secret[:10] + "...", created_by=sub.created_by,
+                active=sub.active, secret_hint=sub.secret[:10] + "...", organisation_id=sub.organisation_id,
+                created_by=sub.created_by,
                 created_at=sub.created_at, updated_at=sub.updated_at,
                 links={"self": f"/v1/webhooks/{sub.id}", "deliveries": f"/v1/webhooks/{sub.id}/deliveries"})
 
@@ -161,19 +164,25 @@ def _check_target(request: Request, url: str) -> None:
 @router.post("/webhooks", operation_id="webhooks-create", status_code=201, response_model=SubscriptionCreated,
              responses=problem_responses(InvalidInput, WebhookTargetNotAllowed))
 def create_webhook(body: SubscriptionCreate, session: SessionDep, principal: Admin, request: Request,
-                   response: Response) -> SubscriptionCreated:
+                   response: Response,
+                   organisation: Annotated[uuid.UUID | None, Query(
+                       description="Only this organisation's events (instance-wide admin keys; an organisation's "
+                       "admin key always subscribes to its own). Omitted: every organisation's.")] = None,
+                   ) -> SubscriptionCreated:
     """Subscribe a URL to invoice events; the answer shows the signing secret once."""
     _check_target(request, str(body.url))
     sub = wh.create_subscription(session, url=str(body.url), event_types=body.event_types, secret=body.secret,
-                                 description=body.description, active=body.active, actor=principal.actor)
+                                 description=body.description, active=body.active, actor=principal.actor,
+                                 organisation_id=principal.organisation_id or organisation)
     response.headers["Location"] = f"/v1/webhooks/{sub.id}"
     return SubscriptionCreated(**_subscription(sub), secret=sub.secret)
 
 
 @router.get("/webhooks", operation_id="webhooks-list", response_model=SubscriptionPage)
-def list_webhooks(session: SessionDep, _: Admin) -> SubscriptionPage:
+def list_webhooks(session: SessionDep, principal: Admin) -> SubscriptionPage:
     """List webhook subscriptions (secrets are never shown)."""
-    return SubscriptionPage(data=[Subscription(**_subscription(s)) for s in wh.list_subscriptions(session)])
+    return SubscriptionPage(data=[Subscription(**_subscription(s))
+                                  for s in wh.list_subscriptions(session, principal.organisation_id)])
 
 
 @router.get("/webhooks/{subscription_id}", operation_id="webhooks-get", response_model=Subscription,

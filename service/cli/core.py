@@ -66,10 +66,20 @@ def keys_create(
     role: Role = typer.Option(..., "--role", help="supplier, gateway, erp, reviewer or admin."),
     supplier: str = typer.Option(None, "--supplier", help="Supplier id (required for role supplier)."),
     name: str = typer.Option("", "--name", help="Who or what uses the key."),
+    organisation: str = typer.Option(None, "--organisation", help=(
+        "Organisation id whose data the key sees. Needed only for erp and reviewer keys on an instance with "
+        "several organisations; a supplier key gets its supplier's; admin and gateway keys without it see all.")),
 ) -> None:
     """Create a key and print it once on stdout (nothing else is printed there)."""
     from service.keys import create_key
+    from service.organisations.store import OrganisationNotFound
 
+    organisation_id = None
+    if organisation is not None:
+        try:
+            organisation_id = uuid.UUID(organisation)
+        except ValueError:
+            raise fail(f"--organisation must be an organisation id (UUID), got {organisation!r}", 2) from None
     supplier_id = None
     if supplier is not None:
         try:
@@ -80,7 +90,10 @@ def keys_create(
         if supplier_id is not None:
             _require_supplier(session, supplier_id)
         try:
-            row, clear = create_key(session, role=role, supplier_id=supplier_id, name=name)
+            row, clear = create_key(session, role=role, supplier_id=supplier_id, name=name,
+                                    organisation_id=organisation_id)
+        except OrganisationNotFound as exc:
+            raise fail(str(exc), 2) from None
         except ValueError as exc:
             raise fail(str(exc), 2) from None
     typer.echo(clear)
@@ -106,6 +119,7 @@ def keys_list(as_json: bool = typer.Option(False, "--json", help="Print JSON."))
         out = [
             {"id": str(k.id), "prefix": k.prefix, "role": k.role.value, "name": k.name,
              "supplier_id": str(k.supplier_id) if k.supplier_id else None,
+             "organisation_id": str(k.organisation_id) if k.organisation_id else None,
              "created_at": k.created_at.isoformat(),
              "revoked_at": k.revoked_at.isoformat() if k.revoked_at else None}
             for k in rows

@@ -25,8 +25,12 @@ def create(
     language: Language = typer.Option(Language.nl, "--language", help="nl (default) or en."),
     password_stdin: bool = typer.Option(False, "--password-stdin",
                                         help="Read the password from standard input instead of a prompt."),
+    organisation: list[str] = typer.Option([], "--organisation", help=(
+        "Organisation id the person works for (repeatable: they switch between them in the workspace). "
+        "Needed only when the instance has several organisations.")),
 ) -> None:
     """Create a staff account; the password is asked for (never an argument)."""
+    from service.organisations.staff import MembershipError, join_organisations
     from service.ui.accounts import AccountError, create_user
 
     if password_stdin:
@@ -37,8 +41,9 @@ def create(
         with session_scope() as session:
             user = create_user(session, username=username, password=password, role=role,
                                display_name=name, language=language)
-            typer.echo(f"created {user.role.value} {user.username}")
-    except AccountError as exc:
+            joined = join_organisations(session, user.id, organisation)
+            typer.echo(f"created {user.role.value} {user.username} ({len(joined)} organisation(s))")
+    except (AccountError, MembershipError) as exc:
         raise fail(str(exc)) from None
 
 

@@ -81,14 +81,15 @@ def gather_inputs(session: Session, invoice: Invoice, facts: InvoiceFacts, *, lo
     if facts.is_credit_note:
         return _credit_note_inputs(session, invoice, facts, mi, ctx, lock=lock)
     written = (facts.order_reference or "").strip()
-    order = order_snapshot(session, written, lock=lock) if written else None  # BT-13 as written: one query
+    org = invoice.organisation_id
+    order = order_snapshot(session, written, lock=lock, organisation_id=org) if written else None  # BT-13 as written
     found = lookups.bt13_trimmed(facts) if order is not None else None
     if order is None:  # BT-13 in its normal form, or BT-10 without BT-13
         found = lookups.find_order(session, facts, invoice.supplier_id if supplier else None)
         if found is None and not written:
             return _standing_order_inputs(session, invoice, facts, mi, ctx, lock=lock, rematch=rematch)
         if found is not None:
-            order = order_snapshot(session, found.order_number, lock=lock)
+            order = order_snapshot(session, found.order_number, lock=lock, organisation_id=org)
     po_number = found.order_number if found is not None else written
     if order is None:
         return replace(mi, order_lookup=po_number), ctx
@@ -104,10 +105,12 @@ def gather_inputs(session: Session, invoice: Invoice, facts: InvoiceFacts, *, lo
                    order_lookup=po_number, order_found_by=found), ctx
 
 
-def order_snapshot(session: Session, po_number: str, *, lock: bool) -> OrderSnapshot | None:
-    """The order's current version as the engine sees it (``lock``: the order header row lock)."""
+def order_snapshot(session: Session, po_number: str, *, lock: bool,
+                   organisation_id: uuid.UUID | None = None) -> OrderSnapshot | None:
+    """The order's current version as the engine sees it (``lock``: the order header row lock).
+    An order of another organisation than ``organisation_id`` is none (PO_NOT_FOUND)."""
     view = masterdata.get_order(session, po_number, for_update=lock)
-    if view is None:
+    if view is None or (organisation_id is not None and view.organisation_id != organisation_id):
         return None
     return OrderSnapshot(
         number=po_number, version=view.version, supplier_id=str(view.supplier_id) if view.supplier_id else None,
@@ -156,7 +159,7 @@ def _credit_note_inputs(session: Session, invoice: Invoice, facts: InvoiceFacts,
     order_number = order_number or target_row.purchase_order
     order = None
     if order_number and invoiced:
-        order = order_snapshot(session, order_number, lock=lock)
+        order = order_snapshot(session, order_number, lock=lock, organisation_id=invoice.organisation_id)
         ctx.order_number, ctx.order_version = order_number, order.version if order else None
     found = None
     if order is not None and not (facts.order_reference or "").strip():  # the order only through BT-25

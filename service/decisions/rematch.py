@@ -37,6 +37,7 @@ from service.matching.adapter import facts_from_document
 from service.matching.codec import decision_to_json
 from service.models.base import utcnow
 from service.models.invoices import DocumentType, Invoice, InvoiceStatus
+from service.models.masterdata import Supplier
 from service.models.workspace import InvoiceComment
 from service.normal_forms import order_key
 
@@ -93,8 +94,10 @@ def rematch_supplier(session: Session, supplier_id: uuid.UUID) -> list[uuid.UUID
     """
     keys = masterdata.seller_keys(session, supplier_id)
     own = session.execute(select(Invoice).where(Invoice.supplier_id == supplier_id, *_UNDER_REVIEW)).scalars().all()
-    unknown = session.execute(select(Invoice).where(
-        Invoice.supplier_id.is_(None), Invoice.seller_key.in_(keys), *_UNDER_REVIEW)).scalars().all() if keys else []
+    supplier = session.get(Supplier, supplier_id)
+    unknown = session.execute(select(Invoice).where(  # of the supplier's organisation only
+        Invoice.supplier_id.is_(None), Invoice.seller_key.in_(keys), *_UNDER_REVIEW,
+        Invoice.organisation_id == supplier.organisation_id)).scalars().all() if keys and supplier else []
     candidates = sorted({i.id: i for i in [*own, *unknown]}.values(), key=lambda i: (i.created_at, i.id))
     _lock_orders(session, {i.purchase_order for i in candidates})
 
@@ -155,6 +158,7 @@ def _resolved_seller(session: Session, invoice: Invoice) -> uuid.UUID | None:
         electronic_address=(address.scheme, address.value) if address else None,
         identifiers=[(i.scheme, i.value) for i in seller.all_identifiers()],
         vat_id=seller.vat_id,
+        organisation_id=invoice.organisation_id,
     )
     return found.id if found is not None else None
 

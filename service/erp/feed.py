@@ -23,6 +23,7 @@ is as fresh as the last commit. It is cheap when nothing is pending (one index p
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from sqlalchemy import func, insert, text
@@ -51,7 +52,8 @@ def record(session: Session, invoice: Invoice, event: AuditEvent) -> None:
     """Add the transition to the feed, in the caller's transaction (one INSERT)."""
     sqlite = session.get_bind().dialect.name == "sqlite"
     session.execute(_INSERT_WITH_POSITION if sqlite else _INSERT, {
-        "event_id": event.id, "invoice_id": invoice.id, "from_status": event.from_status,
+        "event_id": event.id, "invoice_id": invoice.id, "organisation_id": invoice.organisation_id,
+        "from_status": event.from_status,
         "to_status": event.to_status, "reason_codes": list(event.reason_codes or []), "actor": event.actor,
         "at": event.at, "invoice_response_required": bool(invoice.invoice_response_required),
         "approval": event.approval,
@@ -86,14 +88,12 @@ def publish(engine: Engine) -> int:
         return result.rowcount or 0
 
 
-def read(session: Session, after: int, limit: int) -> list[FeedEntry]:
-    """Published entries after ``after``, in feed order."""
-    stmt = (
-        select(FeedEntry)
-        .where(FeedEntry.position > after)
-        .order_by(FeedEntry.position)
-        .limit(limit)
-    )
+def read(session: Session, after: int, limit: int, *, organisation_id: uuid.UUID | None = None) -> list[FeedEntry]:
+    """Published entries after ``after``, in feed order (of one organisation's invoices when given)."""
+    stmt = select(FeedEntry).where(FeedEntry.position > after)
+    if organisation_id is not None:
+        stmt = stmt.where(FeedEntry.organisation_id == organisation_id)
+    stmt = stmt.order_by(FeedEntry.position).limit(limit)
     return list(session.exec(stmt))
 
 

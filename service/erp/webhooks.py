@@ -62,7 +62,8 @@ def event_payload(event: AuditEvent, etype: str, invoice: Invoice | None = None)
     }
 
 
-_ACTIVE = select(WebhookSubscription.id, WebhookSubscription.event_types).where(
+_ACTIVE = select(WebhookSubscription.id, WebhookSubscription.event_types,
+                 WebhookSubscription.organisation_id).where(
     WebhookSubscription.active == True  # noqa: E712
 )
 _INSERT_DELIVERY = insert(WebhookDelivery.__table__)
@@ -86,7 +87,9 @@ def enqueue(session: Session, invoice: Invoice, event: AuditEvent) -> int:
     """Write one outbox row per active subscription that wants this event type."""
     etype = event_type(event.to_status)
     subs = _active(session)
-    wanted = [sub_id for sub_id, types in subs if ALL_EVENTS in types or etype in types]
+    # a subscription of an organisation hears of that organisation's invoices only
+    wanted = [sub_id for sub_id, types, org in subs if (ALL_EVENTS in types or etype in types)
+              and (org is None or org == invoice.organisation_id)]
     if wanted:
         payload, now = event_payload(event, etype, invoice), utcnow()
         session.execute(_INSERT_DELIVERY, [
@@ -101,10 +104,12 @@ def enqueue(session: Session, invoice: Invoice, event: AuditEvent) -> int:
 
 
 def create_subscription(session: Session, *, url: str, event_types: list[str], secret: str | None,
-                        description: str, active: bool, actor: str) -> WebhookSubscription:
+                        description: str, active: bool, actor: str,
+                        organisation_id: uuid.UUID | None = None) -> WebhookSubscription:
     session.info.pop(_SUBSCRIPTIONS, None)
     sub = WebhookSubscription(url=url, secret=secret or new_secret(), event_types=event_types,
-                              description=description, active=active, created_by=actor)
+                              description=description, active=active, created_by=actor,
+                              organisation_id=organisation_id)
     session.add(sub)
     session.flush()
     return sub
@@ -117,9 +122,11 @@ def get_subscription(session: Session, subscription_id: uuid.UUID) -> WebhookSub
     return sub
 
 
-def list_subscriptions(session: Session) -> list[WebhookSubscription]:
-    return list(session.exec(select(WebhookSubscription).order_by(WebhookSubscription.created_at,
-                                                                  WebhookSubscription.id)))
+def list_subscriptions(session: Session, organisation_id: uuid.UUID | None = None) -> list[WebhookSubscription]:
+    query = select(WebhookSubscription)
+    if organisation_id is not None:
+        query = query.where(WebhookSubscription.organisation_id == organisation_id)
+    return list(session.exec(query.order_by(WebhookSubscription.created_at, WebhookSubscription.id)))
 
 
 def update_subscription(session: Session, sub: WebhookSubscription, changes: dict[str, Any]) -> WebhookSubscription:

@@ -181,7 +181,7 @@ def receive(session: Session, xml: bytes, principal: Any, *, validation: Any, me
 
     # -- database from here on -------------------------------------------------------------------
     seller = _seller_of(model, header)
-    resolved = _resolve(session, seller)
+    resolved = _resolve(session, seller, match.organisation_id)
     now = utcnow()
     # one constructor call with every field: each later attribute assignment on a table model
     # costs a few microseconds of SQLModel/SQLAlchemy bookkeeping
@@ -311,7 +311,7 @@ def _seller_of(model: InvoiceDocument | None, header: Header | None) -> _Seller:
                    header.seller_vat_id)
 
 
-def _resolve(session: Session, seller: _Seller) -> uuid.UUID | None:
+def _resolve(session: Session, seller: _Seller, organisation_id: uuid.UUID | None) -> uuid.UUID | None:
     if seller.electronic_address is None and not seller.identifiers and not seller.vat_id:
         return None
     supplier = resolve_supplier(
@@ -320,6 +320,7 @@ def _resolve(session: Session, seller: _Seller) -> uuid.UUID | None:
         if seller.electronic_address else None,
         identifiers=[(i.scheme, i.value) for i in seller.identifiers],
         vat_id=seller.vat_id,
+        organisation_id=organisation_id,  # the buyer organisation's master data of the supplier
     )
     return supplier.id if supplier is not None else None
 

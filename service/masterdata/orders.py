@@ -205,9 +205,13 @@ def save_order(
     digest = _hash(data, rows)
     order = get_order_row(session, data.number, for_update=True)
     status = OrderStatus(data.status)
+    organisation_id = session.get(Supplier, data.supplier_id).organisation_id  # checked: it exists
+    if order is not None and order.organisation_id != organisation_id:
+        # order numbers are unique across the instance (the centre's ERP numbers them)
+        raise OrderExists(f"purchase order number {data.number} is in use by another organisation")
     if order is None:
         order = PurchaseOrder(number=data.number, number_key=order_key(data.number), supplier_id=data.supplier_id,
-                              status=status, current_version=1)
+                              organisation_id=organisation_id, status=status, current_version=1)
         session.add(order)
         try:
             session.flush()
@@ -302,13 +306,15 @@ def order_out(session: Session, order: PurchaseOrder, version: int | None = None
 
 def list_orders(
     session: Session, *, cursor: str | None, limit: int, supplier_id: uuid.UUID | None = None,
-    status: OrderStatus | None = None,
+    status: OrderStatus | None = None, organisation_id: uuid.UUID | None = None,
 ) -> tuple[list[PurchaseOrderSummary], str | None]:
     query = select(PurchaseOrder, PurchaseOrderVersion).join(
         PurchaseOrderVersion,
         and_(PurchaseOrderVersion.purchase_order_id == PurchaseOrder.id,
              PurchaseOrderVersion.version == PurchaseOrder.current_version),
     )
+    if organisation_id is not None:
+        query = query.where(PurchaseOrder.organisation_id == organisation_id)
     if supplier_id is not None:
         query = query.where(PurchaseOrder.supplier_id == supplier_id)
     if status is not None:
@@ -350,7 +356,7 @@ def _existing(session: Session, numbers: Sequence[str]) -> dict[str, tuple[Purch
 
 def import_orders(
     session: Session, raws: Iterable[Any], codelists: CodeLists | None, *, actor: str,
-    prefix: tuple[Any, ...] = (),
+    prefix: tuple[Any, ...] = (), organisation_id: uuid.UUID | None = None,
 ) -> list[BatchItemResult]:
     """Check and store many orders in the caller's transaction (create or new version; upsert).
 
@@ -359,10 +365,14 @@ def import_orders(
     """
     raws = list(raws)
     supplier_ids = {s for s in (_raw_supplier_id(r) for r in raws) if s is not None}
-    known: set[uuid.UUID] = set()
+    organisation_of: dict[uuid.UUID, uuid.UUID] = {}  # supplier -> its organisation (the order's)
     ids_list = list(supplier_ids)
     for start in range(0, len(ids_list), 500):
-        known |= set(session.exec(select(Supplier.id).where(col(Supplier.id).in_(ids_list[start:start + 500]))).all())
+        query = select(Supplier.id, Supplier.organisation_id).where(col(Supplier.id).in_(ids_list[start:start + 500]))
+        if organisation_id is not None:  # another organisation's supplier is as unknown as a missing one
+            query = query.where(Supplier.organisation_id == organisation_id)
+        organisation_of.update(dict(session.exec(query).all()))
+    known = set(organisation_of)
 
     results: list[BatchItemResult] = []
     checked: list[tuple[int, PurchaseOrderIn]] = []
@@ -383,7 +393,8 @@ def import_orders(
 
     for number, (order, digest) in existing.items():
         state[number] = {"id": order.id, "version": order.current_version, "digest": digest,
-                         "status": order.status, "row": order, "supplier_id": order.supplier_id}
+                         "status": order.status, "row": order, "supplier_id": order.supplier_id,
+                         "organisation_id": order.organisation_id}
 
     for index, data in checked:
         rows = _line_rows(data)
@@ -394,13 +405,19 @@ def import_orders(
         if current is None:
             order_id = uuid.uuid4()
             current = {"id": order_id, "version": 1, "digest": digest, "status": status, "row": None,
-                       "supplier_id": data.supplier_id}
+                       "supplier_id": data.supplier_id, "organisation_id": organisation_of[data.supplier_id]}
             state[data.number] = current
             new_orders.append({"id": order_id, "number": data.number, "number_key": order_key(data.number),
-                               "supplier_id": data.supplier_id,
+                               "supplier_id": data.supplier_id, "organisation_id": organisation_of[data.supplier_id],
                                "status": status, "current_version": 1, "created_at": now, "updated_at": now})
             outcome: Outcome = "created"
             events.append((MasterDataEventKind.order_version_created, 1))
+        elif current["organisation_id"] != organisation_of[data.supplier_id]:
+            # order numbers are unique across the instance (the centre's ERP numbers them)
+            results.append(BatchItemResult(index=index, number=data.number, outcome="invalid", errors=[
+                error((*prefix, index, "number") if prefix else ("number",),
+                      "this purchase order number is in use by another organisation", "number_taken")]))
+            continue
         elif current["digest"] == digest and current["status"] == status:
             results.append(BatchItemResult(index=index, number=data.number, outcome="unchanged",
                                            version=current["version"]))

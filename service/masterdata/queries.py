@@ -60,6 +60,7 @@ class OrderLineView:
 class OrderView:
     id: uuid.UUID  # purchase_orders.id
     number: str
+    organisation_id: uuid.UUID
     supplier_id: uuid.UUID
     currency: str
     status: str  # "open" | "closed" (of the order, now)
@@ -100,7 +101,7 @@ def _view(session: Session, head: Any, version: int) -> OrderView | None:
         return None
     first = rows[0]
     return OrderView(
-        id=head.id, number=head.number, supplier_id=first.supplier_id, currency=first.currency,
+        id=head.id, number=head.number, organisation_id=head.organisation_id, supplier_id=first.supplier_id, currency=first.currency,
         status=str(getattr(head.status, "value", head.status)), version=version, version_id=first.id,
         buyer_reference=first.buyer_reference,
         lines=tuple(
@@ -116,7 +117,8 @@ def _view(session: Session, head: Any, version: int) -> OrderView | None:
 
 
 def _head(session: Session, po_number: str, *, for_update: bool = False) -> Any:
-    query = select(_PO.c.id, _PO.c.number, _PO.c.status, _PO.c.current_version).where(_PO.c.number == po_number)
+    query = select(_PO.c.id, _PO.c.number, _PO.c.organisation_id, _PO.c.status, _PO.c.current_version).where(
+        _PO.c.number == po_number)
     if for_update:
         query = query.with_for_update()
     return session.execute(query).first()

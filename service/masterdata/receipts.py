@@ -63,15 +63,19 @@ def _hash(data: GoodsReceiptIn) -> str:
 
 
 def check_receipt(
-    session: Session, raw: Any, codelists: CodeLists | None, *, loc_map: dict[str, Any] | None = None
+    session: Session, raw: Any, codelists: CodeLists | None, *, loc_map: dict[str, Any] | None = None,
+    organisation_id: uuid.UUID | None = None,
 ) -> tuple[GoodsReceiptIn, PurchaseOrder | None]:
     """The checked receipt and its (locked) order, or InvalidInput listing every problem.
 
     A receipt that was stored before is returned without the order checks (idempotent replay).
+    With ``organisation_id``, an order of another organisation is as unknown as a missing one.
     """
     data, errors = validate_model(GoodsReceiptIn, raw, codelists)
     po_number = raw.get("po_number") if isinstance(raw, dict) else None
     order = get_order_row(session, po_number.strip(), for_update=True) if isinstance(po_number, str) and po_number.strip() else None
+    if order is not None and organisation_id is not None and order.organisation_id != organisation_id:
+        order = None
     if data is not None and session.exec(select(GoodsReceipt.id).where(GoodsReceipt.receipt_id == data.receipt_id)).first():
         return data, order  # idempotent path; content compared by record_receipt
     if isinstance(po_number, str) and po_number.strip() and order is None:
@@ -123,7 +127,8 @@ def record_receipt(
         return existing, False
     assert order is not None  # check_receipt guarantees it for new receipts
     receipt = GoodsReceipt(
-        receipt_id=data.receipt_id, purchase_order_id=order.id, po_number=order.number, receipt_date=data.date,
+        receipt_id=data.receipt_id, purchase_order_id=order.id, organisation_id=order.organisation_id,
+        po_number=order.number, receipt_date=data.date,
         source=source, content_sha256=digest, document=document, created_by=actor,
     )
     session.add(receipt)
@@ -168,9 +173,12 @@ def receipt_out(session: Session, receipts: list[GoodsReceipt]) -> list[GoodsRec
 
 
 def list_receipts(
-    session: Session, *, cursor: str | None, limit: int, po_number: str | None = None
+    session: Session, *, cursor: str | None, limit: int, po_number: str | None = None,
+    organisation_id: uuid.UUID | None = None,
 ) -> tuple[list[GoodsReceipt], str | None]:
     query = select(GoodsReceipt)
+    if organisation_id is not None:
+        query = query.where(GoodsReceipt.organisation_id == organisation_id)
     if po_number:
         query = query.where(GoodsReceipt.po_number == po_number)
     rows, next_cursor = keyset_page(session, query, GoodsReceipt, cursor, limit)

@@ -26,6 +26,7 @@ from service.masterdata.common import (
 )
 from service.masterdata.payloads import SupplierIn, SupplierOut
 from service.models.base import utcnow
+from service.models.organisations import DEFAULT_ORGANISATION_ID
 from service.models.masterdata import (
     MasterDataEventKind,
     Supplier,
@@ -57,11 +58,14 @@ def _unique_identifiers(data: SupplierIn) -> list[tuple[str, str]]:
     return list(dict.fromkeys((i.scheme, i.value) for i in data.identifiers))
 
 
-def _check_conflicts(session: Session, data: SupplierIn, own_id: uuid.UUID | None) -> None:
-    """Electronic address and legal (non-VAT) identifiers identify one supplier only."""
+def _check_conflicts(session: Session, data: SupplierIn, own_id: uuid.UUID | None,
+                     organisation_id: uuid.UUID) -> None:
+    """Electronic address and legal (non-VAT) identifiers identify one supplier only within an
+    organisation (another organisation keeps its own master data of the same supplier)."""
     if data.electronic_address is not None:
         other = session.exec(
             select(Supplier).where(
+                Supplier.organisation_id == organisation_id,
                 Supplier.electronic_address_scheme == data.electronic_address.scheme,
                 Supplier.electronic_address_value == data.electronic_address.value,
             )
@@ -74,8 +78,9 @@ def _check_conflicts(session: Session, data: SupplierIn, own_id: uuid.UUID | Non
     legal = [(s, v) for s, v in _unique_identifiers(data) if s != ids.VAT]
     if legal:
         rows = session.exec(
-            select(SupplierIdentifier).where(
-                tuple_(SupplierIdentifier.scheme, SupplierIdentifier.value).in_(legal)
+            select(SupplierIdentifier).join(Supplier, Supplier.id == SupplierIdentifier.supplier_id).where(
+                Supplier.organisation_id == organisation_id,
+                tuple_(SupplierIdentifier.scheme, SupplierIdentifier.value).in_(legal),
             )
         ).all()
         for row in rows:
@@ -90,9 +95,11 @@ def _policy(data: SupplierIn) -> dict[str, Any]:
     return data.policy.model_dump(mode="json", exclude_none=True)
 
 
-def create_supplier(session: Session, data: SupplierIn, *, actor: str) -> Supplier:
-    _check_conflicts(session, data, None)
+def create_supplier(session: Session, data: SupplierIn, *, actor: str,
+                    organisation_id: uuid.UUID = DEFAULT_ORGANISATION_ID) -> Supplier:
+    _check_conflicts(session, data, None, organisation_id)
     supplier = Supplier(
+        organisation_id=organisation_id,
         name=data.name,
         electronic_address_scheme=data.electronic_address.scheme if data.electronic_address else None,
         electronic_address_value=data.electronic_address.value if data.electronic_address else None,
@@ -115,7 +122,7 @@ def replace_supplier(session: Session, supplier_id: uuid.UUID, data: SupplierIn,
     """PUT semantics: the body replaces name, identifiers, address, accounts and policy.
     (supplier, changed)."""
     supplier = get_supplier(session, supplier_id, for_update=True)
-    _check_conflicts(session, data, supplier.id)
+    _check_conflicts(session, data, supplier.id, supplier.organisation_id)
     changed: list[str] = []
     address = (data.electronic_address.scheme, data.electronic_address.value) if data.electronic_address else (None, None)
     if supplier.name != data.name:
@@ -184,20 +191,25 @@ def get_supplier(session: Session, supplier_id: uuid.UUID, *, for_update: bool =
 
 
 def list_suppliers(
-    session: Session, *, cursor: str | None, limit: int, identifier: str | None = None
+    session: Session, *, cursor: str | None, limit: int, identifier: str | None = None,
+    organisation_id: uuid.UUID | None = None,
 ) -> tuple[list[Supplier], str | None]:
+    """A page of suppliers (of one organisation when ``organisation_id`` is given)."""
     query = select(Supplier)
+    if organisation_id is not None:
+        query = query.where(Supplier.organisation_id == organisation_id)
     if identifier:
         scheme, _, value = identifier.partition(":")
         if not value:
             scheme, value = "", scheme
+        org = {"organisation_id": organisation_id}
         found = resolve_supplier(session, electronic_address=None,
-                                 identifiers=[(scheme or None, value)], vat_id=None)
+                                 identifiers=[(scheme or None, value)], vat_id=None, **org)
         if found is None and (not scheme or scheme.upper() == ids.VAT):
-            found = resolve_supplier(session, electronic_address=None, identifiers=[], vat_id=value)
+            found = resolve_supplier(session, electronic_address=None, identifiers=[], vat_id=value, **org)
         if found is None:
             found = resolve_supplier(session, electronic_address=(scheme or None, value),
-                                     identifiers=[], vat_id=None)
+                                     identifiers=[], vat_id=None, **org)
         query = query.where(Supplier.id == (found.id if found else uuid.UUID(int=0)))
     rows, next_cursor = keyset_page(session, query, Supplier, cursor, limit)
     return rows, next_cursor
@@ -257,8 +269,12 @@ def resolve_supplier(
     electronic_address: tuple[str | None, str] | None,
     identifiers: list[tuple[str | None, str]],
     vat_id: str | None,
+    organisation_id: uuid.UUID | None = None,
 ) -> Supplier | None:
     """The supplier an invoice's seller is, or None (``SUPPLIER_UNKNOWN``). Read-only.
+
+    With ``organisation_id``, only that organisation's suppliers count (each organisation keeps
+    its own master data of a supplier that delivers to several).
 
     Tried in order, the first step that finds anything decides:
     1. BT-34 electronic address (scheme + value; a None scheme matches any scheme);
@@ -275,7 +291,7 @@ def resolve_supplier(
     if electronic_address and electronic_address[1] and electronic_address[1].strip():
         address_scheme = (electronic_address[0] or "").strip().upper()
         value = ids.normalise_address(address_scheme, electronic_address[1])
-        found = _ids(session, _BY_ADDRESS, value=value, scheme=address_scheme)
+        found = _ids(session, _BY_ADDRESS, organisation_id, value=value, scheme=address_scheme)
         if found:
             return _one(session, found)
         identifiers = [*identifiers, (address_scheme or None, electronic_address[1])]
@@ -295,13 +311,14 @@ def resolve_supplier(
         else:
             any_scheme.append(value_n)
     if exact or any_scheme:
-        found = _ids(session, _BY_IDENTIFIER, exact=exact, any_scheme=any_scheme, vat=ids.VAT)  # [] matches nothing
+        found = _ids(session, _BY_IDENTIFIER, organisation_id, exact=exact, any_scheme=any_scheme,
+                     vat=ids.VAT)  # [] matches nothing
         if found:
             return _one(session, found)
 
     # 3. VAT id
     if vat_values:
-        found = _ids(session, _BY_VAT, vat=ids.VAT, values=sorted(vat_values))
+        found = _ids(session, _BY_VAT, organisation_id, vat=ids.VAT, values=sorted(vat_values))
         if found:
             return _one(session, found)
     return None
@@ -324,5 +341,16 @@ _BY_VAT = sa_select(_I.c.supplier_id).where(
 )
 
 
-def _ids(session: Session, statement: Any, **params: Any) -> set[uuid.UUID]:
+# the same look-ups among one organisation's suppliers
+_OF_ORGANISATION = sa_select(_S.c.id).where(_S.c.organisation_id == bindparam("org"))
+_IN_ORGANISATION = {
+    _BY_ADDRESS: _BY_ADDRESS.where(_S.c.organisation_id == bindparam("org")),
+    _BY_IDENTIFIER: _BY_IDENTIFIER.where(_I.c.supplier_id.in_(_OF_ORGANISATION)),
+    _BY_VAT: _BY_VAT.where(_I.c.supplier_id.in_(_OF_ORGANISATION)),
+}
+
+
+def _ids(session: Session, statement: Any, organisation_id: uuid.UUID | None, **params: Any) -> set[uuid.UUID]:
+    if organisation_id is not None:
+        statement, params = _IN_ORGANISATION[statement], {**params, "org": organisation_id}
     return set(session.connection().execute(statement, params).scalars())

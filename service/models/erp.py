@@ -34,6 +34,7 @@ class FeedEntry(SQLModel, table=True):
     position: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True, unique=True, index=True))
     event_id: uuid.UUID = Field(unique=True)  # the AuditEvent
     invoice_id: uuid.UUID = Field(foreign_key="invoices.id", index=True)
+    organisation_id: uuid.UUID | None = Field(default=None, index=True)  # the invoice's (pollers see their own)
     from_status: InvoiceStatus | None = Field(default=None, sa_type=enum_type(InvoiceStatus, 32))
     to_status: InvoiceStatus = Field(sa_type=enum_type(InvoiceStatus, 32))
     reason_codes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
@@ -51,6 +52,8 @@ class WebhookSubscription(SQLModel, table=True):
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     url: str = Field(max_length=2000)
+    # events of this organisation's invoices only; None: of every organisation (an instance-wide admin's)
+    organisation_id: uuid.UUID | None = Field(default=None, index=True)
     # Kept in clear: the dispatcher needs it to compute the HMAC. Never returned after creation.
     secret: str = Field(max_length=200)
     event_types: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))

@@ -16,6 +16,7 @@ from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
 from service.models.base import DecimalType, UTCDateTime, enum_type, new_id, utcnow
+from service.models.organisations import DEFAULT_ORGANISATION_ID
 
 
 class InvoiceStatus(StrEnum):
@@ -84,7 +85,7 @@ class Invoice(SQLModel, table=True):
     # the buyer organisation (BT-49, else BT-47); None for a document refused as BUYER_UNKNOWN or one whose
     # buyer could not be read. No foreign key: organisations are never deleted, and intake must not have to
     # create the default organisation (two first invoices at once would wait on each other's insert)
-    organisation_id: uuid.UUID | None = Field(default=None, index=True)
+    organisation_id: uuid.UUID | None = Field(default=DEFAULT_ORGANISATION_ID, index=True)
     purchase_order: str | None = Field(default=None, max_length=200)  # BT-13
     # BT-13 (else BT-10) in its normal form (service.normal_forms.order_key): an order created later
     # under that number re-matches the invoice

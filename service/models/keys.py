@@ -31,6 +31,8 @@ class ApiKey(SQLModel, table=True):
     name: str = Field(default="", max_length=200)
     role: Role = Field(sa_type=enum_type(Role, 16))
     supplier_id: uuid.UUID | None = Field(default=None, index=True)
+    # the organisation whose data the key sees; None: instance-wide (admin and gateway keys only)
+    organisation_id: uuid.UUID | None = Field(default=None, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -17,6 +17,7 @@ from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from service.models.base import DecimalType, UTCDateTime, enum_type, new_id, utcnow
+from service.models.organisations import DEFAULT_ORGANISATION_ID
 
 
 class OrderStatus(StrEnum):
@@ -47,9 +48,13 @@ class MasterDataEventKind(StrEnum):
 # A supplier (seller) as the buyer's ERP knows it; the matching policy overrides travel with it.
 class Supplier(SQLModel, table=True):
     __tablename__ = "suppliers"
-    __table_args__ = (UniqueConstraint("electronic_address_scheme", "electronic_address_value"),)
+    # the same supplier delivers to several organisations with its own master data in each
+    __table_args__ = (UniqueConstraint("organisation_id", "electronic_address_scheme", "electronic_address_value",
+                                       name="uq_suppliers_organisation_electronic_address"),)
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    # organisations are never deleted; the column has no foreign key so that a row needs no look-up
+    organisation_id: uuid.UUID = Field(default=DEFAULT_ORGANISATION_ID, index=True)
     name: str = Field(max_length=500)  # BT-27 seller name
     electronic_address_scheme: str | None = Field(default=None, max_length=8)  # BT-34 scheme (EAS)
     electronic_address_value: str | None = Field(default=None, max_length=200)  # BT-34
@@ -87,6 +92,7 @@ class PurchaseOrder(SQLModel, table=True):
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     number: str = Field(max_length=200, unique=True, index=True)  # BT-13
+    organisation_id: uuid.UUID = Field(default=DEFAULT_ORGANISATION_ID, index=True)  # the buyer's
     # the number as invoices may write it: upper case, no white space (service.normal_forms.order_key)
     number_key: str | None = Field(default=None, max_length=200, index=True)
     supplier_id: uuid.UUID = Field(foreign_key="suppliers.id", index=True)  # of the current version
@@ -142,6 +148,7 @@ class GoodsReceipt(SQLModel, table=True):
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     receipt_id: str = Field(max_length=200, unique=True, index=True)
+    organisation_id: uuid.UUID = Field(default=DEFAULT_ORGANISATION_ID, index=True)  # its order's
     purchase_order_id: uuid.UUID = Field(foreign_key="purchase_orders.id", index=True)
     po_number: str = Field(max_length=200)
     receipt_date: date

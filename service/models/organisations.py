@@ -32,6 +32,14 @@ class Organisation(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+# A staff user works for this organisation (a person may work for several and switches in the workspace).
+class StaffMembership(SQLModel, table=True):
+    __tablename__ = "staff_user_organisations"
+
+    user_id: uuid.UUID = Field(foreign_key="staff_users.id", primary_key=True)
+    organisation_id: uuid.UUID = Field(primary_key=True)
+
+
 # An identifier of an organisation: 0190 OIN, 0106 KvK, 0088 GLN or another ICD/EAS scheme. The
 # pair is its Peppol participant id (iso6523-actorid-upis::<scheme>:<value>); no two organisations
 # share one.

@@ -54,6 +54,14 @@ def load_directory(session: Session) -> Directory:
                      default_id=None if by_key else DEFAULT_ORGANISATION_ID)
 
 
+def only_organisation(session: Session) -> uuid.UUID | None:
+    """The instance's organisation when it has exactly one (so that nothing needs naming it)."""
+    ids = session.exec(select(Organisation.id).limit(2)).all()
+    if not ids:
+        return ensure_default(session)
+    return ids[0] if len(ids) == 1 else None
+
+
 def get_organisation(session: Session, organisation_id: uuid.UUID) -> Organisation:
     row = session.get(Organisation, organisation_id)
     if row is None:

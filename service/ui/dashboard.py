@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -52,21 +53,24 @@ CACHE_SECONDS = 60.0
 _cache: dict[str, tuple[float, Dashboard]] = {}
 
 
-def cached(session: Session) -> Dashboard:
-    """``compute()`` at most once a minute per database."""
+def cached(session: Session, organisation_id: uuid.UUID | None = None) -> Dashboard:
+    """``compute()`` at most once a minute per database and organisation (None: all of them)."""
     import time
 
-    key = str(session.get_bind().url)
+    key = f"{session.get_bind().url}|{organisation_id}"
     hit = _cache.get(key)
     if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
         return hit[1]
-    result = compute(session)
+    result = compute(session, organisation_id=organisation_id)
     _cache[key] = (time.monotonic(), result)
     return result
 
 
-def compute(session: Session, now: datetime | None = None) -> Dashboard:
-    """Every figure is aggregated in the database; Python only sees a few hundred rows."""
+def compute(session: Session, now: datetime | None = None, *, organisation_id: uuid.UUID | None = None) -> Dashboard:
+    """Every figure is aggregated in the database; Python only sees a few hundred rows. With
+    ``organisation_id``, of that organisation's invoices only; without, of every organisation's."""
+    mine = Invoice.organisation_id == organisation_id if organisation_id is not None else true()
+    mine_events = AuditEvent.invoice_id.in_(select(Invoice.id).where(mine)) if organisation_id is not None else true()
     now = now or utcnow()
     since = now - timedelta(weeks=WEEKS)
     d = Dashboard(computed_at=now)
@@ -78,7 +82,7 @@ def compute(session: Session, now: datetime | None = None) -> Dashboard:
     auto = func.sum(case((AuditEvent.to_status == S.approved, 1), else_=0))
     for on, approved, total in session.exec(select(day, auto, func.count()).where(
             AuditEvent.from_status == S.received, AuditEvent.to_status.in_([S.approved, S.needs_review]),
-            AuditEvent.at >= since).group_by(day)):
+            AuditEvent.at >= since, mine_events).group_by(day)):
         year, week, _ = _as_date(on).isocalendar()
         bucket = weeks[f"{year}-W{week:02d}"]
         bucket[0] += int(approved or 0)
@@ -89,7 +93,7 @@ def compute(session: Session, now: datetime | None = None) -> Dashboard:
     elems, code_expr = _reason_elements(session)
     n = func.count()
     d.exceptions = [(str(c), int(k)) for c, k in session.exec(
-        select(code_expr, n).select_from(Invoice).join(elems, true()).where(Invoice.created_at >= since)
+        select(code_expr, n).select_from(Invoice).join(elems, true()).where(Invoice.created_at >= since, mine)
         .group_by(code_expr).order_by(n.desc())) if c and c not in VALIDATION_CODES]
 
     # Volume per day (last 30 days).
@@ -97,7 +101,7 @@ def compute(session: Session, now: datetime | None = None) -> Dashboard:
     created_day = func.date(Invoice.created_at)
     per_day = {_as_date(on): int(k) for on, k in session.exec(
         select(created_day, func.count()).where(
-            Invoice.created_at >= datetime.combine(day0, datetime.min.time(), tzinfo=now.tzinfo))
+            Invoice.created_at >= datetime.combine(day0, datetime.min.time(), tzinfo=now.tzinfo), mine)
         .group_by(created_day))}
     d.volume = [(day0 + timedelta(days=i), per_day.get(day0 + timedelta(days=i), 0)) for i in range(DAYS)]
 
@@ -118,7 +122,8 @@ def compute(session: Session, now: datetime | None = None) -> Dashboard:
                   .outerjoin(decided, decided.c.invoice_id == Invoice.id)
                   .outerjoin(at_intake, at_intake.c.invoice_id == Invoice.id)
                   .outerjoin(paid, paid.c.invoice_id == Invoice.id)
-                  .where(Invoice.created_at >= since, Invoice.status != S.received, at_intake.c.invoice_id.is_(None))
+                  .where(Invoice.created_at >= since, Invoice.status != S.received, at_intake.c.invoice_id.is_(None),
+                         mine)
                   .subquery())
     p = population.c
     row = session.exec(select(
@@ -140,7 +145,7 @@ def compute(session: Session, now: datetime | None = None) -> Dashboard:
     open_rows = session.exec(select(*[
         func.sum(case((Invoice.created_at > now - timedelta(days=hi + 1), 1), else_=0)) if hi is not None
         else func.count() for _, hi in buckets
-    ]).where(Invoice.status.in_([S.needs_review, S.on_hold]))).one()
+    ]).where(Invoice.status.in_([S.needs_review, S.on_hold]), mine)).one()
     cumulative = [int(v or 0) for v in open_rows]
     previous = 0
     for (key, _upper), upto in zip(buckets, cumulative):
@@ -149,13 +154,13 @@ def compute(session: Session, now: datetime | None = None) -> Dashboard:
 
     # Suppliers with the most rejections and exceptions.
     rejections = dict(session.exec(select(Invoice.seller_name, func.count()).where(
-        Invoice.created_at >= since, Invoice.status == S.rejected).group_by(Invoice.seller_name)).all())
+        Invoice.created_at >= since, Invoice.status == S.rejected, mine).group_by(Invoice.seller_name)).all())
     flagged = (select(AuditEvent.invoice_id.label("invoice_id"))
                .where(AuditEvent.at >= since, AuditEvent.to_status == S.needs_review)
                .group_by(AuditEvent.invoice_id).subquery())
     exceptions = dict(session.exec(select(Invoice.seller_name, func.count())
                                    .join(flagged, flagged.c.invoice_id == Invoice.id)
-                                   .where(Invoice.created_at >= since).group_by(Invoice.seller_name)).all())
+                                   .where(Invoice.created_at >= since, mine).group_by(Invoice.seller_name)).all())
     names = set(rejections) | set(exceptions)
     ranked = sorted(((n or "?", rejections.get(n, 0), exceptions.get(n, 0)) for n in names),
                     key=lambda r: (-(r[1] + r[2]), r[0]))
@@ -164,7 +169,7 @@ def compute(session: Session, now: datetime | None = None) -> Dashboard:
     # Validation rules that fail most (rejected documents of the period, newest first, capped).
     rules: Counter = Counter()
     for report, reasons in session.exec(select(Invoice.validation_report, Invoice.reasons).where(
-            Invoice.created_at >= since, Invoice.status == S.rejected)
+            Invoice.created_at >= since, Invoice.status == S.rejected, mine)
             .order_by(Invoice.created_at.desc()).limit(MAX_RULE_REPORTS)):
         rules.update(_failed_rules(report, reasons))
     d.rules = rules.most_common(10)

@@ -8,6 +8,7 @@ Pages are numbered (a clerk jumps and sorts) and bounded; exports read the whole
 from __future__ import annotations
 
 import math
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -42,6 +43,7 @@ class FindFilter:
     sort: str = "received"
     desc: bool = True
     page: int = 1
+    organisation_id: uuid.UUID | None = None  # the staff member's current organisation (not a URL parameter)
 
     @classmethod
     def from_params(cls, params) -> FindFilter:
@@ -83,7 +85,7 @@ class FindPage:
 
 
 def _conditions(flt: FindFilter) -> list:
-    conds = []
+    conds = [] if flt.organisation_id is None else [Invoice.organisation_id == flt.organisation_id]
     if flt.status:
         conds.append(Invoice.status == InvoiceStatus(flt.status))
     found = invoice_search.condition(flt.q)

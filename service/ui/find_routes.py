@@ -23,6 +23,7 @@ COLUMN_TITLES = {"number": "col_number", "supplier": "col_supplier", "order": "c
 def find_page(request: Request, session: SessionDep, current: Staff) -> Response:
     t = Translator(current.user.language.value)
     flt = find.FindFilter.from_params(request.query_params)
+    flt.organisation_id = current.organisation_id
     result = find.page(session, flt)
     page_number = min(flt.page, result.pages)
     return render(request, "find.html", t, flt=flt, result=result, page_number=page_number,
@@ -38,6 +39,7 @@ def _filename(t: Translator, extension: str) -> str:
 def export_csv(request: Request, current: Staff) -> Response:
     t = Translator(current.user.language.value)
     flt = find.FindFilter.from_params(request.query_params)
+    flt.organisation_id = current.organisation_id
     engine = reading(request.app.state.engine)
 
     def chunks():
@@ -54,6 +56,7 @@ def export_csv(request: Request, current: Staff) -> Response:
 def export_xlsx(request: Request, session: SessionDep, current: Staff) -> Response:
     t = Translator(current.user.language.value)
     flt = find.FindFilter.from_params(request.query_params)
+    flt.organisation_id = current.organisation_id
     content = find_export.xlsx_file(t, find.export_rows(session, flt))
     return Response(content, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="{_filename(t, "xlsx")}"',

@@ -27,6 +27,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "logout": ("Afmelden", "Sign out"),
     "signed_in_as": ("Aangemeld als", "Signed in as"),
     "language": ("Taal", "Language"),
+    "organisation": ("Organisatie", "Organisation"),
+    "switch_organisation": ("Wisselen", "Switch"),
+    "dashboard_this_organisation": ("Deze organisatie", "This organisation"),
+    "dashboard_all_organisations": ("Alle organisaties", "All organisations"),
     "switch_language": ("Wissel taal", "Switch language"),
     "login_title": ("Aanmelden", "Sign in"),
     "username": ("Gebruikersnaam", "Username"),
@@ -89,6 +93,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "om u aan de juiste groep toe te voegen.",
         "Your account has no access to E-invoices: none of your groups gives a role. Ask your administrator "
         "to add you to the right group.",
+    ),
+    "sso_no_organisation": (
+        "Uw account heeft geen toegang tot E-facturen: geen van uw groepen hoort bij een organisatie van deze "
+        "installatie. Vraag uw beheerder om u aan de groep van uw organisatie toe te voegen.",
+        "Your account has no access to E-invoices: none of your groups belongs to an organisation of this "
+        "installation. Ask your administrator to add you to your organisation's group.",
     ),
     "sso_account_conflict": (
         "Er bestaat al een lokaal account met de gebruikersnaam {detail}; het wordt niet overgenomen. Vraag de "

@@ -38,6 +38,7 @@ class QueueFilter:
     # "awaiting my second approval": awaiting_approval, without those whose first approval is ``actor``'s
     second: bool = False
     actor: str = ""  # the signed-in person (set by the page, never from the query string)
+    organisation_id: uuid.UUID | None = None  # the staff member's current organisation (not a URL parameter)
 
     @classmethod
     def from_params(cls, params, actor: str = "") -> QueueFilter:
@@ -96,6 +97,8 @@ def _reason_exists(session: Session, code: str):
 
 def _conditions(session: Session, flt: QueueFilter, *, with_reason: bool = True) -> list:
     conds = [Invoice.status == InvoiceStatus(flt.status)]
+    if flt.organisation_id is not None:
+        conds.append(Invoice.organisation_id == flt.organisation_id)
     if flt.supplier:
         conds.append(func.lower(Invoice.seller_name).contains(flt.supplier.lower(), autoescape=True))
     if flt.order:

@@ -32,6 +32,7 @@ from service.ui.session import (
     CsrfFailed, LoginRequired, StaffSession, check_csrf, check_login_csrf, end_session, login_csrf_token,
     read_session, start_session,
 )
+from service.ui.working_organisation import remember_organisation, working_organisation
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 
@@ -54,6 +55,7 @@ def staff(request: Request, session: SessionDep) -> StaffSession:
     current = read_session(request, session)
     if current is None:
         raise LoginRequired()
+    current.organisations, current.organisation_id = working_organisation(request, session, current.user.id)
     request.state.staff = current
     return current
 
@@ -162,6 +164,7 @@ def queue_page(request: Request, session: SessionDep, current: Staff, cursor: st
                msg: str = "", ref: str = "", error: str = "") -> Response:
     t = Translator(current.user.language.value)
     flt = queue.QueueFilter.from_params(request.query_params, actor=current.actor)
+    flt.organisation_id = current.organisation_id
     result = queue.page(session, flt, cursor)
     qs = urlencode(flt.query_params())
     return render(request, "queue.html", t, flt=flt, page=result, qs=qs, cursor=cursor,
@@ -175,12 +178,12 @@ def queue_page(request: Request, session: SessionDep, current: Staff, cursor: st
 # --- invoice -------------------------------------------------------------------------------------
 
 
-def _load(session: Session, invoice_id: str) -> Invoice:
+def _load(session: Session, invoice_id: str, current: StaffSession) -> Invoice:
     try:
         inv = session.get(Invoice, uuid.UUID(invoice_id))
     except ValueError:
         inv = None
-    if inv is None:
+    if inv is None or inv.organisation_id != current.organisation_id:  # another organisation's: none
         raise NotFound("no such invoice")
     return inv
 
@@ -189,8 +192,9 @@ def _load(session: Session, invoice_id: str) -> Invoice:
 def invoice_page(request: Request, invoice_id: str, session: SessionDep, current: Staff, msg: str = "",
                  ref: str = "", error: str = "") -> Response:
     t = Translator(current.user.language.value)
-    inv = _load(session, invoice_id)
+    inv = _load(session, invoice_id, current)
     flt = queue.QueueFilter.from_params(request.query_params, actor=current.actor)
+    flt.organisation_id = current.organisation_id
     prev_id, next_id = queue.neighbours(session, inv, flt)
     qs = urlencode(flt.query_params())
     view = invoice_view.build(session, inv)
@@ -227,7 +231,7 @@ def _confirm_note(session: Session, t: Translator, inv: Invoice, current: StaffS
 
 @router.get("/invoices/{invoice_id}/document")
 def download_document(invoice_id: str, session: SessionDep, current: Staff) -> Response:
-    inv = _load(session, invoice_id)
+    inv = _load(session, invoice_id, current)
     name = "".join(ch for ch in (inv.invoice_number or str(inv.id)) if ch.isalnum() or ch in "-_.")[:100] or "invoice"
     return Response(inv.document, media_type=inv.media_type or "application/xml",
                     headers={"Content-Disposition": f'attachment; filename="{name}.xml"',
@@ -236,7 +240,7 @@ def download_document(invoice_id: str, session: SessionDep, current: Staff) -> R
 
 @router.get("/invoices/{invoice_id}/attachments/{position}")
 def download_attachment(invoice_id: str, position: int, session: SessionDep, current: Staff) -> Response:
-    inv = _load(session, invoice_id)
+    inv = _load(session, invoice_id, current)
     found = invoice_view.attachment_content(session, inv.id, position)
     if found is None:
         raise NotFound("no such attachment")
@@ -291,8 +295,9 @@ def act(request: Request, invoice_id: str, action: str, session: SessionDep, cur
         check_csrf(request, current, str(form.get("csrf_token", "")))
     except CsrfFailed:
         return RedirectResponse(f"/ui/invoices/{invoice_id}?error=csrf", status_code=303)
-    inv = _load(session, invoice_id)
+    inv = _load(session, invoice_id, current)
     flt = queue.QueueFilter.from_params(form, actor=current.actor)
+    flt.organisation_id = current.organisation_id
     try:
         version = int(str(form.get("version", ""))) if form.get("version") else None
     except ValueError:
@@ -345,10 +350,23 @@ def act(request: Request, invoice_id: str, action: str, session: SessionDep, cur
 # --- dashboard -----------------------------------------------------------------------------------
 
 
+@router.post("/organisation")
+def switch_organisation(request: Request, current: Staff, organisation: Annotated[str, Form()] = "",
+                        csrf_token: Annotated[str, Form()] = "") -> Response:
+    """Work on another of the person's organisations (the queue and every page show its invoices)."""
+    check_csrf(request, current, csrf_token)
+    response = RedirectResponse("/ui/queue", status_code=303)
+    if organisation in {str(org_id) for org_id, _ in current.organisations}:
+        remember_organisation(request, response, organisation)
+    return response
+
+
 @router.get("/dashboard")
-def dashboard_page(request: Request, session: SessionDep, current: Staff) -> Response:
+def dashboard_page(request: Request, session: SessionDep, current: Staff, scope: str = "") -> Response:
     t = Translator(current.user.language.value)
-    d = dash.cached(session)
+    # the centre's management (admins) may see every organisation together; everyone else their current one
+    across = scope == "all" and current.user.role.value == "admin"
+    d = dash.cached(session, None if across else current.organisation_id)
     pct = lambda v: t.percent(v)  # noqa: E731
     charts = {
         "stp": dash.column_chart("chart-stp", t("stp_rate"),
@@ -366,7 +384,8 @@ def dashboard_page(request: Request, session: SessionDep, current: Staff) -> Res
                                      [(name, r + e) for name, r, e in d.suppliers]),
         "rules": dash.hbar_chart("chart-rules", t("top_rules"), list(d.rules)),
     }
-    return render(request, "dashboard.html", t, d=d, charts=charts, weeks=dash.WEEKS, bucket_label=_bucket_label)
+    return render(request, "dashboard.html", t, d=d, charts=charts, weeks=dash.WEEKS, bucket_label=_bucket_label,
+                  across=across, may_see_all=current.user.role.value == "admin")
 
 
 def _bucket_label(t: Translator, bucket: str) -> str:

@@ -49,6 +49,9 @@ class StaffSession:
     language: str = "nl"
     via: str = "password"  # "password" or "oidc"
     id_token_hint: str | None = None
+    # the organisation whose invoices the person works on now, and all they may switch to
+    organisation_id: uuid.UUID | None = None
+    organisations: tuple[tuple[uuid.UUID, str], ...] = ()
 
     @property
     def actor(self) -> str:

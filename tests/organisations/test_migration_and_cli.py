@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import uuid
 
 from sqlalchemy import text
@@ -10,12 +12,17 @@ from sqlalchemy import text
 from service.db import make_engine
 from service.migrations import upgrade
 from service.models.organisations import DEFAULT_ORGANISATION_ID
-from tests.masterdata.test_cli import run
+from tests.masterdata.test_cli import EINVOICE, run
 import pytest
 
 pytestmark = pytest.mark.process  # runs the command line or tools as processes (tests/lanes.py)
 
 OIN = "00000001001234560000"
+
+
+def _env(extra: dict[str, str]) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EINVOICE_") and k != "DATABASE_URL"}
+    return {**env, **extra}
 
 
 def test_existing_invoices_go_to_the_default_organisation(tmp_path) -> None:
@@ -62,3 +69,57 @@ def test_cli_creates_sets_and_lists_organisations(tmp_path) -> None:
     assert "is an identifier of organisation" in taken.stderr and "Traceback" not in taken.stderr
     bad = run(["organisations", "create", "Fout", "--identifier", "0190:123"], env)
     assert bad.returncode == 2 and "20 digits" in bad.stderr
+
+
+def test_existing_keys_suppliers_and_staff_go_to_the_default_organisation(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0014_organisations")
+    engine = make_engine(url)
+    now = "'2026-12-01 10:00:00+00:00'"
+    with engine.begin() as conn:  # rows of the version before organisation scopes
+        for prefix, role in (("erp1", "erp"), ("adm1", "admin"), ("gw1", "gateway")):
+            conn.execute(text(f"INSERT INTO api_keys (id, prefix, secret_hash, name, role, created_at) VALUES "
+                              f"(:id, '{prefix}', 'x', '', '{role}', {now})"), {"id": uuid.uuid4().hex})
+        conn.execute(text(f"INSERT INTO suppliers (id, name, policy, version, created_at, updated_at) VALUES "
+                          f"(:id, 'Kantoor', '{{}}', 1, {now}, {now})"), {"id": uuid.uuid4().hex})
+        conn.execute(text(f"INSERT INTO staff_users (id, username, display_name, password_hash, role, language, "
+                          f"active, failed_logins, session_epoch, created_at) VALUES "
+                          f"(:id, 'anna', '', 'x', 'reviewer', 'nl', 1, 0, 0, {now})"), {"id": uuid.uuid4().hex})
+    upgrade(url)
+    with engine.connect() as conn:
+        keys = dict(conn.execute(text("SELECT prefix, organisation_id FROM api_keys")).all())
+        supplier_org = conn.execute(text("SELECT organisation_id FROM suppliers")).scalar()
+        member_org = conn.execute(text("SELECT organisation_id FROM staff_user_organisations")).scalar()
+    engine.dispose()
+    # keys that work inside one organisation got the default one; admin and gateway keys see all
+    assert uuid.UUID(keys["erp1"]) == DEFAULT_ORGANISATION_ID
+    assert keys["adm1"] is None and keys["gw1"] is None
+    assert uuid.UUID(supplier_org) == DEFAULT_ORGANISATION_ID == uuid.UUID(member_org)
+
+
+def test_cli_keys_and_users_name_the_organisation_only_when_there_are_several(tmp_path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+    assert run(["migrate"], env).returncode == 0
+    one = run(["keys", "create", "--role", "erp"], env)  # one organisation: no flag
+    assert one.returncode == 0, one.stderr
+    listed = json.loads(run(["keys", "list", "--json"], env).stdout)
+    assert [k["organisation_id"] for k in listed] == [str(DEFAULT_ORGANISATION_ID)]
+
+    org = json.loads(run(["organisations", "create", "Gemeente Noord", "--identifier", f"0190:{OIN}",
+                          "--json"], env).stdout)
+    unnamed = run(["keys", "create", "--role", "reviewer"], env)
+    assert unnamed.returncode == 2 and "--organisation" in unnamed.stderr
+    named = run(["keys", "create", "--role", "reviewer", "--organisation", org["id"]], env)
+    assert named.returncode == 0, named.stderr
+    wide = run(["keys", "create", "--role", "admin"], env)  # the centre's admin: every organisation
+    assert wide.returncode == 0, wide.stderr
+
+    user = subprocess.run(EINVOICE + ["users", "create", "anna", "--password-stdin", "--organisation", org["id"],
+                                      "--organisation", str(DEFAULT_ORGANISATION_ID)],
+                          input="een lang wachtwoord 123\n", capture_output=True, text=True, env=_env(env), timeout=180)
+    assert user.returncode == 0, user.stderr
+    assert "2 organisation(s)" in user.stdout
+    nobody = subprocess.run(EINVOICE + ["users", "create", "piet", "--password-stdin"],
+                            input="een lang wachtwoord 123\n", capture_output=True, text=True, env=_env(env),
+                            timeout=180)
+    assert nobody.returncode == 1 and "--organisation" in nobody.stderr

@@ -60,6 +60,11 @@ def role_from_groups(groups: Iterable[str], group_roles: Mapping[str, str]) -> S
     return max(roles, key=ROLE_RANK.__getitem__) if roles else None
 
 
+def organisations_from_groups(groups: Iterable[str], group_organisations: Mapping[str, str]) -> tuple[str, ...]:
+    """The organisation ids the user's groups name (``EINVOICE_OIDC_GROUP_ORGANISATIONS``), in order."""
+    return tuple(dict.fromkeys(group_organisations[g] for g in groups if g in group_organisations))
+
+
 def username_from(claims: Mapping[str, Any], preferred_claim: str, issuer: str) -> str:
     """A valid, stable username: the preferred claim, else email, else derived from the subject."""
     for name in (preferred_claim, "email"):

@@ -3,14 +3,18 @@
 An account is linked to the provider by (issuer, subject), never by name: a provider that asserts the
 username of an existing local account does not take it over (``account_conflict``). At every
 sign-in the role follows the token's groups, so removing someone from a group at the provider takes
-their role away here at their next sign-in.
+their role away here at their next sign-in; the same holds for their organisations.
 """
 
 from __future__ import annotations
 
+import uuid
+
 from sqlmodel import Session, select
 
 from service.models.base import utcnow
+from service.models.organisations import Organisation, StaffMembership
+from service.organisations.store import only_organisation
 from service.models.workspace import Language, StaffUser
 from service.ui.sso.claims import Identity, SignInRefused
 
@@ -41,3 +45,24 @@ def provision(session: Session, identity: Identity, *, language: Language) -> St
     session.add(user)
     session.flush()
     return user
+
+
+def sync_organisations(session: Session, user_id: uuid.UUID, organisation_ids: tuple[str, ...]) -> None:
+    """At every sign-in the user's organisations follow their groups (``EINVOICE_OIDC_GROUP_ORGANISATIONS``).
+
+    No group naming an organisation is fine on an instance with one (everyone works for it); on an
+    instance with several it is ``SignInRefused("no_organisation")`` and nothing is kept."""
+    known = [org for org in (uuid.UUID(o) for o in organisation_ids) if session.get(Organisation, org) is not None]
+    if not known:
+        if only_organisation(session) is None:
+            raise SignInRefused("no_organisation", ", ".join(organisation_ids) or "-")
+        return
+    current = session.exec(select(StaffMembership).where(StaffMembership.user_id == user_id)).all()
+    for row in current:
+        if row.organisation_id not in known:
+            session.delete(row)
+    have = {row.organisation_id for row in current}
+    for org in known:
+        if org not in have:
+            session.add(StaffMembership(user_id=user_id, organisation_id=org))
+    session.flush()

@@ -15,9 +15,9 @@ from service.models.workspace import Language
 from service.ui.i18n import Translator
 from service.ui.session import start_session
 from service.ui.sso import flow
-from service.ui.sso.claims import SignInRefused, identity_from
+from service.ui.sso.claims import SignInRefused, identity_from, organisations_from_groups
 from service.ui.sso.provider import OidcProvider
-from service.ui.sso.provisioning import provision
+from service.ui.sso.provisioning import provision, sync_organisations
 
 log = logging.getLogger("einvoice.sso")
 
@@ -25,7 +25,7 @@ router = APIRouter(prefix="/ui/oidc", include_in_schema=False)
 
 # HTTP status of each refusal: the browser's or the token's fault 400, no access 403, provider 502.
 REFUSAL_STATUS = {"state": 400, "provider_error": 403, "token_invalid": 400, "audience": 400, "expired": 400,
-                  "no_role": 403, "account_conflict": 403, "account_inactive": 403,
+                  "no_role": 403, "no_organisation": 403, "account_conflict": 403, "account_inactive": 403,
                   "provider_unreachable": 502, "token_exchange": 502}
 
 
@@ -86,6 +86,8 @@ def callback(request: Request, session: SessionDep, state: str = "", code: str =
         identity = identity_from(claims, issuer=provider.issuer, username_claim=settings.oidc_username_claim,
                                  groups_claim=settings.oidc_groups_claim, group_roles=settings.oidc_group_roles)
         user = provision(session, identity, language=Language(lang))
+        sync_organisations(session, user.id, organisations_from_groups(identity.groups,
+                                                                      settings.oidc_group_organisations))
     except SignInRefused as refused:
         session.rollback()
         log.warning("sign-in through the identity provider refused: %s", refused)

@@ -1,0 +1,128 @@
+"""Which organisation's data a caller sees: a key or person never sees another organisation's
+data, and what it cannot see does not exist for it (404, never 403: DESIGN.md "Organisations").
+
+- ``organisation_guard`` runs for every /v1 route (api/__init__.py): an invoice, supplier,
+  purchase order or webhook subscription named in the path that belongs to another organisation
+  answers exactly as one that does not exist.
+- Lists filter with ``Principal.organisation_id`` themselves.
+- ``ActingOrganisation`` is the organisation a write goes to: the caller's own; for an instance-wide
+  key (admin, gateway) the one named with ``?organisation=``, or the only one there is.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import Depends, Query, Request
+from sqlalchemy import select
+from sqlmodel import Session
+
+from service.api.deps import Principal, get_principal
+from service.db import reading
+from service.errors import InvalidInput, InvoiceNotFound
+from service.models.erp import WebhookSubscription
+from service.models.invoices import Invoice
+from service.models.masterdata import GoodsReceipt, PurchaseOrder, Supplier
+from service.models.matching import StandingOrderRule
+from service.models.organisations import DEFAULT_ORGANISATION_ID, Organisation
+
+__all__ = ["ActingOrganisation", "acting_organisation", "organisation_guard", "sees"]
+
+
+def sees(principal: Principal, organisation_id: uuid.UUID | None) -> bool:
+    """Whether ``principal`` may see data of ``organisation_id`` (None: no organisation's)."""
+    return principal.organisation_id is None or principal.organisation_id == organisation_id
+
+
+def _uuid(text: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(text))
+    except ValueError:
+        return None
+
+
+def _not_found(kind: str, name: str) -> Exception:
+    from service.api.decisions import StandingOrderNotFound
+    from service.erp.webhooks import SubscriptionNotFound
+    from service.masterdata.common import OrderNotFound, ReceiptNotFound, SupplierNotFound
+    from service.organisations.store import OrganisationNotFound
+
+    # the same classes and words as the routes' own "does not exist"
+    return {"invoice": lambda: InvoiceNotFound(f"no invoice {name}"),
+            "supplier": lambda: SupplierNotFound(f"no supplier with id {name}"),
+            "order": lambda: OrderNotFound(f"no purchase order {name}"),
+            "receipt": lambda: ReceiptNotFound(f"no goods receipt {name}"),
+            "standing_order": lambda: StandingOrderNotFound(f"no standing order {name}"),
+            "organisation": lambda: OrganisationNotFound(f"no organisation {name}"),
+            "webhook": lambda: SubscriptionNotFound(f"no webhook subscription {name}")}[kind]()
+
+
+def organisation_guard(request: Request, principal: Annotated[Principal, Depends(get_principal)]) -> None:
+    """404 for a resource in the path that belongs to another organisation than the caller's."""
+    if principal.organisation_id is None:
+        return
+    params = request.path_params
+    checks = []
+    if "invoice_id" in params and (invoice_id := _uuid(params["invoice_id"])) is not None:
+        checks.append(("invoice", params["invoice_id"],
+                       select(Invoice.organisation_id, Invoice.received_by).where(Invoice.id == invoice_id)))
+    if "supplier_id" in params and (supplier_id := _uuid(params["supplier_id"])) is not None:
+        checks.append(("supplier", params["supplier_id"],
+                       select(Supplier.organisation_id).where(Supplier.id == supplier_id)))
+    if "number" in params and request.url.path.startswith("/v1/purchase-orders/"):
+        checks.append(("order", params["number"],
+                       select(PurchaseOrder.organisation_id).where(PurchaseOrder.number == params["number"])))
+    if "receipt_id" in params and request.url.path.startswith("/v1/goods-receipts/"):
+        checks.append(("receipt", params["receipt_id"],
+                       select(GoodsReceipt.organisation_id).where(GoodsReceipt.receipt_id == params["receipt_id"])))
+    if "rule_id" in params and (rule_id := _uuid(params["rule_id"])) is not None:  # standing orders: the supplier's
+        checks.append(("standing_order", params["rule_id"], select(Supplier.organisation_id).join(
+            StandingOrderRule, StandingOrderRule.supplier_id == Supplier.id).where(StandingOrderRule.id == rule_id)))
+    if "organisation_id" in params and request.url.path.startswith("/v1/organisations/") \
+            and (org_id := _uuid(params["organisation_id"])) is not None:
+        checks.append(("organisation", params["organisation_id"],
+                       select(Organisation.id).where(Organisation.id == org_id)))
+    if "subscription_id" in params and (sub_id := _uuid(params["subscription_id"])) is not None:
+        checks.append(("webhook", params["subscription_id"],
+                       select(WebhookSubscription.organisation_id).where(WebhookSubscription.id == sub_id)))
+    if not checks:
+        return
+    with Session(reading(request.app.state.engine)) as session:
+        for kind, name, query in checks:
+            row = session.execute(query).first()
+            if row is None:
+                continue  # the route answers its own 404
+            if row[0] != principal.organisation_id and not (kind == "invoice" and row[1] == principal.actor):
+                raise _not_found(kind, name)
+
+
+def acting_organisation(
+    request: Request,
+    principal: Annotated[Principal, Depends(get_principal)],
+    organisation: Annotated[uuid.UUID | None, Query(
+        description="The organisation to act for. Only for instance-wide keys (admin, gateway) on an instance "
+                    "with several organisations; other keys act for their own.")] = None,
+) -> uuid.UUID:
+    if principal.organisation_id is not None:
+        if organisation is not None and organisation != principal.organisation_id:
+            raise InvalidInput("this key acts for its own organisation only", errors=[
+                {"loc": ["query", "organisation"], "msg": "not this key's organisation", "type": "value_error"}])
+        return principal.organisation_id
+    with Session(reading(request.app.state.engine)) as session:
+        if organisation is not None:
+            if session.get(Organisation, organisation) is None:
+                raise InvalidInput(f"no organisation {organisation}", errors=[
+                    {"loc": ["query", "organisation"], "msg": "unknown organisation", "type": "value_error"}])
+            return organisation
+        ids = session.execute(select(Organisation.id).limit(2)).scalars().all()
+    if len(ids) == 1:
+        return ids[0]
+    if not ids:  # a database emptied since the migration created the default organisation
+        return DEFAULT_ORGANISATION_ID
+    raise InvalidInput("this instance has several organisations: name one with ?organisation=ID", errors=[
+        {"loc": ["query", "organisation"], "msg": "required on an instance with several organisations",
+         "type": "missing"}])
+
+
+ActingOrganisation = Annotated[uuid.UUID, Depends(acting_organisation)]
