@@ -21,6 +21,7 @@ from sqlmodel import Session
 from service.api.deps import Principal, get_principal
 from service.db import reading
 from service.errors import InvalidInput, InvoiceNotFound
+from service.models.approvals import BankAccountChange
 from service.models.erp import WebhookSubscription
 from service.models.invoices import Invoice
 from service.models.masterdata import GoodsReceipt, PurchaseOrder, Supplier
@@ -44,6 +45,7 @@ def _uuid(text: Any) -> uuid.UUID | None:
 
 def _not_found(kind: str, name: str) -> Exception:
     from service.api.decisions import StandingOrderNotFound
+    from service.approvals.bank_accounts import BankAccountChangeNotFound
     from service.erp.webhooks import SubscriptionNotFound
     from service.masterdata.common import OrderNotFound, ReceiptNotFound, SupplierNotFound
     from service.organisations.store import OrganisationNotFound
@@ -54,6 +56,7 @@ def _not_found(kind: str, name: str) -> Exception:
             "order": lambda: OrderNotFound(f"no purchase order {name}"),
             "receipt": lambda: ReceiptNotFound(f"no goods receipt {name}"),
             "standing_order": lambda: StandingOrderNotFound(f"no standing order {name}"),
+            "bank_account_change": lambda: BankAccountChangeNotFound(f"no bank-account change {name}"),
             "organisation": lambda: OrganisationNotFound(f"no organisation {name}"),
             "webhook": lambda: SubscriptionNotFound(f"no webhook subscription {name}")}[kind]()
 
@@ -83,6 +86,9 @@ def organisation_guard(request: Request, principal: Annotated[Principal, Depends
             and (org_id := _uuid(params["organisation_id"])) is not None:
         checks.append(("organisation", params["organisation_id"],
                        select(Organisation.id).where(Organisation.id == org_id)))
+    if "change_id" in params and (change_id := _uuid(params["change_id"])) is not None:  # bank accounts
+        checks.append(("bank_account_change", params["change_id"], select(Supplier.organisation_id).join(
+            BankAccountChange, BankAccountChange.supplier_id == Supplier.id).where(BankAccountChange.id == change_id)))
     if "subscription_id" in params and (sub_id := _uuid(params["subscription_id"])) is not None:
         checks.append(("webhook", params["subscription_id"],
                        select(WebhookSubscription.organisation_id).where(WebhookSubscription.id == sub_id)))

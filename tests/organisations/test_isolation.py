@@ -81,6 +81,10 @@ def _build(client, make_key, engine, name: str, admin: dict) -> Side:
         s.commit()
         side.ids["subscription_id"] = str(sub.id)
     side.ids["organisation_id"] = side.organisation_id
+    change = client.post(f"/v1/suppliers/{side.ids['supplier_id']}/bank-account-changes", headers=erp,
+                         json={"iban": "NL39RABO0300065264", "action": "add", "note": "letter of 1 December"})
+    assert change.status_code == 201, change.text
+    side.ids["change_id"] = change.json()["id"]
     side.ids.update(n="1", delivery_id=str(uuid.uuid4()), key_id=str(uuid.uuid4()))
     return side
 
