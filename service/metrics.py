@@ -69,9 +69,9 @@ class Metrics:
                 "# TYPE einvoice_organisation_invoices gauge",
             ]
             for key, n in sorted(more["invoices_by_organisation"].items()):
-                organisation, status = key.split("|", 1)
+                organisation, state = key.split("|", 1)
                 lines.append(f'einvoice_organisation_invoices{{organisation="{_esc(organisation)}",'
-                             f'status="{status}"}} {n}')
+                             f'status="{state}"}} {n}')
         if "webhook_deliveries" in more:
             lines += [
                 "# HELP einvoice_webhook_deliveries Webhook deliveries by status (dead = parked).",

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends
 
 from service.api.deps import get_principal
 from service.api.nul_guard import refuse_nul
-from service.organisations.scope import organisation_guard
+from service.api.organisation_scope import organisation_guard
 from service.errors import Forbidden, Unauthorized, problem_responses
 from service.ratelimit import RateLimited
 from service.api import (

@@ -40,7 +40,7 @@ from service.masterdata.receipts import (
     record_receipt,
 )
 from service.masterdata.suppliers import resolve_supplier
-from service.organisations.scope import sees
+from service.api.organisation_scope import sees
 from service.masterdata.ubl import RECEIPT_DOCS, map_receipt, read_document
 from service.models.keys import Role
 from service.models.masterdata import DocumentSource

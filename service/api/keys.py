@@ -13,7 +13,7 @@ from service.db import SessionDep
 from service.errors import InvalidInput, NotFound, problem_responses
 from service.keys import create_key, list_keys, revoke_key
 from service.models.keys import ApiKey, Role
-from service.organisations.scope import sees
+from service.api.organisation_scope import sees
 from service.organisations.store import OrganisationNotFound
 
 router = APIRouter(prefix="/keys", tags=["keys"])

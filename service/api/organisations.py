@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request, Response, status
 from service.api.deps import Admin
 from service.db import SessionDep
 from service.errors import Forbidden, InvalidInput, problem_responses
-from service.organisations.scope import sees
+from service.api.organisation_scope import sees
 from service.organisations.payloads import OrganisationIn, OrganisationList, OrganisationOut
 from service.organisations.store import (
     OrganisationIdentifierTaken,

@@ -58,7 +58,7 @@ from service.masterdata.payloads import (
     inline_schema,
 )
 from service.masterdata.suppliers import resolve_supplier
-from service.organisations.scope import ActingOrganisation
+from service.api.organisation_scope import ActingOrganisation
 from service.masterdata.ubl import ORDER_DOCS, map_order, read_document
 from service.models.keys import Role
 from service.models.masterdata import OrderStatus, Supplier

@@ -39,7 +39,7 @@ from service.masterdata.suppliers import (
     supplier_out,
 )
 from service.models.keys import Role
-from service.organisations.scope import ActingOrganisation
+from service.api.organisation_scope import ActingOrganisation
 
 router = APIRouter(prefix="/suppliers", tags=["suppliers"])
 

@@ -17,7 +17,7 @@ router = APIRouter(prefix="/ui", include_in_schema=False)
 @router.get("/invoices/{invoice_id}/rendering")
 def rendering_page(request: Request, invoice_id: str, session: SessionDep, current: Staff) -> Response:
     t = Translator(current.user.language.value)
-    inv = _load(session, invoice_id)
+    inv = _load(session, invoice_id, current)
     if not inv.data:
         raise NotFound("the document was rejected: it has no EN 16931 content to show")
     links = rendering.attachment_links(session, inv, f"/ui/invoices/{inv.id}/attachments")
@@ -30,7 +30,7 @@ def preview_attachment(invoice_id: str, position: int, session: SessionDep, curr
     """A PDF attachment shown in the page. Only bytes that are a PDF are ever served inline, and always
     as application/pdf with nosniff: a "PDF" that is really HTML or script is never previewed (404) and
     could never be read as HTML by the browser."""
-    inv = _load(session, invoice_id)
+    inv = _load(session, invoice_id, current)
     row = rendering.attachment_for_preview(session, inv.id, position)
     if row is None:
         raise NotFound("no attachment that can be previewed")

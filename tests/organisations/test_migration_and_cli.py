@@ -114,12 +114,12 @@ def test_cli_keys_and_users_name_the_organisation_only_when_there_are_several(tm
     wide = run(["keys", "create", "--role", "admin"], env)  # the centre's admin: every organisation
     assert wide.returncode == 0, wide.stderr
 
-    user = subprocess.run(EINVOICE + ["users", "create", "anna", "--password-stdin", "--organisation", org["id"],
+    user = subprocess.run([*EINVOICE, "users", "create", "anna", "--password-stdin", "--organisation", org["id"],
                                       "--organisation", str(DEFAULT_ORGANISATION_ID)],
                           input="een lang wachtwoord 123\n", capture_output=True, text=True, env=_env(env), timeout=180)
     assert user.returncode == 0, user.stderr
     assert "2 organisation(s)" in user.stdout
-    nobody = subprocess.run(EINVOICE + ["users", "create", "piet", "--password-stdin"],
+    nobody = subprocess.run([*EINVOICE, "users", "create", "piet", "--password-stdin"],
                             input="een lang wachtwoord 123\n", capture_output=True, text=True, env=_env(env),
                             timeout=180)
     assert nobody.returncode == 1 and "--organisation" in nobody.stderr
