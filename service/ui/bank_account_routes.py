@@ -48,7 +48,7 @@ def _approver_of(current: StaffSession):
 # Not under /ui/invoices/{id}/...: that path's second segment is the review action (service/ui/routes.py).
 @router.post("/bank-account-changes")
 def propose_from_invoice(request: Request, session: SessionDep, current: Staff, form: FormDep) -> Response:
-    inv = _load(session, str(form.get("invoice_id", "") or ""))
+    inv = _load(session, str(form.get("invoice_id", "") or ""), current)
     try:
         check_csrf(request, current, str(form.get("csrf_token", "")))
     except CsrfFailed:

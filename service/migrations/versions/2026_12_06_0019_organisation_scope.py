@@ -4,8 +4,8 @@ webhook subscriptions name their organisation; staff belong to one or more
 Existing rows go to the default organisation (keys of admins and gateways stay instance-wide), so
 a one-organisation installation needs no step and no flag.
 
-Revision ID: 0018_organisation_scope
-Revises: 0017_bank_account_changes
+Revision ID: 0019_organisation_scope
+Revises: 0018_invoice_list_indexes
 Create Date: 2026-12-06
 """
 
@@ -14,8 +14,8 @@ import uuid
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0018_organisation_scope"
-down_revision = "0017_bank_account_changes"
+revision = "0019_organisation_scope"
+down_revision = "0018_invoice_list_indexes"
 branch_labels = None
 depends_on = None
 
