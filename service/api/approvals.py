@@ -19,7 +19,7 @@ from service.bounds import NonNegativeAmount
 from service.approvals.rules import DEFAULT_AMOUNT_AT_LEAST, DEFAULT_CURRENCY, DEFAULT_REASON_CODES, FourEyesRules
 from service.db import SessionDep
 from service.errors import InvalidCursor, InvalidInput, NotFound, problem_responses
-from service.models.approvals import ApprovalRuleVersion
+from service.models.approvals import GLOBAL_RULES_SCOPE, ApprovalRuleVersion, organisation_rules_scope
 from service.models.keys import ApiKey
 from service.models.keys import Role
 from service.reasons import LIFECYCLE_CODES, VALIDATION_CODES, ReasonCode
@@ -87,8 +87,9 @@ def _out(row: ApprovalRuleVersion | None) -> FourEyesRulesOut:
 @router.get("/approvals/rules", operation_id="approvals-rules-get", summary="Read the four-eyes rules in force",
             response_model=FourEyesRulesOut)
 def get_rules(session: SessionDep, principal: RulesReader) -> FourEyesRulesOut:
-    """Read the four-eyes rules in force."""
-    return _out(rule_versions.latest(session))
+    """Read the four-eyes rules in force (for an organisation's key: its own, else the global ones)."""
+    own = rule_versions.latest(session, _own_scope(principal)) if principal.organisation_id else None
+    return _out(own or rule_versions.latest(session))
 
 
 @router.put("/approvals/rules", operation_id="approvals-rules-put",
@@ -101,7 +102,9 @@ def put_rules(body: FourEyesSettings, session: SessionDep, principal: Admin) -> 
         raise InvalidInput("validation and lifecycle codes never reach a reviewer: " + ", ".join(bad),
                            errors=[{"loc": ["body", "reason_codes"], "msg": f"not a matching code: {c}",
                                     "type": "enum"} for c in bad])
-    return _out(rule_versions.set_rules(session, settings, actor=principal.actor))
+    # an organisation's admin sets that organisation's rules; an instance-wide admin the global ones
+    scope = _own_scope(principal) if principal.organisation_id else GLOBAL_RULES_SCOPE
+    return _out(rule_versions.set_rules(session, settings, actor=principal.actor, scope=scope))
 
 
 @router.get("/approvals/rules/versions", operation_id="approvals-rules-versions",
@@ -109,8 +112,15 @@ def put_rules(body: FourEyesSettings, session: SessionDep, principal: Admin) -> 
 def list_versions(session: SessionDep, principal: RulesReader,
                   scope: Annotated[str | None, Query(max_length=100, description="global or organisation:<id>")] = None
                   ) -> FourEyesRulesList:
-    """List the versions of the four-eyes rules, newest first."""
-    return FourEyesRulesList(data=[_out(r) for r in rule_versions.versions(session, scope)])
+    """List the versions of the four-eyes rules, newest first (an organisation's key: its own and the global ones)."""
+    rows = rule_versions.versions(session, scope)
+    if principal.organisation_id is not None:
+        rows = [r for r in rows if r.scope in (GLOBAL_RULES_SCOPE, _own_scope(principal))]
+    return FourEyesRulesList(data=[_out(r) for r in rows])
+
+
+def _own_scope(principal: Principal) -> str:
+    return organisation_rules_scope(principal.organisation_id)
 
 
 def _rights_out(key: ApiKey) -> RightsOut:
@@ -183,7 +193,8 @@ def approvals_report(
         after = cursors.decode_position(cursor, "approvals") if cursor else None
     except ValueError:
         raise InvalidCursor("the cursor is not one of this list's") from None
-    rows = report.manual_approvals(session, start=start, end=end, after=after, limit=limit + 1)
+    rows = report.manual_approvals(session, start=start, end=end, after=after, limit=limit + 1,
+                                   organisation_id=principal.organisation_id)
     more = len(rows) > limit
     rows = rows[:limit]
     return ManualApprovalList(

@@ -25,7 +25,7 @@ from service.decisions.policy import (
 )
 from service.decisions.replay import Replay
 from service.decisions.replay import replay as replay_decision
-from service.errors import InvalidInput, InvoiceNotFound, NotFound, problem_responses
+from service.errors import Forbidden, InvalidInput, InvoiceNotFound, NotFound, problem_responses
 from service.matching.codec import decision_from_json
 from service.models.base import utcnow
 from service.models.invoices import Invoice
@@ -290,9 +290,13 @@ def get_policy(session: SessionDep, principal: PolicyReader) -> PolicyOut:
 
 
 @router.put("/matching/policy", operation_id="matching-policy-put", summary="Change the global matching policy (new version)",
-            response_model=PolicyOut)
+            response_model=PolicyOut, responses=problem_responses(Forbidden))
 def put_policy(body: PolicySettings, session: SessionDep, principal: Admin) -> PolicyOut:
-    """Change the global matching policy (new version)."""
+    """Change the global matching policy (new version); an instance-wide admin key only (it applies to every
+    organisation; an organisation sets its suppliers' overrides with their master data)."""
+    if principal.organisation_id is not None:
+        raise Forbidden("the global matching policy applies to every organisation: an instance-wide admin key "
+                        "changes it; per-supplier overrides travel with each organisation's supplier master data")
     row = set_global_policy(session, body.model_dump(mode="json", exclude_none=True), actor=principal.actor)
     return _policy_out(row)
 

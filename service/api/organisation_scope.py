@@ -20,9 +20,10 @@ from sqlmodel import Session
 
 from service.api.deps import Principal, get_principal
 from service.db import reading
-from service.errors import InvalidInput, InvoiceNotFound
+from service.errors import InvalidInput, InvoiceNotFound, NotFound
 from service.models.approvals import BankAccountChange
 from service.models.erp import WebhookSubscription
+from service.models.keys import ApiKey
 from service.models.invoices import Invoice
 from service.models.masterdata import GoodsReceipt, PurchaseOrder, Supplier
 from service.models.matching import StandingOrderRule
@@ -58,6 +59,7 @@ def _not_found(kind: str, name: str) -> Exception:
             "standing_order": lambda: StandingOrderNotFound(f"no standing order {name}"),
             "bank_account_change": lambda: BankAccountChangeNotFound(f"no bank-account change {name}"),
             "organisation": lambda: OrganisationNotFound(f"no organisation {name}"),
+            "key": lambda: NotFound(f"no API key {name}"),
             "webhook": lambda: SubscriptionNotFound(f"no webhook subscription {name}")}[kind]()
 
 
@@ -89,6 +91,10 @@ def organisation_guard(request: Request, principal: Annotated[Principal, Depends
     if "change_id" in params and (change_id := _uuid(params["change_id"])) is not None:  # bank accounts
         checks.append(("bank_account_change", params["change_id"], select(Supplier.organisation_id).join(
             BankAccountChange, BankAccountChange.supplier_id == Supplier.id).where(BankAccountChange.id == change_id)))
+    if "key_id" in params and request.url.path.startswith("/v1/keys/"):  # an id or a prefix
+        key_id = _uuid(params["key_id"])
+        checks.append(("key", params["key_id"], select(ApiKey.organisation_id).where(
+            ApiKey.id == key_id if key_id is not None else ApiKey.prefix == params["key_id"])))
     if "subscription_id" in params and (sub_id := _uuid(params["subscription_id"])) is not None:
         checks.append(("webhook", params["subscription_id"],
                        select(WebhookSubscription.organisation_id).where(WebhookSubscription.id == sub_id)))

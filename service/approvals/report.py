@@ -39,12 +39,15 @@ class ReportRow:
 
 
 def manual_approvals(session: Session, *, start: datetime, end: datetime, after: tuple[datetime, uuid.UUID] | None,
-                     limit: int) -> list[ReportRow]:
-    """Completed manual approvals with ``start <= at < end``, oldest first, after the keyset position."""
+                     limit: int, organisation_id: uuid.UUID | None = None) -> list[ReportRow]:
+    """Completed manual approvals with ``start <= at < end``, oldest first, after the keyset position
+    (of one organisation's invoices when ``organisation_id`` is given)."""
     a = InvoiceApproval
     stmt = (select(a, Invoice.invoice_number, Invoice.seller_name)
             .join(Invoice, Invoice.id == a.invoice_id)
             .where(a.step.in_([ApprovalStep.single, ApprovalStep.second]), a.at >= start, a.at < end))
+    if organisation_id is not None:
+        stmt = stmt.where(Invoice.organisation_id == organisation_id)
     if after is not None:
         stmt = stmt.where(or_(a.at > after[0], and_(a.at == after[0], a.id > after[1])))
     rows = session.execute(stmt.order_by(a.at, a.id).limit(limit)).all()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from functools import partial
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -89,7 +90,7 @@ def _describe(errors: list[dict[str, Any]]) -> str:
 
 def import_order_file(
     path: Path, engine, codelists, *, chunk: int = 500, actor: str = "cli:import",
-    on_progress: Callable[[int], None] | None = None,
+    on_progress: Callable[[int], None] | None = None, organisation_id=None,
 ) -> ImportStats:
     """Load a JSONL file of purchase orders (the function behind the command and the benchmark)."""
     from service.db import unit_of_work
@@ -102,7 +103,9 @@ def import_order_file(
 
     def flush() -> None:
         with unit_of_work(engine) as session:
-            results = import_orders(session, [r for _, r in batch], codelists, actor=actor)
+            # an order's supplier must be one of the organisation's (None: any, one-organisation instance)
+            results = import_orders(session, [r for _, r in batch], codelists, actor=actor,
+                                    organisation_id=organisation_id)
             rematch.rematch_orders(session, [r.number for r in results
                                              if r.outcome in ("created", "updated") and r.number])
         for (line_no, _), result in zip(batch, results, strict=True):
@@ -130,7 +133,8 @@ def import_order_file(
 
 
 def import_supplier_file(path: Path, engine, codelists, *, actor: str = "cli:import",
-                         on_progress: Callable[[int], None] | None = None) -> tuple[ImportStats, list[str]]:
+                         on_progress: Callable[[int], None] | None = None,
+                         organisation_id=None) -> tuple[ImportStats, list[str]]:
     """Load a JSONL file of suppliers: created, or replaced when `id` (or an identifier) matches."""
     import uuid
 
@@ -138,6 +142,9 @@ def import_supplier_file(path: Path, engine, codelists, *, actor: str = "cli:imp
     from service.decisions import rematch
     from service.masterdata.suppliers import create_supplier, parse_supplier, replace_supplier, resolve_supplier
     from service.models.masterdata import Supplier
+    from service.models.organisations import DEFAULT_ORGANISATION_ID
+
+    organisation_id = organisation_id or DEFAULT_ORGANISATION_ID  # the command checked it (_organisation)
 
     stats = ImportStats()
     ids: list[str] = []
@@ -149,14 +156,16 @@ def import_supplier_file(path: Path, engine, codelists, *, actor: str = "cli:imp
             existing = None
             if given_id:
                 existing = session.get(Supplier, uuid.UUID(str(given_id)))
+                if existing is not None and existing.organisation_id != organisation_id:
+                    existing = None  # another organisation's supplier is not replaced from here
             if existing is None:
                 address = data.electronic_address
                 existing = resolve_supplier(
                     session, electronic_address=(address.scheme, address.value) if address else None,
                     identifiers=[(i.scheme, i.value) for i in data.identifiers if i.scheme != "VAT"],
-                    vat_id=None)
+                    vat_id=None, organisation_id=organisation_id)
             if existing is None:
-                supplier = create_supplier(session, data, actor=actor)
+                supplier = create_supplier(session, data, actor=actor, organisation_id=organisation_id)
                 changed = True
                 stats.counts["created"] += 1
             else:
@@ -229,12 +238,40 @@ def _run(path: Path, what: str, loader: Callable[..., Any]) -> Any:
     return result
 
 
+_ORGANISATION_HELP = ("Organisation id the records belong to; needed only when the instance has several "
+                      "organisations (see `einvoice organisations list`).")
+
+
+def _organisation(given: str | None):
+    """The organisation an import is for: the one named, else the instance's only one."""
+    import uuid
+
+    from service.cli.common import fail, session_scope
+    from service.models.organisations import Organisation
+    from service.organisations.store import only_organisation
+
+    with session_scope() as session:
+        if given is None:
+            found = only_organisation(session)
+            if found is None:
+                raise fail("this instance has several organisations: name one with --organisation ID", 2)
+            return found
+        try:
+            organisation_id = uuid.UUID(given)
+        except ValueError:
+            raise fail(f"--organisation must be an organisation id (UUID), got {given!r}", 2) from None
+        if session.get(Organisation, organisation_id) is None:
+            raise fail(f"no organisation {organisation_id}", 2)
+        return organisation_id
+
+
 @import_app.command("purchase-orders")
 def import_purchase_orders(
     file: Path = typer.Argument(..., help="JSON Lines: one purchase order (POST /v1/purchase-orders body) per line."),
+    organisation: str = typer.Option(None, "--organisation", help=_ORGANISATION_HELP),
 ) -> None:
     """Create purchase orders, or new versions of changed ones; unchanged ones are left alone."""
-    stats = _run(file, "purchase orders", import_order_file)
+    stats = _run(file, "purchase orders", partial(import_order_file, organisation_id=_organisation(organisation)))
     raise typer.Exit(1 if stats.counts["invalid"] else 0)
 
 
@@ -242,9 +279,10 @@ def import_purchase_orders(
 def import_suppliers(
     file: Path = typer.Argument(..., help="JSON Lines: one supplier (POST /v1/suppliers body, optional `id`) per line."),
     ids_out: Path = typer.Option(None, "--ids-out", help="Write `line,supplier_id` for every loaded record (CSV)."),
+    organisation: str = typer.Option(None, "--organisation", help=_ORGANISATION_HELP),
 ) -> None:
     """Create suppliers, or replace the one with the same `id`, electronic address or legal identifier."""
-    stats, ids = _run(file, "suppliers", import_supplier_file)
+    stats, ids = _run(file, "suppliers", partial(import_supplier_file, organisation_id=_organisation(organisation)))
     if ids_out is not None:
         ids_out.write_text("line,supplier_id\n" + "".join(f"{row}\n" for row in ids), encoding="utf-8")
     raise typer.Exit(1 if stats.counts["invalid"] else 0)

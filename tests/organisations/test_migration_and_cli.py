@@ -123,3 +123,23 @@ def test_cli_keys_and_users_name_the_organisation_only_when_there_are_several(tm
                             input="een lang wachtwoord 123\n", capture_output=True, text=True, env=_env(env),
                             timeout=180)
     assert nobody.returncode == 1 and "--organisation" in nobody.stderr
+
+
+def test_import_names_the_organisation_when_there_are_several(tmp_path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+    assert run(["migrate"], env).returncode == 0
+    org = json.loads(run(["organisations", "create", "Gemeente Noord", "--identifier", f"0190:{OIN}",
+                          "--json"], env).stdout)
+    suppliers = tmp_path / "suppliers.jsonl"
+    suppliers.write_text(json.dumps({"name": "Kantoor B.V.", "electronic_address": {"scheme": "0106",
+                                                                                     "value": "12345678"}}) + "\n")
+    unnamed = run(["import", "suppliers", str(suppliers)], env)
+    assert unnamed.returncode == 2 and "--organisation" in unnamed.stderr
+    for target in (org["id"], str(DEFAULT_ORGANISATION_ID)):  # the same supplier in each: its own record
+        loaded = run(["import", "suppliers", str(suppliers), "--organisation", target], env)
+        assert loaded.returncode == 0, loaded.stderr
+    engine = make_engine(env["DATABASE_URL"])
+    with engine.connect() as conn:
+        owners = sorted(str(uuid.UUID(str(o))) for o in conn.execute(text("SELECT organisation_id FROM suppliers")).scalars())
+    engine.dispose()
+    assert owners == sorted([org["id"], str(DEFAULT_ORGANISATION_ID)])
