@@ -125,8 +125,8 @@ def test_cli_keys_and_users_name_the_organisation_only_when_there_are_several(tm
     assert nobody.returncode == 1 and "--organisation" in nobody.stderr
 
 
-def test_import_names_the_organisation_when_there_are_several(tmp_path) -> None:
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+def test_import_names_the_organisation_when_there_are_several(tmp_path, artifacts_dir) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "EINVOICE_ARTIFACTS_DIR": str(artifacts_dir)}
     assert run(["migrate"], env).returncode == 0
     org = json.loads(run(["organisations", "create", "Gemeente Noord", "--identifier", f"0190:{OIN}",
                           "--json"], env).stdout)
