@@ -73,7 +73,7 @@ def test_cli_creates_sets_and_lists_organisations(tmp_path) -> None:
 
 def test_existing_keys_suppliers_and_staff_go_to_the_default_organisation(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'old.db'}"
-    upgrade(url, "0019_linked_order")
+    upgrade(url, "0020_gateway_list_index")
     engine = make_engine(url)
     now = "'2026-12-01 10:00:00+00:00'"
     with engine.begin() as conn:  # rows of the version before organisation scopes

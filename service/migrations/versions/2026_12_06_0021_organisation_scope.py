@@ -4,8 +4,8 @@ webhook subscriptions name their organisation; staff belong to one or more
 Existing rows go to the default organisation (keys of admins and gateways stay instance-wide), so
 a one-organisation installation needs no step and no flag.
 
-Revision ID: 0020_organisation_scope
-Revises: 0019_linked_order
+Revision ID: 0021_organisation_scope
+Revises: 0020_gateway_list_index
 Create Date: 2026-12-06
 """
 
@@ -14,8 +14,8 @@ import uuid
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0020_organisation_scope"
-down_revision = "0019_linked_order"
+revision = "0021_organisation_scope"
+down_revision = "0020_gateway_list_index"
 branch_labels = None
 depends_on = None
 
