@@ -105,6 +105,24 @@ def _databases(tmp_path_factory) -> Iterator[dict[str, str]]:
         _drop_pg_database(pg_name)
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``@pytest.mark.on_backend("sqlite")`` keeps only that database's run of a test; ``"preferred"``
+    is PostgreSQL when it is configured, else SQLite. The other runs are deselected, never skipped:
+    a skip in CI would hide a test that did not run."""
+    deselected = []
+    for item in items:
+        marker = item.get_closest_marker("on_backend")
+        backend = getattr(getattr(item, "callspec", None), "params", {}).get("db_url")
+        if marker is None or backend is None:
+            continue
+        wanted = BACKENDS[-1] if marker.args[0] == "preferred" else marker.args[0]
+        if backend != wanted:
+            deselected.append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if item not in deselected]
+
+
 @pytest.fixture(params=BACKENDS)
 def db_url(request, _databases) -> str:
     return _databases[request.param]

@@ -81,8 +81,6 @@ def sqlite_server(tmp_path: Path, engine: Engine, bare_app: FastAPI, make_key) -
     """The app behind a real port (one worker, as `einvoice serve` runs it), on a SQLite file."""
     import uvicorn
 
-    if engine.dialect.name != "sqlite":
-        pytest.skip("the lock under test is SQLite's")  # the PostgreSQL run of this test has nothing to add
     server = uvicorn.Server(uvicorn.Config(bare_app, host="127.0.0.1", port=0, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -128,6 +126,7 @@ def _healthz_while_locked(base: str, admin: dict[str, str], db_file: Path, path:
     return outcome.get("took", float("inf")), int(outcome.get("status", 0))
 
 
+@pytest.mark.on_backend("sqlite")  # the lock under test is SQLite's
 def test_healthz_answers_while_a_request_waits_for_a_sqlite_lock(sqlite_server) -> None:
     base, admin, db_file = sqlite_server
     took, status = _healthz_while_locked(base, admin, db_file, "/v1/keys")
@@ -135,6 +134,7 @@ def test_healthz_answers_while_a_request_waits_for_a_sqlite_lock(sqlite_server) 
     assert took < QUICK, f"/healthz took {took:.2f} s while another request waited for the database"
 
 
+@pytest.mark.on_backend("sqlite")  # the lock under test is SQLite's
 def test_the_live_check_catches_an_async_endpoint_that_waits_for_the_lock(bare_app: FastAPI, sqlite_server) -> None:
     """The same measurement fails for an `async def` doing the same write: the check can fail."""
     from service.keys import create_key
