@@ -13,7 +13,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Integer, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Integer, UniqueConstraint
 from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
@@ -29,6 +29,8 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 # so a poller reading ``position > cursor`` never skips a transaction that committed late.
 class FeedEntry(SQLModel, table=True):
     __tablename__ = "change_feed"
+    # an organisation's feed page from an index range in feed order (not a sort of all its entries)
+    __table_args__ = (Index("ix_change_feed_organisation_id_position", "organisation_id", "position"),)
 
     seq: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True, autoincrement=True))
     position: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True, unique=True, index=True))

@@ -22,6 +22,7 @@ from sqlmodel import Session
 
 from service import cursors
 from service.models.erp import FeedEntry
+from service.models.organisations import DEFAULT_ORGANISATION_ID
 from service.models.invoices import DocumentType, Invoice, InvoiceStatus
 
 STORED = 20_000
@@ -44,10 +45,12 @@ def _fill(engine) -> list[dict]:
         "tax_inclusive_amount": Decimal(i % 100) + Decimal("0.50"),
         "received_by": "key:test", "version": 1, "invoice_response_required": False,
         "created_at": START + timedelta(seconds=i), "updated_at": START + timedelta(seconds=i),
+        "organisation_id": DEFAULT_ORGANISATION_ID,  # what intake gives them on a one-organisation instance
     } for i in range(STORED)]
     feed = [{"seq": i + 1, "position": i + 1, "event_id": uuid.UUID(int=i + 1), "invoice_id": r["id"],
              "to_status": r["status"], "reason_codes": [], "actor": "system", "at": r["created_at"],
-             "invoice_response_required": False} for i, r in enumerate(rows)]
+             "invoice_response_required": False, "organisation_id": DEFAULT_ORGANISATION_ID}
+            for i, r in enumerate(rows)]
     with engine.begin() as conn:
         for table, values in ((Invoice.__table__, rows), (FeedEntry.__table__, feed)):
             for n in range(0, len(values), 2_000):
