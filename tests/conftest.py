@@ -164,6 +164,10 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
         environment="test",
         artifacts_dir=tmp_path / "no-artifacts",
         validation_cache_dir=tmp_path / "cache",
+        # no webhook dispatcher thread inside test apps: one that outlived its test (stopped while
+        # blocked) claimed the deliveries of later tests on the same database; the tests of the
+        # in-serve dispatcher switch it on themselves
+        webhook_dispatcher_in_serve=False,
     )
 
 
