@@ -60,6 +60,7 @@ class CheckOut(BaseModel):
     actual: str | None = None
     tolerance: str | None = None
     related_invoice_id: str | None = Field(None, description="The invoice this one resembles (DUPLICATE_SUSPECTED)")
+    accepted: str | None = Field(None, description="A failed variance a person accepted: `<actor>: <reason>`")
     message_nl: str
     message_en: str
 
@@ -88,6 +89,19 @@ class ApprovalOut(BaseModel):
     first_approver: str | None = Field(None, description="On the second approval: who approved first")
 
 
+class ManualPairingOut(BaseModel):
+    line_id: str = Field(description="BT-126 invoice line")
+    order_line_id: str
+    actor: str = Field(description="Who paired them by hand")
+
+
+class AcceptedVarianceOut(BaseModel):
+    line_id: str = Field(description="BT-126 invoice line")
+    code: str
+    reason: str
+    actor: str = Field(description="Who accepted it")
+
+
 class DecisionOut(BaseModel):
     invoice_id: uuid.UUID
     id: uuid.UUID = Field(description="Id of the latest decision")
@@ -103,6 +117,10 @@ class DecisionOut(BaseModel):
     receipt_ids: list[str] = Field(default_factory=list, description="Goods receipts counted")
     ledger_before: dict[str, Decimal] = Field(default_factory=dict, description="Quantity invoiced before, per order line")
     pairing: dict[str, str] = Field(default_factory=dict, description="Invoice line (BT-126) -> order line")
+    manual_pairings: list[ManualPairingOut] = Field(
+        default_factory=list, description="Lines a person paired with an order line by hand (inputs of this decision)")
+    accepted_variances: list[AcceptedVarianceOut] = Field(
+        default_factory=list, description="Variances a person accepted with a reason (inputs of this decision)")
     ledger_delta: list[LedgerDeltaOut] = Field(default_factory=list)
     checks: list[CheckOut]
     normalisations: list[CheckOut] = Field(
@@ -239,6 +257,8 @@ def get_decision(invoice_id: uuid.UUID, session: SessionDep, principal: InvoiceR
         receipt_ids=list((inputs.get("receipts") or {}).get("receipt_ids") or []),
         ledger_before=(inputs.get("ledger") or {}).get("invoiced") or {},
         pairing=decision.pairing,
+        manual_pairings=[ManualPairingOut(**p) for p in inputs.get("manual_pairings") or []],
+        accepted_variances=[AcceptedVarianceOut(**a) for a in inputs.get("accepted_variances") or []],
         ledger_delta=[LedgerDeltaOut(order_line_id=d.order_line_id, quantity=d.quantity) for d in decision.ledger_delta],
         checks=checks,
         normalisations=[_check_out(c) for c in decision.normalisations()],
@@ -254,7 +274,7 @@ def _check_out(c) -> CheckOut:
     nl, en = c.messages()
     return CheckOut(name=c.name, outcome=c.outcome.value, code=c.code, line_id=c.line_id,
                     order_line_id=c.order_line_id, expected=c.expected, actual=c.actual, tolerance=c.tolerance,
-                    related_invoice_id=c.related_invoice_id, message_nl=nl, message_en=en)
+                    related_invoice_id=c.related_invoice_id, accepted=c.accepted, message_nl=nl, message_en=en)
 
 
 

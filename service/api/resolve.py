@@ -1,17 +1,23 @@
-"""Resolving an exception in place (role reviewer): POST /v1/invoices/{id}/rematch and /order."""
+"""Resolving an exception in place (role reviewer): POST /v1/invoices/{id}/rematch and /order, and per
+invoice line /lines/{line_id}/pairing and /lines/{line_id}/accept."""
 
 from __future__ import annotations
 
 import uuid
 
 from fastapi import APIRouter
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 from service.api.deps import Reviewer
 from service.db import SessionDep
+from service.approvals.four_eyes import SecondApproverRequired
+from service.approvals.rights import RightMissing, approver
 from service.decisions.rematch import link_order, rematch_by_hand
+from service.decisions.resolve import accept_variance, pair_line
 from service.masterdata.common import OrderNotFound
-from service.errors import IllegalTransition, InvoiceNotFound, problem_responses
+from service.errors import IllegalTransition, InvalidInput, InvoiceNotFound, problem_responses
 from service.models.invoices import Invoice
 
 router = APIRouter(tags=["review"])
@@ -21,9 +27,21 @@ class OrderLink(BaseModel):
     order_number: str = Field(min_length=1, max_length=200, description="The purchase order to match the invoice with")
 
 
+class LinePairingIn(BaseModel):
+    order_line_id: str = Field(min_length=1, max_length=200,
+                               description="A line of the order the invoice is matched with")
+
+
+class VarianceAcceptance(BaseModel):
+    code: Literal["PRICE_VARIANCE", "QUANTITY_EXCEEDS_ORDERED", "QUANTITY_EXCEEDS_RECEIVED"] = Field(
+        description="The open variance on this line that is accepted")
+    reason: str = Field(min_length=1, max_length=4000, description="Why it is accepted (in the audit trail)")
+
+
 class RematchOutcome(BaseModel):
     invoice_id: uuid.UUID
-    status: str = Field(description="`approved` when the invoice passes now, else `needs_review`")
+    status: str = Field(description="`approved` when the invoice passes now, else `needs_review`; after an "
+                                    "accepted variance also `awaiting_approval` (four eyes)")
     reason_codes: list[str] = Field(description="The failed checks of the new decision")
     order_number: str | None = Field(None, description="The order the invoice is matched with")
     version: int
@@ -69,6 +87,56 @@ def link(invoice_id: uuid.UUID, body: OrderLink, session: SessionDep, principal:
     if invoice is None:
         raise InvoiceNotFound(f"no invoice {invoice_id}")
     link_order(session, invoice, body.order_number, actor=principal.actor)
+    return _outcome(invoice)
+
+
+@router.post(
+    "/invoices/{invoice_id}/lines/{line_id}/pairing",
+    operation_id="review-pair-line",
+    response_model=RematchOutcome,
+    summary="Pair an invoice line with an order line by hand",
+    description="For a line matching could not pair (LINE_NOT_MATCHED, LINE_AMBIGUOUS) or paired wrongly: from "
+    "now on matching pairs invoice line `line_id` (BT-126) with this line of the invoice's order, at once and "
+    "on every later re-match (the latest pairing of a line wins). Recorded with the caller and time (in "
+    "`/decision` as `manual_pairings`, and a line in the invoice's trail) and matched again with trigger "
+    "`line paired`; the system approves the invoice when it passes now. 422 for an unknown invoice line or "
+    "order line, 409 `/problems/illegal-transition` when the invoice is not under review.",
+    responses=problem_responses(InvoiceNotFound, InvalidInput, IllegalTransition),
+)
+def pair(invoice_id: uuid.UUID, line_id: str, body: LinePairingIn, session: SessionDep,
+         principal: Reviewer) -> RematchOutcome:
+    """Pair an invoice line with an order line by hand."""
+    invoice = session.get(Invoice, invoice_id)
+    if invoice is None:
+        raise InvoiceNotFound(f"no invoice {invoice_id}")
+    pair_line(session, invoice, line_id[:200], body.order_line_id, actor=principal.actor)
+    return _outcome(invoice)
+
+
+@router.post(
+    "/invoices/{invoice_id}/lines/{line_id}/accept",
+    operation_id="review-accept-variance",
+    response_model=RematchOutcome,
+    summary="Accept a price or quantity variance on an invoice line, with a reason",
+    description="Accepts an open PRICE_VARIANCE, QUANTITY_EXCEEDS_ORDERED or QUANTITY_EXCEEDS_RECEIVED of invoice "
+    "line `line_id`. The check stays failed and is marked as accepted (who and why; `accepted` in `/decision`, "
+    "and `accepted_variances`), also on later re-matches: the machine never approves it. When every failed check "
+    "is accepted, the caller's approval follows under the four-eyes rules: `status` `approved`, or "
+    "`awaiting_approval` when a rule covers the invoice (a different person completes it). Needs the right "
+    "`review` (403 `/problems/right-missing`); 422 when the line has no such open variance; 409 when the invoice "
+    "is not under review.",
+    responses=problem_responses(InvoiceNotFound, InvalidInput, IllegalTransition, RightMissing,
+                                SecondApproverRequired),
+)
+def accept(invoice_id: uuid.UUID, line_id: str, body: VarianceAcceptance, session: SessionDep,
+           principal: Reviewer) -> RematchOutcome:
+    """Accept a price or quantity variance on an invoice line, with a reason."""
+    invoice = session.get(Invoice, invoice_id)
+    if invoice is None:
+        raise InvoiceNotFound(f"no invoice {invoice_id}")
+    accept_variance(session, invoice, line_id[:200], body.code, body.reason,
+                    approver=approver(principal.actor, principal.role.value, principal.rights,
+                                      principal.approval_limit))
     return _outcome(invoice)
 
 

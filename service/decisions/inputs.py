@@ -22,9 +22,11 @@ from service.decisions.policy import clean_overrides, effective_policy
 from service.en16931.model import InvoiceDocument
 from service.masterdata import queries as masterdata
 from service.matching import (
+    AcceptedVariance,
     CreditTarget,
     InvoiceFacts,
     Ledger,
+    ManualPairing,
     MatchInputs,
     OrderLine,
     OrderReference,
@@ -38,6 +40,9 @@ from service.matching import (
 from service.matching.adapter import facts_from_document
 from service.models.invoices import DocumentType, Invoice
 from service.models.matching import StandingOrderRule
+from service.models.workspace import LineResolution
+
+PAIRING, VARIANCE = "pairing", "variance"  # LineResolution.kind
 
 
 @dataclass
@@ -78,6 +83,8 @@ def gather_inputs(session: Session, invoice: Invoice, facts: InvoiceFacts, *, lo
     policy = effective_policy(session, invoice.supplier_id if supplier else None, overrides)
     mi = MatchInputs(invoice=facts, policy=policy, supplier=supplier,
                      prior_invoices=lookups.prior_invoices(session, invoice, facts))
+    if rematch:  # a new invoice has no lines resolved by hand yet
+        mi = resolved_by_hand(session, invoice.id, mi)
     if facts.is_credit_note:
         return _credit_note_inputs(session, invoice, facts, mi, ctx, lock=lock)
     written = (facts.order_reference or "").strip()
@@ -103,6 +110,20 @@ def gather_inputs(session: Session, invoice: Invoice, facts: InvoiceFacts, *, lo
     invoiced = _invoiced(session, po_number, invoice, ctx, rematch=rematch)
     return replace(mi, order=order, receipts=receipts, ledger=Ledger(invoiced=invoiced),
                    order_lookup=po_number, order_found_by=found), ctx
+
+
+def resolved_by_hand(session: Session, invoice_id: uuid.UUID, mi: MatchInputs) -> MatchInputs:
+    """The invoice's lines that people paired with an order line (the latest pairing of a line wins)
+    and the variances they accepted (service/decisions/resolve.py)."""
+    rows = session.execute(select(LineResolution).where(LineResolution.invoice_id == invoice_id)
+                           .order_by(LineResolution.at, LineResolution.id)).scalars().all()
+    if not rows:
+        return mi
+    pairings = {r.line_id: ManualPairing(r.line_id, r.order_line_id or "", r.actor)
+                for r in rows if r.kind == PAIRING and r.order_line_id}
+    accepted = tuple(AcceptedVariance(r.line_id, r.code or "", r.reason or "", r.actor)
+                     for r in rows if r.kind == VARIANCE and r.code)
+    return replace(mi, manual_pairings=tuple(pairings[k] for k in sorted(pairings)), accepted_variances=accepted)
 
 
 def order_snapshot(session: Session, po_number: str, *, lock: bool,

@@ -49,7 +49,8 @@ def reasons_of(decision: Decision) -> list[dict[str, Any]]:
         nl, en = c.messages()
         out.append({"code": c.code, "line_id": c.line_id, "order_line_id": c.order_line_id,
                     "check": c.name, "expected": c.expected, "actual": c.actual, "tolerance": c.tolerance,
-                    "message": nl, "message_nl": nl, "message_en": en})
+                    "message": nl, "message_nl": nl, "message_en": en,
+                    **({"accepted": c.accepted} if c.accepted else {})})
     return out
 
 

@@ -2,7 +2,9 @@
 
 from service.matching.engine import match
 from service.matching.types import (
+    ACCEPTABLE_VARIANCES,
     ENGINE_VERSION,
+    AcceptedVariance,
     AllowanceCharge,
     Check,
     CheckOutcome,
@@ -12,6 +14,7 @@ from service.matching.types import (
     InvoiceLine,
     Ledger,
     LedgerDelta,
+    ManualPairing,
     MatchInputs,
     OrderLine,
     OrderReference,
@@ -28,7 +31,7 @@ from service.matching.types import (
 from service.matching.versions import RULES, UnknownEngineVersion
 
 __all__ = [
-    "ENGINE_VERSION", "AllowanceCharge", "Check", "CheckOutcome", "CreditTarget", "Decision", "InvoiceFacts",
+    "ACCEPTABLE_VARIANCES", "ENGINE_VERSION", "AcceptedVariance", "AllowanceCharge", "ManualPairing", "Check", "CheckOutcome", "CreditTarget", "Decision", "InvoiceFacts",
     "InvoiceLine", "Ledger", "LedgerDelta", "MatchInputs", "OrderLine", "OrderReference", "OrderSnapshot",
     "Outcome", "Policy", "PriorInvoice", "RULES", "ReceiptMode", "ReceiptMovement", "ReceiptTotals", "StandingOrder",
     "SupplierFacts", "UnknownEngineVersion", "match",

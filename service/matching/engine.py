@@ -12,6 +12,7 @@ not change it (lines are aggregated per order line, and checks are sorted determ
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -19,6 +20,7 @@ from service.matching.checks import Checks, fmt, money, round2
 from service.matching.orderlines import credit_note_lines, order_invoice_lines
 from service.normal_forms import invoice_number_changes, invoice_number_keys, order_key
 from service.matching.types import (
+    ACCEPTABLE_VARIANCES,
     ENGINE_VERSION,
     ZERO,
     CheckOutcome,
@@ -61,6 +63,7 @@ def match(inputs: MatchInputs, version: str | None = None) -> Decision:
         _standing_order(inputs, checks, deltas)
 
     _total(inv, inputs.policy.total_abs, checks)
+    _mark_accepted(inputs, checks)
 
     failed = [c for c in checks.items if c.outcome is CheckOutcome.failed]
     codes: list[str] = []
@@ -71,6 +74,21 @@ def match(inputs: MatchInputs, version: str | None = None) -> Decision:
     ledger_delta = tuple(LedgerDelta(k, v) for k, v in sorted(deltas.items()) if v)
     return Decision(outcome=outcome, checks=tuple(checks.items), reason_codes=tuple(codes),
                     ledger_delta=ledger_delta, pairing=pairing, engine_version=version or ENGINE_VERSION)
+
+
+def _mark_accepted(inputs: MatchInputs, checks: Checks) -> None:
+    """A variance a person accepted stays a failed check (the machine never approves it), marked
+    with who accepted it and why: a person's approval is what is left (four-eyes rules apply)."""
+    if not inputs.accepted_variances:
+        return
+    for i, c in enumerate(checks.items):
+        if c.outcome is not CheckOutcome.failed or c.code not in ACCEPTABLE_VARIANCES:
+            continue
+        lines = {part.strip() for part in (c.line_id or "").split(",")}
+        for av in inputs.accepted_variances:
+            if av.code == c.code and av.line_id in lines:
+                checks.items[i] = replace(c, accepted=f"{av.actor}: {av.reason}")
+                break
 
 
 # --- header: who sent it ----------------------------------------------------------------------------

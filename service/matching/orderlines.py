@@ -34,7 +34,8 @@ def _eps(checks: Checks) -> Decimal:
 def _pairer(inputs: MatchInputs, checks: Checks) -> LinePairer:
     assert inputs.order is not None
     return LinePairer(inputs.order.lines, inputs.policy.price_over_pct, table=checks.rules.units,
-                      flag_several=checks.rules.several_order_lines_flagged)
+                      flag_several=checks.rules.several_order_lines_flagged,
+                      manual={p.line_id: p.order_line_id.strip() for p in inputs.manual_pairings})
 
 
 def order_invoice_lines(inputs: MatchInputs, checks: Checks, deltas: dict[str, Decimal],

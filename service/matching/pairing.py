@@ -24,7 +24,7 @@ _SEVERAL = re.compile(r"\s*[,;/+&]\s*|\s+(?:en|and|und|et)\s+|\s+", re.IGNORECAS
 class Pairing:
     invoice_line: InvoiceLine
     order_line: OrderLine | None
-    method: str  # order_line_ref | order_line_refs | seller_item_id | standard_item_id | name | name_price | none
+    method: str  # manual | order_line_ref | order_line_refs | seller_item_id | standard_item_id | name | name_price | none
     candidates: tuple[str, ...] = ()  # order line ids considered when ambiguous
 
     @property
@@ -55,8 +55,10 @@ class LinePairer:
     """Indexes the order lines once; ``pair`` is O(1) per invoice line on average."""
 
     def __init__(self, order_lines: tuple[OrderLine, ...], price_over_pct: Decimal, *,
-                 table: units.Table = units.CURRENT, flag_several: bool = True) -> None:
+                 table: units.Table = units.CURRENT, flag_several: bool = True,
+                 manual: dict[str, str] | None = None) -> None:
         self.table, self.flag_several = table, flag_several
+        self.manual = manual or {}  # invoice line -> order line, paired by a person: wins over every rule
         self.by_id: dict[str, OrderLine] = {}
         self.by_seller: dict[str, list[OrderLine]] = defaultdict(list)
         self.by_standard: dict[str, list[OrderLine]] = defaultdict(list)
@@ -87,6 +89,9 @@ class LinePairer:
         return Pairing(line, None, method, tuple(sorted(ol.line_id for ol in found)))
 
     def pair(self, line: InvoiceLine) -> Pairing:
+        by_hand = self.manual.get(line.line_id)
+        if by_hand is not None and by_hand in self.by_id:
+            return Pairing(line, self.by_id[by_hand], "manual")
         ref = (line.order_line_ref or "").strip()
         if ref:
             found = self.by_id.get(ref)

@@ -247,6 +247,33 @@ class PriorInvoice:
 
 
 @dataclass(frozen=True, slots=True)
+class ManualPairing:
+    """A person paired an invoice line (BT-126) with an order line by hand, where matching could not."""
+
+    line_id: str
+    order_line_id: str
+    actor: str = ""
+
+
+# The variances a person may accept with a reason (the others need master data or a document).
+ACCEPTABLE_VARIANCES = ("PRICE_VARIANCE", "QUANTITY_EXCEEDS_ORDERED", "QUANTITY_EXCEEDS_RECEIVED")
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptedVariance:
+    """A person accepted a price or quantity variance on an invoice line, with a reason.
+
+    The check still fails (the machine never approves it); it is marked as accepted so that a person's
+    approval, under the four-eyes rules, is all that is left.
+    """
+
+    line_id: str
+    code: str  # one of ACCEPTABLE_VARIANCES
+    reason: str = ""
+    actor: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class MatchInputs:
     """Everything one decision is computed from (stored with the decision for replay)."""
 
@@ -262,6 +289,8 @@ class MatchInputs:
     order_lookup: str | None = None  # the reference looked up (None when the invoice has none)
     order_found_by: OrderReference | None = None  # engine 2: which field and normalisation found the order
     prior_invoices: tuple[PriorInvoice, ...] = ()  # engine 2: candidates for DUPLICATE_SUSPECTED
+    manual_pairings: tuple[ManualPairing, ...] = ()  # invoice line -> order line, paired by a person
+    accepted_variances: tuple[AcceptedVariance, ...] = ()  # variances a person accepted with a reason
 
 
 # --- the decision -------------------------------------------------------------------------------
@@ -292,6 +321,7 @@ class Check:
     code: str | None = None  # reason code when failed
     note: str = ""  # extra explanation, "Dutch|English"
     related_invoice_id: str | None = None  # the invoice this one resembles (DUPLICATE_SUSPECTED)
+    accepted: str | None = None  # a failed check a person accepted: "<actor>: <reason>"
 
     @property
     def message_nl(self) -> str:
@@ -332,6 +362,11 @@ class Decision:
 
     def failed(self) -> list[Check]:
         return [c for c in self.checks if c.outcome is CheckOutcome.failed]
+
+    def all_accepted(self) -> bool:
+        """True when checks failed and a person accepted every one of them (a person may approve)."""
+        failed = self.failed()
+        return bool(failed) and all(c.accepted for c in failed)
 
     def normalisations(self) -> list[Check]:
         """The normalisations and conversions that made a comparison pass ("DZN converted to C62 x 12")."""

@@ -59,3 +59,21 @@ class InvoiceComment(SQLModel, table=True):
     actor: str = Field(max_length=200)  # "user:<name>" or "key:<prefix>"
     text: str
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+# A person resolved one invoice line by hand (#17): paired it with an order line matching could not
+# find (``kind`` "pairing", ``order_line_id``), or accepted a price or quantity variance with a reason
+# (``kind`` "variance", ``code``). Matching reads them as input on every later re-match; the latest
+# pairing of a line wins. Never changed or deleted: the history of who resolved what.
+class LineResolution(SQLModel, table=True):
+    __tablename__ = "invoice_line_resolutions"
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    invoice_id: uuid.UUID = Field(foreign_key="invoices.id", index=True)
+    kind: str = Field(max_length=16)  # "pairing" | "variance"
+    line_id: str = Field(max_length=200)  # BT-126
+    order_line_id: str | None = Field(default=None, max_length=200)
+    code: str | None = Field(default=None, max_length=64)  # PRICE_VARIANCE, QUANTITY_EXCEEDS_*
+    reason: str | None = None
+    actor: str = Field(max_length=200)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
