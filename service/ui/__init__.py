@@ -31,6 +31,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
     from service.ui.bank_account_routes import router as bank_account_router
     from service.ui.find_routes import router as find_router
     from service.ui.rendering_routes import router as rendering_router
+    from service.ui.resolve_routes import router as resolve_router
     from service.ui.routes import router
     from service.ui.session import CsrfFailed, LoginRequired
     from service.ui.sso.provider import OidcProvider
@@ -43,6 +44,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
     app.include_router(router)
     app.include_router(find_router)
     app.include_router(rendering_router)
+    app.include_router(resolve_router)
     app.include_router(bank_account_router)
     app.include_router(approvals_report_router)
     app.include_router(sso_router)

@@ -12,6 +12,7 @@ from service.reasons import ReasonCode
 from service.ui.texts_bank_accounts import BANK_ACCOUNT_TEXTS
 from service.ui.texts_find import FIND_TEXTS
 from service.ui.texts_rendering import RENDERING_TEXTS
+from service.ui.texts_resolve import RESOLVE_TEXTS
 
 LANGUAGES = ("nl", "en")
 LOCALES = {"nl": "nl_NL", "en": "en_GB"}
@@ -338,6 +339,7 @@ REASON_LABELS: dict[str, tuple[str, str]] = {
 TEXTS.update(FIND_TEXTS)
 TEXTS.update(RENDERING_TEXTS)
 TEXTS.update(BANK_ACCOUNT_TEXTS)
+TEXTS.update(RESOLVE_TEXTS)
 
 
 class Translator:

@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 
 from service.decisions import load_decision
 from service.masterdata import queries as masterdata
+from service.matching import ACCEPTABLE_VARIANCES
 from service.intake.attachments import safe_media_type
 from service.models.invoices import AuditEvent, Invoice, InvoiceAttachment
 from service.models.workspace import InvoiceComment
@@ -28,6 +29,8 @@ class LineRow:
     order_line: dict[str, Any] | None
     received: Decimal | None
     checks: list[dict[str, Any]] = field(default_factory=list)
+    pairable: bool = False  # matching could not pair it: a person may (service/decisions/resolve.py)
+    acceptable: list[str] = field(default_factory=list)  # open variances a person may accept with a reason
 
 
 @dataclass
@@ -68,6 +71,11 @@ class InvoiceView:
     normalisations: list[dict[str, Any]] = field(default_factory=list)
     # failed check (code, line) -> the invoice it resembles (DUPLICATE_SUSPECTED)
     related: list[dict[str, Any]] = field(default_factory=list)
+    # (line id, item name) of the order's lines, to pair a line with by hand (only under review)
+    order_choices: list[tuple[str, str]] = field(default_factory=list)
+
+
+PAIRING_CODES = ("LINE_NOT_MATCHED", "LINE_AMBIGUOUS")
 
 
 def build(session: Session, invoice: Invoice) -> InvoiceView:
@@ -88,13 +96,19 @@ def build(session: Session, invoice: Invoice) -> InvoiceView:
             (c.get("order_line_id") for c in line_checks if c.get("order_line_id")), None)
         ol = order_lines.get(str(ref)) if ref else None
         lines.append(LineRow(invoice_line=ln, order_line=ol, received=received.get(str(ref)) if ref else None,
-                             checks=line_checks))
+                             checks=line_checks,
+                             pairable=any(c.get("code") in PAIRING_CODES for c in line_checks),
+                             acceptable=list(dict.fromkeys(
+                                 c["code"] for c in line_checks
+                                 if c.get("code") in ACCEPTABLE_VARIANCES and not c.get("accepted")))))
     document_checks = [c for c in checks if not (_line_ids(c) & line_ids)]
     return InvoiceView(
         invoice=invoice, doc=doc, checks=checks, document_checks=document_checks, lines=lines,
         warnings=_warnings(invoice.validation_report), attachments=_attachments(session, invoice, doc),
         trail=_trail(session, invoice.id), order_status=order_status,
         normalisations=_normalisations(decision), related=_related(decision),
+        order_choices=[(k, str(o.get("name") or "")) for k, o in order_lines.items()]
+        if invoice.status.value == "needs_review" else [],
     )
 
 

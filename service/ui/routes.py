@@ -43,12 +43,17 @@ RISKY_CODES = frozenset(DEFAULT_REASON_CODES)
 FLASH = {"approved": "msg_approved", "rejected": "msg_rejected", "on_hold": "msg_on_hold",
          "awaiting_approval": "msg_awaiting_approval", "commented": "msg_commented",
          "rematched": "msg_rematched", "rematch_approved": "msg_rematch_approved",
-         "order_linked": "msg_order_linked", "order_linked_approved": "msg_order_linked_approved"}
+         "order_linked": "msg_order_linked", "order_linked_approved": "msg_order_linked_approved",
+         # resolving lines by hand (service/ui/resolve_routes.py)
+         "line_paired": "msg_line_paired", "line_paired_approved": "msg_line_paired_approved",
+         "variance_accepted": "msg_variance_accepted", "variance_accepted_approved": "msg_variance_accepted_approved",
+         "variance_accepted_awaiting_approval": "msg_variance_accepted_awaiting"}
 ERRORS = {"iban_invalid": "err_iban_invalid", "iban_unchanged": "err_iban_unchanged",
           "stale": "err_stale", "illegal": "err_illegal", "second": "err_second_approver",
           "right": "err_right_missing", "confirm": "err_confirm",
           "reason": "err_reason_required",
-          "text": "err_text_required", "csrf": "csrf_failed", "order": "err_order_unknown"}
+          "text": "err_text_required", "csrf": "csrf_failed", "order": "err_order_unknown",
+          "resolve": "err_resolve"}
 
 
 def staff(request: Request, session: SessionDep) -> StaffSession:

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from bench.matching_corpus.orders import PoLine
 from tests.matching.test_api import World, world  # noqa: F401  (fixture)
+from tests.workspace.test_pages import csrf_of, login, user  # noqa: F401  (fixture)
 
 CHAIR = PoLine("10", "Bureaustoel", Decimal(20), price=Decimal("150.00"))
 LAMP = PoLine("20", "Bureaulamp", Decimal(20), price=Decimal("40.00"))
@@ -81,7 +82,7 @@ def test_an_accepted_price_variance_is_recorded_and_approved_by_the_person(world
     assert r.json()["status"] == "approved"
     d = world.client.get(f"/v1/invoices/{inv['id']}/decision", headers=world.erp).json()
     assert d["trigger"] == "variance accepted" and d["outcome"] == "review"  # the machine did not approve it
-    price = [c for c in d["checks"] if c["name"] == "price"][0]
+    price = next(c for c in d["checks"] if c["name"] == "price")
     assert price["outcome"] == "fail" and price["accepted"] == f"{d['actor']}: {body['reason']}"
     assert d["accepted_variances"] == [{"line_id": "1", "code": "PRICE_VARIANCE", "reason": body["reason"],
                                         "actor": d["actor"]}]
@@ -125,3 +126,25 @@ def test_an_acceptance_with_other_checks_open_leaves_the_invoice_under_review(wo
     r = world.client.post(url, json={"code": "QUANTITY_EXCEEDS_ORDERED", "reason": "restant wordt gecrediteerd"},
                           headers=world.reviewer)
     assert r.json()["status"] == "approved"
+
+
+def test_the_workspace_pairs_a_line_and_accepts_a_variance(world, bare_client, user):  # noqa: F811
+    inv = _unpaired(world, "F-UI-1", "PO-UI-1")
+    login(bare_client)
+    page = bare_client.get(f"/ui/invoices/{inv['id']}")
+    assert 'id="resolve"' in page.text and "Regel 1 koppelen aan orderregel" in page.text
+    assert '<option value="10">10 · Bureaustoel</option>' in page.text
+    token = csrf_of(page.text)
+    wrong = bare_client.post(f"/ui/invoices/{inv['id']}/lines/1/pair", data={"csrf_token": token, "order_line_id": "77"})
+    assert "kies een regel van de order" in wrong.text and world.get(inv["id"])["status"] == "needs_review"
+    done = bare_client.post(f"/ui/invoices/{inv['id']}/lines/1/pair", data={"csrf_token": token, "order_line_id": "10"})
+    assert "Regel gekoppeld; factuur F-UI-1 is opnieuw gematcht en nu goedgekeurd." in done.text
+
+    flagged = _price_variance(world, "F-UI-2", "PO-UI-2")
+    page = bare_client.get(f"/ui/invoices/{flagged['id']}")
+    assert "Prijsafwijking op regel 1 accepteren" in page.text
+    done = bare_client.post(f"/ui/invoices/{flagged['id']}/lines/1/accept",
+                            data={"csrf_token": token, "code": "PRICE_VARIANCE", "accept_reason": "Nieuwe prijslijst"})
+    assert "Afwijking geaccepteerd en factuur F-UI-2 goedgekeurd." in done.text
+    page = bare_client.get(f"/ui/invoices/{flagged['id']}")
+    assert "Geaccepteerd door user:" in page.text and "Nieuwe prijslijst" in page.text

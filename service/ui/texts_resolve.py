@@ -1,0 +1,35 @@
+"""Dutch and English texts of resolving invoice lines by hand and of the context shown next to them
+(merged into i18n.TEXTS)."""
+
+from __future__ import annotations
+
+# key -> (Dutch, English)
+RESOLVE_TEXTS: dict[str, tuple[str, str]] = {
+    "resolve_title": ("Regels oplossen", "Resolve lines"),
+    "resolve_hint": ("Koppel een regel die de matching niet kon plaatsen, of accepteer een afwijking met een reden. "
+                     "Alles wordt vastgelegd.",
+                     "Pair a line that matching could not place, or accept a variance with a reason. "
+                     "Everything is recorded."),
+    "pair_line": ("Regel {line} koppelen aan orderregel", "Pair line {line} with order line"),
+    "pair_button": ("Koppelen", "Pair"),
+    "accept_variance": ("{code} op regel {line} accepteren", "Accept {code} on line {line}"),
+    "accept_reason": ("Reden (verplicht)", "Reason (required)"),
+    "accept_button": ("Afwijking accepteren", "Accept variance"),
+    "accept_four_eyes": ("Als er daarna niets meer openstaat, keurt u de factuur hiermee goed; de regels voor "
+                         "vier ogen gelden gewoon.",
+                         "When nothing else is open after this, you approve the invoice with it; the four-eyes "
+                         "rules apply as usual."),
+    "accepted_by": ("Geaccepteerd door {who}: {reason}", "Accepted by {who}: {reason}"),
+    "msg_line_paired": ("Regel gekoppeld; factuur {ref} is opnieuw gematcht.",
+                        "Line paired; invoice {ref} was matched again."),
+    "msg_line_paired_approved": ("Regel gekoppeld; factuur {ref} is opnieuw gematcht en nu goedgekeurd.",
+                                 "Line paired; invoice {ref} was matched again and is now approved."),
+    "msg_variance_accepted": ("Afwijking geaccepteerd op factuur {ref}; er staat nog iets open.",
+                              "Variance accepted on invoice {ref}; something else is still open."),
+    "msg_variance_accepted_approved": ("Afwijking geaccepteerd en factuur {ref} goedgekeurd.",
+                                       "Variance accepted and invoice {ref} approved."),
+    "msg_variance_accepted_awaiting": ("Afwijking geaccepteerd; factuur {ref} wacht op een tweede goedkeuring.",
+                                       "Variance accepted; invoice {ref} awaits a second approval."),
+    "err_resolve": ("Dat kan niet: kies een regel van de order, en geef bij een afwijking een reden.",
+                    "That is not possible: choose a line of the order, and give a reason for a variance."),
+}
