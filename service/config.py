@@ -161,6 +161,25 @@ class Settings(BaseSettings):
         "unset = only admin API keys may read it.", min_length=16,
     )
 
+    # --- notifications (e-mail) ---------------------------------------------------------------
+    smtp_host: str | None = Field(
+        None, description="SMTP server that mails workspace notifications (hand-overs, reminders); "
+        "unset = notifications only in the workspace.",
+    )
+    smtp_port: int = Field(587, ge=1, le=65535, description="Port of the SMTP server.")
+    smtp_security: str = Field(
+        "starttls", description="How the connection to the SMTP server is protected: `starttls` (upgrade "
+        "after connecting, port 587), `tls` (TLS from the start, port 465) or `none` (a relay on a trusted "
+        "network only).",
+    )
+    smtp_from: str | None = Field(
+        None, description="Sender address of the mails, e.g. `E-facturen <efacturen@gemeente.nl>` (needed "
+        "with EINVOICE_SMTP_HOST).",
+    )
+    smtp_user: str | None = Field(None, description="User name at the SMTP server (unset = no authentication).")
+    smtp_password: SecretStr | None = Field(None, description="Password at the SMTP server (with EINVOICE_SMTP_USER).")
+    smtp_timeout_seconds: float = Field(10.0, gt=0, le=300, description="How long one SMTP conversation may take.")
+
     # --- staff sign-in (workspace) ------------------------------------------------------------
     local_passwords: bool = Field(
         True, description="Staff may sign in with a local password (argon2id). Set to false in "
@@ -293,6 +312,13 @@ class Settings(BaseSettings):
                              "(see `einvoice organisations list`)")
         return self
 
+    @model_validator(mode="after")
+    def _mail_is_possible(self) -> Settings:
+        problem = smtp_settings_problem(self)
+        if problem:
+            raise ValueError(problem)
+        return self
+
     @property
     def oidc_enabled(self) -> bool:
         return bool(self.oidc_issuer and self.oidc_client_id)
@@ -308,6 +334,39 @@ class Settings(BaseSettings):
         if isinstance(alias, AliasChoices):
             return str(alias.choices[0])
         return f"EINVOICE_{field.upper()}"
+
+
+SMTP_SECURITY = ("starttls", "tls", "none")
+
+
+def smtp_settings_problem(settings: Settings) -> str | None:
+    """One line naming what is wrong with the SMTP settings, or None."""
+    if not settings.smtp_host:
+        return None
+    if settings.smtp_security not in SMTP_SECURITY:
+        return (f"EINVOICE_SMTP_SECURITY must be one of {', '.join(SMTP_SECURITY)}, "
+                f"got {settings.smtp_security!r}")
+    if not settings.smtp_from or not valid_mail_address(settings.smtp_from):
+        return ("EINVOICE_SMTP_FROM must be the sender's e-mail address (such as "
+                "'E-facturen <efacturen@gemeente.nl>') when EINVOICE_SMTP_HOST is set")
+    if bool(settings.smtp_user) != bool(settings.smtp_password):
+        return "EINVOICE_SMTP_USER and EINVOICE_SMTP_PASSWORD go together: set both or neither"
+    if settings.smtp_user and settings.smtp_security == "none":
+        return "EINVOICE_SMTP_SECURITY=none with a password would send it in the clear: use starttls or tls"
+    return None
+
+
+def valid_mail_address(text: str) -> bool:
+    """An address such as ``anna@gemeente.nl`` or ``Anna <anna@gemeente.nl>`` (one, with a domain)."""
+    from email.utils import getaddresses
+
+    if not text or len(text) > 320 or any(c in text for c in "\r\n"):
+        return False
+    pairs = getaddresses([text])
+    if len(pairs) != 1:
+        return False
+    local, _, domain = pairs[0][1].rpartition("@")
+    return bool(local) and "." in domain and " " not in pairs[0][1]
 
 
 def _json_or_none(text: str) -> object:

@@ -20,6 +20,7 @@ from service.api import (
     erp,
     events,
     goods_receipts,
+    handovers,
     invoices,
     keys,
     organisations,
@@ -38,5 +39,5 @@ api_router = APIRouter(
     responses=problem_responses(Unauthorized, Forbidden, RateLimited),
 )
 for module in (invoices, decisions, review, erp, events, webhooks, suppliers, purchase_orders,
-               goods_receipts, keys, approvals, organisations, rendering, bank_accounts, resolve):
+               goods_receipts, keys, approvals, organisations, rendering, bank_accounts, resolve, handovers):
     api_router.include_router(module.router)

@@ -33,7 +33,7 @@ def load_settings() -> Settings:
 
 
 # Values never repeated in an error line: they may hold a password.
-_SECRET_VARIABLES = {"DATABASE_URL", "EINVOICE_DATABASE_URL", "EINVOICE_SECRET_KEY"}
+_SECRET_VARIABLES = {"DATABASE_URL", "EINVOICE_DATABASE_URL", "EINVOICE_SECRET_KEY", "EINVOICE_SMTP_PASSWORD"}
 
 
 def _describe(error: dict) -> str:

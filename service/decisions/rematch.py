@@ -216,3 +216,21 @@ def _rematch(session: Session, invoice: Invoice, *, trigger: str = REMATCH, acto
     session.add(invoice)
     session.flush()
     return False
+
+
+CONFIRMED = "prestatieverklaring"  # a budget holder confirmed the delivery (service/handovers)
+
+
+def rematch_after_confirmation(session: Session, invoice: Invoice, *, actor: str) -> bool:
+    """A budget holder confirmed the delivery of ``invoice`` (a receipt was recorded for it): match it
+    again now, recorded as a decision with trigger ``prestatieverklaring`` and the confirming person as
+    its actor, then the other invoices waiting on the same order. True when ``invoice`` is approved now;
+    an invoice no longer under review (on hold, decided) is left alone."""
+    _lock_orders(session, {invoice.purchase_order})
+    session.refresh(invoice)
+    approved = False
+    if invoice.status is InvoiceStatus.needs_review and invoice.document_type is not DocumentType.credit_note:
+        approved = _rematch(session, invoice, trigger=CONFIRMED, actor=actor, force=True)
+    if invoice.purchase_order:
+        rematch_order(session, invoice.purchase_order)
+    return approved

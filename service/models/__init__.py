@@ -9,3 +9,4 @@ from service.models import matching  # noqa: F401
 from service.models import erp  # noqa: F401
 from service.models import workspace  # noqa: F401
 from service.models import approvals  # noqa: F401
+from service.models import handovers  # noqa: F401

@@ -30,6 +30,7 @@ class DocumentSource(StrEnum):
     order = "order"  # UBL 2.1 Order (Peppol BIS Order T01)
     receipt_advice = "receipt_advice"  # UBL 2.1 ReceiptAdvice
     despatch_advice = "despatch_advice"  # UBL 2.1 DespatchAdvice (Peppol T16)
+    prestatieverklaring = "prestatieverklaring"  # a budget holder confirmed the delivery (hand-over)
 
 
 class MasterDataEventKind(StrEnum):
@@ -114,7 +115,7 @@ class PurchaseOrderVersion(SQLModel, table=True):
     currency: str = Field(max_length=3)  # BT-5 (ISO 4217)
     buyer_reference: str | None = Field(default=None, max_length=200)  # BT-10
     issue_date: date | None = None
-    source: DocumentSource = Field(default=DocumentSource.json, sa_type=enum_type(DocumentSource, 16))
+    source: DocumentSource = Field(default=DocumentSource.json, sa_type=enum_type(DocumentSource, 32))  # column: 16 (orders never say prestatieverklaring)
     content_sha256: str = Field(max_length=64)  # of the canonical content (no-op updates are detected)
     document: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     created_by: str = Field(default="", max_length=200)
@@ -152,7 +153,7 @@ class GoodsReceipt(SQLModel, table=True):
     purchase_order_id: uuid.UUID = Field(foreign_key="purchase_orders.id", index=True)
     po_number: str = Field(max_length=200)
     receipt_date: date
-    source: DocumentSource = Field(default=DocumentSource.json, sa_type=enum_type(DocumentSource, 16))
+    source: DocumentSource = Field(default=DocumentSource.json, sa_type=enum_type(DocumentSource, 32))
     content_sha256: str = Field(max_length=64)
     document: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     created_by: str = Field(default="", max_length=200)

@@ -33,6 +33,7 @@ class StaffUser(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     username: str = Field(max_length=100, unique=True, index=True)  # stored lower-case
     display_name: str = Field(default="", max_length=200)
+    email: str | None = Field(default=None, max_length=320)  # where notifications are mailed; None: in-app only
     password_hash: str | None = Field(default=None, max_length=255)  # argon2id, never the password; None: no password
     oidc_issuer: str | None = Field(default=None, max_length=500)  # the identity provider that signs this user in
     oidc_subject: str | None = Field(default=None, max_length=255)  # the provider's stable id of the user ("sub")

@@ -1,0 +1,1 @@
+"""Notifications of staff users: the in-app list (``inbox``) and e-mail through SMTP (``mail``)."""
