@@ -5,8 +5,8 @@ An invoice is assigned to a colleague or forwarded to a budget holder who confir
 than the 16 characters the receipt's source had). Notifications are the in-app list; a staff user's
 e-mail address is where they are mailed.
 
-Revision ID: 0023_handovers
-Revises: 0022_feed_organisation_index
+Revision ID: 0024_handovers
+Revises: 0023_line_resolutions
 Create Date: 2026-12-06
 """
 
@@ -15,8 +15,8 @@ from alembic import op
 
 from service.models.base import UTCDateTime
 
-revision = "0023_handovers"
-down_revision = "0022_feed_organisation_index"
+revision = "0024_handovers"
+down_revision = "0023_line_resolutions"
 branch_labels = None
 depends_on = None
 
