@@ -57,7 +57,7 @@ def template_validation(artifacts_dir: Path, engine: Any = None) -> KnownValid:
 
 
 def _fill_range(url: str, artifacts_dir: str, run: str, start: int, stop: int, sellers: int,
-                report_json: str) -> int:
+                report_json: str, days: int = 365) -> int:
     from sqlmodel import Session
 
     from service.api.deps import Principal
@@ -75,7 +75,8 @@ def _fill_range(url: str, artifacts_dir: str, run: str, start: int, stop: int, s
         for first in range(start, stop, BATCH):
             with Session(engine, expire_on_commit=False) as session:
                 for i in range(first, min(first + BATCH, stop)):
-                    receive(session, distinct(base, run, i, sellers=sellers), principal, validation=validation)
+                    receive(session, distinct(base, run, i, sellers=sellers, days=days), principal,
+                            validation=validation)
                     done += 1
                 session.commit()
     finally:
@@ -84,8 +85,9 @@ def _fill_range(url: str, artifacts_dir: str, run: str, start: int, stop: int, s
 
 
 def fill(url: str, artifacts_dir: Path, n: int, *, processes: int | None = None, sellers: int = 500,
-         run: str = "BULK", progress: bool = True, engine: Any = None) -> int:
-    """Store ``n`` invoices (numbers ``<run>-0000000`` ...) in the database at ``url``."""
+         run: str = "BULK", progress: bool = True, engine: Any = None, days: int = 365) -> int:
+    """Store ``n`` invoices (numbers ``<run>-0000000`` ...) in the database at ``url``; ``days``: the
+    issue dates' spread (``load_documents.distinct``)."""
     if processes is None:
         processes = 1 if url.startswith("sqlite") else max(1, min(4, os.cpu_count() or 1))
     report_json = template_validation(artifacts_dir, engine).template.model_dump_json()
@@ -94,11 +96,11 @@ def fill(url: str, artifacts_dir: Path, n: int, *, processes: int | None = None,
     done, started = 0, time.perf_counter()
     if processes == 1:
         for a, b in chunks:
-            done += _fill_range(url, str(artifacts_dir), run, a, b, sellers, report_json)
+            done += _fill_range(url, str(artifacts_dir), run, a, b, sellers, report_json, days)
             _progress(progress, done, n, started)
         return done
     with ProcessPoolExecutor(max_workers=processes) as pool:
-        futures = [pool.submit(_fill_range, url, str(artifacts_dir), run, a, b, sellers, report_json)
+        futures = [pool.submit(_fill_range, url, str(artifacts_dir), run, a, b, sellers, report_json, days)
                    for a, b in chunks]
         for f in futures:
             done += f.result()
