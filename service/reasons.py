@@ -1,14 +1,17 @@
-"""Reason codes: stable strings shared by the API, the UI, metrics and tests (see DESIGN.md).
+"""Reason codes and the one ``Reason`` type (pure): what validation, duplicate detection and
+matching say about an invoice, stored and served the same way (see DESIGN.md).
 
 Each code carries a short explanation in Dutch and English. Detailed, per-check messages are built
-by the module that raises the code (validation, matching); these texts are the fallback and the
-labels used in lists and dashboards.
+by the module that raises the code (validation, matching) into a ``Reason``; the code's texts are
+the fallback and the labels used in lists and dashboards.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Any
 
 
@@ -226,10 +229,12 @@ CLARIFICATION: dict[ReasonCode, str] = {
     ReasonCode.BUYER_UNKNOWN: "REC",  # OPStatusReason REC: receiver unknown
 }
 
-def in_english(reason: Mapping[str, Any]) -> str:
-    """A stored reason as the Invoice Response states it: the code's English text (with the line it
-    concerns). Producers store their own wording, some in Dutch; the Invoice Response goes to
-    suppliers anywhere in the Peppol network, so it is always English (README, Invoice Responses)."""
+def in_english(reason: Reason | Mapping[str, Any]) -> str:
+    """A reason as the Invoice Response states it: the code's English text (with the line it
+    concerns). The Invoice Response goes to suppliers anywhere in the Peppol network, so it is always
+    English (README, Invoice Responses), and short: the code's text, not the check's detail."""
+    if isinstance(reason, Reason):
+        reason = reason.to_stored()
     code = str(reason.get("code") or "")
     if code in ReasonCode.__members__:
         text = ReasonCode(code).message_en
@@ -249,3 +254,91 @@ def clarification_codes(reason_codes: Iterable[str]) -> list[str]:
         if mapped not in out:
             out.append(mapped)
     return out or ["OTH"]
+
+
+# --- the Reason type ---------------------------------------------------------------------------
+
+# The structured fields DESIGN.md's reason object always has (null when they do not apply).
+CORE_FIELDS = ("line_id", "expected", "actual")
+# Keys a reason's structured fields may not use: they carry the code and the messages.
+_RESERVED = frozenset({"code", "message", "message_en", "message_nl", "fields"})
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """Why an invoice was rejected or flagged: a code, its message in English and in Dutch, and
+    structured fields (every value a string, or None): ``line_id`` (BT-126), ``expected`` and
+    ``actual`` (always there, None when they do not apply), and where they apply ``order_line_id``, ``check``, ``tolerance`` (amounts as
+    Decimal-as-string), ``rule_id``, ``location``, ``first_invoice`` (DUPLICATE_INVOICE) and
+    ``related_invoice_id`` (the invoice a suspected duplicate resembles).
+
+    Validation, duplicate detection and matching build these; ``to_stored`` is the one form on
+    ``invoices.reasons`` and ``to_api`` the one form the API serves.
+    """
+
+    code: ReasonCode
+    message_en: str
+    message_nl: str
+    fields: Mapping[str, str | None] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.code, ReasonCode):
+            object.__setattr__(self, "code", ReasonCode(self.code))
+        clash = _RESERVED.intersection(self.fields)
+        if clash:
+            raise ValueError(f"reason fields may not be named {', '.join(sorted(clash))}")
+        frozen: dict[str, str | None] = dict.fromkeys(CORE_FIELDS)
+        frozen.update({k: None if v is None else str(v) for k, v in self.fields.items()})
+        object.__setattr__(self, "fields", MappingProxyType(frozen))
+
+    @classmethod
+    def of(cls, code: ReasonCode, *, en: str = "", nl: str = "", **fields: str | None) -> Reason:
+        """A reason whose messages are the code's texts, each followed by its detail (if any)."""
+        return cls(code, " ".join(filter(None, (code.message_en, en))), " ".join(filter(None, (code.message_nl, nl))),
+                   fields)
+
+    def message(self, language: str = "en") -> str:
+        """The message in ``nl`` or (any other value) English."""
+        return self.message_nl if language == "nl" else self.message_en
+
+    def get(self, name: str) -> str | None:
+        return self.fields.get(name)
+
+    @property
+    def line_id(self) -> str | None:
+        return self.fields.get("line_id")
+
+    def to_stored(self) -> dict[str, str | None]:
+        """The form on ``invoices.reasons``: code, both messages, then the fields (flat, so that SQL
+        reads ``code`` and ``rule_id`` directly); the core fields are always there."""
+        out: dict[str, str | None] = {"code": self.code.value, "message_en": self.message_en,
+                                      "message_nl": self.message_nl}
+        out.update(self.fields)
+        return out
+
+    @classmethod
+    def from_stored(cls, data: Mapping[str, Any]) -> Reason:
+        """Read a stored reason. A message a row lacks is the code's own text; a bare ``message`` (rows
+        written by hand, or before migration 0024) is taken as the English one, as 0024 does."""
+        code = ReasonCode(str(data["code"]))
+        en = data.get("message_en") or data.get("message") or code.message_en
+        nl = data.get("message_nl") or code.message_nl
+        fields = {k: None if v is None else str(v) for k, v in data.items() if k not in _RESERVED}
+        return cls(code, str(en), str(nl), fields)
+
+    def to_api(self, language: str = "en") -> dict[str, str | None]:
+        """The API's reason object: DESIGN.md's ``{code, line_id, expected, actual, message}`` with
+        ``message`` in ``language`` (English unless asked), plus ``message_en``, ``message_nl`` and
+        every other structured field."""
+        out = self.to_stored()
+        out["message"] = self.message(language)
+        return out
+
+
+def reasons_from_stored(rows: Iterable[Any] | None) -> list[Reason]:
+    """The reasons of an ``invoices.reasons`` value (entries that are not objects are skipped)."""
+    return [Reason.from_stored(r) for r in rows or () if isinstance(r, Mapping) and r.get("code")]
+
+
+def stored(reasons: Iterable[Reason]) -> list[dict[str, str | None]]:
+    return [r.to_stored() for r in reasons]

@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.models.invoices import Invoice, InvoiceAttachment
-from service.reasons import ReasonCode
+from service.reasons import Reason, ReasonCode, reasons_from_stored
 
 
 class SellerOut(BaseModel):
@@ -38,13 +38,24 @@ class TotalsOut(BaseModel):
 
 
 class ReasonOut(BaseModel):
+    """One reason (service.reasons.Reason): the same object for validation, duplicates and matching."""
+
     model_config = ConfigDict(extra="allow")
 
     code: str = Field(description="Reason code (SCHEMA_INVALID, RULE_VIOLATION, DUPLICATE_INVOICE, PRICE_VARIANCE, ...)")
-    line_id: str | None = Field(None, description="BT-126 Invoice line identifier the reason concerns")
+    line_id: str | None = Field(None, description="BT-126 Invoice line identifier(s) the reason concerns")
     expected: Any = Field(None, description="What was expected (order, receipt, policy)")
     actual: Any = Field(None, description="What the invoice says")
-    message: str | None = Field(None, description="Explanation (English; `message_nl` in Dutch)")
+    message: str | None = Field(None, description="Explanation in English (`message_nl`: the same in Dutch)")
+    message_en: str | None = Field(None, description="Explanation in English")
+    message_nl: str | None = Field(None, description="Explanation in Dutch")
+    order_line_id: str | None = Field(None, description="Matching: the purchase-order line compared with")
+    check: str | None = Field(None, description="Matching: the check that failed (price, quantity_ordered, total, ...)")
+    tolerance: str | None = Field(None, description="Matching: the tolerance applied")
+    related_invoice_id: str | None = Field(None, description="DUPLICATE_SUSPECTED: the invoice this one resembles")
+    rule_id: str | None = Field(None, description="Validation: the failed rule (BR-CO-15, PEPPOL-EN16931-R001, ...)")
+    location: str | None = Field(None, description="Validation: where in the document (XPath, or line)")
+    first_invoice: str | None = Field(None, description="DUPLICATE_INVOICE: the first invoice with this number")
 
 
 class ValidationSummary(BaseModel):
@@ -184,8 +195,7 @@ def _awaiting(invoice: Invoice) -> list[ReasonOut]:
     """While an invoice waits for its second approver, SECOND_APPROVAL_REQUIRED leads its reasons."""
     if invoice.status != "awaiting_approval":
         return []
-    code = ReasonCode.SECOND_APPROVAL_REQUIRED
-    return [ReasonOut(code=code.value, message=code.message_en, message_nl=code.message_nl, message_en=code.message_en)]
+    return [ReasonOut(**Reason.of(ReasonCode.SECOND_APPROVAL_REQUIRED).to_api())]
 
 
 def invoice_out(invoice: Invoice, attachments: list[InvoiceAttachment] | None,
@@ -227,7 +237,7 @@ def invoice_out(invoice: Invoice, attachments: list[InvoiceAttachment] | None,
             instance_identifier=invoice.envelope_instance_id, country_c1=invoice.envelope_country,
         ) if invoice.envelope_sender or invoice.envelope_instance_id else None,
         totals=TotalsOut(**totals),
-        reasons=_awaiting(invoice) + [ReasonOut(**r) for r in (invoice.reasons or [])],
+        reasons=_awaiting(invoice) + [ReasonOut(**r.to_api()) for r in reasons_from_stored(invoice.reasons)],
         validation=validation_summary(invoice.validation_report),
         duplicate_of=invoice.duplicate_of,
         attachments=None if attachments is None else [

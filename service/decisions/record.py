@@ -17,6 +17,7 @@ from service.matching.types import CheckOutcome
 from service.models.base import new_id, utcnow
 from service.models.invoices import Invoice
 from service.models.matching import MatchDecision
+from service.reasons import stored
 
 SYSTEM = "system"
 
@@ -41,17 +42,9 @@ def record_decision(session: Session, invoice: Invoice, inputs: MatchInputs, dec
 
 
 def reasons_of(decision: Decision) -> list[dict[str, Any]]:
-    """The failed checks as the invoice's reasons."""
-    out = []
-    for c in decision.checks:
-        if c.outcome is not CheckOutcome.failed:
-            continue
-        nl, en = c.messages()
-        out.append({"code": c.code, "line_id": c.line_id, "order_line_id": c.order_line_id,
-                    "check": c.name, "expected": c.expected, "actual": c.actual, "tolerance": c.tolerance,
-                    "message": nl, "message_nl": nl, "message_en": en,
-                    **({"accepted": c.accepted} if c.accepted else {})})
-    return out
+    """The failed checks as the invoice's reasons (stored form)."""
+    return stored(c.reason() for c in decision.checks
+                  if c.outcome is CheckOutcome.failed and c.code is not None)
 
 
 def latest_decision(session: Session, invoice_id: uuid.UUID) -> MatchDecision | None:

@@ -44,7 +44,7 @@ from service.models.invoices import (
     InvoiceAttachment,
     InvoiceStatus,
 )
-from service.reasons import ReasonCode
+from service.reasons import Reason, ReasonCode, stored
 from service.validation.scenarios import CII_INVOICE
 
 # Peppol profile 02: the buyer answers every invoice with an Invoice Response
@@ -219,7 +219,7 @@ def receive(session: Session, xml: bytes, principal: Any, *, validation: Any, me
             reasons = _buyer_reasons(buyer_problem)
         else:
             reasons = _validation_reasons(report, parse_problem)
-        invoice.reasons = reasons
+        invoice.reasons = stored(reasons)
         if session.get_bind().dialect.name == "sqlite":
             _store(session, invoice, principal)
         else:
@@ -284,22 +284,20 @@ def _by_instance_identifier(session: Session, instance_id: str) -> Invoice | Non
     return session.get(Invoice, found) if found is not None else None
 
 
-def _receiver_reasons(check: ReceiverCheck) -> list[dict[str, Any]]:
+def _receiver_reasons(check: ReceiverCheck) -> list[Reason]:
     code = ReasonCode.ENVELOPE_INVALID
-    return [{"code": code.value, "rule_id": "SBDH-RECEIVER", "line_id": None, "expected": None, "actual": None,
-             "location": "/StandardBusinessDocument/StandardBusinessDocumentHeader/Receiver/Identifier",
-             "message": check.message, "message_nl": check.message_nl}]
+    return [Reason(code, check.message or code.message_en, check.message_nl or code.message_nl, {
+        "rule_id": "SBDH-RECEIVER",
+        "location": "/StandardBusinessDocument/StandardBusinessDocumentHeader/Receiver/Identifier"})]
 
 
 def _pair(identifier: Identifier | None) -> tuple[str | None, str] | None:
     return (identifier.scheme, identifier.value) if identifier is not None and identifier.value else None
 
 
-def _buyer_reasons(match: BuyerMatch) -> list[dict[str, Any]]:
-    code = ReasonCode.BUYER_UNKNOWN
-    return [{"code": code.value, "line_id": None, "expected": None, "actual": match.buyer,
-             "message": f"{code.message_en} The document names {match.buyer}.",
-             "message_nl": f"{code.message_nl} Het document noemt {match.buyer}."}]
+def _buyer_reasons(match: BuyerMatch) -> list[Reason]:
+    return [Reason.of(ReasonCode.BUYER_UNKNOWN, en=f"The document names {match.buyer}.",
+                      nl=f"Het document noemt {match.buyer}.", actual=match.buyer)]
 
 
 def _seller_of(model: InvoiceDocument | None, header: Header | None) -> _Seller:
@@ -447,15 +445,9 @@ def _store_duplicate(session, invoice, first, principal, report, model) -> Recei
     invoice.dedup_key = None
     invoice.duplicate_of = first.id
     code = ReasonCode.DUPLICATE_INVOICE
-    invoice.reasons = [{
-        "code": code.value,
-        "line_id": None,
-        "expected": None,
-        "actual": invoice.invoice_number,
-        "message": f"{code.message_en} First received as invoice {first.id}.",
-        "message_nl": f"{code.message_nl} Eerder ontvangen als factuur {first.id}.",
-        "first_invoice": str(first.id),
-    }]
+    invoice.reasons = stored([Reason.of(code, en=f"First received as invoice {first.id}.",
+                                        nl=f"Eerder ontvangen als factuur {first.id}.",
+                                        actual=invoice.invoice_number, first_invoice=str(first.id))])
     _store(session, invoice, principal)
     transition(session, invoice, InvoiceStatus.rejected, actor="system", reason_codes=[code.value])
     return Receipt(ReceiptOutcome.duplicate, invoice, report, first=first, model=model)
@@ -509,32 +501,26 @@ def _store_attachments(session: Session, invoice: Invoice, model: InvoiceDocumen
     session.flush()
 
 
-def _validation_reasons(report: Any, parse_problem: str | None) -> list[dict[str, Any]]:
+def _validation_reasons(report: Any, parse_problem: str | None) -> list[Reason]:
     if parse_problem is not None:
-        code = ReasonCode.UNSUPPORTED_DOCUMENT
-        return [{"code": code.value, "line_id": None, "expected": None, "actual": None,
-                 "message": f"{code.message_en} {parse_problem}", "message_nl": f"{code.message_nl} {parse_problem}"}]
+        # the parser's own words are English; the Dutch message names the problem by its code
+        return [Reason.of(ReasonCode.UNSUPPORTED_DOCUMENT, en=parse_problem, nl=parse_problem)]
     code = ReasonCode(report.reason_code or ReasonCode.RULE_VIOLATION.value)
     reasons = []
     for finding in report.fatal_findings[:MAX_REASONS]:
         where = f" ({finding.rule_id})" if finding.rule_id else ""
-        reasons.append({
-            "code": _layer_code(finding.layer, code),
+        layer_code = _layer_code(finding.layer, code)
+        # the artefact's message is English; Dutch says what kind of failure and names the rule
+        reasons.append(Reason(layer_code, finding.message or layer_code.message_en, f"{layer_code.message_nl}{where}", {
             "rule_id": finding.rule_id,
-            "line_id": None,
-            "expected": None,
-            "actual": None,
             "location": finding.location or (f"line {finding.line}" if finding.line else None),
-            "message": finding.message,
-            "message_nl": f"{_layer_code_enum(finding.layer, code).message_nl}{where}",
-        })
+        }))
     if not reasons:
-        reasons.append({"code": code.value, "line_id": None, "expected": None, "actual": None,
-                        "message": code.message_en, "message_nl": code.message_nl})
+        reasons.append(Reason.of(code))
     return reasons
 
 
-def _layer_code_enum(layer: str, default: ReasonCode) -> ReasonCode:
+def _layer_code(layer: str, default: ReasonCode) -> ReasonCode:
     """The reason code of a finding by the layer that made it (the report's code is the first of
     them that applies: an invalid envelope around an invalid invoice has both kinds)."""
     if layer == "scenario" and default is ReasonCode.PROFILE_NOT_EN16931:
@@ -548,12 +534,8 @@ def _layer_code_enum(layer: str, default: ReasonCode) -> ReasonCode:
     return by_layer.get(layer, ReasonCode.RULE_VIOLATION if default is ReasonCode.ENVELOPE_INVALID else default)
 
 
-def _layer_code(layer: str, default: ReasonCode) -> str:
-    return _layer_code_enum(layer, default).value
-
-
-def _distinct_codes(reasons: list[dict[str, Any]]) -> list[str]:
-    return list(dict.fromkeys(r["code"] for r in reasons))
+def _distinct_codes(reasons: list[Reason]) -> list[str]:
+    return list(dict.fromkeys(r.code.value for r in reasons))
 
 
 # keep the model's enum and the table's enum in step (same values)

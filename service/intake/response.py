@@ -18,7 +18,7 @@ from service.en16931.response import (
 from service.intake.guard import parse_untrusted
 from service.intake.limits import UNBOUNDED
 from service.models.invoices import AuditEvent, Invoice, InvoiceStatus
-from service.reasons import clarification_codes, in_english
+from service.reasons import ReasonCode, clarification_codes, in_english, reasons_from_stored
 
 _VALIDATION_CODES = {"SCHEMA_INVALID", "RULE_VIOLATION", "NOT_WELL_FORMED", "UNSUPPORTED_DOCUMENT",
                      "ENVELOPE_INVALID", "PROFILE_NOT_EN16931"}
@@ -72,16 +72,16 @@ def _short(text: str) -> str:
 def clarifications_for(invoice: Invoice, event: AuditEvent | None) -> tuple[Clarification, ...]:
     """Clarification codes (OPStatusReason + OPStatusAction) for RE and UQ responses."""
     status = invoice.status
-    reasons = invoice.reasons or []
+    reasons = reasons_from_stored(invoice.reasons)
     if status is InvoiceStatus.rejected:
-        codes = list(event.reason_codes) if event and event.reason_codes else [r.get("code") for r in reasons]
+        codes = list(event.reason_codes) if event and event.reason_codes else [r.code.value for r in reasons]
         if "DUPLICATE_INVOICE" in codes:
             first = next((r.get("first_invoice") for r in reasons if r.get("first_invoice")), None)
             text = f"Duplicate: invoice number {invoice.invoice_number} was already received" + (
                 f" ({first})." if first else ".")
             return (Clarification("OTH", reason=text), Clarification("NOA", list_id="OPStatusAction"))
         if "BUYER_UNKNOWN" in codes:  # sent to the wrong receiver: the supplier sends it to its buyer
-            message = next((r.get("message") for r in reasons if r.get("code") == "BUYER_UNKNOWN"), None)
+            message = next((r.message_en for r in reasons if r.code is ReasonCode.BUYER_UNKNOWN), None)
             return (Clarification("REC", reason=_short(message or "The buyer is unknown here.")),
                     Clarification("NIN", list_id="OPStatusAction"))
         if event is not None and event.actor == "system" and set(codes) <= _VALIDATION_CODES:
@@ -96,7 +96,7 @@ def clarifications_for(invoice: Invoice, event: AuditEvent | None) -> tuple[Clar
         out.append(Clarification("NIN", list_id="OPStatusAction"))
         return tuple(out)
     if status in (InvoiceStatus.needs_review, InvoiceStatus.on_hold, InvoiceStatus.awaiting_approval):
-        codes = [str(r["code"]) for r in reasons if r.get("code")]
+        codes = [r.code.value for r in reasons]
         note = event.comment if status is InvoiceStatus.on_hold and event and event.comment else None
         if note is None and reasons:
             note = " ".join(dict.fromkeys(in_english(r) for r in reasons[:10]))

@@ -14,6 +14,8 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from service.reasons import Reason, ReasonCode
+
 ENGINE_VERSION = "matching-2.1.0"  # service.matching.versions keeps the earlier ones replayable
 
 ZERO = Decimal(0)
@@ -337,6 +339,17 @@ class Check:
 
         return texts(self.name, self.outcome.value, self.code, self.line_id, self.expected, self.actual,
                      self.tolerance, self.note)
+
+    def reason(self) -> Reason:
+        """A failed check as the invoice's reason: its code, both messages and the fields it compared."""
+        if self.code is None:
+            raise ValueError(f"check {self.name!r} has no reason code (it did not fail)")
+        nl, en = self.messages()
+        return Reason(ReasonCode(self.code), en, nl, {
+            "line_id": self.line_id, "order_line_id": self.order_line_id, "check": self.name,
+            "expected": self.expected, "actual": self.actual, "tolerance": self.tolerance,
+            "related_invoice_id": self.related_invoice_id,
+            **({"accepted": self.accepted} if self.accepted else {})})
 
 
 @dataclass(frozen=True, slots=True)

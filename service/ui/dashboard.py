@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from service.models.base import utcnow
 from service.models.erp import ErpInvoiceState
 from service.models.invoices import AuditEvent, Invoice, InvoiceStatus
-from service.reasons import VALIDATION_CODES
+from service.reasons import VALIDATION_CODES, reasons_from_stored
 from service.ui.queue import _reason_elements
 
 S = InvoiceStatus
@@ -208,13 +208,9 @@ def _failed_rules(report, reasons) -> set[str]:
             for f in (layer or {}).get("findings") or []:
                 if str(f.get("severity", "")).lower() in ("fatal", "error") and f.get("rule_id"):
                     found.add(str(f["rule_id"]))
-    for r in reasons or []:
-        if isinstance(r, dict):
-            for key in ("rule_id", "rule"):
-                if r.get(key):
-                    found.add(str(r[key]))
-            for rid in r.get("rule_ids") or []:
-                found.add(str(rid))
+    for r in reasons_from_stored(reasons):
+        if r.get("rule_id"):
+            found.add(str(r.get("rule_id")))
     return found
 
 
