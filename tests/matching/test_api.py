@@ -61,7 +61,9 @@ def test_decision_explains_every_check_and_replays_identically(world):
     [reason] = inv["reasons"]
     assert reason["code"] == "PRICE_VARIANCE" and reason["line_id"] == "1" and reason["order_line_id"] == "10"
     assert reason["expected"] == "150 per C62" and reason["actual"] == "160 per C62" and reason["tolerance"] == "+2%"
-    assert "Regel 1" in reason["message"] and reason["message_en"].startswith("Line 1:")
+    # `message` is English, as for every producer's reasons; the Dutch text is beside it (issue #20)
+    assert reason["message"] == reason["message_en"] and reason["message_en"].startswith("Line 1:")
+    assert reason["message_nl"].startswith("Regel 1:")
 
     r = world.client.get(f"/v1/invoices/{inv['id']}/decision", headers=world.erp)
     assert r.status_code == 200
