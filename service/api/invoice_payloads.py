@@ -53,6 +53,8 @@ class ReasonOut(BaseModel):
     check: str | None = Field(None, description="Matching: the check that failed (price, quantity_ordered, total, ...)")
     tolerance: str | None = Field(None, description="Matching: the tolerance applied")
     related_invoice_id: str | None = Field(None, description="DUPLICATE_SUSPECTED: the invoice this one resembles")
+    accepted: str | None = Field(None, description="Matching: a person accepted this variance (`<actor>: <reason>`); "
+                                 "the check still failed")
     rule_id: str | None = Field(None, description="Validation: the failed rule (BR-CO-15, PEPPOL-EN16931-R001, ...)")
     location: str | None = Field(None, description="Validation: where in the document (XPath, or line)")
     first_invoice: str | None = Field(None, description="DUPLICATE_INVOICE: the first invoice with this number")
