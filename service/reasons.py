@@ -319,7 +319,7 @@ class Reason:
     @classmethod
     def from_stored(cls, data: Mapping[str, Any]) -> Reason:
         """Read a stored reason. A message a row lacks is the code's own text; a bare ``message`` (rows
-        written by hand, or before migration 0024) is taken as the English one, as 0024 does."""
+        written by hand, or before migration 0025) is taken as the English one, as 0025 does."""
         code = ReasonCode(str(data["code"]))
         en = data.get("message_en") or data.get("message") or code.message_en
         nl = data.get("message_nl") or code.message_nl

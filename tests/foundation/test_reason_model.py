@@ -1,5 +1,5 @@
 """One Reason model (issue #20): validation, duplicates and matching build the same type, stored in
-one form (migration 0024 rewrites older rows) and served in one shape, `message` in English."""
+one form (migration 0025 rewrites older rows) and served in one shape, `message` in English."""
 
 from __future__ import annotations
 
@@ -104,7 +104,7 @@ def test_validation_duplicate_and_matching_reasons_have_one_shape_in_english(cli
         _english_and_dutch(reason)
 
 
-# --- one stored form: migration 0024 -------------------------------------------------------------
+# --- one stored form: migration 0025 -------------------------------------------------------------
 
 
 @pytest.fixture(params=BACKENDS)
@@ -130,7 +130,7 @@ BY_HAND = {"code": "PO_CLOSED"}
 
 
 def test_migration_rewrites_old_reasons_into_the_one_stored_form(fresh_url: str) -> None:
-    upgrade(fresh_url, "0023_line_resolutions")
+    upgrade(fresh_url, "0024_handovers")
     engine = make_engine(fresh_url)
     ids = {}
     with engine.begin() as conn:

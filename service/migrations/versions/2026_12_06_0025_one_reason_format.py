@@ -8,8 +8,8 @@ stored ``message`` in Dutch (with ``message_nl`` and ``message_en``). Every stor
 Dutch text; ``message`` is dropped (the API derives it). Rows are rewritten in pages by id; a row
 already in the new form is left alone, so running it twice changes nothing.
 
-Revision ID: 0024_one_reason_format
-Revises: 0023_line_resolutions
+Revision ID: 0025_one_reason_format
+Revises: 0024_handovers
 Create Date: 2026-12-06
 """
 
@@ -18,8 +18,8 @@ from typing import Any
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0024_one_reason_format"
-down_revision = "0023_line_resolutions"
+revision = "0025_one_reason_format"
+down_revision = "0024_handovers"
 branch_labels = None
 depends_on = None
 
