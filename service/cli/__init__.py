@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from service.cli import approvals, common, demo, erp, masterdata, matching, organisations, validate, workspace
+from service.cli import (
+    approvals, common, demo, erp, masterdata, matching, organisations, reminders, validate, workspace,
+)
 from service.cli.core import register as register_core
 
 app = typer.Typer(
@@ -15,7 +17,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 register_core(app)
-for area in (validate, masterdata, matching, erp, workspace, organisations, approvals, demo):
+for area in (validate, masterdata, matching, erp, workspace, organisations, approvals, reminders, demo):
     area.register(app)
 
 

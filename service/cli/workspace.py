@@ -23,6 +23,7 @@ def create(
     role: StaffRole = typer.Option(StaffRole.reviewer, "--role", help="reviewer or admin."),
     name: str = typer.Option("", "--name", help="Display name (default: the username)."),
     language: Language = typer.Option(Language.nl, "--language", help="nl (default) or en."),
+    email: str = typer.Option("", "--email", help="Address for notification mails (hand-overs, reminders)."),
     password_stdin: bool = typer.Option(False, "--password-stdin",
                                         help="Read the password from standard input instead of a prompt."),
     organisation: list[str] = typer.Option([], "--organisation", help=(
@@ -31,8 +32,11 @@ def create(
 ) -> None:
     """Create a staff account; the password is asked for (never an argument)."""
     from service.organisations.staff import MembershipError, join_organisations
+    from service.config import valid_mail_address
     from service.ui.accounts import AccountError, create_user
 
+    if email and not valid_mail_address(email):
+        raise fail(f"--email must be an e-mail address such as anna@gemeente.nl, got {email!r}")
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -41,6 +45,7 @@ def create(
         with session_scope() as session:
             user = create_user(session, username=username, password=password, role=role,
                                display_name=name, language=language)
+            user.email = email or None
             joined = join_organisations(session, user.id, organisation)
             typer.echo(f"created {user.role.value} {user.username} ({len(joined)} organisation(s))")
     except (AccountError, MembershipError) as exc:

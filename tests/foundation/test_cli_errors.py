@@ -138,6 +138,7 @@ def _database_commands(tmp_path: Path) -> dict[tuple[str, ...], list[str]]:
         ("organisations", "create"): ["Gemeente Noord"], ("organisations", "list"): [],
         ("organisations", "set"): [invoice],
         ("rights", "set"): ["--user", "anna", "--right", "review"],
+        ("reminders", "send"): [],
     }
 
 
