@@ -16,6 +16,7 @@ from service.ratelimit import RateLimited
 from service.api import (
     approvals,
     bank_accounts,
+    bulk,
     decisions,
     erp,
     events,
@@ -38,6 +39,6 @@ api_router = APIRouter(
     dependencies=[Depends(get_principal), Depends(refuse_nul), Depends(organisation_guard)],
     responses=problem_responses(Unauthorized, Forbidden, RateLimited),
 )
-for module in (invoices, decisions, review, erp, events, webhooks, suppliers, purchase_orders,
+for module in (bulk, invoices, decisions, review, erp, events, webhooks, suppliers, purchase_orders,
                goods_receipts, keys, approvals, organisations, rendering, bank_accounts, resolve, handovers):
     api_router.include_router(module.router)
