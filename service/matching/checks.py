@@ -10,6 +10,8 @@ from service.reasons import ReasonCode
 
 CENT = Decimal("0.01")
 
+Note = tuple[str, str]  # an explanation in (Dutch, English)
+
 
 def fmt(value: Decimal | None) -> str | None:
     """A Decimal as plain text without exponent or trailing zeros (``1.50`` -> ``1.5``)."""
@@ -40,16 +42,18 @@ class Checks:
 
     def add(self, name: str, ok: bool | None, code: ReasonCode | None = None, *, line_id: str | None = None,
             order_line_id: str | None = None, expected: str | None = None, actual: str | None = None,
-            tolerance: str | None = None, note: str = "", related_invoice_id: str | None = None) -> bool:
-        """Record a check; ``ok=None`` means skipped. Returns ``ok`` (False for skipped)."""
+            tolerance: str | None = None, note: Note | None = None, related_invoice_id: str | None = None) -> bool:
+        """Record a check; ``ok=None`` means skipped; ``note`` an extra explanation (Dutch, English).
+        Returns ``ok`` (False for skipped)."""
         outcome = CheckOutcome.skipped if ok is None else CheckOutcome.passed if ok else CheckOutcome.failed
         failed_code = code.value if outcome is CheckOutcome.failed and code is not None else None
         self.items.append(Check(name=name, outcome=outcome, line_id=line_id, order_line_id=order_line_id,
                                 expected=expected, actual=actual, tolerance=tolerance, code=failed_code,
-                                note=note, related_invoice_id=related_invoice_id))
+                                note_nl=note[0] if note else "", note_en=note[1] if note else "",
+                                related_invoice_id=related_invoice_id))
         return bool(ok)
 
-    def explain(self, name: str, *, note: str, line_id: str | None = None, order_line_id: str | None = None,
+    def explain(self, name: str, *, note: Note, line_id: str | None = None, order_line_id: str | None = None,
                 expected: str | None = None, actual: str | None = None) -> None:
         """A normalisation or conversion that made a comparison pass (engine 2 and later)."""
         if self.rules.explain_normalisations:

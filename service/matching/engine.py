@@ -16,7 +16,7 @@ from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
-from service.matching.checks import Checks, fmt, money, round2
+from service.matching.checks import Checks, Note, fmt, money, round2
 from service.matching.orderlines import credit_note_lines, order_invoice_lines
 from service.normal_forms import invoice_number_changes, invoice_number_keys, order_key
 from service.matching.types import (
@@ -112,8 +112,8 @@ def _supplier_and_account(inputs: MatchInputs, checks: Checks) -> None:
     for raw in sorted(set(inv.ibans)):
         if raw != key(raw) and key(raw) in known:
             checks.explain("iban_format", expected=key(raw), actual=raw,
-                           note="IBAN vergeleken zonder spaties en leestekens, in hoofdletters."
-                                "|IBAN compared without spaces and punctuation, in upper case.")
+                           note=("IBAN vergeleken zonder spaties en leestekens, in hoofdletters.",
+                                 "IBAN compared without spaces and punctuation, in upper case."))
 
 
 def _duplicates(inputs: MatchInputs, checks: Checks) -> None:
@@ -135,7 +135,7 @@ def _duplicates(inputs: MatchInputs, checks: Checks) -> None:
     own_order = order_key(inputs.order.number if inputs.order is not None else inv.order_reference) or None
     own_keys = invoice_number_keys(inv.number)
     supplier_id = inputs.supplier.supplier_id if inputs.supplier is not None else None
-    found: list[tuple[int, PriorInvoice, str]] = []
+    found: list[tuple[int, PriorInvoice, Note]] = []
     for prior in sorted(inputs.prior_invoices, key=lambda p: (p.number, p.invoice_id)):
         if prior.number == inv.number or prior.credit_note != inv.is_credit_note:
             continue
@@ -157,13 +157,13 @@ def _duplicates(inputs: MatchInputs, checks: Checks) -> None:
     if listed is not None and len(found) > listed:
         more = len(found) - listed
         checks.add("duplicate_suspected", False, R.DUPLICATE_SUSPECTED, expected="-", actual=f"+{more}",
-                   note=f"Nog {more} eerdere facturen lijken op deze; alleen de {listed} meest gelijkende "
-                        f"staan hierboven.|{more} more earlier invoices resemble this one; only the {listed} "
-                        f"most alike are listed above.")
+                   note=(f"Nog {more} eerdere facturen lijken op deze; alleen de {listed} meest gelijkende "
+                         "staan hierboven.", f"{more} more earlier invoices resemble this one; only the {listed} "
+                         "most alike are listed above."))
     if not flagged:
         checks.add("duplicate_suspected", True, expected="-", actual="-",
-                   note=f"{len(inputs.prior_invoices)} eerdere facturen vergeleken."
-                        f"|{len(inputs.prior_invoices)} earlier invoices compared.")
+                   note=(f"{len(inputs.prior_invoices)} eerdere facturen vergeleken.",
+                         f"{len(inputs.prior_invoices)} earlier invoices compared."))
 
 
 def _days_apart(inv: InvoiceFacts, prior: PriorInvoice) -> int:
@@ -177,14 +177,14 @@ _CHANGE_TEXT = {"punctuation": ("leestekens", "punctuation"), "case": ("hoofdlet
 
 
 def _resemblance(inv: InvoiceFacts, prior: PriorInvoice, own_order: str | None,
-                 own_keys: tuple[str, str]) -> tuple[int, str]:
-    """Why ``prior`` looks like the same invoice ("Dutch|English"), or "" when it does not; with a
+                 own_keys: tuple[str, str]) -> tuple[int, tuple[str, str] | None]:
+    """Why ``prior`` looks like the same invoice (Dutch, English), or None when it does not; with a
     rank (0: same content, 1: a number written otherwise) that orders the most alike first."""
     same_order = (order_key(prior.order_number) or None) == own_order
     if (prior.amount is not None and prior.amount == inv.tax_inclusive and prior.issue_date == inv.issue_date
             and same_order):
-        return 0, ("Zelfde bedrag, factuurdatum en inkooporder (of beide zonder order)."
-                   "|Same amount, issue date and purchase order (or both without an order).")
+        return 0, ("Zelfde bedrag, factuurdatum en inkooporder (of beide zonder order).",
+                   "Same amount, issue date and purchase order (or both without an order).")
     keys = invoice_number_keys(prior.number)
     if any(k and k == own for k, own in zip(keys, own_keys)) and inv.issue_date is not None \
             and prior.issue_date is not None \
@@ -192,9 +192,9 @@ def _resemblance(inv: InvoiceFacts, prior: PriorInvoice, own_order: str | None,
         changes = invoice_number_changes(inv.number, prior.number)
         nl = ", ".join(_CHANGE_TEXT[c][0] for c in changes)
         en = ", ".join(_CHANGE_TEXT[c][1] for c in changes)
-        return 1, (f"Factuurnummer verschilt alleen in {nl} (binnen {LOOKALIKE_DAYS} dagen)."
-                   f"|Invoice number differs only in {en} (within {LOOKALIKE_DAYS} days).")
-    return 1, ""
+        return 1, (f"Factuurnummer verschilt alleen in {nl} (binnen {LOOKALIKE_DAYS} dagen).",
+                   f"Invoice number differs only in {en} (within {LOOKALIKE_DAYS} days).")
+    return 1, None
 
 
 # --- invoices against a purchase order -----------------------------------------------------------
@@ -218,7 +218,7 @@ def _explain_lookup(inputs: MatchInputs, checks: Checks) -> None:
         nl += " (" + " en ".join(_NORM_TEXT[n][0] for n in ref.normalisations) + " genegeerd)"
         en += " (" + " and ".join(_NORM_TEXT[n][1] for n in ref.normalisations) + " ignored)"
     checks.explain("order_lookup", expected=ref.order_number, actual=f"{ref.field} {ref.value!r}",
-                   note=f"{nl}.|{en}.")
+                   note=(f"{nl}.", f"{en}."))
 
 
 def _order_header(inputs: MatchInputs, checks: Checks, currency_of: str) -> bool:
@@ -265,7 +265,7 @@ def _standing_order(inputs: MatchInputs, checks: Checks, deltas: dict[str, Decim
         checks.add("order_reference", False, R.PO_REFERENCE_MISSING, expected="BT-13 of vaste opdracht / or standing order",
                    actual="-")
         return
-    checks.add("order_reference", None, note="Geen BT-13; vaste opdracht gebruikt.|No BT-13; standing order used.")
+    checks.add("order_reference", None, note=("Geen BT-13; vaste opdracht gebruikt.", "No BT-13; standing order used."))
     refs_ok = (so.buyer_reference and so.buyer_reference == inv.buyer_reference) or (
         so.contract_reference and so.contract_reference == inv.contract_reference)
     supplier_ok = inputs.supplier is not None and str(inputs.supplier.supplier_id) == str(so.supplier_id)
@@ -307,7 +307,7 @@ def _credit_note(inputs: MatchInputs, checks: Checks, deltas: dict[str, Decimal]
                expected=target.currency, actual=inv.currency)
     if order is None:
         # The corrected invoice had no order (standing order): tie on amount only.
-        checks.add("credit_quantity", None, note="Geen inkooporder bij de factuur.|The invoice has no order.")
+        checks.add("credit_quantity", None, note=("Geen inkooporder bij de factuur.", "The invoice has no order."))
         return
     _explain_lookup(inputs, checks)
     credit_note_lines(inputs, checks, deltas, pairing)
@@ -343,7 +343,7 @@ def _total(inv: InvoiceFacts, tolerance: Decimal, checks: Checks) -> None:
         checks.explain("vat_breakdown", expected=money(vat),
                        actual=" + ".join(f"{fmt(rate)}%: {money(round2(base * rate / 100))}"
                                          for (_, rate), base in sorted(taxable.items())),
-                       note="Btw per tarief berekend en afgerond.|VAT computed and rounded per rate.")
+                       note=("Btw per tarief berekend en afgerond.", "VAT computed and rounded per rate."))
     if inv.payable is None:
         return
     if not checks.rules.rounding_checked:
@@ -361,5 +361,5 @@ def _total(inv: InvoiceFacts, tolerance: Decimal, checks: Checks) -> None:
     if inv.prepaid or inv.rounding:
         checks.explain("prepaid_rounding", expected=money(due),
                        actual=f"{money(expected)} - {money(inv.prepaid)} + {money(inv.rounding)}",
-                       note="Vooruitbetaald (BT-113) afgetrokken en afronding (BT-114) opgeteld."
-                            "|Prepaid amount (BT-113) subtracted and rounding amount (BT-114) added.")
+                       note=("Vooruitbetaald (BT-113) afgetrokken en afronding (BT-114) opgeteld.",
+                             "Prepaid amount (BT-113) subtracted and rounding amount (BT-114) added."))

@@ -49,7 +49,7 @@ _OUTCOME = {"pass": ("in orde", "passed"), "fail": ("afwijking", "failed"), "ski
 
 
 def texts(name: str, outcome: str, code: str | None, line_id: str | None, expected: str | None,
-          actual: str | None, tolerance: str | None, note: str = "") -> tuple[str, str]:
+          actual: str | None, tolerance: str | None, note_nl: str = "", note_en: str = "") -> tuple[str, str]:
     """The (Dutch, English) message of one check."""
     nl_label, en_label = LABELS.get(name, (name, name))
     nl, en = [], []
@@ -70,8 +70,7 @@ def texts(name: str, outcome: str, code: str | None, line_id: str | None, expect
         en.append(f"Expected {expected if expected is not None else '-'}, "
                   f"actual {actual if actual is not None else '-'}"
                   + (f" (tolerance {tolerance})" if tolerance else "") + ".")
-    if note:
-        nl_note, _, en_note = note.partition("|")
-        nl.append(nl_note)
-        en.append(en_note or nl_note)
+    if note_nl or note_en:
+        nl.append(note_nl or note_en)
+        en.append(note_en or note_nl)
     return " ".join(nl), " ".join(en)

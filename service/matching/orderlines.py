@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from service.matching.checks import CENT, Checks, fmt, money, round2
+from service.matching.checks import CENT, Checks, Note, fmt, money, round2
 from service.matching.pairing import LinePairer, Pairing, invoice_unit_price_in_order_unit, order_unit_price
 from service.matching.types import (
     ZERO,
@@ -62,8 +62,8 @@ def order_invoice_lines(inputs: MatchInputs, checks: Checks, deltas: dict[str, D
         if len(entries) > 1:
             checks.explain("lines_summed", line_id=line_ids, order_line_id=ol_id, expected=f"{fmt(qty)} {ol.unit_code}",
                            actual=" + ".join(f"{fmt(q)}" for _, q in entries) + f" = {fmt(qty)} {ol.unit_code}",
-                           note="Meerdere factuurregels voor één orderregel opgeteld vóór de hoeveelheidstoets."
-                                "|Several invoice lines for one order line summed before the quantity tests.")
+                           note=("Meerdere factuurregels voor één orderregel opgeteld vóór de hoeveelheidstoets.",
+                                 "Several invoice lines for one order line summed before the quantity tests."))
         before = inputs.ledger.invoiced.get(ol_id, ZERO)
         cumulative = before + qty
         pct = policy.quantity_over_pct
@@ -87,7 +87,7 @@ def order_invoice_lines(inputs: MatchInputs, checks: Checks, deltas: dict[str, D
             _explain_receipts(inputs, checks, ol, line_ids)
         else:
             checks.add("quantity_received", None, line_id=line_ids, order_line_id=ol_id,
-                       note="2-weg: geen ontvangst nodig.|2-way: no receipt needed.")
+                       note=("2-weg: geen ontvangst nodig.", "2-way: no receipt needed."))
         if tied:
             deltas[ol_id] = deltas.get(ol_id, ZERO) + qty
     _charges(inv, order.lines, policy, checks)
@@ -114,8 +114,8 @@ def _explain_receipts(inputs: MatchInputs, checks: Checks, ol: OrderLine, line_i
     checks.explain("receipts_netted", line_id=line_ids, order_line_id=ol.line_id,
                    expected=f"{fmt(total)} {ol.unit_code}",
                    actual=f"{parts.lstrip('+ ')} = {fmt(total)} {ol.unit_code}",
-                   note="Ontvangsten en retouren per orderregel verrekend."
-                        "|Receipts and returns netted per order line.")
+                   note=("Ontvangsten en retouren per orderregel verrekend.",
+                         "Receipts and returns netted per order line."))
 
 
 def _needs_receipt(ol: OrderLine, mode: ReceiptMode) -> bool:
@@ -130,27 +130,27 @@ def _pair_line(p: Pairing, checks: Checks, same_currency: bool, inputs: MatchInp
                *, price: bool = True) -> Decimal | None:
     """Pairing, unit, price and VAT checks of one line; the quantity in order units (or None)."""
     line, ol = p.invoice_line, p.order_line
+    note: Note | None = None
     if ol is None:
         if p.status == "ambiguous":
-            note = (f"Gezocht op {p.method}.|Searched by {p.method}." if p.method != "order_line_refs" else
-                    "Eén factuurregel noemt meerdere orderregels (BT-132): niet verdeeld."
-                    "|One invoice line names several order lines (BT-132): not split.")
+            note = ((f"Gezocht op {p.method}.", f"Searched by {p.method}.") if p.method != "order_line_refs" else
+                    ("Eén factuurregel noemt meerdere orderregels (BT-132): niet verdeeld.",
+                     "One invoice line names several order lines (BT-132): not split."))
             checks.add("line_pairing", False, R.LINE_AMBIGUOUS, line_id=line.line_id,
                        expected="1 orderregel / 1 order line", actual=", ".join(p.candidates), note=note)
         else:
             checks.add("line_pairing", False, R.LINE_NOT_MATCHED, line_id=line.line_id,
                        expected=line.order_line_ref or line.seller_item_id or line.standard_item_id or line.name,
-                       actual="-", note=f"Gezocht op {p.method}.|Searched by {p.method}.")
+                       actual="-", note=(f"Gezocht op {p.method}.", f"Searched by {p.method}."))
         return None
     checks.add("line_pairing", True, line_id=line.line_id, order_line_id=ol.line_id, actual=p.method)
     table = checks.rules.units
     found = ratio(line.unit_code, ol.unit_code, table)
     if found is None:
-        note = ""
         if checks.rules.explain_normalisations:
             fam_a, fam_b = family(line.unit_code, table), family(ol.unit_code, table)
             note = (f"{line.unit_code} ({fam_a or 'zonder omrekenfactor'}) is niet om te rekenen naar "
-                    f"{ol.unit_code} ({fam_b or 'zonder omrekenfactor'}).|{line.unit_code} ({fam_a or 'no factor'}) "
+                    f"{ol.unit_code} ({fam_b or 'zonder omrekenfactor'}).", f"{line.unit_code} ({fam_a or 'no factor'}) "
                     f"does not convert to {ol.unit_code} ({fam_b or 'no factor'}).")
         checks.add("unit", False, R.UNIT_MISMATCH, line_id=line.line_id, order_line_id=ol.line_id,
                    expected=ol.unit_code, actual=line.unit_code, note=note)
@@ -169,8 +169,8 @@ def _pair_line(p: Pairing, checks: Checks, same_currency: bool, inputs: MatchInp
         how_nl = how.replace("x", "×", 1)
         checks.explain("unit_conversion", line_id=line.line_id, order_line_id=ol.line_id,
                        expected=f"{fmt(qty)} {ol.unit_code}", actual=f"{fmt(line.quantity)} {line.unit_code}",
-                       note=f"{line.unit_code} omgerekend naar {ol.unit_code} {how_nl} (UN/ECE Rec 20)."
-                            f"|{line.unit_code} converted to {ol.unit_code} {how} (UN/ECE Rec 20).")
+                       note=(f"{line.unit_code} omgerekend naar {ol.unit_code} {how_nl} (UN/ECE Rec 20).",
+                             f"{line.unit_code} converted to {ol.unit_code} {how} (UN/ECE Rec 20)."))
     if not price:
         pass
     elif not same_currency:
@@ -233,14 +233,14 @@ def _net_price(line: InvoiceLine, ol: OrderLine, num: Decimal, den: Decimal, pol
         checks.explain("price_conversion", line_id=line.line_id, order_line_id=ol.line_id,
                        expected=f"{fmt(round(listed, 6))} per {ol.unit_code}",
                        actual=f"{fmt(line.net_price)} per {fmt(base)} {line.unit_code}",
-                       note=f"Prijs per {fmt(base)} {line.unit_code} (BT-149) omgerekend naar per {ol.unit_code}."
-                            f"|Price per {fmt(base)} {line.unit_code} (BT-149) converted to per {ol.unit_code}.")
+                       note=(f"Prijs per {fmt(base)} {line.unit_code} (BT-149) omgerekend naar per {ol.unit_code}.",
+                             f"Price per {fmt(base)} {line.unit_code} (BT-149) converted to per {ol.unit_code}."))
     if line.gross_price is not None and line.gross_price != line.net_price:
         discount = line.price_discount or line.gross_price - line.net_price
         checks.explain("price_discount", line_id=line.line_id, order_line_id=ol.line_id,
                        expected=f"BT-146 {fmt(line.net_price)}",
                        actual=f"BT-148 {fmt(line.gross_price)} - BT-147 {fmt(discount)}",
-                       note="Netto prijs na prijskorting vergeleken.|Net price after the price discount compared.")
+                       note=("Netto prijs na prijskorting vergeleken.", "Net price after the price discount compared."))
 
 
 def _vat(line: InvoiceLine, ol: OrderLine, checks: Checks) -> None:

@@ -321,7 +321,8 @@ class Check:
     actual: str | None = None
     tolerance: str | None = None
     code: str | None = None  # reason code when failed
-    note: str = ""  # extra explanation, "Dutch|English"
+    note_nl: str = ""  # extra explanation in Dutch
+    note_en: str = ""  # the same in English
     related_invoice_id: str | None = None  # the invoice this one resembles (DUPLICATE_SUSPECTED)
     accepted: str | None = None  # a failed check a person accepted: "<actor>: <reason>"
 
@@ -338,7 +339,7 @@ class Check:
         from service.matching.messages import texts
 
         return texts(self.name, self.outcome.value, self.code, self.line_id, self.expected, self.actual,
-                     self.tolerance, self.note)
+                     self.tolerance, self.note_nl, self.note_en)
 
     def reason(self) -> Reason:
         """A failed check as the invoice's reason: its code, both messages and the fields it compared."""

@@ -127,9 +127,8 @@ def _decision(session: Session, invoice: Invoice) -> Any:
 def _normalisations(decision: Any) -> list[dict[str, Any]]:
     out = []
     for c in getattr(decision, "normalisations", lambda: [])():
-        nl, _, en = (c.note or "").partition("|")
         out.append({"name": c.name, "line_id": c.line_id, "expected": c.expected, "actual": c.actual,
-                    "text_nl": nl, "text_en": en or nl})
+                    "text_nl": c.note_nl or c.note_en, "text_en": c.note_en or c.note_nl})
     return out
 
 

@@ -56,7 +56,8 @@ def test_stored_form_round_trips_and_the_api_form_adds_message_in_the_asked_lang
 
 def test_a_failed_check_becomes_a_reason_with_the_fields_it_compared() -> None:
     check = Check(name="price", outcome=CheckOutcome.failed, line_id="1", order_line_id="10", expected="9",
-                  actual="9.5", tolerance="2 %", code="PRICE_VARIANCE", note="Korting niet gezien.|Discount not seen.")
+                  actual="9.5", tolerance="2 %", code="PRICE_VARIANCE", note_nl="Korting niet gezien.",
+                  note_en="Discount not seen.")
     reason = check.reason()
     assert reason.code is ReasonCode.PRICE_VARIANCE
     assert reason.message_en.startswith("Line 1: The price exceeds") and "Discount not seen." in reason.message_en
@@ -165,3 +166,35 @@ def test_migration_rewrites_old_reasons_into_the_one_stored_form(fresh_url: str)
     # every row is now exactly the form the Reason type writes
     for reasons in rows.values():
         assert stored(reasons_from_stored(reasons)) == reasons
+
+
+# --- matching notes in two fields: migration 0026 ------------------------------------------------
+
+
+def test_check_notes_are_stored_in_two_fields_and_old_decisions_still_replay(client, make_key, engine, db_url) -> None:
+    from alembic import command
+
+    from service.migrations import alembic_config
+    from tests.api.test_invoices import BASE, XML
+
+    created = client.post("/v1/invoices", content=BASE, headers={**make_key("gateway"), **XML}).json()
+
+    def checks() -> list[dict]:
+        with engine.connect() as conn:
+            decision = conn.execute(text("SELECT decision FROM match_decisions WHERE invoice_id = :id"),
+                                    {"id": uuid.UUID(created["id"]) if engine.dialect.name == "postgresql"
+                                     else uuid.UUID(created["id"]).hex}).scalar_one()
+        return (decision if isinstance(decision, dict) else json.loads(decision))["checks"]
+
+    noted = [c for c in checks() if c["note_en"]]
+    assert noted and all("|" not in c["note_nl"] + c["note_en"] and "note" not in c for c in noted)
+    # the decision as the version before stored it: one "Dutch|English" note
+    command.downgrade(alembic_config(db_url), "0025_one_reason_format")
+    try:
+        old = [c for c in checks() if c.get("note")]
+        assert [c["note"] for c in old] == [f"{c['note_nl']}|{c['note_en']}" for c in noted]
+    finally:
+        upgrade(db_url)
+    assert [c for c in checks() if c["note_en"]] == noted
+    replay = client.post(f"/v1/invoices/{created['id']}/replay", headers=make_key("admin")).json()
+    assert replay["identical"] is True, replay
