@@ -46,7 +46,7 @@ from service.en16931.model import (
     Totals,
     VatBreakdown,
 )
-from service.en16931.values import DocumentError, decimal_of
+from service.en16931.values import DocumentError, decimal_of, identifier_of, identifiers_of, required, text_of
 
 __all__ = ["CII_ROOT", "parse_cii_document", "cii_header_fields"]
 
@@ -75,17 +75,11 @@ def _iter(el: etree._Element | None, path: str) -> list[etree._Element]:
 
 
 def _text(el: etree._Element | None, path: str) -> str | None:
-    found = _find(el, path)
-    if found is None or found.text is None:
-        return None
-    return found.text.strip() or None
+    return text_of(_find(el, path))
 
 
 def _req(el: etree._Element | None, path: str, term: str) -> str:
-    value = _text(el, path)
-    if value is None:
-        raise DocumentError(f"{term} is missing ({path})", term)
-    return value
+    return required(_text(el, path), path, term)
 
 
 def _dec(value: str | None, term: str) -> Decimal | None:
@@ -118,20 +112,11 @@ def _date(el: etree._Element | None, path: str, term: str) -> date | None:
 
 
 def _ident(el: etree._Element | None, path: str, attr: str = "schemeID") -> Identifier | None:
-    found = _find(el, path)
-    if found is None or not (found.text or "").strip():
-        return None
-    scheme = found.get(attr)
-    return Identifier(value=found.text.strip(), scheme=scheme.strip() if scheme else None)
+    return identifier_of(_find(el, path), attr)
 
 
 def _idents(el: etree._Element | None, path: str, attr: str = "schemeID") -> tuple[Identifier, ...]:
-    out = []
-    for found in _iter(el, path):
-        if (found.text or "").strip():
-            scheme = found.get(attr)
-            out.append(Identifier(value=found.text.strip(), scheme=scheme.strip() if scheme else None))
-    return tuple(out)
+    return identifiers_of(_iter(el, path), attr)
 
 
 def _indicator(el: etree._Element, term: str) -> bool:

@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 from lxml import etree
 
 from service.en16931.cii import CII_ROOT, cii_header_fields, parse_cii_document
-from service.en16931.values import DocumentError, decimal_of
+from service.en16931.values import DocumentError, decimal_of, identifier_of, identifiers_of, required, text_of
 from service.en16931.model import (
     Address,
     AllowanceCharge,
@@ -137,13 +137,7 @@ def _find(el: etree._Element, path: str) -> etree._Element | None:
 
 
 def _text(el: etree._Element | None, path: str) -> str | None:
-    if el is None:
-        return None
-    found = _find(el, path)
-    if found is None or found.text is None:
-        return None
-    value = found.text.strip()
-    return value or None
+    return None if el is None else text_of(_find(el, path))
 
 
 def _texts(el: etree._Element, path: str) -> list[str]:
@@ -151,10 +145,7 @@ def _texts(el: etree._Element, path: str) -> list[str]:
 
 
 def _req(el: etree._Element, path: str, term: str) -> str:
-    value = _text(el, path)
-    if value is None:
-        raise DocumentError(f"{term} is missing ({path})", term)
-    return value
+    return required(_text(el, path), path, term)
 
 
 def _dec(value: str | None, term: str) -> Decimal | None:
@@ -179,22 +170,11 @@ def _date(value: str | None, term: str) -> date | None:
 
 
 def _ident(el: etree._Element | None, path: str, attr: str = "schemeID") -> Identifier | None:
-    if el is None:
-        return None
-    found = _find(el, path)
-    if found is None or not (found.text or "").strip():
-        return None
-    scheme = found.get(attr)
-    return Identifier(value=found.text.strip(), scheme=scheme.strip() if scheme else None)
+    return None if el is None else identifier_of(_find(el, path), attr)
 
 
 def _idents(el: etree._Element, path: str, attr: str = "schemeID") -> tuple[Identifier, ...]:
-    out = []
-    for found in _iter(el, path):
-        if (found.text or "").strip():
-            scheme = found.get(attr)
-            out.append(Identifier(value=found.text.strip(), scheme=scheme.strip() if scheme else None))
-    return tuple(out)
+    return identifiers_of(_iter(el, path), attr)
 
 
 # -- aggregates ----------------------------------------------------------------------------------------
