@@ -78,3 +78,16 @@ class LineResolution(SQLModel, table=True):
     reason: str | None = None
     actor: str = Field(max_length=200)
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+# A staff member's saved view of the find list (#17): a name and the list's query string (search
+# words, status, sort column and direction). Per person; saving a name again replaces its query.
+class SavedView(SQLModel, table=True):
+    __tablename__ = "saved_views"
+    __table_args__ = (UniqueConstraint("user_id", "name"),)
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    user_id: uuid.UUID = Field(foreign_key="staff_users.id", index=True)
+    name: str = Field(max_length=100)
+    query: str = Field(max_length=1000)  # "q=...&status=...&sort=...&dir=..." (urlencoded)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -32,6 +32,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
     from service.ui.find_routes import router as find_router
     from service.ui.rendering_routes import router as rendering_router
     from service.ui.resolve_routes import router as resolve_router
+    from service.ui.saved_views import router as saved_views_router
     from service.ui.routes import router
     from service.ui.session import CsrfFailed, LoginRequired
     from service.ui.sso.provider import OidcProvider
@@ -45,6 +46,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
     app.include_router(find_router)
     app.include_router(rendering_router)
     app.include_router(resolve_router)
+    app.include_router(saved_views_router)
     app.include_router(bank_account_router)
     app.include_router(approvals_report_router)
     app.include_router(sso_router)

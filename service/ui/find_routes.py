@@ -9,7 +9,7 @@ from fastapi.responses import Response, StreamingResponse
 from sqlmodel import Session
 
 from service.db import SessionDep, reading
-from service.ui import find, find_export
+from service.ui import find, find_export, saved_views
 from service.ui.i18n import Translator
 from service.ui.routes import Staff, render
 
@@ -26,7 +26,10 @@ def find_page(request: Request, session: SessionDep, current: Staff) -> Response
     flt.organisation_id = current.organisation_id
     result = find.page(session, flt)
     page_number = min(flt.page, result.pages)
+    view_msg = request.query_params.get("view", "")
     return render(request, "find.html", t, flt=flt, result=result, page_number=page_number,
+                  views=saved_views.views_of(session, current.user.id),
+                  view_msg=t(f"msg_view_{view_msg}") if view_msg in ("saved", "refused", "deleted") else "",
                   columns=COLUMN_TITLES, statuses=find.STATUSES, qs=urlencode(flt.query_params(page="")),
                   link=lambda **kw: "/ui/search?" + urlencode(flt.query_params(**kw)))
 

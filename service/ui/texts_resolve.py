@@ -32,4 +32,15 @@ RESOLVE_TEXTS: dict[str, tuple[str, str]] = {
                                        "Variance accepted; invoice {ref} awaits a second approval."),
     "err_resolve": ("Dat kan niet: kies een regel van de order, en geef bij een afwijking een reden.",
                     "That is not possible: choose a line of the order, and give a reason for a variance."),
+    # saved views of the find list (service/ui/saved_views.py)
+    "views_title": ("Bewaarde weergaven", "Saved views"),
+    "views_none": ("Nog geen bewaarde weergaven.", "No saved views yet."),
+    "view_name": ("Deze weergave bewaren als", "Save this view as"),
+    "view_save": ("Bewaren", "Save"),
+    "view_delete": ("Verwijderen", "Delete"),
+    "view_delete_named": ("Weergave {name} verwijderen", "Delete view {name}"),
+    "msg_view_saved": ("Weergave bewaard.", "View saved."),
+    "msg_view_refused": ("Niet bewaard: geef een naam (u kunt er hoogstens 50 bewaren).",
+                         "Not saved: give a name (you can keep at most 50)."),
+    "msg_view_deleted": ("Weergave verwijderd.", "View deleted."),
 }
