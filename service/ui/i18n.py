@@ -12,7 +12,7 @@ from service.reasons import ReasonCode
 from service.ui.texts_bank_accounts import BANK_ACCOUNT_TEXTS
 from service.ui.texts_find import FIND_TEXTS
 from service.ui.texts_rendering import RENDERING_TEXTS
-from service.ui.texts_resolve import RESOLVE_TEXTS
+from service.ui.texts_resolve import RESOLVE_TEXTS, UNIT_NAMES
 
 LANGUAGES = ("nl", "en")
 LOCALES = {"nl": "nl_NL", "en": "en_GB"}
@@ -373,6 +373,11 @@ class Translator:
             return ReasonCode(code).message(self.lang)
         except ValueError:
             return code
+
+    def unit(self, code: str | None) -> str:
+        """A UN/ECE Rec 20 unit code by its name ("pak", "uur"); an unknown code as it is."""
+        names = UNIT_NAMES.get((code or "").strip().upper())
+        return names[self._i] if names else (code or "")
 
     def money(self, amount, currency: str | None = "EUR") -> str:
         if amount is None or amount == "":

@@ -21,6 +21,7 @@ from service.matching import ACCEPTABLE_VARIANCES
 from service.intake.attachments import safe_media_type
 from service.models.invoices import AuditEvent, Invoice, InvoiceAttachment
 from service.models.workspace import InvoiceComment
+from service.ui import context
 
 
 @dataclass
@@ -31,6 +32,9 @@ class LineRow:
     checks: list[dict[str, Any]] = field(default_factory=list)
     pairable: bool = False  # matching could not pair it: a person may (service/decisions/resolve.py)
     acceptable: list[str] = field(default_factory=list)  # open variances a person may accept with a reason
+    # the other invoices that count against this order line (service/ui/context.consumers)
+    consumed_by: list[dict[str, Any]] = field(default_factory=list)
+    differs: set[str] = field(default_factory=set)  # "price", "quantity", "unit": invoice vs order, highlighted
 
 
 @dataclass
@@ -43,6 +47,7 @@ class TrailEntry:
     reason_codes: list[str] = field(default_factory=list)
     text: str | None = None
     approval: dict[str, Any] | None = None  # a person's approval: step, rule_version, triggers
+    actor_name: str = ""  # the person's or key's name (service/ui/context.actor_names)
 
 
 @dataclass
@@ -76,11 +81,15 @@ class InvoiceView:
 
 
 PAIRING_CODES = ("LINE_NOT_MATCHED", "LINE_AMBIGUOUS")
+# what the lines table highlights for a failed check of the line
+DIFFERENCES = {"price": {"PRICE_VARIANCE"}, "unit": {"UNIT_MISMATCH"},
+               "quantity": {"QUANTITY_EXCEEDS_ORDERED", "QUANTITY_EXCEEDS_RECEIVED", "NOT_RECEIVED"}}
 
 
 def build(session: Session, invoice: Invoice) -> InvoiceView:
     doc = invoice.data if isinstance(invoice.data, dict) else {}
-    checks = [r for r in (invoice.reasons or []) if isinstance(r, dict)]
+    # supplier ids in the checks (SUPPLIER_MISMATCH) shown as names
+    checks = context.supplier_names(session, [r for r in (invoice.reasons or []) if isinstance(r, dict)])
     order_lines, received, order_status = _order_lines(session, invoice)
     decision = _decision(session, invoice)
     pairing = {str(k): str(v) for k, v in (getattr(decision, "pairing", None) or {}).items()}
@@ -95,13 +104,18 @@ def build(session: Session, invoice: Invoice) -> InvoiceView:
         ref = pairing.get(lid) or ln.get("order_line_reference") or next(
             (c.get("order_line_id") for c in line_checks if c.get("order_line_id")), None)
         ol = order_lines.get(str(ref)) if ref else None
+        codes = {c.get("code") for c in line_checks}
         lines.append(LineRow(invoice_line=ln, order_line=ol, received=received.get(str(ref)) if ref else None,
-                             checks=line_checks,
+                             checks=line_checks, differs={k for k, v in DIFFERENCES.items() if codes & v},
                              pairable=any(c.get("code") in PAIRING_CODES for c in line_checks),
                              acceptable=list(dict.fromkeys(
                                  c["code"] for c in line_checks
                                  if c.get("code") in ACCEPTABLE_VARIANCES and not c.get("accepted")))))
     document_checks = [c for c in checks if not (_line_ids(c) & line_ids)]
+    used = context.consumers(session, invoice, {str(r.order_line["line_id"]) for r in lines if r.order_line})
+    for row in lines:
+        if row.order_line:
+            row.consumed_by = used.get(str(row.order_line["line_id"]), [])
     return InvoiceView(
         invoice=invoice, doc=doc, checks=checks, document_checks=document_checks, lines=lines,
         warnings=_warnings(invoice.validation_report), attachments=_attachments(session, invoice, doc),
@@ -205,6 +219,9 @@ def _trail(session: Session, invoice_id: uuid.UUID) -> list[TrailEntry]:
         for c in session.exec(select(InvoiceComment).where(InvoiceComment.invoice_id == invoice_id))
     ]
     entries.sort(key=lambda e: e.at)
+    names = context.actor_names(session, (e.actor for e in entries))
+    for e in entries:
+        e.actor_name = names.get(e.actor, "")
     return entries
 
 

@@ -32,6 +32,7 @@ RESOLVE_TEXTS: dict[str, tuple[str, str]] = {
                                        "Variance accepted; invoice {ref} awaits a second approval."),
     "err_resolve": ("Dat kan niet: kies een regel van de order, en geef bij een afwijking een reden.",
                     "That is not possible: choose a line of the order, and give a reason for a variance."),
+    "consumed_by": ("Eerder gefactureerd op deze orderregel", "Invoiced before on this order line"),
     # saved views of the find list (service/ui/saved_views.py)
     "views_title": ("Bewaarde weergaven", "Saved views"),
     "views_none": ("Nog geen bewaarde weergaven.", "No saved views yet."),
@@ -43,4 +44,22 @@ RESOLVE_TEXTS: dict[str, tuple[str, str]] = {
     "msg_view_refused": ("Niet bewaard: geef een naam (u kunt er hoogstens 50 bewaren).",
                          "Not saved: give a name (you can keep at most 50)."),
     "msg_view_deleted": ("Weergave verwijderd.", "View deleted."),
+}
+
+# UN/ECE Rec 20 (and Rec 21 packaging) codes by name: (Dutch, English). Codes not listed show as they are.
+UNIT_NAMES: dict[str, tuple[str, str]] = {
+    "C62": ("stuk", "one"), "H87": ("stuk", "piece"), "EA": ("stuk", "each"), "NAR": ("artikel", "article"),
+    "PR": ("paar", "pair"), "DZN": ("dozijn", "dozen"), "DPC": ("dozijn stuks", "dozen pieces"),
+    "CEN": ("honderd", "hundred"), "MIL": ("duizend", "thousand"), "GRO": ("gros", "gross"),
+    "SEC": ("seconde", "second"), "MIN": ("minuut", "minute"), "HUR": ("uur", "hour"), "DAY": ("dag", "day"),
+    "WEE": ("week", "week"), "MON": ("maand", "month"), "QAN": ("kwartaal", "quarter"), "ANN": ("jaar", "year"),
+    "MGM": ("milligram", "milligram"), "GRM": ("gram", "gram"), "KGM": ("kilogram", "kilogram"),
+    "TNE": ("ton", "tonne"), "MMT": ("millimeter", "millimetre"), "CMT": ("centimeter", "centimetre"),
+    "MTR": ("meter", "metre"), "KMT": ("kilometer", "kilometre"), "MTK": ("vierkante meter", "square metre"),
+    "MTQ": ("kubieke meter", "cubic metre"), "LTR": ("liter", "litre"), "MLT": ("milliliter", "millilitre"),
+    "CLT": ("centiliter", "centilitre"), "HLT": ("hectoliter", "hectolitre"), "KWH": ("kilowattuur", "kilowatt hour"),
+    "MWH": ("megawattuur", "megawatt hour"), "WHR": ("wattuur", "watt hour"), "JOU": ("joule", "joule"),
+    "XPK": ("pak", "package"), "XBX": ("doos", "box"), "XCT": ("karton", "carton"), "XPA": ("pakje", "packet"),
+    "XRO": ("rol", "roll"), "XPX": ("pallet", "pallet"), "SET": ("set", "set"), "LS": ("post", "lump sum"),
+    "E48": ("dienst", "service unit"), "ZZ": ("eenheid", "unit"),
 }
