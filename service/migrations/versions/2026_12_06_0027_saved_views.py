@@ -1,7 +1,7 @@
 """saved_views: a staff member's named views of the workspace's find list (#17)
 
-Revision ID: 0026_saved_views
-Revises: 0025_one_reason_format
+Revision ID: 0027_saved_views
+Revises: 0026_check_notes_two_languages
 Create Date: 2026-12-06
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 from service.models.base import UTCDateTime
 
-revision = "0026_saved_views"
-down_revision = "0025_one_reason_format"
+revision = "0027_saved_views"
+down_revision = "0026_check_notes_two_languages"
 branch_labels = None
 depends_on = None
 
