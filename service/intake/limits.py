@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from typing import Any
 
 from lxml import etree
@@ -68,21 +69,12 @@ class DocumentLimits:
 
     @classmethod
     def from_settings(cls, settings: Any) -> DocumentLimits:
-        return cls(
-            elements=settings.max_elements,
-            attributes_per_element=settings.max_attributes_per_element,
-            namespace_declarations=settings.max_namespace_declarations,
-            text_chars=settings.max_text_chars,
-            attachments=settings.max_attachments,
-            attachment_bytes=settings.max_attachment_bytes,
-            attachments_total_bytes=settings.max_attachments_total_bytes,
-        )
+        """Each limit from its setting ``max_<limit>`` (environment: ``EINVOICE_MAX_<LIMIT>``)."""
+        return cls(**{f.name: getattr(settings, f"max_{f.name}") for f in fields(cls)})
 
 
 # For documents stored before (their limits were checked at intake, perhaps under other settings).
-UNBOUNDED = DocumentLimits(elements=1 << 62, attributes_per_element=1 << 62, namespace_declarations=1 << 62,
-                           text_chars=1 << 62, attachments=1 << 62, attachment_bytes=1 << 62,
-                           attachments_total_bytes=1 << 62)
+UNBOUNDED = DocumentLimits(**{f.name: 1 << 62 for f in fields(DocumentLimits)})
 
 
 class _LimitExceeded(ServiceError):
@@ -202,27 +194,30 @@ def check_structure(data: bytes, tree: etree._ElementTree, limits: DocumentLimit
     """Attributes per element, namespace declarations, text length and attachments of a parsed
     document; each exact check runs only when the bytes' upper bound says it might fail."""
     root = tree.getroot()
-    if data.count(b"=") > limits.attributes_per_element:  # every attribute has one
-        crowded = _MANY_ATTRIBUTES(root, n=limits.attributes_per_element)
-        if crowded:
-            raise TooManyAttributes(
-                f"element {etree.QName(crowded[0]).localname} has {len(crowded[0].attrib):,} attributes",
-                limit=limits.attributes_per_element, line=crowded[0].sourceline)
-    if data.count(b"xmlns") > limits.namespace_declarations:
-        _check_namespaces(data, limits)
-    if len(data) > limits.text_chars:
-        long_value = _LONG_TEXT(root, n=limits.text_chars)
-        if long_value:
-            holder = long_value[0].getparent()
-            raise TextTooLong(
-                f"a value in element {etree.QName(holder).localname} is longer than "
-                f"{limits.text_chars:,} characters", limit=limits.text_chars,
-                line=holder.sourceline if holder is not None else None)
-    if b"BinaryObject" in data:
-        _check_attachments(root, limits)
+    for might_fail, check in _STRUCTURE_CHECKS:
+        if might_fail(data, limits):
+            check(data, root, limits)
 
 
-def _check_namespaces(data: bytes, limits: DocumentLimits) -> None:
+def _check_attributes(data: bytes, root: etree._Element, limits: DocumentLimits) -> None:
+    crowded = _MANY_ATTRIBUTES(root, n=limits.attributes_per_element)
+    if crowded:
+        raise TooManyAttributes(
+            f"element {etree.QName(crowded[0]).localname} has {len(crowded[0].attrib):,} attributes",
+            limit=limits.attributes_per_element, line=crowded[0].sourceline)
+
+
+def _check_text(data: bytes, root: etree._Element, limits: DocumentLimits) -> None:
+    long_value = _LONG_TEXT(root, n=limits.text_chars)
+    if long_value:
+        holder = long_value[0].getparent()
+        raise TextTooLong(
+            f"a value in element {etree.QName(holder).localname} is longer than "
+            f"{limits.text_chars:,} characters", limit=limits.text_chars,
+            line=holder.sourceline if holder is not None else None)
+
+
+def _check_namespaces(data: bytes, root: etree._Element, limits: DocumentLimits) -> None:
     for declared, _ in enumerate(etree.iterparse(io.BytesIO(data), events=("start-ns",), **SAFE_OPTIONS), 1):
         if declared > limits.namespace_declarations:
             raise TooManyNamespaces(
@@ -230,7 +225,7 @@ def _check_namespaces(data: bytes, limits: DocumentLimits) -> None:
                 limit=limits.namespace_declarations)
 
 
-def _check_attachments(root: etree._Element, limits: DocumentLimits) -> None:
+def _check_attachments(data: bytes, root: etree._Element, limits: DocumentLimits) -> None:
     found = _ATTACHMENTS(root)
     if len(found) > limits.attachments:
         raise TooManyAttachments(
@@ -248,6 +243,17 @@ def _check_attachments(root: etree._Element, limits: DocumentLimits) -> None:
             raise AttachmentsTooLarge(
                 f"the embedded attachments decode to more than {limits.attachments_total_bytes:,} bytes "
                 "together", limit=limits.attachments_total_bytes, line=element.sourceline)
+
+
+_Check = Callable[[bytes, etree._Element, DocumentLimits], None]
+# (an upper bound read off the bytes says the limit might be exceeded, the exact check): the exact
+# check, which walks the tree, runs only when the cheap bound cannot rule a failure out.
+_STRUCTURE_CHECKS: tuple[tuple[Callable[[bytes, DocumentLimits], bool], _Check], ...] = (
+    (lambda data, limits: data.count(b"=") > limits.attributes_per_element, _check_attributes),  # one "=" each
+    (lambda data, limits: data.count(b"xmlns") > limits.namespace_declarations, _check_namespaces),
+    (lambda data, limits: len(data) > limits.text_chars, _check_text),
+    (lambda data, limits: b"BinaryObject" in data, _check_attachments),
+)
 
 
 def decoded_size(text: str) -> int:
