@@ -5,13 +5,12 @@ import os
 import re
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 import pytest
 
 from scripts.settings_reference import render
+from tests.servers import serving
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 
@@ -41,21 +40,10 @@ def _shell_blocks(section: str) -> list[str]:
 @pytest.fixture
 def live_server(settings, engine, validation):
     """The app (the test session's validation engine) behind a real HTTP port, in a thread."""
-    import uvicorn
-
     from service.main import create_app
 
-    app = create_app(settings, engine=engine, validation=validation)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-        assert thread.is_alive(), "the server did not start"
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=20)
+    with serving(create_app(settings, engine=engine, validation=validation)) as url:
+        yield url
 
 
 def test_the_first_steps_end_in_an_approved_invoice(live_server, db_url):

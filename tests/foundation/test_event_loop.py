@@ -24,6 +24,7 @@ from sqlalchemy.engine import Engine, make_url
 from starlette.routing import BaseRoute
 
 from service.db import SessionDep, get_session
+from tests.servers import serving
 
 HOLD = 3.0  # seconds the lock is held
 QUICK = 1.0  # what /healthz must answer within meanwhile
@@ -79,18 +80,8 @@ def test_the_scan_finds_an_async_endpoint_that_uses_the_session(bare_app: FastAP
 @pytest.fixture
 def sqlite_server(tmp_path: Path, engine: Engine, bare_app: FastAPI, make_key) -> Iterator[tuple[str, dict[str, str], Path]]:
     """The app behind a real port (one worker, as `einvoice serve` runs it), on a SQLite file."""
-    import uvicorn
-
-    server = uvicorn.Server(uvicorn.Config(bare_app, host="127.0.0.1", port=0, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-        assert thread.is_alive(), "the server did not start"
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}", make_key("admin"), Path(make_url(str(engine.url)).database or "")
-    server.should_exit = True
-    thread.join(timeout=20)
+    with serving(bare_app) as url:
+        yield url, make_key("admin"), Path(make_url(str(engine.url)).database or "")
 
 
 def _healthz_while_locked(base: str, admin: dict[str, str], db_file: Path, path: str) -> tuple[float, int]:

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from sqlmodel import select
 from tests.security.documents import BASE, lines, numbered
+from tests.servers import serving
 
 from service.config import Settings
 from service.models.invoices import Invoice
@@ -33,21 +34,12 @@ def child(artifacts_dir, tmp_path_factory):
 @pytest.fixture
 def server(settings, engine, child):
     """The app with the child-process validation behind a real HTTP port (uvicorn in a thread)."""
-    import uvicorn
-
     from service.main import create_app
 
     app = create_app(settings.model_copy(update={"webhook_dispatcher_in_serve": False}), engine=engine,
                      validation=(child, []))
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    while not srv.started:
-        time.sleep(0.05)
-        assert thread.is_alive(), "the server did not start"
-    yield f"http://127.0.0.1:{srv.servers[0].sockets[0].getsockname()[1]}"
-    srv.should_exit = True
-    thread.join(timeout=20)
+    with serving(app) as url:
+        yield url
 
 
 def test_reports_are_the_in_process_engines(child, validation):

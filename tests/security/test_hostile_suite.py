@@ -8,8 +8,6 @@ row at all, or one rejected invoice with its audit event and no attachments.
 
 from __future__ import annotations
 
-import threading
-import time
 
 import httpx
 import pytest
@@ -37,6 +35,7 @@ from tests.security.documents import (
     with_attachments,
 )
 from tests.security.measure import cpu_and_memory, cpu_budget
+from tests.servers import serving
 
 from service.models.invoices import AuditEvent, Invoice, InvoiceAttachment
 
@@ -87,21 +86,12 @@ CASES = {
 def server(settings, engine, validation):
     """The app behind a real HTTP port (uvicorn in a thread of this process, so its CPU and memory
     are this process's)."""
-    import uvicorn
-
     from service.main import create_app
 
     app = create_app(settings.model_copy(update={"webhook_dispatcher_in_serve": False}), engine=engine,
                      validation=validation)
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    while not srv.started:
-        time.sleep(0.05)
-        assert thread.is_alive(), "the server did not start"
-    yield f"http://127.0.0.1:{srv.servers[0].sockets[0].getsockname()[1]}"
-    srv.should_exit = True
-    thread.join(timeout=20)
+    with serving(app) as url:
+        yield url
 
 
 @pytest.mark.parametrize("name", CASES)
