@@ -11,6 +11,7 @@ from babel.numbers import format_currency, format_decimal, format_percent
 from service.reasons import ReasonCode
 from service.ui.texts_bank_accounts import BANK_ACCOUNT_TEXTS
 from service.ui.texts_find import FIND_TEXTS
+from service.ui.texts_handover import HANDOVER_TEXTS
 from service.ui.texts_rendering import RENDERING_TEXTS
 from service.ui.texts_resolve import RESOLVE_TEXTS, UNIT_NAMES
 
@@ -339,6 +340,7 @@ REASON_LABELS: dict[str, tuple[str, str]] = {
 TEXTS.update(FIND_TEXTS)
 TEXTS.update(RENDERING_TEXTS)
 TEXTS.update(BANK_ACCOUNT_TEXTS)
+TEXTS.update(HANDOVER_TEXTS)
 TEXTS.update(RESOLVE_TEXTS)
 
 

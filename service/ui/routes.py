@@ -26,7 +26,10 @@ from service.models.workspace import Language
 from service.reasons import ReasonCode
 from service.ui import dashboard as dash
 from service.ui import invoice_view, queue
+from service.handovers.store import colleagues as colleagues_of
+from service.notifications.inbox import unread_count
 from service.ui.accounts import authenticate
+from service.ui.handover_view import handover_panel
 from service.ui.i18n import Translator
 from service.ui.session import (
     CsrfFailed, LoginRequired, StaffSession, check_csrf, check_login_csrf, end_session, login_csrf_token,
@@ -47,13 +50,18 @@ FLASH = {"approved": "msg_approved", "rejected": "msg_rejected", "on_hold": "msg
          # resolving lines by hand (service/ui/resolve_routes.py)
          "line_paired": "msg_line_paired", "line_paired_approved": "msg_line_paired_approved",
          "variance_accepted": "msg_variance_accepted", "variance_accepted_approved": "msg_variance_accepted_approved",
-         "variance_accepted_awaiting_approval": "msg_variance_accepted_awaiting"}
+         "variance_accepted_awaiting_approval": "msg_variance_accepted_awaiting",
+         # hand-overs (service/ui/handover_routes.py)
+         "assigned": "msg_assigned", "forwarded": "msg_forwarded", "confirmed": "msg_confirmed",
+         "confirmed_approved": "msg_confirmed_approved", "declined": "msg_declined"}
 ERRORS = {"iban_invalid": "err_iban_invalid", "iban_unchanged": "err_iban_unchanged",
           "stale": "err_stale", "illegal": "err_illegal", "second": "err_second_approver",
           "right": "err_right_missing", "confirm": "err_confirm",
           "reason": "err_reason_required",
           "text": "err_text_required", "csrf": "csrf_failed", "order": "err_order_unknown",
-          "resolve": "err_resolve"}
+          "resolve": "err_resolve",
+          "colleague": "err_colleague", "due_date": "err_due_date", "no_request": "err_no_request",
+          "not_assignee": "err_not_assignee"}
 
 
 def staff(request: Request, session: SessionDep) -> StaffSession:
@@ -61,6 +69,7 @@ def staff(request: Request, session: SessionDep) -> StaffSession:
     if current is None:
         raise LoginRequired()
     current.organisations, current.organisation_id = working_organisation(request, session, current.user.id)
+    current.unread = unread_count(session, current.user.id)
     request.state.staff = current
     return current
 
@@ -172,7 +181,8 @@ def queue_page(request: Request, session: SessionDep, current: Staff, cursor: st
     flt.organisation_id = current.organisation_id
     result = queue.page(session, flt, cursor)
     qs = urlencode(flt.query_params())
-    return render(request, "queue.html", t, flt=flt, page=result, qs=qs, cursor=cursor,
+    colleagues = [(u.username, u.display_name or u.username) for u in colleagues_of(session, current.organisation_id)]
+    return render(request, "queue.html", t, flt=flt, page=result, qs=qs, cursor=cursor, colleagues=colleagues,
                   age_choices=queue.AGE_CHOICES, today=_today(),
                   flash=t(FLASH[msg], ref=ref) if msg in FLASH else "",
                   error=t(ERRORS[error]) if error in ERRORS else "",
@@ -209,7 +219,7 @@ def invoice_page(request: Request, invoice_id: str, session: SessionDep, current
                   actionable=inv.status.value in queue.QUEUE_STATUSES, current_codes=current_codes,
                   risky_codes=RISKY_CODES, confirm_note=_confirm_note(session, t, inv, current, current_codes),
                   invoice_iban=_invoice_iban(inv),
-                  other_codes=other_codes, today=_today(),
+                  other_codes=other_codes, today=_today(), handover=handover_panel(session, inv, current),
                   flash=t(FLASH[msg], ref=ref) if msg in FLASH else "",
                   error=t(ERRORS[error]) if error in ERRORS else "")
 

@@ -52,6 +52,7 @@ class StaffSession:
     # the organisation whose invoices the person works on now, and all they may switch to
     organisation_id: uuid.UUID | None = None
     organisations: tuple[tuple[uuid.UUID, str], ...] = ()
+    unread: int = 0  # unread notifications (the header shows the count)
 
     @property
     def actor(self) -> str:

@@ -17,7 +17,7 @@ OWN_WORDS = {"English", "Nederlands", "Enter", "bytes"}
 DYNAMIC_PREFIXES = ("syntax_", "action_", "change_", "method_", "trail_approval_")
 # The same in both languages, and rightly so.
 SAME_IN_BOTH = {"nav_dashboard", "filters", "filter_status", "col_order", "status", "syntax_ubl", "syntax_cii",
-                "week", "find_status", "col_status", "r_title", "iban_label", "change_status"}
+                "week", "find_status", "col_status", "r_title", "iban_label", "change_status", "hs_open"}
 
 
 def _templates() -> list[Path]:
