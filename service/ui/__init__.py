@@ -64,7 +64,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
         from urllib.parse import urlencode
 
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        nxt = {"next": target} if request.method == "GET" else {}
+        nxt = {"next": target} if request.method == "GET" else _back_to_form(request)
         return RedirectResponse(f"/ui/login?{urlencode(nxt)}" if nxt else "/ui/login", status_code=303)
 
     @app.exception_handler(CsrfFailed)
@@ -127,3 +127,14 @@ def _static_version() -> str:
         if path.is_file():
             digest.update(path.read_bytes())
     return digest.hexdigest()[:10]
+
+
+def _back_to_form(request: Request) -> dict[str, str]:
+    """A form sent after the session expired: back to the page it was on after signing in again (where
+    app.js puts the typed text back), when that page is one of the workspace's own."""
+    from urllib.parse import urlsplit
+
+    ref = urlsplit(request.headers.get("referer", ""))
+    if ref.netloc != request.url.netloc or not ref.path.startswith("/ui/") or ref.path.startswith("/ui/login"):
+        return {}
+    return {"next": ref.path + (f"?{ref.query}" if ref.query else "")}

@@ -89,3 +89,43 @@
     if (page === "invoice") setupInvoice();
   });
 })();
+
+// An expired session keeps what was typed (#17). Every textarea of a form (comments, reasons) is kept
+// in sessionStorage (this tab only) while it is typed, per page and field. A form sent while the
+// session had expired ends on the sign-in page; signing in again returns to the page (the login's
+// `next` is the page the form was on), where the empty fields get their text back. The text is
+// forgotten once the page the form led to says the action was done, or is another page.
+(function () {
+  "use strict";
+  var store;
+  try { store = window.sessionStorage; store.getItem("x"); } catch (e) { return; }
+  var PREFIX = "einvoice-keep:";
+  var SENT = "einvoice-keep-sent";
+
+  function forget(path) {
+    for (var i = store.length - 1; i >= 0; i--) {
+      var k = store.key(i);
+      if (k && k.indexOf(PREFIX + path + "#") === 0) store.removeItem(k);
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var path = window.location.pathname;
+    if (document.body.getAttribute("data-page") === "login") return;  // keep everything until back
+    var sent = store.getItem(SENT);
+    if (sent) {
+      store.removeItem(SENT);
+      if (sent !== path || document.querySelector(".flash.ok")) forget(sent);
+    }
+    var fields = document.querySelectorAll("form textarea[id]");
+    Array.prototype.forEach.call(fields, function (field) {
+      var key = PREFIX + path + "#" + field.id;
+      var kept = store.getItem(key);
+      if (kept && !field.value) field.value = kept;
+      field.addEventListener("input", function () {
+        if (field.value) store.setItem(key, field.value); else store.removeItem(key);
+      });
+      if (field.form) field.form.addEventListener("submit", function () { store.setItem(SENT, path); });
+    });
+  });
+})();
