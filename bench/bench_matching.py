@@ -111,7 +111,7 @@ def corpus_run(documents: int, seed: int, workdir: Path) -> bool:
     proc, base = start_server(url, workdir)
     try:
         with httpx.Client(base_url=base, timeout=120) as client:
-            runner = CorpusRunner(client, erp=k["erp"], gateway=k["gateway"])
+            runner = CorpusRunner(client, erp=k["erp"], gateway=k["gateway"], verifier=k["admin"])
             started = time.perf_counter()
             outcomes = runner.run(steps)
             wall = time.perf_counter() - started

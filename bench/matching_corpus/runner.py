@@ -32,10 +32,14 @@ class Outcome:
 
 
 class CorpusRunner:
-    """Posts a corpus through the HTTP API with any client that has ``post``/``get`` (httpx, TestClient)."""
+    """Posts a corpus through the HTTP API with any client that has ``post``/``get`` (httpx, TestClient).
 
-    def __init__(self, client: Any, *, erp: dict[str, str], gateway: dict[str, str]) -> None:
-        self.client, self.erp, self.gateway = client, erp, gateway
+    The ERP's bank accounts are proposals (four eyes); ``verifier`` (a key with the right
+    verify_bank_accounts, e.g. an admin key) verifies them, as the buyer's master-data staff would."""
+
+    def __init__(self, client: Any, *, erp: dict[str, str], gateway: dict[str, str],
+                 verifier: dict[str, str]) -> None:
+        self.client, self.erp, self.gateway, self.verifier = client, erp, gateway, verifier
         self.supplier_ids: dict[str, str] = {}
         self.outcomes: list[Outcome] = []
 
@@ -51,6 +55,10 @@ class CorpusRunner:
             if step.kind == "supplier":
                 body = self._ok(self.client.post("/v1/suppliers", json=step.payload, headers=self.erp), "supplier")
                 self.supplier_ids[step.supplier] = body["id"]
+                for pending in body.get("pending_bank_accounts", []):
+                    self._ok(self.client.post(f"/v1/bank-account-changes/{pending['change_id']}/verify",
+                                              json={"method": "callback", "note": "corpus set-up"},
+                                              headers=self.verifier), "bank account")
             elif step.kind in ("order", "standing_order"):
                 payload = dict(step.payload, supplier_id=self.supplier_ids[step.supplier])
                 url = "/v1/purchase-orders" if step.kind == "order" else "/v1/standing-orders"

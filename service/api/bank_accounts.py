@@ -14,7 +14,7 @@ from service.approvals import bank_accounts
 from service.approvals.rights import RightMissing, approver
 from service.db import SessionDep
 from service.decisions import rematch
-from service.errors import InvalidInput, NotFound, problem_responses
+from service.errors import InvalidInput, InvoiceNotFound, NotFound, problem_responses
 from service.models.approvals import BankAccountAction, BankAccountChange, VerificationMethod
 from service.models.keys import Role
 
@@ -79,7 +79,7 @@ def _out(change: BankAccountChange, approved: list[uuid.UUID] | None = None) -> 
 
 @router.post("/suppliers/{supplier_id}/bank-account-changes", operation_id="bank-accounts-propose", status_code=201,
              summary="Propose adding or removing a supplier bank account", response_model=BankAccountChangeOut,
-             responses=problem_responses(NotFound, bank_accounts.BankAccountUnchanged, InvalidInput))
+             responses=problem_responses(NotFound, InvoiceNotFound, bank_accounts.BankAccountUnchanged, InvalidInput))
 def propose(supplier_id: uuid.UUID, body: ChangeProposal, session: SessionDep, principal: MasterDataStaff,
             response: Response) -> BankAccountChangeOut:
     """Propose adding or removing a supplier bank account; a different person verifies it."""

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from service.api.deps import ErpPrincipal, Principal, require
+from service.approvals import bank_accounts
 from service.db import SessionDep
 from service.decisions import rematch
 from service.errors import (
@@ -43,6 +44,18 @@ from service.api.organisation_scope import ActingOrganisation
 
 router = APIRouter(prefix="/suppliers", tags=["suppliers"])
 
+# Bank accounts the ERP sends are proposals: a different person with the right verify_bank_accounts
+# verifies them (service/approvals/bank_accounts.py); `pending_bank_accounts` shows them until then.
+_ACCOUNTS_NOTE = (" Bank accounts (BT-84) are never set by this call alone: a new IBAN in the body is proposed "
+                  "for adding (note: the account's `note`, default 'ERP sync'), a verified one missing from it "
+                  "for removal; a different person with the right verify_bank_accounts verifies or rejects the "
+                  "proposal (POST /v1/bank-account-changes/{id}/verify). `bank_accounts` lists the verified "
+                  "accounts, `pending_bank_accounts` the open proposals.")
+
+
+def _accounts(data: SupplierIn) -> list[tuple[str, str | None]]:
+    return [(b.iban, b.note) for b in data.bank_accounts]
+
 MasterDataReader = Annotated[Principal, Depends(require(Role.erp, Role.reviewer))]
 _BODY = request_body(inline_schema(SupplierIn))
 _WRITE_ERRORS = (InvalidInput, IdentifierTaken, UnsupportedMediaType, PayloadTooLarge, NotReady)
@@ -53,13 +66,14 @@ _WRITE_ERRORS = (InvalidInput, IdentifierTaken, UnsupportedMediaType, PayloadToo
     description="Name (BT-27), identifiers (0106 KvK, 0190 OIN, 0088 GLN, VAT: BT-29/30/31, each checked), "
     "electronic address (BT-34), known bank accounts (BT-84 IBAN, checked) and matching-policy overrides. "
     "An invalid body is a 422 listing every field error; an electronic address or legal identifier "
-    "that belongs to another supplier is a 409.",
+    "that belongs to another supplier is a 409." + _ACCOUNTS_NOTE,
     openapi_extra=_BODY, responses=problem_responses(*_WRITE_ERRORS),
 )
 def create(session: SessionDep, principal: ErpPrincipal, body: JsonBody, ctx: Context, response: Response,
            organisation: ActingOrganisation) -> SupplierOut:
     data = parse_supplier(parse_json(body.data), ctx.codelists)
     supplier = create_supplier(session, data, actor=principal.actor, organisation_id=organisation)
+    bank_accounts.propose_synced(session, supplier.id, _accounts(data), actor=principal.actor)
     rematch.rematch_supplier(session, supplier.id)
     response.headers["Location"] = f"/v1/suppliers/{supplier.id}"
     return supplier_out(session, [supplier])[0]
@@ -91,7 +105,7 @@ def get(supplier_id: uuid.UUID, session: SessionDep, _: MasterDataReader) -> Sup
 @router.put(
     "/{supplier_id}", operation_id="suppliers-replace", summary="Replace a supplier's master data",
     description="The body replaces name, identifiers, electronic address, bank accounts and policy. "
-    "The supplier's `version` goes up when anything changed.",
+    "The supplier's `version` goes up when anything changed." + _ACCOUNTS_NOTE,
     openapi_extra=_BODY, responses=problem_responses(SupplierNotFound, *_WRITE_ERRORS),
 )
 def replace(supplier_id: uuid.UUID, session: SessionDep, principal: ErpPrincipal, body: JsonBody,
@@ -99,6 +113,7 @@ def replace(supplier_id: uuid.UUID, session: SessionDep, principal: ErpPrincipal
     get_supplier(session, supplier_id)  # 404 before 422
     data = parse_supplier(parse_json(body.data), ctx.codelists)
     supplier, changed = replace_supplier(session, supplier_id, data, actor=principal.actor)
+    bank_accounts.propose_synced(session, supplier.id, _accounts(data), actor=principal.actor)
     if changed:
         rematch.rematch_supplier(session, supplier.id)
     return supplier_out(session, [supplier])[0]

@@ -15,12 +15,13 @@ once cannot both decide it.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 
 from sqlalchemy import select
 from sqlmodel import Session
 
 from service.approvals.rights import Approver, Right
-from service.errors import Conflict, InvalidInput, NotFound
+from service.errors import Conflict, InvalidInput, InvoiceNotFound, NotFound
 from service.masterdata.common import record_event
 from service.masterdata.identifiers import IdentifierError, check_iban
 from service.models.approvals import (
@@ -70,7 +71,8 @@ def _verified(session: Session, supplier_id: uuid.UUID, iban: str) -> SupplierBa
 def propose(session: Session, supplier_id: uuid.UUID, *, iban: str, action: BankAccountAction, note: str | None,
             actor: str, invoice_id: uuid.UUID | None = None) -> BankAccountChange:
     """Record a proposed change (status ``proposed``); nothing changes for matching yet."""
-    if session.get(Supplier, supplier_id) is None:
+    supplier = session.get(Supplier, supplier_id)
+    if supplier is None:
         raise NotFound(f"no supplier {supplier_id}")
     try:
         number = check_iban(iban)
@@ -79,7 +81,10 @@ def propose(session: Session, supplier_id: uuid.UUID, *, iban: str, action: Bank
     text = _note(note, "note", required=True)
     if invoice_id is not None:
         invoice = session.get(Invoice, invoice_id)
-        if invoice is None or invoice.supplier_id != supplier_id:
+        if invoice is None or invoice.organisation_id != supplier.organisation_id:
+            # another organisation's invoice does not exist for this one (DESIGN.md "Organisations")
+            raise InvoiceNotFound(f"no invoice {invoice_id}")
+        if invoice.supplier_id != supplier_id:
             raise InvalidInput("the invoice is not one of this supplier's",
                                errors=[{"loc": ["body", "invoice_id"], "msg": "not this supplier's invoice",
                                         "type": "value_error"}])
@@ -98,6 +103,32 @@ def propose(session: Session, supplier_id: uuid.UUID, *, iban: str, action: Bank
     record_event(session, MasterDataEventKind.bank_account_proposed, actor=actor, supplier_id=supplier_id,
                  data={"change_id": str(change.id), "iban": number, "action": action.value})
     return change
+
+
+SYNC_NOTE = "ERP sync"
+
+
+def propose_synced(session: Session, supplier_id: uuid.UUID, accounts: Iterable[tuple[str, str | None]], *,
+                   actor: str) -> list[BankAccountChange]:
+    """The ERP's (or an API caller's) list of the supplier's accounts, ``(iban, note)``, as proposals:
+    an IBAN not yet verified is proposed for adding, a verified one missing from the list for
+    removal; verified accounts stay verified and an IBAN with an open proposal is left to it.
+    Nothing changes for matching until a different person verifies (``decide``)."""
+    wanted = dict((check_iban(iban), note) for iban, note in accounts)
+    verified = set(session.execute(select(SupplierBankAccount.iban).where(
+        SupplierBankAccount.supplier_id == supplier_id)).scalars())
+    open_ibans = set(session.execute(select(BankAccountChange.iban).where(
+        BankAccountChange.supplier_id == supplier_id,
+        BankAccountChange.status == BankAccountChangeStatus.proposed)).scalars())
+    made = []
+    for iban, note in wanted.items():
+        if iban not in verified and iban not in open_ibans:
+            made.append(propose(session, supplier_id, iban=iban, action=BankAccountAction.add,
+                                note=note or SYNC_NOTE, actor=actor))
+    for iban in sorted(verified - set(wanted) - open_ibans):
+        made.append(propose(session, supplier_id, iban=iban, action=BankAccountAction.remove,
+                            note=f"{SYNC_NOTE}: no longer in the supplier's master data", actor=actor))
+    return made
 
 
 def decide(session: Session, change_id: uuid.UUID, *, approver: Approver, verify: bool,

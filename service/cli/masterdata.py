@@ -134,9 +134,14 @@ def import_order_file(
 
 def import_supplier_file(path: Path, engine, codelists, *, actor: str = "cli:import",
                          on_progress: Callable[[int], None] | None = None,
-                         organisation_id=None) -> tuple[ImportStats, list[str]]:
-    """Load a JSONL file of suppliers: created, or replaced when `id` (or an identifier) matches."""
+                         organisation_id=None, accounts_verified: bool = False) -> tuple[ImportStats, list[str]]:
+    """Load a JSONL file of suppliers: created, or replaced when `id` (or an identifier) matches.
+
+    Bank accounts become proposals for a second person to verify, as through the API; only the
+    trusted initial migration (``accounts_verified``, `--bank-accounts-verified`) stores them verified."""
     import uuid
+
+    from service.approvals.bank_accounts import propose_synced
 
     from service.db import unit_of_work
     from service.decisions import rematch
@@ -165,12 +170,16 @@ def import_supplier_file(path: Path, engine, codelists, *, actor: str = "cli:imp
                     identifiers=[(i.scheme, i.value) for i in data.identifiers if i.scheme != "VAT"],
                     vat_id=None, organisation_id=organisation_id)
             if existing is None:
-                supplier = create_supplier(session, data, actor=actor, organisation_id=organisation_id)
+                supplier = create_supplier(session, data, actor=actor, organisation_id=organisation_id,
+                                           accounts_verified=accounts_verified)
                 changed = True
                 stats.counts["created"] += 1
             else:
-                supplier, changed = replace_supplier(session, existing.id, data, actor=actor)
+                supplier, changed = replace_supplier(session, existing.id, data, actor=actor,
+                                                     accounts_verified=accounts_verified)
                 stats.counts["updated" if changed else "unchanged"] += 1
+            if not accounts_verified:
+                propose_synced(session, supplier.id, [(b.iban, b.note) for b in data.bank_accounts], actor=actor)
             if changed:
                 rematch.rematch_supplier(session, supplier.id)
             ids.append(f"{line_no},{supplier.id}")
@@ -280,9 +289,14 @@ def import_suppliers(
     file: Path = typer.Argument(..., help="JSON Lines: one supplier (POST /v1/suppliers body, optional `id`) per line."),
     ids_out: Path = typer.Option(None, "--ids-out", help="Write `line,supplier_id` for every loaded record (CSV)."),
     organisation: str = typer.Option(None, "--organisation", help=_ORGANISATION_HELP),
+    bank_accounts_verified: bool = typer.Option(
+        False, "--bank-accounts-verified",
+        help="Initial migration only: store the file's bank accounts as verified (they were verified in the system "
+             "they come from). Without it each new account is proposed and a second person verifies it."),
 ) -> None:
     """Create suppliers, or replace the one with the same `id`, electronic address or legal identifier."""
-    stats, ids = _run(file, "suppliers", partial(import_supplier_file, organisation_id=_organisation(organisation)))
+    stats, ids = _run(file, "suppliers", partial(import_supplier_file, organisation_id=_organisation(organisation),
+                                                 accounts_verified=bank_accounts_verified))
     if ids_out is not None:
         ids_out.write_text("line,supplier_id\n" + "".join(f"{row}\n" for row in ids), encoding="utf-8")
     raise typer.Exit(1 if stats.counts["invalid"] else 0)

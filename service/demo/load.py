@@ -21,6 +21,8 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from service.api.deps import Principal
+from service.approvals import bank_accounts
+from service.approvals.rights import ROLE_DEFAULTS, Approver
 from service.booking import book, pay
 from service.decisions import rematch
 from service.demo.plan import STAFF, DocumentPlan, OrderPlan, Plan
@@ -30,6 +32,7 @@ from service.keys import create_key
 from service.masterdata.orders import check_order, save_order, set_status
 from service.masterdata.receipts import check_receipt, record_receipt
 from service.masterdata.suppliers import create_supplier, parse_supplier
+from service.models.approvals import VerificationMethod
 from service.models.base import clock_set_to
 from service.models.invoices import Invoice, InvoiceStatus
 from service.models.keys import Role
@@ -127,7 +130,15 @@ class _Run:
     # --- master data (ERP) -------------------------------------------------------------------------
 
     def supplier(self, supplier: Supplier) -> None:
-        row = create_supplier(self.session, parse_supplier(supplier.master_data(), self.codelists), actor=self.erp)
+        data = parse_supplier(supplier.master_data(), self.codelists)
+        row = create_supplier(self.session, data, actor=self.erp)
+        # the ERP's accounts are proposals; the demo admin verifies them, as a second person would
+        verifier = Approver(actor=f"user:{DEMO_USER}", rights=ROLE_DEFAULTS["admin"])
+        for change in bank_accounts.propose_synced(self.session, row.id, [(b.iban, b.note) for b in data.bank_accounts],
+                                                   actor=self.erp):
+            bank_accounts.decide(self.session, change.id, approver=verifier, verify=True,
+                                 method=VerificationMethod.callback,
+                                 note="Demo: called back on the number in the contract")
         rematch.rematch_supplier(self.session, row.id)
         self.supplier_ids[supplier.key] = row.id
         self.loaded.suppliers += 1

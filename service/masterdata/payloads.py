@@ -100,9 +100,12 @@ class ElectronicAddressIn(_In):
 
 
 class BankAccountIn(_In):
-    """BT-84 Payment account identifier the ERP confirmed for this supplier."""
+    """BT-84 Payment account identifier the ERP holds for this supplier: a new one becomes a proposal
+    that a different person with the right verify_bank_accounts verifies."""
 
     iban: str = Field(min_length=1, max_length=50, description="IBAN (checked: country, length, mod 97).")
+    note: str | None = Field(None, max_length=4000, description="Where the account comes from; recorded with "
+                             "the proposal of a new account (default 'ERP sync').")
 
     @field_validator("iban")
     @classmethod
@@ -145,6 +148,18 @@ class BankAccountOut(BaseModel):
     iban: str
 
 
+class PendingBankAccountOut(BaseModel):
+    """A proposed bank-account change that waits for a different person to verify or reject it."""
+
+    change_id: uuid.UUID = Field(description="POST /v1/bank-account-changes/{change_id}/verify (or /reject)")
+    iban: str
+    action: Literal["add", "remove"]
+    status: Literal["proposed"] = "proposed"
+    proposed_by: str
+    proposed_at: datetime
+    note: str | None = None
+
+
 class SupplierOut(BaseModel):
     """A supplier with its identifiers, electronic address, known bank accounts and policy overrides."""
 
@@ -152,7 +167,11 @@ class SupplierOut(BaseModel):
     name: str = Field(description="BT-27 Seller name.")
     identifiers: list[IdentifierOut]
     electronic_address: IdentifierOut | None = Field(None, description="BT-34 Seller electronic address.")
-    bank_accounts: list[BankAccountOut] = Field(description="BT-84 payment accounts known for this supplier.")
+    bank_accounts: list[BankAccountOut] = Field(description="BT-84 payment accounts known for this supplier: the "
+                                                "verified ones, which matching's bank check accepts.")
+    pending_bank_accounts: list[PendingBankAccountOut] = Field(
+        default_factory=list, description="Proposed additions and removals of bank accounts (from the ERP sync "
+        "or a reviewer) that a different person with the right verify_bank_accounts has not decided yet.")
     policy: dict[str, Any] = Field(description="Matching-policy overrides (decimals as strings).")
     version: int = Field(description="Bumped on every change.")
     created_at: datetime

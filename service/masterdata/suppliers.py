@@ -1,6 +1,12 @@
 """Suppliers: create, replace, read, list, and resolve the supplier of an invoice.
 
 Resolution never creates anything: a supplier and its bank accounts come from the ERP only.
+
+Bank accounts (BT-84) are never set by one caller alone: ``create_supplier`` and ``replace_supplier``
+leave them to the caller, which proposes the ERP's accounts for a second person to verify
+(``service.approvals.bank_accounts.propose_synced``). Only the trusted initial import of the
+command line (``einvoice import suppliers --bank-accounts-verified``) and the demo data pass
+``accounts_verified=True`` and store them as verified.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from service.masterdata.common import (
 from service.masterdata.payloads import SupplierIn, SupplierOut
 from service.models.base import utcnow
 from service.models.organisations import DEFAULT_ORGANISATION_ID
+from service.models.approvals import BankAccountChange, BankAccountChangeStatus
 from service.models.masterdata import (
     MasterDataEventKind,
     Supplier,
@@ -96,7 +103,10 @@ def _policy(data: SupplierIn) -> dict[str, Any]:
 
 
 def create_supplier(session: Session, data: SupplierIn, *, actor: str,
-                    organisation_id: uuid.UUID = DEFAULT_ORGANISATION_ID) -> Supplier:
+                    organisation_id: uuid.UUID = DEFAULT_ORGANISATION_ID,
+                    accounts_verified: bool = False) -> Supplier:
+    """A new supplier. Its bank accounts are stored only with ``accounts_verified`` (the trusted
+    initial import); otherwise the caller proposes them (module docstring)."""
     _check_conflicts(session, data, None, organisation_id)
     supplier = Supplier(
         organisation_id=organisation_id,
@@ -109,8 +119,9 @@ def create_supplier(session: Session, data: SupplierIn, *, actor: str,
     session.flush()
     for scheme, value in _unique_identifiers(data):
         session.add(SupplierIdentifier(supplier_id=supplier.id, scheme=scheme, value=value))
-    for iban in dict.fromkeys(b.iban for b in data.bank_accounts):
-        session.add(SupplierBankAccount(supplier_id=supplier.id, iban=iban))
+    if accounts_verified:
+        for iban in dict.fromkeys(b.iban for b in data.bank_accounts):
+            session.add(SupplierBankAccount(supplier_id=supplier.id, iban=iban))
     record_event(session, MasterDataEventKind.supplier_created, actor=actor, supplier_id=supplier.id)
     _record_policy_version(session, supplier, actor)
     session.flush()
@@ -118,9 +129,9 @@ def create_supplier(session: Session, data: SupplierIn, *, actor: str,
 
 
 def replace_supplier(session: Session, supplier_id: uuid.UUID, data: SupplierIn, *,
-                     actor: str) -> tuple[Supplier, bool]:
-    """PUT semantics: the body replaces name, identifiers, address, accounts and policy.
-    (supplier, changed)."""
+                     actor: str, accounts_verified: bool = False) -> tuple[Supplier, bool]:
+    """PUT semantics: the body replaces name, identifiers, address, policy and, only with
+    ``accounts_verified`` (the trusted initial import), the bank accounts. (supplier, changed)."""
     supplier = get_supplier(session, supplier_id, for_update=True)
     _check_conflicts(session, data, supplier.id, supplier.organisation_id)
     changed: list[str] = []
@@ -147,7 +158,7 @@ def replace_supplier(session: Session, supplier_id: uuid.UUID, data: SupplierIn,
 
     wanted_ibans = {b.iban for b in data.bank_accounts}
     current_ibans = {r.iban: r for r in _accounts_of(session, [supplier.id])[supplier.id]}
-    if set(current_ibans) != wanted_ibans:
+    if accounts_verified and set(current_ibans) != wanted_ibans:
         changed.append("bank_accounts")
         for iban, account in current_ibans.items():
             if iban not in wanted_ibans:
@@ -237,10 +248,22 @@ def _accounts_of(session: Session, supplier_ids: Sequence[uuid.UUID]) -> dict[uu
     return out
 
 
+def _pending_of(session: Session, supplier_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[BankAccountChange]]:
+    out: dict[uuid.UUID, list[BankAccountChange]] = defaultdict(list)
+    if supplier_ids:
+        rows = session.exec(select(BankAccountChange).where(
+            col(BankAccountChange.supplier_id).in_(list(supplier_ids)),
+            BankAccountChange.status == BankAccountChangeStatus.proposed)).all()
+        for row in sorted(rows, key=lambda r: (r.iban, r.proposed_at)):
+            out[row.supplier_id].append(row)
+    return out
+
+
 def supplier_out(session: Session, suppliers: Iterable[Supplier]) -> list[SupplierOut]:
     suppliers = list(suppliers)
     keys = [s.id for s in suppliers]
     idents, accounts = _identifiers_of(session, keys), _accounts_of(session, keys)
+    pending = _pending_of(session, keys)
     return [
         SupplierOut(
             id=s.id, name=s.name,
@@ -250,6 +273,9 @@ def supplier_out(session: Session, suppliers: Iterable[Supplier]) -> list[Suppli
                 if s.electronic_address_value else None
             ),
             bank_accounts=[{"iban": a.iban} for a in accounts[s.id]],
+            pending_bank_accounts=[{"change_id": c.id, "iban": c.iban, "action": c.action.value,
+                                    "proposed_by": c.proposed_by, "proposed_at": c.proposed_at, "note": c.note}
+                                   for c in pending[s.id]],
             policy=dict(s.policy or {}), version=s.version, created_at=s.created_at, updated_at=s.updated_at,
         )
         for s in suppliers

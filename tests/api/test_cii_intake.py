@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from tests.bank_accounts import verify_pending
 from tests.cii_builder import CiiLine, cii_invoice
 
 SELLER = {"seller_name": "Kantoor B.V.", "seller_kvk": "12345678", "seller_vat": "NL123456782B01",
@@ -23,6 +24,7 @@ def buyer_side(client, make_key) -> dict:
         "bank_accounts": [{"iban": "NL91ABNA0417164300"}],
     })
     assert supplier.status_code == 201, supplier.text
+    verify_pending(client, supplier.json(), make_key("admin"))
     order = client.post("/v1/purchase-orders", headers=erp, json={
         "number": "PO-CII-1", "supplier_id": supplier.json()["id"], "currency": "EUR", "status": "open",
         "lines": [{"line_id": "10", "item": {"name": "Bureaustoel", "seller_item_id": "BS-1"}, "quantity": "10",

@@ -102,6 +102,28 @@ def test_import_of_a_clean_file_exits_0(cli_env, tmp_path):
     assert "1 created" in r.stdout
 
 
+def test_imported_bank_accounts_are_proposals_unless_the_initial_migration_says_verified(cli_env, tmp_path):
+    from service.models.approvals import BankAccountChange
+    from service.models.masterdata import SupplierBankAccount
+    from tests.masterdata.conftest import IBAN
+
+    file = _write(tmp_path / "s.jsonl", [supplier_body()])
+    assert run(["import", "suppliers", str(file)], cli_env).returncode == 0
+    engine = make_engine(cli_env["DATABASE_URL"])
+    with Session(engine) as s:
+        assert s.exec(select(SupplierBankAccount)).all() == []
+        assert [(c.iban, c.action.value, c.status.value, c.proposed_by) for c in s.exec(select(BankAccountChange))] \
+            == [(IBAN, "add", "proposed", "cli:import")]
+    migrated = _write(tmp_path / "m.jsonl", [supplier_body(name="Tweede BV", identifiers=[],
+                                                           electronic_address={"scheme": "0106", "value": "87654321"},
+                                                           bank_accounts=[{"iban": "DE89370400440532013000"}])])
+    assert run(["import", "suppliers", str(migrated), "--bank-accounts-verified"], cli_env).returncode == 0
+    with Session(engine) as s:
+        assert [a.iban for a in s.exec(select(SupplierBankAccount))] == ["DE89370400440532013000"]
+        assert len(s.exec(select(BankAccountChange)).all()) == 1  # no proposal for the migrated account
+    engine.dispose()
+
+
 def test_missing_file_is_one_line_and_exit_2(cli_env, tmp_path):
     r = run(["import", "purchase-orders", str(tmp_path / "nope.jsonl")], cli_env)
     assert r.returncode == 2

@@ -7,7 +7,55 @@ import uuid
 from sqlmodel import select
 
 from service.models.masterdata import MasterDataEvent, MasterDataEventKind
+from tests.bank_accounts import verify_pending
 from tests.masterdata.conftest import IBAN, KVK, VAT, errors_of, supplier_body
+
+OTHER_IBAN = "DE89370400440532013000"
+
+
+def erp_prefix(headers: dict[str, str]) -> str:
+    return headers["Authorization"].removeprefix("Bearer ").split("_")[1]
+
+
+class TestBankAccountsFromTheErp:
+    """One ERP call never sets a bank account: it proposes, a different person verifies (issue 16)."""
+
+    def test_a_verified_account_stays_verified_and_the_same_body_proposes_nothing_again(
+            self, client, erp, make_key, supplier):
+        assert supplier["bank_accounts"] == [] and len(supplier["pending_bank_accounts"]) == 1
+        again = client.put(f"/v1/suppliers/{supplier['id']}", json=supplier_body(), headers=erp).json()
+        assert again["pending_bank_accounts"] == supplier["pending_bank_accounts"]  # not proposed twice
+        verified = verify_pending(client, supplier, make_key("admin"))
+        assert verified["bank_accounts"] == [{"iban": IBAN}] and verified["pending_bank_accounts"] == []
+        after = client.put(f"/v1/suppliers/{supplier['id']}", json=supplier_body(), headers=erp).json()
+        assert after["bank_accounts"] == [{"iban": IBAN}] and after["pending_bank_accounts"] == []
+        listed = client.get("/v1/suppliers", headers=erp).json()["data"]
+        assert [(s["bank_accounts"], s["pending_bank_accounts"]) for s in listed] == [([{"iban": IBAN}], [])]
+
+    def test_an_account_missing_from_the_erp_is_proposed_for_removal_and_stays_until_verified(
+            self, client, erp, make_key, supplier):
+        admin = make_key("admin")
+        verify_pending(client, supplier, admin)
+        r = client.put(f"/v1/suppliers/{supplier['id']}", json=supplier_body(
+            bank_accounts=[{"iban": OTHER_IBAN, "note": "new bank per letter of 3 Nov"}]), headers=erp)
+        got = r.json()
+        assert got["bank_accounts"] == [{"iban": IBAN}]  # still the verified one
+        assert sorted((p["iban"], p["action"], p["note"]) for p in got["pending_bank_accounts"]) == [
+            (OTHER_IBAN, "add", "new bank per letter of 3 Nov"),
+            (IBAN, "remove", "ERP sync: no longer in the supplier's master data")]
+        assert verify_pending(client, supplier, admin)["bank_accounts"] == [{"iban": OTHER_IBAN}]
+
+    def test_the_proposing_key_cannot_verify_even_with_the_right(self, client, make_key, supplier, erp):
+        admin = make_key("admin")
+        r = client.post("/v1/suppliers", headers=admin, json=supplier_body(
+            name="Ander B.V.", identifiers=[], electronic_address={"scheme": "0106", "value": "87654321"},
+            bank_accounts=[{"iban": OTHER_IBAN}]))
+        assert r.status_code == 201, r.text
+        change_id = r.json()["pending_bank_accounts"][0]["change_id"]
+        refused = client.post(f"/v1/bank-account-changes/{change_id}/verify", headers=admin,
+                              json={"method": "callback"})
+        assert refused.status_code == 409 and refused.json()["type"] == "/problems/verifier-must-differ"
+        assert client.get(f"/v1/suppliers/{r.json()['id']}", headers=admin).json()["bank_accounts"] == []
 
 
 class TestCreateSupplier:
@@ -19,7 +67,9 @@ class TestCreateSupplier:
         got = r.json()
         assert r.headers["location"] == f"/v1/suppliers/{got['id']}"
         assert got["identifiers"] == [{"scheme": "0106", "value": KVK}, {"scheme": "VAT", "value": VAT}]
-        assert got["bank_accounts"] == [{"iban": IBAN}]
+        assert got["bank_accounts"] == []  # proposed, not verified: a second person verifies it
+        assert [(p["iban"], p["action"], p["status"], p["proposed_by"], p["note"])
+                for p in got["pending_bank_accounts"]] == [(IBAN, "add", "proposed", "key:" + erp_prefix(erp), "ERP sync")]
         assert got["electronic_address"] == {"scheme": "0106", "value": KVK}
         assert got["policy"] == {"price_over_pct": "2.5"}
         assert got["version"] == 1
@@ -94,7 +144,9 @@ class TestCreateSupplier:
 
     def test_records_a_master_data_event(self, client, erp, supplier, session):
         events = session.exec(select(MasterDataEvent)).all()
-        assert [(e.kind, str(e.supplier_id)) for e in events] == [(MasterDataEventKind.supplier_created, supplier["id"])]
+        assert [(e.kind, str(e.supplier_id)) for e in events] == [
+            (MasterDataEventKind.supplier_created, supplier["id"]),
+            (MasterDataEventKind.bank_account_proposed, supplier["id"])]
 
 
 class TestReadSupplier:
@@ -123,7 +175,8 @@ class TestReplaceSupplier:
         got = r.json()
         assert got["version"] == 2 and got["name"] == "Kantoorartikelen B.V."
         assert got["identifiers"] == [{"scheme": "0106", "value": KVK}]
-        assert got["bank_accounts"] == [{"iban": "DE89370400440532013000"}]
+        assert got["bank_accounts"] == []
+        assert sorted(p["iban"] for p in got["pending_bank_accounts"]) == ["DE89370400440532013000", IBAN]
         assert got["policy"] == {}
 
     def test_same_content_keeps_the_version(self, client, erp, supplier):

@@ -13,6 +13,7 @@ from bench.matching_corpus.documents import Doc, DocLine, SupplierSpec
 from bench.matching_corpus.orders import Order, PoLine
 from service.models.invoices import AuditEvent
 from service.models.matching import LedgerBalance, MatchPolicyVersion
+from tests.bank_accounts import verify_pending
 
 SUPPLIER = SupplierSpec("S", "Kantoor B.V.", "12345678", "NL123456782B01", "NL91ABNA0417164300")
 
@@ -25,6 +26,7 @@ class World:
         r = client.post("/v1/suppliers", json=SUPPLIER.payload(), headers=self.erp)
         assert r.status_code == 201, r.text
         self.supplier_id = r.json()["id"]
+        verify_pending(client, self.supplier_id, self.admin)  # the ERP's IBAN, verified by a second person
         self.day = date(2026, 2, 2)
 
     def order(self, number: str, *lines: PoLine, **kw) -> Order:
@@ -242,7 +244,7 @@ def test_a_supplier_key_sees_only_its_own_decisions(world, make_key):
     assert world.client.get(f"/v1/invoices/{inv['id']}/decision", headers=other).status_code == 404
 
 
-def test_a_new_bank_account_in_master_data_approves_the_waiting_invoice(world):
+def test_a_new_bank_account_from_the_erp_approves_the_waiting_invoice_once_a_second_person_verifies_it(world):
     line = PoLine("1", "Kopieerpapier", Decimal(10), price=Decimal("4.00"))
     world.order("PO-SUP-1", line)
     other_iban = "NL44RABO0123456789"
@@ -252,6 +254,16 @@ def test_a_new_bank_account_in_master_data_approves_the_waiting_invoice(world):
     payload["bank_accounts"].append({"iban": other_iban})
     r = world.client.put(f"/v1/suppliers/{world.supplier_id}", json=payload, headers=world.erp)
     assert r.status_code == 200, r.text
+    # one ERP call proposes the IBAN; it is not verified, and the invoice still waits
+    assert r.json()["bank_accounts"] == [{"iban": SUPPLIER.iban}]
+    assert [(p["iban"], p["action"], p["note"]) for p in r.json()["pending_bank_accounts"]] == [
+        (other_iban, "add", "ERP sync")]
+    assert world.get(inv["id"])["status"] == "needs_review"
+    # the ERP key cannot verify its own proposal (it lacks the right; even with it, it proposed)
+    change_id = r.json()["pending_bank_accounts"][0]["change_id"]
+    assert world.client.post(f"/v1/bank-account-changes/{change_id}/verify", headers=world.erp,
+                             json={"method": "callback"}).status_code == 403
+    verify_pending(world.client, world.supplier_id, world.admin)
     after = world.get(inv["id"])
     assert after["status"] == "approved" and after["reasons"] == []
     d = world.client.get(f"/v1/invoices/{inv['id']}/decision", headers=world.erp).json()
@@ -267,6 +279,7 @@ def test_an_invoice_from_an_unknown_seller_is_matched_once_the_supplier_is_creat
     r = world.client.post("/v1/suppliers", json=newcomer.payload(), headers=world.erp)
     assert r.status_code == 201, r.text
     supplier_id = r.json()["id"]
+    verify_pending(world.client, supplier_id, world.admin)
     after = world.get(inv["id"])
     assert after["seller"]["supplier_id"] == supplier_id
     assert "SUPPLIER_UNKNOWN" not in [x["code"] for x in after["reasons"]]

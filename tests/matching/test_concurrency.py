@@ -82,6 +82,11 @@ def test_twenty_concurrent_invoices_never_consume_more_than_ordered(servers, mak
     supplier = SupplierSpec("S", "Gelijktijdig B.V.", "87654321", "NL123456782B01", "NL91ABNA0417164300")
     r = httpx.post(f"{servers[0]}/v1/suppliers", json=supplier.payload(), headers=erp, timeout=30)
     assert r.status_code == 201, r.text
+    admin = make_key("admin")  # a second person verifies the ERP's IBAN
+    for pending in r.json()["pending_bank_accounts"]:
+        v = httpx.post(f"{servers[0]}/v1/bank-account-changes/{pending['change_id']}/verify", headers=admin,
+                       json={"method": "callback"}, timeout=30)
+        assert v.status_code == 200, v.text
     line = PoLine("1", "Laptop", Decimal(100), "C62", Decimal("700.00"))
     order = {"number": "PO-RACE-1", "supplier_id": r.json()["id"], "currency": "EUR", "status": "open",
              "buyer_reference": "RACE", "lines": [line.payload()]}

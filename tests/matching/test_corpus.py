@@ -11,7 +11,8 @@ def test_every_corpus_case_gets_its_labelled_status_and_reason_codes(client, mak
     corpus = Corpus(seed=11)
     for case in Corpus.CATALOGUE:
         getattr(corpus, case)()
-    runner = CorpusRunner(client, erp=make_key("erp"), gateway=make_key("gateway"))
+    runner = CorpusRunner(client, erp=make_key("erp"), gateway=make_key("gateway"),
+                          verifier=make_key("admin"))
     summary = summarise(runner.run(corpus.steps))
     assert summary["mismatches"] == [], summary["mismatches"]
     assert summary["false_approvals"] == 0
@@ -25,7 +26,8 @@ def test_every_robustness_category_passes_its_must_pass_invoices_and_flags_its_n
                                                                                           category):
     corpus = Corpus(seed=15)
     getattr(corpus, f"cat_{category}")()
-    runner = CorpusRunner(client, erp=make_key("erp"), gateway=make_key("gateway"))
+    runner = CorpusRunner(client, erp=make_key("erp"), gateway=make_key("gateway"),
+                          verifier=make_key("admin"))
     summary = summarise(runner.run(corpus.steps))
     stats = summary["per_category"][category]
     assert stats["should_approve"] >= 2 and stats["should_flag"] >= 1, stats  # both kinds in every category

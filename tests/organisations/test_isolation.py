@@ -16,6 +16,7 @@ import pytest
 from sqlmodel import Session
 
 from tests.api.test_cii_intake import SELLER
+from tests.bank_accounts import verify_pending
 from tests.cii_builder import CiiLine, cii_invoice
 
 OINS = {"noord": "00000001001234560000", "zuid": "00000001001234572000"}
@@ -48,6 +49,7 @@ def _build(client, make_key, engine, name: str, admin: dict) -> Side:
         "bank_accounts": [{"iban": IBANS[name]}]})
     assert supplier.status_code == 201, supplier.text
     side.ids["supplier_id"] = supplier.json()["id"]
+    verify_pending(client, side.ids["supplier_id"], side.keys["admin"])
     side.keys["supplier"] = make_key("supplier", supplier_id=uuid.UUID(side.ids["supplier_id"]))
     number = f"PO-{name.upper()}-1"
     order = client.post("/v1/purchase-orders", headers=erp, json={
