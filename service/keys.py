@@ -26,22 +26,27 @@ _ORGANISATION_ROLES = (Role.erp, Role.reviewer, Role.supplier)
 
 def create_key(
     session: Session, *, role: Role, supplier_id: uuid.UUID | None = None, name: str = "",
-    organisation_id: uuid.UUID | None = None,
+    organisation_id: uuid.UUID | None = None, owner: str | None = None,
 ) -> tuple[ApiKey, str]:
     """Return the stored row and the clear key (shown once, never stored).
 
     A key sees one organisation's data. Without ``organisation_id`` a supplier key gets its
     supplier's organisation, an erp or reviewer key the instance's only organisation (it must be
-    named when there are several), and an admin or gateway key is instance-wide."""
+    named when there are several), and an admin or gateway key is instance-wide.
+
+    ``owner`` (a staff user's id or username) makes it that person's own key: four eyes then treat
+    the key and the person's workspace account as one person. An organisation's key must be owned
+    by one of that organisation's staff."""
     if role is Role.supplier and supplier_id is None:
         raise ValueError("a supplier key needs --supplier ID")
     if role is not Role.supplier and supplier_id is not None:
         raise ValueError("only supplier keys are bound to a supplier")
     organisation_id = _key_organisation(session, role, supplier_id, organisation_id)
+    owner_id = _owner(session, owner, organisation_id) if owner else None
     prefix = secrets.token_hex(6)
     clear = f"{KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
     row = ApiKey(prefix=prefix, secret_hash=_hash(clear), name=name, role=role, supplier_id=supplier_id,
-                 organisation_id=organisation_id)
+                 organisation_id=organisation_id, owner_id=owner_id)
     session.add(row)
     session.flush()
     return row, clear
@@ -65,6 +70,39 @@ def _key_organisation(session: Session, role: Role, supplier_id: uuid.UUID | Non
         if organisation_id is None:
             raise ValueError(f"this instance has several organisations: a {role.value} key needs --organisation ID")
     return organisation_id
+
+
+def _owner(session: Session, owner: str, organisation_id: uuid.UUID | None) -> uuid.UUID:
+    from service.models.organisations import StaffMembership
+    from service.models.workspace import StaffUser
+
+    user = None
+    try:
+        user = session.get(StaffUser, uuid.UUID(owner))
+    except ValueError:
+        user = session.exec(select(StaffUser).where(StaffUser.username == owner.strip().lower())).first()
+    if user is not None and organisation_id is not None and session.exec(select(StaffMembership).where(
+            StaffMembership.user_id == user.id, StaffMembership.organisation_id == organisation_id)).first() is None:
+        user = None  # another organisation's person does not exist for this key
+    if user is None:
+        raise ValueError(f"no staff user {owner} to own the key")
+    return user.id
+
+
+def person_of(session: Session, actor: str) -> str:
+    """The person behind an audit actor: a key owned by a staff user is that user ("user:<name>");
+    any other actor is itself. Four eyes compare people, not credentials."""
+    if not actor.startswith("key:"):
+        return actor
+    from service.models.workspace import StaffUser
+
+    username = session.exec(select(StaffUser.username).join(ApiKey, ApiKey.owner_id == StaffUser.id)
+                            .where(ApiKey.prefix == actor[4:])).first()
+    return f"user:{username}" if username else actor
+
+
+def same_person(session: Session, actor: str, other: str) -> bool:
+    return actor == other or person_of(session, actor) == person_of(session, other)
 
 
 def find_active_key(session: Session, clear: str) -> ApiKey | None:

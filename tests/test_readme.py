@@ -57,4 +57,5 @@ def test_the_first_steps_end_in_an_approved_invoice(live_server, db_url):
     assert result.returncode == 0, result.stderr
     expected = re.findall(r"^# (KAN-\S+ \w+)$", script, flags=re.M)
     assert expected == ["KAN-2026-0042 approved"]
-    assert result.stdout.splitlines() == ["order: 201", "receipt: 201", "KAN-2026-0042 approved"], result.stdout
+    assert result.stdout.splitlines() == ["bank account: 200", "order: 201", "receipt: 201",
+                                          "KAN-2026-0042 approved"], result.stdout

@@ -143,7 +143,64 @@ def put_key_rights(key_id: KeyIdOrPrefix, body: RightsIn, session: SessionDep, p
     """Set a key's approval rights and approval limit (id or prefix); replaces what was set."""
     key = grants.find_key(session, key_id)
     rights = None if body.rights is None else [r.value for r in body.rights]
-    return _rights_out(grants.grant_key(session, key, rights, body.approval_limit))
+    return _rights_out(grants.grant_key(session, key, rights, body.approval_limit, actor=principal.actor))
+
+
+# --- staff users' rights (the same as `einvoice rights set --user`) ------------------------------
+
+StaffIdOrName = Annotated[str, Path(max_length=100, description="The staff user's id or username.")]
+
+
+class StaffRightsIn(BaseModel):
+    rights: list[Right] | None = Field(None, max_length=len(Right), description="Rights the person holds; null: "
+                                       "their role's defaults (reviewer: review, second_approval; admin: all)")
+    approval_limit: NonNegativeAmount | None = Field(None, description="Most the person may approve alone (EUR); "
+                                                     "above it four eyes apply. null: no personal limit")
+
+
+class StaffRightsOut(BaseModel):
+    user_id: uuid.UUID
+    username: str
+    role: str
+    rights: list[Right] = Field(description="The rights the person holds now (stored, or their role's defaults)")
+    role_defaults: bool = Field(description="True when no rights are stored and the role's defaults apply")
+    approval_limit: Decimal | None
+
+
+def _staff(session, principal: Principal, user_id: str):
+    """The staff user, if the admin may see them: an organisation's admin only its own members (404)."""
+    from service.organisations.staff import memberships
+
+    user = grants.find_user(session, user_id)
+    if principal.organisation_id is not None and principal.organisation_id not in memberships(session, user.id):
+        raise NotFound(f"no staff user {user_id}")
+    return user
+
+
+def _staff_out(user) -> StaffRightsOut:
+    held = effective_rights(user.role.value, user.rights)
+    return StaffRightsOut(user_id=user.id, username=user.username, role=user.role.value, rights=sorted(held),
+                          role_defaults=user.rights is None, approval_limit=user.approval_limit)
+
+
+@router.get("/staff/{user_id}/rights", operation_id="staff-rights-get", summary="Read a staff user's approval rights",
+            response_model=StaffRightsOut, responses=problem_responses(NotFound))
+def get_staff_rights(user_id: StaffIdOrName, session: SessionDep, principal: Admin) -> StaffRightsOut:
+    """Read a staff user's approval rights and approval limit (id or username; an organisation's admin: its own
+    staff only)."""
+    return _staff_out(_staff(session, principal, user_id))
+
+
+@router.put("/staff/{user_id}/rights", operation_id="staff-rights-put",
+            summary="Set a staff user's approval rights and approval limit", response_model=StaffRightsOut,
+            responses=problem_responses(NotFound, InvalidInput))
+def put_staff_rights(user_id: StaffIdOrName, body: StaffRightsIn, session: SessionDep,
+                     principal: Admin) -> StaffRightsOut:
+    """Set a staff user's approval rights and approval limit; replaces what was set. Audited (a master-data
+    event `rights_changed` names who changed what)."""
+    user = _staff(session, principal, user_id)
+    rights = None if body.rights is None else [r.value for r in body.rights]
+    return _staff_out(grants.grant_staff(session, user, rights, body.approval_limit, actor=principal.actor))
 
 
 # --- the auditor's report ------------------------------------------------------------------------

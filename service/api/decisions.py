@@ -20,17 +20,23 @@ from service.decisions import decision_history, latest_decision
 from service.decisions.policy import (
     POLICY_KEYS,
     latest_version,
+    organisation_policy,
     policy_from_settings,
     set_global_policy,
 )
 from service.decisions.replay import Replay
 from service.decisions.replay import replay as replay_decision
-from service.errors import Forbidden, InvalidInput, InvoiceNotFound, NotFound, problem_responses
+from service.errors import InvalidInput, InvoiceNotFound, NotFound, problem_responses
 from service.matching.codec import decision_from_json
 from service.models.base import utcnow
 from service.models.invoices import Invoice
 from service.models.keys import Role
-from service.models.matching import MatchPolicyVersion, StandingOrderRule
+from service.models.matching import (
+    GLOBAL_POLICY_SCOPE,
+    MatchPolicyVersion,
+    StandingOrderRule,
+    organisation_policy_scope,
+)
 from service.models.masterdata import Supplier
 
 router = APIRouter(tags=["decisions"])
@@ -174,7 +180,7 @@ class PolicyValues(BaseModel):
 
 
 class PolicyOut(BaseModel):
-    scope: str = Field(description="global or supplier:<id>")
+    scope: str = Field(description="global, organisation:<id> or supplier:<id>")
     version: int
     settings: PolicyValues = Field(description="What this version sets")
     effective: PolicyValues = Field(description="Defaults with this version applied")
@@ -302,23 +308,48 @@ def _policy_out(row: MatchPolicyVersion | None, scope: str = "global") -> Policy
                      created_by=row.created_by if row else "default", created_at=row.created_at if row else None)
 
 
-@router.get("/matching/policy", operation_id="matching-policy-get", summary="Read the global matching policy",
-            response_model=PolicyOut)
-def get_policy(session: SessionDep, principal: PolicyReader) -> PolicyOut:
-    """Read the global matching policy."""
-    return _policy_out(latest_version(session))
+_OrganisationParam = Annotated[uuid.UUID | None, Query(
+    description="Instance-wide keys only: the organisation whose own policy to read or set (default: the global "
+                "policy). A key of an organisation always uses its own.")]
 
 
-@router.put("/matching/policy", operation_id="matching-policy-put", summary="Change the global matching policy (new version)",
-            response_model=PolicyOut, responses=problem_responses(Forbidden))
-def put_policy(body: PolicySettings, session: SessionDep, principal: Admin) -> PolicyOut:
-    """Change the global matching policy (new version); an instance-wide admin key only (it applies to every
-    organisation; an organisation sets its suppliers' overrides with their master data)."""
+def _policy_organisation(session, principal: Principal, organisation: uuid.UUID | None) -> uuid.UUID | None:
+    from service.models.organisations import Organisation
+
     if principal.organisation_id is not None:
-        raise Forbidden("the global matching policy applies to every organisation: an instance-wide admin key "
-                        "changes it; per-supplier overrides travel with each organisation's supplier master data")
-    row = set_global_policy(session, body.model_dump(mode="json", exclude_none=True), actor=principal.actor)
+        if organisation is not None and organisation != principal.organisation_id:
+            raise InvalidInput("this key acts for its own organisation only", errors=[
+                {"loc": ["query", "organisation"], "msg": "not this key's organisation", "type": "value_error"}])
+        return principal.organisation_id
+    if organisation is not None and session.get(Organisation, organisation) is None:
+        raise InvalidInput(f"no organisation {organisation}", errors=[
+            {"loc": ["query", "organisation"], "msg": "unknown organisation", "type": "value_error"}])
+    return organisation
+
+@router.get("/matching/policy", operation_id="matching-policy-get", summary="Read the matching policy in force",
+            response_model=PolicyOut)
+def get_policy(session: SessionDep, principal: PolicyReader,
+               organisation: _OrganisationParam = None) -> PolicyOut:
+    """Read the matching policy in force: the organisation's own (a key of an organisation, or `?organisation=`
+    for an instance-wide key), else the global one (the instance default)."""
+    org = _policy_organisation(session, principal, organisation)
+    own = organisation_policy(session, org) if org is not None else None
+    return _policy_out(own or latest_version(session))
+
+
+@router.put("/matching/policy", operation_id="matching-policy-put", summary="Change the global or an organisation's matching policy (new version)",
+            response_model=PolicyOut, responses=problem_responses(InvalidInput))
+def put_policy(body: PolicySettings, session: SessionDep, principal: Admin,
+               organisation: _OrganisationParam = None) -> PolicyOut:
+    """Change a matching policy (a new version). An organisation's admin key sets its organisation's policy
+    (used for its invoices in place of the global one); an instance-wide admin key sets the global policy (the
+    instance default for organisations without their own), or with `?organisation=` that organisation's."""
+    org = _policy_organisation(session, principal, organisation)
+    scope = organisation_policy_scope(org) if org is not None else GLOBAL_POLICY_SCOPE
+    row = set_global_policy(session, body.model_dump(mode="json", exclude_none=True), actor=principal.actor,
+                            scope=scope)
     return _policy_out(row)
+
 
 
 @router.get("/matching/policy/versions", operation_id="matching-policy-versions",
@@ -329,6 +360,9 @@ def list_policy_versions(session: SessionDep, principal: PolicyReader,
     q = select(MatchPolicyVersion).order_by(MatchPolicyVersion.scope, MatchPolicyVersion.version.desc())
     if scope:
         q = q.where(MatchPolicyVersion.scope == scope)
+    if principal.organisation_id is not None:  # another organisation's own policy is not this one's business
+        q = q.where(~MatchPolicyVersion.scope.startswith("organisation:")
+                    | (MatchPolicyVersion.scope == organisation_policy_scope(principal.organisation_id)))
     return PolicyList(data=[_policy_out(r) for r in session.execute(q.limit(500)).scalars()])
 
 

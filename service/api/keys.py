@@ -27,6 +27,9 @@ class KeyCreate(BaseModel):
         None, description="The organisation whose data the key sees. Default: a supplier key its supplier's, an erp "
         "or reviewer key the instance's only organisation (required when there are several), an admin or gateway "
         "key every organisation. A key of an organisation-bound admin always gets that admin's organisation.")
+    owner: str | None = Field(None, max_length=100, description="The staff user (id or username) whose own key "
+                              "this is: four eyes then count the key and the person's workspace account as one "
+                              "person. An organisation's key: one of its staff.")
 
 
 class KeyPublic(BaseModel):
@@ -36,6 +39,7 @@ class KeyPublic(BaseModel):
     role: Role
     supplier_id: uuid.UUID | None
     organisation_id: uuid.UUID | None = Field(description="null: the key sees every organisation")
+    owner_id: uuid.UUID | None = Field(None, description="The staff user whose own key this is (null: none)")
     created_at: datetime
     revoked_at: datetime | None
 
@@ -61,12 +65,13 @@ def create(body: KeyCreate, session: SessionDep, principal: Admin) -> KeyCreated
         if body.supplier_id is not None and not sees(principal, _supplier_organisation(session, body.supplier_id)):
             raise ValueError(f"no supplier {body.supplier_id}")
         row, clear = create_key(session, role=body.role, supplier_id=body.supplier_id, name=body.name,
-                                organisation_id=organisation_id)
+                                organisation_id=organisation_id, owner=body.owner)
     except OrganisationNotFound as exc:
         raise InvalidInput(str(exc), errors=[{"loc": ["body", "organisation_id"], "msg": str(exc),
                                               "type": "value_error"}]) from exc
     except ValueError as exc:
-        field = "organisation_id" if "organisation" in str(exc) else "supplier_id"
+        field = ("owner" if "own the key" in str(exc) else
+                 "organisation_id" if "organisation" in str(exc) else "supplier_id")
         raise InvalidInput(str(exc), errors=[{"loc": ["body", field], "msg": str(exc),
                                               "type": "value_error"}]) from exc
     return KeyCreated(**KeyPublic.of(row).model_dump(), key=clear)

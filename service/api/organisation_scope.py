@@ -27,7 +27,7 @@ from service.models.keys import ApiKey
 from service.models.invoices import Invoice
 from service.models.masterdata import GoodsReceipt, PurchaseOrder, Supplier
 from service.models.matching import StandingOrderRule
-from service.models.organisations import DEFAULT_ORGANISATION_ID, Organisation
+from service.models.organisations import DEFAULT_ORGANISATION_ID, Organisation, StaffMembership
 
 __all__ = ["ActingOrganisation", "acting_organisation", "organisation_guard", "sees"]
 
@@ -98,6 +98,8 @@ def organisation_guard(request: Request, principal: Annotated[Principal, Depends
     if "subscription_id" in params and (sub_id := _uuid(params["subscription_id"])) is not None:
         checks.append(("webhook", params["subscription_id"],
                        select(WebhookSubscription.organisation_id).where(WebhookSubscription.id == sub_id)))
+    if "user_id" in params and request.url.path.startswith("/v1/staff/"):  # an id or a username
+        _check_staff_member(request, principal, str(params["user_id"]))
     if not checks:
         return
     with Session(reading(request.app.state.engine)) as session:
@@ -107,6 +109,22 @@ def organisation_guard(request: Request, principal: Annotated[Principal, Depends
                 continue  # the route answers its own 404
             if row[0] != principal.organisation_id and not (kind == "invoice" and row[1] == principal.actor):
                 raise _not_found(kind, name)
+
+
+def _check_staff_member(request: Request, principal: Principal, name: str) -> None:
+    """A person who does not work for the caller's organisation does not exist for it (404)."""
+    from service.models.workspace import StaffUser
+
+    user_id = _uuid(name)
+    with Session(reading(request.app.state.engine)) as session:
+        user = session.execute(select(StaffUser.id).where(
+            StaffUser.id == user_id if user_id is not None else StaffUser.username == name.strip().lower())).first()
+        if user is None:
+            return  # the route answers its own 404
+        member = session.execute(select(StaffMembership.user_id).where(
+            StaffMembership.user_id == user[0], StaffMembership.organisation_id == principal.organisation_id)).first()
+    if member is None:
+        raise NotFound(f"no staff user {name}")
 
 
 def acting_organisation(

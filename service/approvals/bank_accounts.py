@@ -22,6 +22,7 @@ from sqlmodel import Session
 
 from service.approvals.rights import Approver, Right
 from service.errors import Conflict, InvalidInput, InvoiceNotFound, NotFound
+from service.keys import same_person
 from service.masterdata.common import record_event
 from service.masterdata.identifiers import IdentifierError, check_iban
 from service.models.approvals import (
@@ -114,7 +115,7 @@ def propose_synced(session: Session, supplier_id: uuid.UUID, accounts: Iterable[
     an IBAN not yet verified is proposed for adding, a verified one missing from the list for
     removal; verified accounts stay verified and an IBAN with an open proposal is left to it.
     Nothing changes for matching until a different person verifies (``decide``)."""
-    wanted = dict((check_iban(iban), note) for iban, note in accounts)
+    wanted = {check_iban(iban): note for iban, note in accounts}
     verified = set(session.execute(select(SupplierBankAccount.iban).where(
         SupplierBankAccount.supplier_id == supplier_id)).scalars())
     open_ibans = set(session.execute(select(BankAccountChange.iban).where(
@@ -142,7 +143,7 @@ def decide(session: Session, change_id: uuid.UUID, *, approver: Approver, verify
     if change.status is not BankAccountChangeStatus.proposed:
         raise BankAccountChangeDecided(f"the change was already {change.status.value}", status=change.status.value,
                                        decided_by=change.decided_by)
-    if change.proposed_by == approver.actor:
+    if same_person(session, change.proposed_by, approver.actor):  # a person's own key and account are one
         raise VerifierMustDiffer("you proposed this change; a different person must verify or reject it",
                                  proposed_by=change.proposed_by)
     if verify and method is None:

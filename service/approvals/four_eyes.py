@@ -23,6 +23,7 @@ from service.approvals.rights import Approver, Right
 from service.approvals.rule_versions import rules_in_force
 from service.approvals.rules import second_person_needed
 from service.errors import Conflict
+from service.keys import same_person
 from service.lifecycle import transition
 from service.models.approvals import ApprovalStep, InvoiceApproval
 from service.models.invoices import AuditEvent, Invoice, InvoiceStatus
@@ -75,7 +76,7 @@ def _complete(session: Session, invoice: Invoice, *, approver: Approver, comment
     first = first_approval(session, invoice.id)
     if first is None:  # cannot happen through this module; refuse rather than approve alone
         raise SecondApproverRequired("the first approval of this invoice is missing; approve it again from review")
-    if first.actor == actor:
+    if same_person(session, first.actor, actor):  # a person's own key and account are one person
         raise SecondApproverRequired(
             "you gave the first approval; a different person must give the second",
             first_approver=first.actor, rule_version=first.rule_version, triggers=list(first.triggers),

@@ -113,3 +113,30 @@ def _safe_url(url: str) -> str:
 
 def is_tty() -> bool:
     return sys.stderr.isatty()
+
+
+ORGANISATION_HELP = ("Organisation id (see `einvoice organisations list`); needed only when the instance has several "
+                     "organisations: a one-organisation instance uses its only one.")
+
+
+def resolve_organisation(given: str | None):
+    """The organisation a command acts for: the one named, else the instance's only one (a one-line
+    error when there are several and none is named, or the named one does not exist)."""
+    import uuid
+
+    from service.models.organisations import Organisation
+    from service.organisations.store import only_organisation
+
+    with session_scope() as session:
+        if given is None:
+            found = only_organisation(session)
+            if found is None:
+                raise fail("this instance has several organisations: name one with --organisation ID", 2)
+            return found
+        try:
+            organisation_id = uuid.UUID(given)
+        except ValueError:
+            raise fail(f"--organisation must be an organisation id (UUID), got {given!r}", 2) from None
+        if session.get(Organisation, organisation_id) is None:
+            raise fail(f"no organisation {organisation_id}", 2)
+        return organisation_id

@@ -69,6 +69,9 @@ def keys_create(
     organisation: str = typer.Option(None, "--organisation", help=(
         "Organisation id whose data the key sees. Needed only for erp and reviewer keys on an instance with "
         "several organisations; a supplier key gets its supplier's; admin and gateway keys without it see all.")),
+    owner: str = typer.Option(None, "--owner", help=(
+        "Staff username (or id) whose own key this is: four eyes then treat the key and that person's workspace "
+        "account as one person.")),
 ) -> None:
     """Create a key and print it once on stdout (nothing else is printed there)."""
     from service.keys import create_key
@@ -91,7 +94,7 @@ def keys_create(
             _require_supplier(session, supplier_id)
         try:
             row, clear = create_key(session, role=role, supplier_id=supplier_id, name=name,
-                                    organisation_id=organisation_id)
+                                    organisation_id=organisation_id, owner=owner)
         except OrganisationNotFound as exc:
             raise fail(str(exc), 2) from None
         except ValueError as exc:
@@ -120,6 +123,7 @@ def keys_list(as_json: bool = typer.Option(False, "--json", help="Print JSON."))
             {"id": str(k.id), "prefix": k.prefix, "role": k.role.value, "name": k.name,
              "supplier_id": str(k.supplier_id) if k.supplier_id else None,
              "organisation_id": str(k.organisation_id) if k.organisation_id else None,
+             "owner_id": str(k.owner_id) if k.owner_id else None,
              "created_at": k.created_at.isoformat(),
              "revoked_at": k.revoked_at.isoformat() if k.revoked_at else None}
             for k in rows

@@ -9,7 +9,7 @@ import uuid
 
 import typer
 
-from service.cli.common import connect, fail, load_settings, session_scope
+from service.cli.common import ORGANISATION_HELP, connect, fail, load_settings, resolve_organisation, session_scope
 
 webhooks_app = typer.Typer(help="Webhook subscriptions and deliveries.", no_args_is_help=True)
 
@@ -49,7 +49,10 @@ def worker(
 
 
 @webhooks_app.command("list")
-def webhooks_list(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+def webhooks_list(as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+                  organisation: str = typer.Option(None, "--organisation",
+                                                   help="Only this organisation's subscriptions (default: all).")
+                  ) -> None:
     """List subscriptions with their delivery counts per state."""
     from sqlalchemy import func
     from sqlmodel import select
@@ -57,13 +60,15 @@ def webhooks_list(as_json: bool = typer.Option(False, "--json", help="Print JSON
     from service.erp import webhooks as wh
     from service.models.erp import WebhookDelivery
 
+    only = resolve_organisation(organisation) if organisation is not None else None
     with session_scope() as session:
         out = []
-        for sub in wh.list_subscriptions(session):
+        for sub in wh.list_subscriptions(session, only):
             counts = dict(session.exec(
                 select(WebhookDelivery.status, func.count()).where(WebhookDelivery.subscription_id == sub.id)
                 .group_by(WebhookDelivery.status)).all())
             out.append({"id": str(sub.id), "url": sub.url, "event_types": sub.event_types, "active": sub.active,
+                        "organisation_id": str(sub.organisation_id) if sub.organisation_id else None,
                         "deliveries": {k.value if hasattr(k, "value") else k: v for k, v in counts.items()}})
     if as_json:
         typer.echo(json.dumps(out, indent=2))
@@ -79,6 +84,9 @@ def webhooks_add(
     url: str = typer.Argument(..., help="Endpoint URL (http or https)."),
     event: list[str] = typer.Option(["*"], "--event", help="Event type, e.g. invoice.approved (repeatable); * = all."),
     description: str = typer.Option("", "--description"),
+    organisation: str = typer.Option(None, "--organisation", help="Whose invoices' events it receives. " + ORGANISATION_HELP),
+    all_organisations: bool = typer.Option(False, "--all-organisations",
+                                           help="Receive every organisation's events (a shared service centre's)."),
 ) -> None:
     """Create a subscription and print its signing secret once on stdout."""
     from service.erp import webhooks as wh
@@ -94,9 +102,13 @@ def webhooks_add(
     problem = url_problem(url, parse_networks(get_settings().webhook_allowed_networks))
     if problem:
         raise fail(problem, 2)
+    if all_organisations and organisation is not None:
+        raise fail("give --organisation or --all-organisations, not both", 2)
+    organisation_id = None if all_organisations else resolve_organisation(organisation)
     with session_scope() as session:
         sub = wh.create_subscription(session, url=url, event_types=sorted(set(event)), secret=None,
-                                     description=description, active=True, actor="cli")
+                                     description=description, active=True, actor="cli",
+                                     organisation_id=organisation_id)
         sub_id, secret = sub.id, sub.secret
     typer.echo(secret)
     typer.echo(f"created webhook {sub_id}; store the secret now, it is not shown again", err=True)

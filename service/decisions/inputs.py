@@ -80,7 +80,8 @@ def gather_inputs(session: Session, invoice: Invoice, facts: InvoiceFacts, *, lo
     transaction (intake). On a re-match the caller holds the lock already."""
     ctx = Context()
     supplier, overrides = _supplier(session, invoice.supplier_id)
-    policy = effective_policy(session, invoice.supplier_id if supplier else None, overrides)
+    policy = effective_policy(session, invoice.supplier_id if supplier else None, overrides,
+                              organisation_id=invoice.organisation_id)
     mi = MatchInputs(invoice=facts, policy=policy, supplier=supplier,
                      prior_invoices=lookups.prior_invoices(session, invoice, facts))
     if rematch:  # a new invoice has no lines resolved by hand yet

@@ -1,9 +1,10 @@
-"""The matching policy a decision uses: the global defaults (versioned) with the supplier's overrides.
+"""The matching policy a decision uses: the organisation's policy (versioned; the global one, the
+instance default, when the organisation has none) with the supplier's overrides.
 
 Reads never write. Every change is a version of its own in ``match_policy_versions``: the global
 policy through ``set_global_policy`` (API, CLI), a supplier's overrides when master data saves the
 supplier (service/masterdata/suppliers.py). A decision records the label of what it used,
-``global:<n>[+supplier:<id>:<n>]``, and stores the policy itself among its inputs (replay needs
+``global:<n>[+supplier:<id>:<n>]`` or ``organisation:<id>:<n>[+supplier:<id>:<n>]``, and stores the policy itself among its inputs (replay needs
 nothing else).
 """
 
@@ -20,6 +21,7 @@ from service.matching import Policy, ReceiptMode
 from service.models.matching import (
     GLOBAL_POLICY_SCOPE,
     MatchPolicyVersion,
+    organisation_policy_scope,
     supplier_policy_scope,
 )
 
@@ -50,13 +52,23 @@ def policy_from_settings(settings: dict[str, Any], version: str) -> Policy:
     return Policy(version=version, **kw)
 
 
-def effective_policy(session: Session, supplier_id: uuid.UUID | None, overrides: dict[str, Any]) -> Policy:
-    """Global defaults (latest version) with the supplier's overrides on top. Reads only."""
-    glob = session.execute(select(_VERSIONS.c.version, _VERSIONS.c.settings)
-                           .where(_VERSIONS.c.scope == GLOBAL_POLICY_SCOPE)
+def _latest_settings(session: Session, scope: str) -> Any:
+    return session.execute(select(_VERSIONS.c.version, _VERSIONS.c.settings)
+                           .where(_VERSIONS.c.scope == scope)
                            .order_by(_VERSIONS.c.version.desc()).limit(1)).first()
-    settings = dict(glob.settings) if glob else {}
-    label = f"global:{glob.version if glob else 0}"
+
+
+def effective_policy(session: Session, supplier_id: uuid.UUID | None, overrides: dict[str, Any],
+                     organisation_id: uuid.UUID | None = None) -> Policy:
+    """The organisation's policy (latest version; else the global one) with the supplier's
+    overrides on top. Reads only."""
+    own = _latest_settings(session, organisation_policy_scope(organisation_id)) if organisation_id else None
+    if own is not None:
+        settings, label = dict(own.settings), f"organisation:{organisation_id}:{own.version}"
+    else:
+        glob = _latest_settings(session, GLOBAL_POLICY_SCOPE)
+        settings = dict(glob.settings) if glob else {}
+        label = f"global:{glob.version if glob else 0}"
     clean = clean_overrides(overrides)
     if supplier_id is not None and clean:  # no overrides: nothing more to read (the common case)
         settings.update(clean)
@@ -77,11 +89,18 @@ def _jsonable(settings: dict[str, Any]) -> dict[str, Any]:
     return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in settings.items()}
 
 
-def set_global_policy(session: Session, settings: dict[str, Any], *, actor: str) -> MatchPolicyVersion:
-    """Store a new version of the global policy (every change is a new version)."""
-    latest = latest_version(session)
-    row = MatchPolicyVersion(scope=GLOBAL_POLICY_SCOPE, version=(latest.version + 1) if latest else 1,
+def set_global_policy(session: Session, settings: dict[str, Any], *, actor: str,
+                      scope: str = GLOBAL_POLICY_SCOPE) -> MatchPolicyVersion:
+    """Store a new version of the global policy, or of an organisation's (``scope``
+    organisation:<id>); every change is a new version."""
+    latest = latest_version(session, scope)
+    row = MatchPolicyVersion(scope=scope, version=(latest.version + 1) if latest else 1,
                              settings=_jsonable(clean_overrides(settings)), created_by=actor)
     session.add(row)
     session.flush()
     return row
+
+
+def organisation_policy(session: Session, organisation_id: uuid.UUID) -> MatchPolicyVersion | None:
+    """The organisation's own latest policy version, or None (it uses the global one)."""
+    return latest_version(session, organisation_policy_scope(organisation_id))

@@ -39,6 +39,8 @@ class ApiKey(SQLModel, table=True):
     # approval rights (service/approvals/rights.py); None: the role's defaults
     rights: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     approval_limit: Decimal | None = Field(default=None, sa_type=DecimalType)  # most it approves alone
+    # the staff user whose own key this is: four eyes count the key and the person's account as one person
+    owner_id: uuid.UUID | None = Field(default=None, foreign_key="staff_users.id", index=True)
 
 
 # Requests of one API key in the current rate-limit window: one row per key, counted by an atomic

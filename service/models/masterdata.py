@@ -44,6 +44,8 @@ class MasterDataEventKind(StrEnum):
     bank_account_proposed = "bank_account_proposed"
     bank_account_verified = "bank_account_verified"
     bank_account_rejected = "bank_account_rejected"
+    # an API key's or staff user's approval rights or limit changed (service/approvals/grants.py)
+    rights_changed = "rights_changed"
 
 
 # A supplier (seller) as the buyer's ERP knows it; the matching policy overrides travel with it.

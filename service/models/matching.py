@@ -82,13 +82,18 @@ def supplier_policy_scope(supplier_id: uuid.UUID | str) -> str:
     return f"supplier:{supplier_id}"
 
 
+def organisation_policy_scope(organisation_id: uuid.UUID | str) -> str:
+    """The ``MatchPolicyVersion.scope`` of an organisation's own policy (in place of the global one)."""
+    return f"organisation:{organisation_id}"
+
+
 # A version of the matching policy: global defaults, or one supplier's overrides. Never updated.
 class MatchPolicyVersion(SQLModel, table=True):
     __tablename__ = "match_policy_versions"
     __table_args__ = (UniqueConstraint("scope", "version"),)
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
-    scope: str = Field(max_length=100)  # "global" or "supplier:<uuid>"
+    scope: str = Field(max_length=100)  # "global", "organisation:<uuid>" or "supplier:<uuid>"
     version: int
     settings: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_by: str = Field(max_length=200)

@@ -244,6 +244,23 @@ def _confirm_note(session: Session, t: Translator, inv: Invoice, current: StaffS
     return t("confirm_four_eyes") if triggers else ""
 
 
+def t_of(current: StaffSession) -> Translator:
+    return Translator(current.user.language.value)
+
+
+def _confirmation_page(request: Request, session: Session, t: Translator, inv: Invoice, current: StaffSession,
+                       flt: queue.QueueFilter, version: int | None, comment: str) -> Response:
+    """The approval's confirmation as a page of its own (the dialog's content, for a browser without
+    JavaScript): amount, supplier, open reasons with the risky ones marked, the four-eyes note; only
+    its own button (confirmed=yes) approves. Nothing is decided by reaching it."""
+    if inv.status.value not in queue.QUEUE_STATUSES:
+        return _error_redirect(session, inv.id, flt, "illegal")
+    codes = review.current_codes(inv)
+    return render(request, "approve_confirm.html", t, inv=inv, flt=flt, qs=urlencode(flt.query_params()),
+                  current_codes=codes, risky_codes=RISKY_CODES, version=version, comment=comment,
+                  confirm_note=_confirm_note(session, t, inv, current, codes))
+
+
 @router.get("/invoices/{invoice_id}/document")
 def download_document(invoice_id: str, session: SessionDep, current: Staff) -> Response:
     inv = _load(session, invoice_id, current)
@@ -321,7 +338,8 @@ def act(request: Request, invoice_id: str, action: str, session: SessionDep, cur
     try:
         if action == "approve":
             if form.get("confirmed") != "yes":  # only the confirmation's own button sends it
-                return _error_redirect(session, inv.id, flt, "confirm")
+                # without JavaScript the Approve button posts here: the confirmation as a page
+                return _confirmation_page(request, session, t_of(current), inv, current, flt, version, text)
             user = current.user
             approved, _ = review.approve(session, inv.id, actor=current.actor, comment=text,
                                          expected_version=version,

@@ -70,7 +70,9 @@ def test_an_iban_is_verified_by_a_second_person_and_waiting_invoices_rematch(wor
     again = world.client.post(verify, json={"method": "portal"}, headers=world.admin)
     assert again.status_code == 409 and again.json()["type"] == "/problems/bank-account-change-decided"
     history = world.client.get(f"/v1/suppliers/{world.supplier_id}/bank-account-changes", headers=world.erp).json()
-    assert [(h["iban"], h["status"], h["method"]) for h in history["data"]] == [(NEW_IBAN, "verified", "callback")]
+    # newest first: this change, then the ERP's account of the World's set-up (verified by the admin)
+    assert [(h["iban"], h["status"], h["method"]) for h in history["data"]] == [
+        (NEW_IBAN, "verified", "callback"), ("NL91ABNA0417164300", "verified", "callback")]
     kinds = session.execute(select(MasterDataEvent.kind).where(MasterDataEvent.supplier_id == uuid.UUID(world.supplier_id))
                             .order_by(MasterDataEvent.at)).scalars().all()
     assert [k.value for k in kinds][-2:] == ["bank_account_proposed", "bank_account_verified"]

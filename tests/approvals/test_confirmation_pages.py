@@ -19,18 +19,27 @@ def _users(engine, *names):
         s.commit()
 
 
-def test_an_approval_without_the_confirmation_is_refused(bare_client, engine, session):
+def test_an_approval_without_the_confirmation_shows_the_confirmation_page_and_decides_nothing(bare_client, engine, session):
     _users(engine, "anna")
     inv = make_invoice(session)
     login(bare_client)
     page = bare_client.get(f"/ui/invoices/{inv.id}").text
     assert 'id="approve-confirm"' in page and 'name="confirmed" value="yes"' in page
-    assert 'type="button" class="primary" id="approve"' in page  # the visible button only opens it
-    r = bare_client.post(f"/ui/invoices/{inv.id}/approve", data={"csrf_token": csrf_of(page)}, follow_redirects=False)
-    assert "error=confirm" in r.headers["location"]
-    assert "Bevestig de goedkeuring" in bare_client.get(r.headers["location"]).text
+    # the visible button posts the form without confirmed=yes (script opens the dialog instead)
+    assert 'type="submit" class="primary" id="approve"' in page
+    r = bare_client.post(f"/ui/invoices/{inv.id}/approve", data={"csrf_token": csrf_of(page), "comment": "gezien"},
+                         follow_redirects=False)
+    # without JavaScript: the confirmation as a page, naming what is approved; nothing decided yet
+    assert r.status_code == 200 and 'id="approve-confirm-page"' in r.text
+    assert 'name="confirmed" value="yes"' in r.text and ">gezien</textarea>" in r.text
+    assert "Goedkeuren bevestigen" in r.text
     fresh(session)
     assert session.get(type(inv), inv.id).status.value == "needs_review"
+    r = bare_client.post(f"/ui/invoices/{inv.id}/approve", data={"csrf_token": csrf_of(r.text), "comment": "gezien",
+                                                                 "confirmed": "yes"}, follow_redirects=False)
+    assert r.status_code == 303 and "msg=approved" in r.headers["location"]
+    fresh(session)
+    assert session.get(type(inv), inv.id).status.value == "approved"
 
 
 def test_awaiting_my_second_approval_leaves_out_my_own_first_approvals(bare_client, engine, session):

@@ -120,3 +120,48 @@ def test_the_cli_sets_a_staff_users_rights_and_limit(tmp_path):
     r = run(["rights", "set", "--user", "nobody", "--right", "review"], env)
     assert r.returncode == 2 and "no staff user nobody" in r.stderr
     assert run(["rights", "set", "--user", "piet", "--approval-limit", "lots"], env).returncode == 2
+
+
+def test_an_admin_sets_a_staff_users_rights_over_http_audited_and_only_within_its_organisation(
+        bare_client, engine, session, make_key):
+    import uuid
+
+    from service.models.masterdata import MasterDataEvent, MasterDataEventKind
+    from service.models.organisations import Organisation
+    from service.models.workspace import StaffUser
+    from service.organisations.staff import join_organisations
+
+    with Session(engine) as s:
+        other_org, third_org = Organisation(name="Gemeente Elders"), Organisation(name="Gemeente Derde")
+        s.add_all([other_org, third_org])
+        s.flush()
+        piet = accounts.create_user(s, username="piet", password=PASSWORD)
+        join_organisations(s, piet.id, [str(other_org.id)])
+        s.commit()
+        piet_id, other_org_id, third_org_id = piet.id, other_org.id, third_org.id
+    admin = make_key("admin")  # instance-wide
+    r = bare_client.get("/v1/staff/piet/rights", headers=admin)
+    assert r.status_code == 200, r.text
+    assert r.json()["rights"] == ["review", "second_approval"] and r.json()["role_defaults"] is True
+    r = bare_client.put(f"/v1/staff/{piet_id}/rights", headers=admin,
+                        json={"rights": ["review", "verify_bank_accounts"], "approval_limit": "2500"})
+    assert r.status_code == 200, r.text
+    assert r.json() == {"user_id": str(piet_id), "username": "piet", "role": "reviewer",
+                        "rights": ["review", "verify_bank_accounts"], "role_defaults": False, "approval_limit": "2500"}
+    fresh(session)
+    stored = session.get(StaffUser, piet_id)
+    assert stored.rights == ["review", "verify_bank_accounts"] and stored.approval_limit == Decimal(2500)
+    events = session.exec(select(MasterDataEvent).where(MasterDataEvent.kind == MasterDataEventKind.rights_changed)).all()
+    assert [(e.actor, e.data["subject"], e.data["rights"], e.data["previous_rights"]) for e in events] == [
+        (f"key:{admin['Authorization'].split('_')[1]}", "user:piet", ["review", "verify_bank_accounts"], None)]
+    # bad input, other roles, unknown users
+    assert bare_client.put("/v1/staff/piet/rights", headers=admin, json={"rights": ["everything"]}).status_code == 422
+    assert bare_client.put("/v1/staff/piet/rights", headers=make_key("reviewer"), json={}).status_code == 403
+    assert bare_client.get("/v1/staff/nobody/rights", headers=admin).status_code == 404
+    # an organisation's admin: its own staff only; another organisation's person does not exist for it
+    own_admin = make_key("admin", organisation_id=other_org_id)
+    assert bare_client.get("/v1/staff/piet/rights", headers=own_admin).status_code == 200
+    default_admin = make_key("admin", organisation_id=third_org_id)
+    r = bare_client.put("/v1/staff/piet/rights", headers=default_admin, json={"rights": ["review"]})
+    assert r.status_code == 404 and r.json()["type"] == "/problems/not-found"
+    assert bare_client.get(f"/v1/staff/{uuid.uuid4()}/rights", headers=default_admin).status_code == 404

@@ -83,6 +83,14 @@ def _build(client, make_key, engine, name: str, admin: dict) -> Side:
         s.commit()
         side.ids["subscription_id"] = str(sub.id)
     side.ids["organisation_id"] = side.organisation_id
+    from service.organisations.staff import join_organisations
+    from service.ui.accounts import create_user
+
+    with Session(engine) as s:
+        person = create_user(s, username=f"staff.{name}", password="correct horse battery staple")
+        join_organisations(s, person.id, [side.organisation_id])
+        s.commit()
+        side.ids["user_id"] = str(person.id)
     change = client.post(f"/v1/suppliers/{side.ids['supplier_id']}/bank-account-changes", headers=erp,
                          json={"iban": "NL39RABO0300065264", "action": "add", "note": "letter of 1 December"})
     assert change.status_code == 201, change.text
@@ -205,3 +213,15 @@ def test_writes_cannot_reach_into_another_organisation(client, world) -> None:
                                                                   "organisation_id": other.organisation_id})
     assert key.status_code == 201 and key.json()["organisation_id"] == me.organisation_id
     assert client.post("/v1/organisations", headers=me.keys["admin"], json={"name": "X"}).status_code == 403
+
+
+def test_a_bank_account_proposal_naming_another_organisations_invoice_is_404(client, world) -> None:
+    me, other = world["noord"], world["zuid"]
+    url = f"/v1/suppliers/{me.ids['supplier_id']}/bank-account-changes"
+    body = {"iban": "NL44RABO0123456789", "action": "add", "note": "seen on an invoice"}
+    r = client.post(url, headers=me.keys["reviewer"], json={**body, "invoice_id": other.ids["invoice_id"]})
+    assert r.status_code == 404 and r.json()["type"] == "/problems/invoice-not-found", r.text
+    assert other.ids["invoice_id"] not in r.text or "no invoice" in r.json()["detail"]
+    # the own organisation's invoice is accepted
+    own = client.post(url, headers=me.keys["reviewer"], json={**body, "invoice_id": me.ids["invoice_id"]})
+    assert own.status_code == 201, own.text

@@ -143,3 +143,47 @@ def test_import_names_the_organisation_when_there_are_several(tmp_path, artifact
         owners = sorted(str(uuid.UUID(str(o))) for o in conn.execute(text("SELECT organisation_id FROM suppliers")).scalars())
     engine.dispose()
     assert owners == sorted([org["id"], str(DEFAULT_ORGANISATION_ID)])
+
+
+def test_cli_webhooks_and_matching_policy_name_the_organisation_only_when_there_are_several(tmp_path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+    assert run(["migrate"], env).returncode == 0
+    # one organisation: no flag; the subscription is the default organisation's
+    assert run(["webhooks", "add", "https://erp.example.nl/hook"], env).returncode == 0
+    assert [w["organisation_id"] for w in json.loads(run(["webhooks", "list", "--json"], env).stdout)] == [
+        str(DEFAULT_ORGANISATION_ID)]
+    org = json.loads(run(["organisations", "create", "Gemeente Noord", "--identifier", f"0190:{OIN}",
+                          "--json"], env).stdout)
+    unnamed = run(["webhooks", "add", "https://erp.example.nl/noord"], env)
+    assert unnamed.returncode == 2 and "--organisation" in unnamed.stderr
+    assert run(["webhooks", "add", "https://erp.example.nl/noord", "--organisation", org["id"]], env).returncode == 0
+    assert run(["webhooks", "add", "https://centre.example.nl/all", "--all-organisations"], env).returncode == 0
+    only = json.loads(run(["webhooks", "list", "--json", "--organisation", org["id"]], env).stdout)
+    assert [w["url"] for w in only] == ["https://erp.example.nl/noord"]
+    assert run(["webhooks", "add", "https://x.example.nl/", "--organisation", "nope"], env).returncode == 2
+
+    # the matching policy: an organisation's own, starting from the global one; the global stays
+    r = run(["matching", "policy", "set", "--price-over-pct", "7", "--organisation", org["id"]], env)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == f'organisation {org["id"]} policy version 1: {{"price_over_pct": "7"}}'
+    shown = json.loads(run(["matching", "policy", "show", "--organisation", org["id"]], env).stdout)
+    assert shown["scope"] == f"organisation:{org['id']}" and shown["settings"]["price_over_pct"] == "7"
+    assert json.loads(run(["matching", "policy", "show"], env).stdout)["scope"] == "global"
+
+
+def test_cli_key_owner_links_a_key_to_a_staff_user(tmp_path) -> None:
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+    assert run(["migrate"], env).returncode == 0
+    user = subprocess.run([*EINVOICE, "users", "create", "anna", "--password-stdin"], input="een lang wachtwoord 123\n",
+                          capture_output=True, text=True, env=_env(env), timeout=180)
+    assert user.returncode == 0, user.stderr
+    created = run(["keys", "create", "--role", "reviewer", "--owner", "anna"], env)
+    assert created.returncode == 0, created.stderr
+    listed = json.loads(run(["keys", "list", "--json"], env).stdout)
+    engine = make_engine(env["DATABASE_URL"])
+    with engine.connect() as conn:
+        anna = str(uuid.UUID(str(conn.execute(text("SELECT id FROM staff_users")).scalar_one())))
+    engine.dispose()
+    assert [k["owner_id"] for k in listed] == [anna]
+    unknown = run(["keys", "create", "--role", "reviewer", "--owner", "nobody"], env)
+    assert unknown.returncode == 2 and "no staff user nobody" in unknown.stderr

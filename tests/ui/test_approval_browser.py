@@ -44,6 +44,8 @@ def seeded(server_db):
                                   commit=False).id,
             "plain": make_invoice(s, number="PLAIN-1", seller="Drukkerij Oost", due=today + timedelta(days=5),
                                   commit=False).id,
+            "nojs": make_invoice(s, number="NOJS-1", seller="Schilder Zonder Script", due=today + timedelta(days=9),
+                                 amount=Decimal("987.65"), reasons=[bank_unverified()], commit=False).id,
         }
         supplier = Supplier(name="Hoveniersbedrijf Groen")
         s.add(supplier)
@@ -133,3 +135,49 @@ def test_keys_never_approve_without_the_confirmation(page, browser, server, seed
         assert_accessible(bert, axe_source, "supplier page")
     finally:
         other.close()
+
+
+def test_without_javascript_the_approve_button_leads_to_a_confirmation_page(browser, server, seeded, axe_source):
+    ids, key = seeded["ids"], seeded["api_key"]
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL", java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    try:
+        sign_in_as(page, server, "anna")
+        page.goto(f"{server}/ui/invoices/{ids['nojs']}")
+        assert not page.locator("dialog#approve-confirm").is_visible()
+        page.locator("#approve").click()  # no script opens the dialog: the form goes to the server
+        page.wait_for_url(re.compile(rf"/ui/invoices/{ids['nojs']}/approve$"))
+        confirmation = page.locator("#approve-confirm-page")
+        assert confirmation.is_visible()
+        assert page.locator("#confirm-number").inner_text() == "NOJS-1"
+        assert page.locator("#confirm-supplier").inner_text() == "Schilder Zonder Script"
+        assert page.locator("#confirm-amount").inner_text() == "€\xa0987,65"
+        assert "Risico" in page.locator("#confirm-reasons li.risky").inner_text()
+        assert "tweede, andere persoon" in page.locator("#confirm-four-eyes").inner_text()
+        assert api_status(server, key, ids["nojs"]) == "needs_review"  # reaching the page decided nothing
+        # cancelling goes back to the invoice, still undecided
+        page.get_by_role("link", name="Annuleren").click()
+        page.wait_for_url(re.compile(rf"/ui/invoices/{ids['nojs']}\?"))
+        assert api_status(server, key, ids["nojs"]) == "needs_review"
+        # the deliberate second action: the page's own button
+        page.locator("#approve").click()
+        page.get_by_role("button", name="Ja, goedkeuren").click()
+        page.wait_for_url(re.compile(r"msg=awaiting_approval"))
+        assert api_status(server, key, ids["nojs"]) == "awaiting_approval"
+    finally:
+        context.close()
+    # the page is accessible (axe needs script: a scripted page reaches it by submitting the form itself)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    try:
+        sign_in_as(page, server, "bert")
+        page.goto(f"{server}/ui/invoices/{ids['nojs']}")
+        with page.expect_navigation():
+            page.evaluate("document.getElementById('approve-form').submit()")
+        assert page.locator("#approve-confirm-page").is_visible()
+        assert "de eerste gaf user:anna" in page.locator("#confirm-four-eyes").inner_text()
+        assert_accessible(page, axe_source, "approval confirmation page")
+    finally:
+        context.close()

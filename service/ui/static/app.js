@@ -51,7 +51,8 @@
     var opener = document.getElementById("approve");
     if (!dialog || !opener) return null;
     function open() { if (!dialog.open) dialog.showModal(); }
-    opener.addEventListener("click", open);
+    // the button submits the form without JavaScript (the server then shows the confirmation as a page)
+    opener.addEventListener("click", function (e) { e.preventDefault(); open(); });
     var cancel = document.getElementById("approve-cancel");
     if (cancel) cancel.addEventListener("click", function () { dialog.close(); opener.focus(); });
     return open;
