@@ -6,7 +6,7 @@ import time
 
 import typer
 
-from service.cli.common import connect, fail, load_settings
+from service.cli.common import ORGANISATION_HELP, connect, fail, load_settings, resolve_organisation
 
 
 def register(app: typer.Typer) -> None:
@@ -15,13 +15,16 @@ def register(app: typer.Typer) -> None:
 
 def demo(
     seed: int = typer.Option(2026, help="Random seed: the same seed gives the same organisation."),
+    organisation: str = typer.Option(None, "--organisation", help=(
+        "The organisation to load the demo into. " + ORGANISATION_HELP + " It gets the demo municipality's "
+        "OIN as an identifier when organisations have identifiers.")),
 ) -> None:
     """Load a demo municipality with ten weeks of suppliers, orders, receipts and invoices in every state."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from service.db import unit_of_work
-    from service.demo.load import NotEmpty, existing_data, load, validation_engine
+    from service.demo.load import DemoBuyerTaken, NotEmpty, existing_data, load, validation_engine
     from service.demo.plan import build_plan
     from service.masterdata.codelists import CodeListsMissing, find_codelists
 
@@ -29,6 +32,7 @@ def demo(
     settings = load_settings()
     engine = connect(settings)
     try:
+        organisation_id = resolve_organisation(organisation)
         with unit_of_work(engine) as session:
             if found := existing_data(session):
                 raise NotEmpty(", ".join(f"{n} {name}" for name, n in found.items()))
@@ -50,7 +54,9 @@ def demo(
             task = progress.add_task("demo", total=len(plan.steps))
             with unit_of_work(engine) as session:
                 loaded = load(session, plan, validation=validation, codelists=codelists,
-                              on_step=lambda: progress.advance(task))
+                              on_step=lambda: progress.advance(task), organisation_id=organisation_id)
+    except DemoBuyerTaken as exc:
+        raise fail(str(exc), 2) from None
     except NotEmpty as exc:
         raise fail(f"the database already holds data ({exc}); the demo loads only into an empty one: "
                    "point DATABASE_URL at a new database, run `einvoice migrate`, then `einvoice demo`", 1) from None

@@ -26,7 +26,7 @@ from service.approvals.rights import ROLE_DEFAULTS, Approver
 from service.booking import book, pay
 from service.decisions import rematch
 from service.demo.plan import STAFF, DocumentPlan, OrderPlan, Plan
-from service.demo.world import Supplier
+from service.demo.world import BUYER_OIN, Supplier
 from service.intake.receive import receive
 from service.keys import create_key
 from service.masterdata.orders import check_order, save_order, set_status
@@ -38,7 +38,11 @@ from service.models.invoices import Invoice, InvoiceStatus
 from service.models.keys import Role
 from service.models.masterdata import GoodsReceipt, OrderStatus, PurchaseOrder
 from service.models.masterdata import Supplier as SupplierRow
+from service.models.organisations import DEFAULT_ORGANISATION_ID, OrganisationIdentifier
 from service.models.workspace import Language, StaffRole
+from service.organisations.directory import identifier_key
+from service.organisations.staff import join_organisations
+from service.organisations.store import any_identifiers, load_directory, only_organisation
 from service.review import approve, hold, reject
 from service.ui.accounts import create_user, find_user
 
@@ -90,10 +94,14 @@ def existing_data(session: Session) -> dict[str, int]:
 
 
 def load(session: Session, plan: Plan, *, validation: Any, codelists: Any,
-         on_step: Callable[[], None] = lambda: None) -> Loaded:
+         on_step: Callable[[], None] = lambda: None, organisation_id: uuid.UUID | None = None) -> Loaded:
+    """Load ``plan`` into ``organisation_id`` (default: the instance's only organisation)."""
     if found := existing_data(session):
         raise NotEmpty(", ".join(f"{n} {name}" for name, n in found.items()))
-    run = _Run(session, validation, codelists)
+    organisation_id = organisation_id or only_organisation(session) or DEFAULT_ORGANISATION_ID
+    if any_identifiers(session) or organisation_id != DEFAULT_ORGANISATION_ID:
+        _owns_demo_buyer(session, organisation_id)
+    run = _Run(session, validation, codelists, organisation_id)
     with clock_set_to(plan.steps[0].at):
         run.accounts()
     for step in plan.steps:
@@ -103,9 +111,29 @@ def load(session: Session, plan: Plan, *, validation: Any, codelists: Any,
     return run.summary()
 
 
+def _owns_demo_buyer(session: Session, organisation_id: uuid.UUID) -> None:
+    """Once organisations have identifiers, invoices go to the one that owns their buyer's: the
+    demo's organisation gets the demo municipality's OIN (unless another organisation has it)."""
+    ident = identifier_key("0190", BUYER_OIN)
+    owner = load_directory(session).by_key.get(ident)
+    if owner == organisation_id:
+        return
+    if owner is not None:
+        raise DemoBuyerTaken(f"the demo buyer's OIN {BUYER_OIN} belongs to organisation {owner}: "
+                             "load the demo into that one (--organisation)")
+    session.add(OrganisationIdentifier(organisation_id=organisation_id, scheme="0190", value=BUYER_OIN))
+    session.flush()
+
+
+class DemoBuyerTaken(Exception):
+    """The demo municipality's identifier belongs to another organisation than the one named."""
+
+
 class _Run:
-    def __init__(self, session: Session, validation: Any, codelists: Any) -> None:
+    def __init__(self, session: Session, validation: Any, codelists: Any,
+                 organisation_id: uuid.UUID = DEFAULT_ORGANISATION_ID) -> None:
         self.session, self.validation, self.codelists = session, validation, codelists
+        self.organisation_id = organisation_id
         self.loaded = Loaded()
         self.supplier_ids: dict[str, uuid.UUID] = {}
         self.invoice_ids: dict[int, uuid.UUID] = {}  # id(DocumentPlan) -> invoice
@@ -114,7 +142,7 @@ class _Run:
     def accounts(self) -> None:
         """The access point's and the ERP's keys, and the staff who review (audit trails name them)."""
         gateway, _ = create_key(self.session, role=Role.gateway, name="Demo: Peppol access point")
-        erp, _ = create_key(self.session, role=Role.erp, name="Demo: ERP")
+        erp, _ = create_key(self.session, role=Role.erp, name="Demo: ERP", organisation_id=self.organisation_id)
         self.gateway = Principal(role=Role.gateway, actor=f"key:{gateway.prefix}", key_id=gateway.id,
                                  name=gateway.name)
         self.erp = f"key:{erp.prefix}"
@@ -126,12 +154,14 @@ class _Run:
             self.loaded.password = secrets.token_urlsafe(12)
             create_user(self.session, username=DEMO_USER, password=self.loaded.password, role=StaffRole.admin,
                         display_name="Demo", language=Language.nl)
+        for username in [*STAFF_NAMES, DEMO_USER]:  # they work for the demo's organisation
+            join_organisations(self.session, find_user(self.session, username).id, [str(self.organisation_id)])
 
     # --- master data (ERP) -------------------------------------------------------------------------
 
     def supplier(self, supplier: Supplier) -> None:
         data = parse_supplier(supplier.master_data(), self.codelists)
-        row = create_supplier(self.session, data, actor=self.erp)
+        row = create_supplier(self.session, data, actor=self.erp, organisation_id=self.organisation_id)
         # the ERP's accounts are proposals; the demo admin verifies them, as a second person would
         verifier = Approver(actor=f"user:{DEMO_USER}", rights=ROLE_DEFAULTS["admin"])
         for change in bank_accounts.propose_synced(self.session, row.id, [(b.iban, b.note) for b in data.bank_accounts],

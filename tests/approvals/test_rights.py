@@ -156,7 +156,8 @@ def test_an_admin_sets_a_staff_users_rights_over_http_audited_and_only_within_it
         (f"key:{admin['Authorization'].split('_')[1]}", "user:piet", ["review", "verify_bank_accounts"], None)]
     # bad input, other roles, unknown users
     assert bare_client.put("/v1/staff/piet/rights", headers=admin, json={"rights": ["everything"]}).status_code == 422
-    assert bare_client.put("/v1/staff/piet/rights", headers=make_key("reviewer"), json={}).status_code == 403
+    reviewer = make_key("reviewer", organisation_id=other_org_id)
+    assert bare_client.put("/v1/staff/piet/rights", headers=reviewer, json={}).status_code == 403
     assert bare_client.get("/v1/staff/nobody/rights", headers=admin).status_code == 404
     # an organisation's admin: its own staff only; another organisation's person does not exist for it
     own_admin = make_key("admin", organisation_id=other_org_id)

@@ -74,6 +74,11 @@ def test_loading_gives_every_outcome_through_the_real_paths(engine, plan, valida
         invoices = session.exec(select(Invoice)).all()
         events = session.exec(select(AuditEvent)).all()
         decided = [code for row in session.exec(select(MatchDecision)) for code in row.reason_codes]
+        from service.models.approvals import BankAccountChange
+        from service.models.masterdata import SupplierBankAccount
+
+        changes = session.exec(select(BankAccountChange)).all()
+        accounts = session.exec(select(SupplierBankAccount)).all()
 
     statuses = Counter(i.status for i in invoices)
     assert set(statuses) >= {InvoiceStatus.approved, InvoiceStatus.needs_review, InvoiceStatus.on_hold,
@@ -93,6 +98,10 @@ def test_loading_gives_every_outcome_through_the_real_paths(engine, plan, valida
                  "PO_REFERENCE_MISSING", "SUPPLIER_UNKNOWN", "DUPLICATE_INVOICE", "RULE_VIOLATION"):
         assert everything[code] >= 1, (code, everything)
 
+    # the ERP's bank accounts came in as proposals and a second person (the demo admin) verified each
+    assert changes and {(c.status.value, c.proposed_by.split(":")[0], c.decided_by) for c in changes} == {
+        ("verified", "key", "user:demo")}
+    assert len(accounts) == len(changes)
     actors = Counter(e.actor.split(":")[0] for e in events)
     assert actors["user"] and actors["key"] and actors["system"], actors  # people, ERP/access point, re-match
     received = sorted(i.created_at for i in invoices)
@@ -128,3 +137,28 @@ def test_the_command_loads_an_empty_database_and_refuses_a_second_time(tmp_path,
     [line] = again.stderr.strip().splitlines()
     assert line.startswith("einvoice: error: the database already holds data (")
     assert "point DATABASE_URL at a new database" in line
+
+
+@pytest.mark.slow
+def test_the_demo_loads_into_a_named_organisation_of_several(engine, plan, validation, artifacts_dir):
+    from service.demo.load import load
+    from service.masterdata.codelists import find_codelists
+    from service.models.invoices import Invoice
+    from service.models.masterdata import Supplier
+    from service.models.organisations import Organisation, OrganisationIdentifier
+
+    codelists = find_codelists(artifacts_dir, None)
+    with Session(engine, expire_on_commit=False) as session:
+        noord, zuid = Organisation(name="Gemeente Noord"), Organisation(name="Gemeente Zuid")
+        session.add_all([noord, zuid])
+        session.flush()
+        session.add(OrganisationIdentifier(organisation_id=noord.id, scheme="0190", value="00000001001234560000"))
+        session.commit()
+        load(session, plan, validation=validation[0], codelists=codelists, organisation_id=zuid.id)
+        session.commit()
+        invoice_orgs = {i.organisation_id for i in session.exec(select(Invoice)) if i.status.value != "rejected"}
+        supplier_orgs = {s.organisation_id for s in session.exec(select(Supplier))}
+        zuid_idents = {(i.scheme, i.value) for i in session.exec(
+            select(OrganisationIdentifier).where(OrganisationIdentifier.organisation_id == zuid.id))}
+    assert invoice_orgs == {zuid.id} and supplier_orgs == {zuid.id}
+    assert zuid_idents == {("0190", "00000001002220647000")}  # the demo municipality's OIN
