@@ -3,16 +3,16 @@
 A person's own key and their workspace account are one person: with the key's owner recorded,
 four eyes and bank-account verification refuse the second step from the other of the two.
 
-Revision ID: 0023_key_owner
-Revises: 0022_feed_organisation_index
+Revision ID: 0026_key_owner
+Revises: 0025_one_reason_format
 Create Date: 2026-12-06
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0023_key_owner"
-down_revision = "0022_feed_organisation_index"
+revision = "0026_key_owner"
+down_revision = "0025_one_reason_format"
 branch_labels = None
 depends_on = None
 
