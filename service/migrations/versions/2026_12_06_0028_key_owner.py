@@ -3,16 +3,16 @@
 A person's own key and their workspace account are one person: with the key's owner recorded,
 four eyes and bank-account verification refuse the second step from the other of the two.
 
-Revision ID: 0026_key_owner
-Revises: 0025_one_reason_format
+Revision ID: 0028_key_owner
+Revises: 0027_saved_views
 Create Date: 2026-12-06
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0026_key_owner"
-down_revision = "0025_one_reason_format"
+revision = "0028_key_owner"
+down_revision = "0027_saved_views"
 branch_labels = None
 depends_on = None
 
