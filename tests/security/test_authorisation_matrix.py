@@ -1,0 +1,325 @@
+"""The authorisation matrix (issue #21, Security): every endpoint x every role x own and another
+supplier's data, in one organisation (the organisation dimension: tests/organisations/test_isolation.py).
+
+The expected answers come from DESIGN.md, not from the routes' own guards:
+- ``supplier`` (bound to one supplier): posts invoices and reads only its own supplier's: another
+  supplier's invoice does not exist for it (404);
+- ``gateway`` (an access point delivering for any supplier): posts invoices and reads what it
+  delivered itself (404 for the rest);
+- ``erp``: master data, orders, receipts, reads everything, books and pays;
+- ``reviewer``: review actions and what they need to read;
+- ``admin``: everything (keys, settings, webhooks, organisations);
+- no key: 401 on every /v1 route and /metrics; health, readiness and the API documents are public;
+  the workspace (/ui) wants a staff session (to the sign-in page), whatever API key is sent.
+A role that may not use an endpoint gets 403 before anything is looked up, whatever the id.
+
+``MATRIX`` has an entry for every route of the app (derived from the app, prefixes included): a new
+endpoint without an entry fails ``test_every_route_has_an_entry``. Runs on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import pytest
+
+from service.models.organisations import DEFAULT_ORGANISATION_ID
+from tests.cii_builder import CiiLine, cii_invoice
+from tests.routes import app_routes
+
+ROLES = ("supplier", "gateway", "erp", "reviewer", "admin")
+_PARAM = re.compile(r"{(\w+)(?::path)?}")
+MADE_UP = {"n", "delivery_id", "key_id", "line_id", "position", "version"}  # 404 is a right answer for them
+SELLERS = {
+    "a": {"seller_name": "Kantoor B.V.", "seller_kvk": "12345678", "seller_vat": "NL123456782B01",
+          "iban": "NL91ABNA0417164300"},
+    "b": {"seller_name": "Meubel B.V.", "seller_kvk": "87654321", "seller_vat": "NL876543219B01",
+          "iban": "NL20INGB0001234567"},
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """Who may call an endpoint besides admin (S supplier, G gateway, E erp, R reviewer), and how
+    far its data reaches: ``invoice`` routes show a supplier key only its supplier's invoices and a
+    gateway key only what it delivered; ``public`` and ``staff`` (workspace session) need no key."""
+
+    roles: str
+    scope: str = ""
+    rights: bool = False  # also needs a right granted per key (403 /problems/right-missing without it)
+
+
+READ = Entry("SGER", "invoice")  # DESIGN: a supplier reads its own, a gateway what it delivered
+REVIEW = Entry("R")
+ERP = Entry("E")
+MASTER_READ = Entry("ER")  # master data and settings staff need to judge invoices
+ADMIN = Entry("")
+PUBLIC = Entry("", "public")
+STAFF = Entry("", "staff")
+
+MATRIX: dict[tuple[str, str], Entry] = {
+    ("GET", "/"): PUBLIC, ("GET", "/healthz"): PUBLIC, ("GET", "/readyz"): PUBLIC,
+    ("GET", "/openapi.json"): PUBLIC, ("GET", "/docs"): PUBLIC, ("GET", "/redoc"): PUBLIC,
+    ("GET", "/docs/assets/swagger-init.js"): PUBLIC,
+    ("GET", "/metrics"): ADMIN,  # or the metrics token (tests/security/test_operations_security.py)
+    # invoices: submitted by suppliers and gateways, read within each key's reach
+    ("POST", "/v1/invoices"): Entry("SG"),
+    ("GET", "/v1/invoices"): Entry("SGER", "list"),
+    ("GET", "/v1/invoices/{invoice_id}"): READ,
+    ("GET", "/v1/invoices/{invoice_id}/validation"): READ,
+    ("GET", "/v1/invoices/{invoice_id}/data"): READ,
+    ("GET", "/v1/invoices/{invoice_id}/document"): READ,
+    ("GET", "/v1/invoices/{invoice_id}/attachments/{n}"): READ,
+    ("GET", "/v1/invoices/{invoice_id}/response"): READ,
+    ("GET", "/v1/invoices/{invoice_id}/decision"): READ,
+    ("GET", "/v1/invoices/{invoice_id}/rendering"): READ,
+    ("POST", "/v1/invoices/{invoice_id}/replay"): ADMIN,  # an auditor's recomputation
+    # the buyer's internal handling: staff notes, hand-overs (not for suppliers or gateways)
+    ("GET", "/v1/invoices/{invoice_id}/comments"): MASTER_READ,
+    ("GET", "/v1/invoices/{invoice_id}/handovers"): MASTER_READ,
+    ("POST", "/v1/invoices/{invoice_id}/comments"): REVIEW,
+    **{("POST", f"/v1/invoices/{{invoice_id}}/{action}"): REVIEW for action in (
+        "approve", "reject", "hold", "rematch", "order", "assign", "forward", "delivery/confirm",
+        "delivery/decline", "lines/{line_id}/pairing", "lines/{line_id}/accept")},
+    ("POST", "/v1/invoices/{invoice_id}/booked"): ERP,
+    ("POST", "/v1/invoices/{invoice_id}/paid"): ERP,
+    ("GET", "/v1/events"): MASTER_READ,  # the change feed holds every supplier's invoices
+    # master data: the ERP loads it, staff read it
+    ("POST", "/v1/suppliers"): ERP, ("GET", "/v1/suppliers"): MASTER_READ,
+    ("GET", "/v1/suppliers/{supplier_id}"): MASTER_READ, ("PUT", "/v1/suppliers/{supplier_id}"): ERP,
+    ("POST", "/v1/suppliers/{supplier_id}/bank-account-changes"): MASTER_READ,
+    ("GET", "/v1/suppliers/{supplier_id}/bank-account-changes"): MASTER_READ,
+    ("POST", "/v1/bank-account-changes/{change_id}/verify"): Entry("ER", rights=True),
+    ("POST", "/v1/bank-account-changes/{change_id}/reject"): Entry("ER", rights=True),
+    ("POST", "/v1/purchase-orders"): ERP, ("POST", "/v1/purchase-orders/batch"): ERP,
+    ("GET", "/v1/purchase-orders"): MASTER_READ,
+    ("GET", "/v1/purchase-orders/{number}"): MASTER_READ, ("PUT", "/v1/purchase-orders/{number}"): ERP,
+    ("POST", "/v1/purchase-orders/{number}/close"): ERP, ("POST", "/v1/purchase-orders/{number}/reopen"): ERP,
+    ("GET", "/v1/purchase-orders/{number}/versions/{version}"): MASTER_READ,
+    ("POST", "/v1/goods-receipts"): ERP, ("GET", "/v1/goods-receipts"): MASTER_READ,
+    ("GET", "/v1/goods-receipts/{receipt_id}"): MASTER_READ,
+    ("POST", "/v1/standing-orders"): ERP, ("GET", "/v1/standing-orders"): MASTER_READ,
+    ("GET", "/v1/standing-orders/{rule_id}"): MASTER_READ, ("PUT", "/v1/standing-orders/{rule_id}"): ERP,
+    # settings: staff read the rules they work under, only admins change them
+    # the global policy binds every organisation: an instance-wide admin's (an organisation's admin: 403)
+    ("GET", "/v1/matching/policy"): MASTER_READ, ("PUT", "/v1/matching/policy"): Entry("", "instance"),
+    ("GET", "/v1/matching/policy/versions"): MASTER_READ,
+    ("GET", "/v1/approvals/rules"): MASTER_READ, ("PUT", "/v1/approvals/rules"): ADMIN,
+    ("GET", "/v1/approvals/rules/versions"): MASTER_READ, ("GET", "/v1/approvals/report"): MASTER_READ,
+    # administration
+    ("POST", "/v1/keys"): ADMIN, ("GET", "/v1/keys"): ADMIN, ("DELETE", "/v1/keys/{key_id}"): ADMIN,
+    ("GET", "/v1/keys/{key_id}/rights"): ADMIN, ("PUT", "/v1/keys/{key_id}/rights"): ADMIN,
+    ("POST", "/v1/organisations"): ADMIN, ("GET", "/v1/organisations"): ADMIN,
+    ("GET", "/v1/organisations/{organisation_id}"): ADMIN, ("PUT", "/v1/organisations/{organisation_id}"): ADMIN,
+    ("POST", "/v1/webhooks"): ADMIN, ("GET", "/v1/webhooks"): ADMIN,
+    ("GET", "/v1/webhooks/{subscription_id}"): ADMIN, ("PATCH", "/v1/webhooks/{subscription_id}"): ADMIN,
+    ("DELETE", "/v1/webhooks/{subscription_id}"): ADMIN,
+    ("POST", "/v1/webhooks/{subscription_id}/replay"): ADMIN,
+    ("GET", "/v1/webhooks/{subscription_id}/deliveries"): ADMIN,
+    ("GET", "/v1/webhooks/{subscription_id}/deliveries/{delivery_id}"): ADMIN,
+    ("POST", "/v1/webhooks/{subscription_id}/deliveries/{delivery_id}/replay"): ADMIN,
+    # the workspace: a staff session (cookie); sign-in, language, single sign-on and "/ui" (a
+    # redirect to the queue) are open
+    **{("GET", p): STAFF for p in (
+        "/ui/queue", "/ui/dashboard", "/ui/search", "/ui/search/export.csv",
+        "/ui/search/export.xlsx", "/ui/approvals/report", "/ui/approvals/report.csv",
+        "/ui/invoices/{invoice_id}", "/ui/invoices/{invoice_id}/document", "/ui/invoices/{invoice_id}/rendering",
+        "/ui/invoices/{invoice_id}/attachments/{position}",
+        "/ui/invoices/{invoice_id}/attachments/{position}/preview", "/ui/suppliers/{supplier_id}")},
+    **{("POST", p): STAFF for p in (
+        "/ui/invoices/{invoice_id}/{action}", "/ui/invoices/{invoice_id}/lines/{line_id}/{action}",
+        "/ui/bank-account-changes", "/ui/bank-account-changes/{change_id}/{decision}", "/ui/organisation")},
+    **{(m, p): PUBLIC for m, p in (("GET", "/ui"), ("GET", "/ui/"), ("GET", "/ui/login"), ("POST", "/ui/login"), ("POST", "/ui/logout"),
+                                    ("POST", "/ui/language"), ("GET", "/ui/oidc/start"),
+                                    ("GET", "/ui/oidc/callback"))},
+}
+
+
+def _key(method: str, path: str) -> tuple[str, str]:
+    return method, re.sub(r"{(\w+):path}", r"{\1}", path)
+
+
+@dataclass
+class Side:
+    keys: dict[str, dict] = field(default_factory=dict)
+    ids: dict[str, str] = field(default_factory=dict)  # path parameter -> this side's resource
+    number: str = ""  # the invoice's BT-1
+
+
+def _side(client, make_key, name: str, erp: dict, admin: dict) -> Side:
+    seller = SELLERS[name]
+    side = Side()
+    r = client.post("/v1/suppliers", headers=erp, json={
+        "name": seller["seller_name"],
+        "identifiers": [{"scheme": "0106", "value": seller["seller_kvk"]}, {"scheme": "VAT", "value": seller["seller_vat"]}],
+        "electronic_address": {"scheme": "0106", "value": seller["seller_kvk"]},
+        "bank_accounts": [{"iban": seller["iban"]}]})
+    assert r.status_code == 201, r.text
+    supplier_id = r.json()["id"]
+    number = f"PO-{name.upper()}-1"
+    r = client.post("/v1/purchase-orders", headers=erp, json={
+        "number": number, "supplier_id": supplier_id, "currency": "EUR", "status": "open",
+        "lines": [{"line_id": "10", "item": {"name": "Bureaustoel", "seller_item_id": "BS-1"}, "quantity": "10",
+                   "unit_code": "C62", "unit_price": "150.00", "vat_category": "S", "vat_rate": "21"}]})
+    assert r.status_code == 201, r.text
+    r = client.post("/v1/goods-receipts", headers=erp, json={
+        "receipt_id": f"GR-{name.upper()}-1", "po_number": number, "date": "2026-11-30",
+        "lines": [{"po_line_id": "10", "quantity": "5"}]})
+    assert r.status_code == 201, r.text
+    r = client.post("/v1/standing-orders", headers=erp, json={
+        "supplier_id": supplier_id, "name": "Huur", "period": "month", "expected_amount": "100.00"})
+    assert r.status_code == 201, r.text
+    rule_id = r.json()["id"]
+    r = client.post(f"/v1/suppliers/{supplier_id}/bank-account-changes", headers=erp,
+                    json={"iban": "NL39RABO0300065264", "action": "add", "note": "letter of 1 December"})
+    assert r.status_code == 201, r.text
+    change_id = r.json()["id"]
+    r = client.post("/v1/webhooks", headers=admin, json={"url": f"https://erp.example.nl/{name}", "event_types": ["*"]})
+    assert r.status_code == 201, r.text
+    subscription_id = r.json()["id"]
+    side.keys = {"supplier": make_key("supplier", supplier_id=uuid.UUID(supplier_id)), "gateway": make_key("gateway")}
+    side.number = f"F-{name.upper()}-1"
+    xml = cii_invoice(side.number, [CiiLine("1", "Bureaustoel", Decimal(5), Decimal("150.00"), "10",
+                                            seller_item_id="BS-1")], po=number, **seller)
+    r = client.post("/v1/invoices", content=xml, headers={**side.keys["gateway"], "Content-Type": "application/xml"})
+    assert r.status_code == 201, r.text
+    assert r.json()["seller"]["supplier_id"] == supplier_id
+    side.ids = {"invoice_id": r.json()["id"], "supplier_id": supplier_id, "number": number, "version": "1",
+                "receipt_id": f"GR-{name.upper()}-1", "rule_id": rule_id, "change_id": change_id,
+                "subscription_id": subscription_id, "organisation_id": str(DEFAULT_ORGANISATION_ID),
+                "n": "1", "line_id": "1", "position": "1", "delivery_id": str(uuid.uuid4()),
+                "key_id": str(uuid.uuid4()), "action": "hold", "decision": "verify"}
+    return side
+
+
+@pytest.fixture
+def world(client, make_key) -> dict:
+    # keys of the one organisation (an instance-wide admin's webhooks would be no organisation's data)
+    erp, admin = make_key("erp"), make_key("admin", organisation_id=DEFAULT_ORGANISATION_ID)
+    a, b = _side(client, make_key, "a", erp, admin), _side(client, make_key, "b", erp, admin)
+    keys = {"erp": erp, "admin": admin, "reviewer": make_key("reviewer")}
+    for side in (a, b):
+        side.keys.update(keys)
+    return {"own": a, "other": b}
+
+
+def _url(path: str, ids: dict[str, str]) -> str:
+    return _PARAM.sub(lambda m: ids[m.group(1)], path)
+
+
+def _api(app) -> list[tuple[str, str]]:
+    routes = [(m, p) for m, p in app_routes(app) if MATRIX[_key(m, p)].scope not in ("public", "staff")]
+    return sorted(routes, key=lambda mp: (mp[0] == "DELETE", mp[1], mp[0]))  # deleting last
+
+
+def test_every_route_has_an_entry(app) -> None:
+    routes = {_key(m, p) for m, p in app_routes(app)}
+    assert len(routes) > 100, "the routes of included routers were not found"
+    assert not routes - MATRIX.keys(), f"routes without an entry in MATRIX: {sorted(routes - MATRIX.keys())}"
+    assert not MATRIX.keys() - routes, f"entries for routes that no longer exist: {sorted(MATRIX.keys() - routes)}"
+
+
+def _expected(entry: Entry, role: str, side: str) -> str:
+    if (role != "admin" and role[0].upper() not in entry.roles) or entry.scope == "instance":
+        return "403"  # (the world's admin key is its organisation's)
+    if entry.scope == "invoice" and role in ("supplier", "gateway") and side == "other":
+        return "404"
+    return "answered"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_api_route_answers_each_role_as_designed(client, world, role) -> None:
+    wrong = []
+    for method, path in _api(client.app):
+        entry = MATRIX[_key(method, path)]
+        made_up = bool(MADE_UP & set(_PARAM.findall(path)))
+        sides = ("other", "own") if "{" in path else ("own",)
+        for side in sides:
+            r = client.request(method, _url(path, world[side].ids), headers=world["own"].keys[role], json={})
+            want = _expected(entry, role, side)
+            if want == "answered":
+                right_missing = entry.rights and r.status_code == 403 and r.json()["type"] == "/problems/right-missing"
+                bad = (r.status_code in (401, 403) and not right_missing) or (r.status_code == 404 and not made_up)
+            else:
+                bad = str(r.status_code) != want
+            if bad:
+                wrong.append(f"{method} {path} ({side}'s data): {r.status_code}, expected {want}: {r.text[:120]}")
+            elif r.status_code in (403, 404) and not r.headers["content-type"].startswith("application/problem+json"):
+                wrong.append(f"{method} {path}: {r.status_code} without a problem document")
+    assert not wrong, f"{role}:\n" + "\n".join(wrong)
+
+
+def test_without_a_key_only_the_public_endpoints_answer(client, world) -> None:
+    wrong = []
+    for method, path in app_routes(client.app):
+        entry = MATRIX[_key(method, path)]
+        url = _url(path, world["own"].ids)
+        r = client.request(method, url, follow_redirects=False, data={} if method == "POST" else None)
+        if entry.scope == "public":
+            ok = r.status_code not in (401, 403)
+        elif entry.scope == "staff":  # to the sign-in page (a form post without a session: refused)
+            ok = r.status_code in (303, 401, 403) and "/ui/login" in r.headers.get("location", "/ui/login")
+        else:
+            ok = r.status_code == 401
+        if not ok:
+            wrong.append(f"{method} {path}: {r.status_code}")
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_an_api_key_opens_no_workspace_page(client, world, role) -> None:
+    headers = world["own"].keys[role]
+    wrong = []
+    for method, path in app_routes(client.app):
+        if MATRIX[_key(method, path)].scope != "staff":
+            continue
+        r = client.request(method, _url(path, world["own"].ids), headers=headers, follow_redirects=False,
+                           data={} if method == "POST" else None)
+        if r.status_code not in (303, 401, 403) or "/ui/login" not in r.headers.get("location", "/ui/login"):
+            wrong.append(f"{method} {path}: {r.status_code}")
+    assert not wrong, f"{role}: " + "; ".join(wrong)
+
+
+@pytest.mark.parametrize("role", ("supplier", "gateway"))
+def test_lists_and_searches_hold_only_what_the_key_may_read(client, world, role) -> None:
+    own, other = world["own"], world["other"]
+    headers = own.keys[role]
+    for params in ({}, {"q": other.number}, {"q": own.number}, {"seller": other.ids["supplier_id"]},
+                   {"purchase_order": other.ids["number"]}, {"status": "needs_review"}, {"status": "approved"}):
+        r = client.get("/v1/invoices", params=params, headers=headers)
+        assert r.status_code == 200, (params, r.text)
+        ids = {i["id"] for i in r.json()["data"]}
+        assert other.ids["invoice_id"] not in ids, (role, params)
+        if params in ({}, {"q": own.number}):
+            assert ids == {own.ids["invoice_id"]}, (role, params)
+    csv = client.get("/v1/invoices", headers={**headers, "Accept": "text/csv"})
+    assert csv.status_code == 200 and own.number in csv.text and other.number not in csv.text
+
+
+def test_staff_and_the_erp_see_both_suppliers_invoices(client, world) -> None:
+    for role in ("erp", "reviewer", "admin"):
+        r = client.get("/v1/invoices", headers=world["own"].keys[role])
+        ids = {i["id"] for i in r.json()["data"]}
+        assert {world["own"].ids["invoice_id"], world["other"].ids["invoice_id"]} <= ids, role
+
+
+def test_a_supplier_key_files_only_its_own_suppliers_invoices(client, world) -> None:
+    key = {**world["own"].keys["supplier"], "Content-Type": "application/xml"}
+    lines = [CiiLine("1", "Bureaustoel", Decimal(1), Decimal("150.00"), "10", seller_item_id="BS-1")]
+    theirs = cii_invoice("F-B-2", lines, po=world["other"].ids["number"], **SELLERS["b"])
+    r = client.post("/v1/invoices", content=theirs, headers=key)
+    assert r.status_code == 403 and r.json()["type"] == "/problems/seller-not-your-supplier"
+    mine = cii_invoice("F-A-2", lines, po=world["own"].ids["number"], **SELLERS["a"])
+    assert client.post("/v1/invoices", content=mine, headers=key).status_code == 201
+
+
+def test_the_global_matching_policy_is_changed_by_an_instance_wide_admin(client, make_key) -> None:
+    policy = client.get("/v1/matching/policy", headers=make_key("erp")).json()
+    r = client.put("/v1/matching/policy", headers=make_key("admin"), json=policy)
+    assert r.status_code not in (401, 403, 404), r.text
+    r = client.put("/v1/matching/policy", headers=make_key("admin", organisation_id=DEFAULT_ORGANISATION_ID),
+                   json=policy)
+    assert r.status_code == 403, r.text
