@@ -132,9 +132,9 @@ MATRIX: dict[tuple[str, str], Entry] = {
     **{("POST", p): STAFF for p in (
         "/ui/invoices/{invoice_id}/{action}", "/ui/invoices/{invoice_id}/lines/{line_id}/{action}",
         "/ui/bank-account-changes", "/ui/bank-account-changes/{change_id}/{decision}", "/ui/organisation")},
-    **{(m, p): PUBLIC for m, p in (("GET", "/ui"), ("GET", "/ui/"), ("GET", "/ui/login"), ("POST", "/ui/login"), ("POST", "/ui/logout"),
-                                    ("POST", "/ui/language"), ("GET", "/ui/oidc/start"),
-                                    ("GET", "/ui/oidc/callback"))},
+    **dict.fromkeys((("GET", "/ui"), ("GET", "/ui/"), ("GET", "/ui/login"), ("POST", "/ui/login"),
+                     ("POST", "/ui/logout"), ("POST", "/ui/language"), ("GET", "/ui/oidc/start"),
+                     ("GET", "/ui/oidc/callback")), PUBLIC),
 }
 
 
