@@ -67,6 +67,7 @@ class CheckOut(BaseModel):
     tolerance: str | None = None
     related_invoice_id: str | None = Field(None, description="The invoice this one resembles (DUPLICATE_SUSPECTED)")
     accepted: str | None = Field(None, description="A failed variance a person accepted: `<actor>: <reason>`")
+    message: str = Field(description="Explanation in English, as a reason's `message` on the invoice")
     message_nl: str
     message_en: str
 
@@ -280,7 +281,8 @@ def _check_out(c) -> CheckOut:
     nl, en = c.messages()
     return CheckOut(name=c.name, outcome=c.outcome.value, code=c.code, line_id=c.line_id,
                     order_line_id=c.order_line_id, expected=c.expected, actual=c.actual, tolerance=c.tolerance,
-                    related_invoice_id=c.related_invoice_id, accepted=c.accepted, message_nl=nl, message_en=en)
+                    related_invoice_id=c.related_invoice_id, accepted=c.accepted, message=en, message_nl=nl,
+                    message_en=en)
 
 
 

@@ -198,3 +198,8 @@ def test_check_notes_are_stored_in_two_fields_and_old_decisions_still_replay(cli
     assert [c for c in checks() if c["note_en"]] == noted
     replay = client.post(f"/v1/invoices/{created['id']}/replay", headers=make_key("admin")).json()
     assert replay["identical"] is True, replay
+    # /decision serves each check like a reason: `message` in English beside both languages
+    decision = client.get(f"/v1/invoices/{created['id']}/decision", headers=make_key("admin")).json()
+    failed = [c for c in decision["checks"] if c["outcome"] == "fail"]
+    assert failed and all(c["message"] == c["message_en"] != c["message_nl"] for c in failed)
+    assert {(c["code"], c["message"]) for c in failed} == {(r["code"], r["message"]) for r in created["reasons"]}
