@@ -15,13 +15,14 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from service.decisions import load_decision
+from service.decisions import decision_history, load_decision
 from service.masterdata import queries as masterdata
 from service.matching import ACCEPTABLE_VARIANCES
 from service.intake.attachments import safe_media_type
 from service.models.invoices import AuditEvent, Invoice, InvoiceAttachment
 from service.models.workspace import InvoiceComment
 from service.ui import context
+from service.ui.i18n import TEXTS
 
 
 @dataclass
@@ -76,6 +77,9 @@ class InvoiceView:
     normalisations: list[dict[str, Any]] = field(default_factory=list)
     # failed check (code, line) -> the invoice it resembles (DUPLICATE_SUSPECTED)
     related: list[dict[str, Any]] = field(default_factory=list)
+    # every matching decision, newest first: {"at", "trigger", "actor", "actor_name", "outcome", "codes"}
+    decisions: list[dict[str, Any]] = field(default_factory=list)
+    duplicate_of: Invoice | None = None  # DUPLICATE_INVOICE: the first invoice with this number
     # (line id, item name) of the order's lines, to pair a line with by hand (only under review)
     order_choices: list[tuple[str, str]] = field(default_factory=list)
 
@@ -123,7 +127,21 @@ def build(session: Session, invoice: Invoice) -> InvoiceView:
         normalisations=_normalisations(decision), related=_related(decision),
         order_choices=[(k, str(o.get("name") or "")) for k, o in order_lines.items()]
         if invoice.status.value == "needs_review" else [],
+        decisions=_decisions(session, invoice),
+        duplicate_of=session.get(Invoice, invoice.duplicate_of) if invoice.duplicate_of else None,
     )
+
+
+def _decisions(session: Session, invoice: Invoice) -> list[dict[str, Any]]:
+    rows = decision_history(session, invoice.id)[:50]
+    names = context.actor_names(session, (r.actor for r in rows))
+    def key(trigger: str) -> str | None:
+        k = "trigger_" + trigger.replace(" ", "_").replace("-", "_")
+        return k if k in TEXTS else None
+
+    return [{"at": r.created_at, "trigger": r.trigger, "trigger_key": key(r.trigger), "actor": r.actor,
+             "actor_name": names.get(r.actor, ""),
+             "outcome": r.outcome, "codes": list(r.reason_codes or [])} for r in rows]
 
 
 def _line_ids(check: dict[str, Any]) -> set[str]:

@@ -32,6 +32,8 @@ def test_the_order_line_lists_the_invoices_that_consumed_it(world, bare_client, 
     assert len(re.findall(r'class="num differs"', page)) == 2 and 'class="num order differs"' in page
     assert "5 pak <span class=\"muted\">(XPK)</span>" in page
     assert "Koppeling Inkoop" in page  # the key's name in the trail, not only its prefix
+    decisions = page.split('id="decisions"', 1)[1].split("</section>", 1)[0]
+    assert "Ontvangst" in decisions and "Ter beoordeling" in decisions and "Meer dan besteld" in decisions
     # the first invoice's own page lists the second, which is under review and counts too
     page = bare_client.get(f"/ui/invoices/{first['id']}").text
     assert f'<a href="/ui/invoices/{second["id"]}">F-CTX-2</a> (5, Te beoordelen)' in page
@@ -51,3 +53,14 @@ def test_a_supplier_mismatch_names_both_suppliers(world, bare_client, user):  # 
     page = bare_client.get(f"/ui/invoices/{inv['id']}").text
     assert "<dd>Meubel Noord B.V.</dd>" in page and "<dd>Kantoor B.V.</dd>" in page
     assert r.json()["id"] not in page.split('id="h-checks"', 1)[1].split("</section>", 1)[0]
+
+
+def test_a_refused_duplicate_links_the_first_invoice(world, bare_client, user):  # noqa: F811
+    line = PoLine("1", "Bureau", Decimal(2), price=Decimal("300.00"))
+    world.order("PO-CTX-4", line)
+    first = world.post(world.doc("F-CTX-4", "PO-CTX-4", line.invoice_line("1", Decimal(1))))
+    again = world.post(world.doc("F-CTX-4", "PO-CTX-4", line.invoice_line("1", Decimal(1), price=Decimal("299.00"))))
+    assert again["id"] != first["id"] and again["status"] == "rejected"
+    login(bare_client)
+    page = bare_client.get(f"/ui/invoices/{again['id']}").text
+    assert f'<a href="/ui/invoices/{first["id"]}">F-CTX-4</a>' in page.split('id="duplicate-of"', 1)[1]
