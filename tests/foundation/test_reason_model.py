@@ -171,10 +171,23 @@ def test_migration_rewrites_old_reasons_into_the_one_stored_form(fresh_url: str)
 # --- matching notes in two fields: migration 0026 ------------------------------------------------
 
 
-def test_check_notes_are_stored_in_two_fields_and_old_decisions_still_replay(client, make_key, engine, db_url) -> None:
-    from alembic import command
+def _run_0026(engine, step: str) -> None:
+    import importlib.util
 
-    from service.migrations import alembic_config
+    from alembic.operations import Operations
+    from alembic.runtime.migration import MigrationContext
+
+    from service.migrations import MIGRATIONS_DIR
+
+    path = MIGRATIONS_DIR / "versions" / "2026_12_06_0026_check_notes_two_languages.py"
+    spec = importlib.util.spec_from_file_location("migration_0026", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with engine.begin() as conn, Operations.context(MigrationContext.configure(conn)):
+        getattr(module, step)()
+
+
+def test_check_notes_are_stored_in_two_fields_and_old_decisions_still_replay(client, make_key, engine) -> None:
     from tests.api.test_invoices import BASE, XML
 
     created = client.post("/v1/invoices", content=BASE, headers={**make_key("gateway"), **XML}).json()
@@ -188,13 +201,14 @@ def test_check_notes_are_stored_in_two_fields_and_old_decisions_still_replay(cli
 
     noted = [c for c in checks() if c["note_en"]]
     assert noted and all("|" not in c["note_nl"] + c["note_en"] and "note" not in c for c in noted)
-    # the decision as the version before stored it: one "Dutch|English" note
-    command.downgrade(alembic_config(db_url), "0025_one_reason_format")
+    # the decision as the version before stored it: one "Dutch|English" note (0026's downgrade and
+    # upgrade run on their own, whatever migrations came after)
+    _run_0026(engine, "downgrade")
     try:
         old = [c for c in checks() if c.get("note")]
         assert [c["note"] for c in old] == [f"{c['note_nl']}|{c['note_en']}" for c in noted]
     finally:
-        upgrade(db_url)
+        _run_0026(engine, "upgrade")
     assert [c for c in checks() if c["note_en"]] == noted
     replay = client.post(f"/v1/invoices/{created['id']}/replay", headers=make_key("admin")).json()
     assert replay["identical"] is True, replay
