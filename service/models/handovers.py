@@ -66,3 +66,18 @@ class Notification(SQLModel, table=True):
     params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     read_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+# An administrator's change to a staff account (created, role, rights, approval limit, e-mail,
+# deactivated): who changed whom, when, from what to what.
+class StaffChange(SQLModel, table=True):
+    __tablename__ = "staff_changes"
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    user_id: uuid.UUID = Field(foreign_key="staff_users.id", index=True)
+    organisation_id: uuid.UUID | None = Field(default=None)
+    actor: str = Field(max_length=200)
+    change: str = Field(max_length=32)  # created | updated | deactivated | reactivated
+    before: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    after: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -31,6 +31,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
     from service.ui.bank_account_routes import router as bank_account_router
     from service.ui.find_routes import router as find_router
     from service.ui.handover_routes import router as handover_router
+    from service.ui.user_admin_routes import router as user_admin_router
     from service.ui.rendering_routes import router as rendering_router
     from service.ui.resolve_routes import router as resolve_router
     from service.ui.saved_views import router as saved_views_router
@@ -50,6 +51,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
     app.include_router(saved_views_router)
     app.include_router(bank_account_router)
     app.include_router(handover_router)
+    app.include_router(user_admin_router)
     app.include_router(approvals_report_router)
     app.include_router(sso_router)
     app.state.oidc = OidcProvider(settings) if settings.oidc_enabled else None

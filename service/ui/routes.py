@@ -70,6 +70,7 @@ def staff(request: Request, session: SessionDep) -> StaffSession:
         raise LoginRequired()
     current.organisations, current.organisation_id = working_organisation(request, session, current.user.id)
     current.unread = unread_count(session, current.user.id)
+    current.is_admin = current.user.role.value == "admin"
     request.state.staff = current
     return current
 

@@ -53,6 +53,7 @@ class StaffSession:
     organisation_id: uuid.UUID | None = None
     organisations: tuple[tuple[uuid.UUID, str], ...] = ()
     unread: int = 0  # unread notifications (the header shows the count)
+    is_admin: bool = False  # the header links to user administration
 
     @property
     def actor(self) -> str:

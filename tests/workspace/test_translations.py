@@ -14,7 +14,7 @@ UI = Path(__file__).resolve().parents[2] / "service" / "ui"
 # Words a template may hold as they are: each language's own name (on the language switch) and a key cap.
 OWN_WORDS = {"English", "Nederlands", "Enter", "bytes"}
 # Keys built at run time from a prefix (t('syntax_' ~ invoice.syntax)).
-DYNAMIC_PREFIXES = ("syntax_", "action_", "change_", "method_", "trail_approval_")
+DYNAMIC_PREFIXES = ("syntax_", "action_", "change_", "method_", "trail_approval_", "role_", "right_")
 # The same in both languages, and rightly so.
 SAME_IN_BOTH = {"nav_dashboard", "filters", "filter_status", "col_order", "status", "syntax_ubl", "syntax_cii",
                 "week", "find_status", "col_status", "r_title", "iban_label", "change_status", "hs_open"}
