@@ -1,7 +1,7 @@
 """Administrators' changes to staff accounts, audited (issue #17: user administration in the workspace)
 
-Revision ID: 0028_staff_changes
-Revises: 0027_saved_views
+Revision ID: 0029_staff_changes
+Revises: 0028_key_owner
 Create Date: 2026-12-06
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 from service.models.base import UTCDateTime
 
-revision = "0028_staff_changes"
-down_revision = "0027_saved_views"
+revision = "0029_staff_changes"
+down_revision = "0028_key_owner"
 branch_labels = None
 depends_on = None
 
