@@ -15,6 +15,7 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -63,10 +64,17 @@ def _not_found(kind: str, name: str) -> Exception:
             "webhook": lambda: SubscriptionNotFound(f"no webhook subscription {name}")}[kind]()
 
 
-def organisation_guard(request: Request, principal: Annotated[Principal, Depends(get_principal)]) -> None:
-    """404 for a resource in the path that belongs to another organisation than the caller's."""
-    if principal.organisation_id is None:
+async def organisation_guard(request: Request, principal: Annotated[Principal, Depends(get_principal)]) -> None:
+    """404 for a resource in the path that belongs to another organisation than the caller's.
+
+    async, so a request with nothing to check (an instance-wide key, a path without ids: every
+    POST /v1/invoices) costs no trip through the thread pool; the look-ups run in the pool."""
+    if principal.organisation_id is None or not request.path_params:
         return
+    await run_in_threadpool(_check_organisation, request, principal)
+
+
+def _check_organisation(request: Request, principal: Principal) -> None:
     params = request.path_params
     checks = []
     if "invoice_id" in params and (invoice_id := _uuid(params["invoice_id"])) is not None:
