@@ -143,10 +143,10 @@ def _erp_state(session: Session, invoice: Invoice) -> dict[str, Any] | None:
     return erp_state(session, invoice.id)
 
 
-def _resource(session: Session, invoice: Invoice) -> dict[str, Any]:
-    return invoice_out(
-        invoice, _load_attachments(session, invoice.id), _erp_state(session, invoice)
-    ).model_dump(mode="json")
+def _resource(session: Session, invoice: Invoice, *, attachments: bool | None = None) -> dict[str, Any]:
+    """The invoice as the API shows it; ``attachments=False``: known to have none (no look-up)."""
+    rows = [] if attachments is False else _load_attachments(session, invoice.id)
+    return invoice_out(invoice, rows, _erp_state(session, invoice)).model_dump(mode="json")
 
 
 @router.post(
@@ -196,7 +196,7 @@ def create_invoice(request: Request, session: SessionDep, principal: InvoiceSubm
     receipt = receive(session, xml, principal, validation=request.app.state.validation, media_type=media_type,
                       limits=DocumentLimits.from_settings(request.app.state.settings))
     invoice = receipt.invoice
-    resource = _resource(session, invoice)
+    resource = _resource(session, invoice, attachments=receipt.attachments_stored)
     headers = {"Location": _location(request, invoice), "ETag": _etag(invoice)}
     if receipt.outcome is ReceiptOutcome.created:
         return JSONResponse(resource, status_code=201, headers=headers)

@@ -101,6 +101,9 @@ class Receipt:
     report: Any = None  # ValidationReport of this submission (None on replay)
     first: Invoice | None = None  # the first invoice, for duplicates
     model: InvoiceDocument | None = None
+    # whether attachment rows were stored with it (None: not known here, e.g. a replay); spares
+    # the answer a look-up of attachments for the new invoice that has none
+    attachments_stored: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -247,9 +250,9 @@ def receive(session: Session, xml: bytes, principal: Any, *, validation: Any, me
             # another process stored the same bytes or the same number a moment ago
             return _after_race(session, invoice, exc, principal, report, model)
 
-    _store_attachments(session, invoice, model, validation)
+    attachments = _store_attachments(session, invoice, model, validation)
     decide_invoice(session, invoice, model)
-    return Receipt(ReceiptOutcome.created, invoice, report, model=model)
+    return Receipt(ReceiptOutcome.created, invoice, report, model=model, attachments_stored=attachments > 0)
 
 
 # -- helpers -------------------------------------------------------------------------------------------
@@ -479,10 +482,11 @@ _COPY = ("sha256", "media_type", "size_bytes", "document", "received_by", "suppl
          "envelope_instance_id", "envelope_country")
 
 
-def _store_attachments(session: Session, invoice: Invoice, model: InvoiceDocument, validation: Any) -> None:
+def _store_attachments(session: Session, invoice: Invoice, model: InvoiceDocument, validation: Any) -> int:
+    """Store the embedded attachments; how many."""
     embedded = [a for a in model.attachments if a.content is not None]
     if not embedded:
-        return
+        return 0
     allowed = allowed_mime_codes(getattr(validation, "artifacts_dir", None))
     for position, att in enumerate(embedded, start=1):
         session.add(InvoiceAttachment(
@@ -499,6 +503,7 @@ def _store_attachments(session: Session, invoice: Invoice, model: InvoiceDocumen
             content=att.content or b"",
         ))
     session.flush()
+    return len(embedded)
 
 
 def _validation_reasons(report: Any, parse_problem: str | None) -> list[Reason]:
