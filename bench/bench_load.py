@@ -9,7 +9,8 @@ sellers, numbers and dates (``bench/load_documents.py``) with a gateway key:
   achieved invoices/s and the latency percentiles;
 - open loop: ``--rate`` invoices/s at fixed times for ``--seconds``; latency counted from the time a
   request was due (a slow answer does not hide the requests queued behind it);
-- the server's CPU time per invoice (master and workers, from /proc) and, on a local PostgreSQL, the
+- the server's CPU time per invoice (master, workers and their validation processes, from /proc;
+  the validation share also on its own) and, on a local PostgreSQL, the
   database backends' CPU time per invoice; each worker's memory (RSS) sampled once a second.
 
 ``--stored N`` first fills the database with N invoices (the same rows intake writes, proven by
@@ -138,11 +139,14 @@ def open_loop(server: Server, headers: dict, docs: Documents, rate: float, secon
 def measured(server: Server, db: Database, label: str, work) -> dict:
     run = Run(label)
     pids = db.backend_pids()
-    cpu0, db0 = server.cpu_seconds(), sum(proc_cpu_seconds(p) for p in pids)
+    cpu0, db0, val0 = server.cpu_seconds(), sum(proc_cpu_seconds(p) for p in pids), server.validation_cpu_seconds()
     elapsed = work(run)
     cpu = server.cpu_seconds() - cpu0
+    validation = server.validation_cpu_seconds() - val0
     db_cpu = sum(proc_cpu_seconds(p) for p in set(pids) | set(db.backend_pids())) - db0 if pids else None
-    return run.summary(elapsed, cpu, db_cpu)
+    out = run.summary(elapsed, cpu, db_cpu)
+    out["validation_cpu_ms_per_invoice"] = round(validation * 1000 / out["ok"], 2) if out["ok"] else None
+    return out
 
 
 def timed_reads(server: Server, admin: dict, n: int = 200) -> list[dict]:
@@ -270,11 +274,13 @@ def report(results: dict) -> None:
           f"{results['stored_before']} invoices stored before; load average {results['load_average_before']} "
           f"-> {results['load_average_after']}")
     print(f"{'run':<34} {'n':>6} {'2xx/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
-          f"{'CPU ms/inv':>10} {'DB ms/inv':>9}  statuses")
+          f"{'CPU ms/inv':>10} {'of it val.':>10} {'DB ms/inv':>9}  statuses")
     for r in results["runs"]:
         print(f"{r['label']:<34} {r['requests']:>6} {r['per_second']:>7} {r['p50_ms']:>8} {r['p95_ms']:>8} "
-              f"{r['p99_ms']:>8} {r['server_cpu_ms_per_invoice']!s:>10} {r['db_cpu_ms_per_invoice']!s:>9}  "
-              f"{r['statuses']} errors={r['errors']}")
+              f"{r['p99_ms']:>8} {r['server_cpu_ms_per_invoice']!s:>10} {r.get('validation_cpu_ms_per_invoice')!s:>10} "
+              f"{r['db_cpu_ms_per_invoice']!s:>9}  {r['statuses']} errors={r['errors']}")
+    print("CPU ms/inv: the server's whole process tree (master, workers, their validation processes); "
+          "'of it val.': the validation processes' share")
     rss = results["rss_mb_per_worker"]
     print(f"memory per worker (RSS MB) over {rss['seconds']} s: first {[round(x) for x in rss['first']]}, "
           f"last {[round(x) for x in rss['last']]}, max {rss['max']}")

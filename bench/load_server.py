@@ -117,6 +117,15 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def descendants(pid: int, *, include_self: bool = False) -> list[int]:
+    found, todo = ([pid] if include_self else []), [pid]
+    while todo:
+        kids = children(todo.pop())
+        found += kids
+        todo += kids
+    return found
+
+
 def _cmdline(pid: int) -> bytes:
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes()
@@ -164,7 +173,13 @@ class Server:
                         if b"resource_tracker" not in _cmdline(p)] or [self.proc.pid]
 
     def cpu_seconds(self) -> float:
-        return proc_cpu_seconds(self.proc.pid) + sum(proc_cpu_seconds(p) for p in children(self.proc.pid))
+        """The whole process tree: master, workers and each worker's validation process (a
+        grandchild: counting only children left validation out of the figure)."""
+        return sum(proc_cpu_seconds(p) for p in descendants(self.proc.pid, include_self=True))
+
+    def validation_cpu_seconds(self) -> float:
+        """The validation processes' share (children of the workers)."""
+        return sum(proc_cpu_seconds(p) for w in self.workers for p in children(w))
 
     def rss_mb(self) -> list[float]:
         return [proc_rss_mb(p) for p in self.workers]
