@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from service.db import make_engine, reading
 from service.migrations import upgrade
@@ -137,7 +137,7 @@ def page_loads(url: str, invoice_id: str, n: int) -> dict[str, float]:
     with Session(engine) as s:
         from service.models.workspace import StaffUser
 
-        username = s.query(StaffUser.username).order_by(StaffUser.created_at.desc()).first()[0]
+        username = s.exec(select(StaffUser.username).order_by(StaffUser.created_at.desc())).first()
     settings = Settings(database_url=url, environment="test", artifacts_dir=Path(tempfile.mkdtemp()),
                         validation_cache_dir=Path(tempfile.mkdtemp()),
                         secret_key="bench-secret-key-0123456789abcdef0123")

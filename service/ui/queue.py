@@ -194,7 +194,9 @@ _counts_cache: dict[tuple, tuple[float, int, list[tuple[str, int]]]] = {}
 
 def reason_counts(session: Session, flt: QueueFilter) -> list[tuple[str, int]]:
     """Invoices per reason code in the queue (the other filters applied, not the reason filter)."""
-    key = (str(session.get_bind().url), flt.status, flt.supplier.lower(), flt.order, flt.age, flt.second, flt.actor)
+    # per organisation too: the counts of one organisation's queue are never shown in another's
+    key = (str(session.get_bind().url), flt.organisation_id, flt.status, flt.supplier.lower(), flt.order, flt.age,
+           flt.second, flt.actor)
     changes = committed_status_changes()
     hit = _counts_cache.get(key)
     if hit is not None and hit[1] == changes and time.monotonic() - hit[0] < COUNTS_TTL_SECONDS:
