@@ -97,6 +97,14 @@ def _build(client, make_key, engine, name: str, admin: dict) -> Side:
     assert change.status_code == 201, change.text
     side.ids["change_id"] = change.json()["id"]
     side.ids.update(n="1", line_id="1", delivery_id=str(uuid.uuid4()), key_id=_key_id(engine, side.keys["gateway"]))
+    from service.organisations.staff import join_organisations
+    from service.ui import accounts
+
+    with Session(engine) as s:  # a person working for this organisation (staff rights)
+        person = accounts.create_user(s, username=f"staff-{name}", password="correct horse battery staple")
+        join_organisations(s, person.id, [side.organisation_id])
+        s.commit()
+        side.ids["user_id"] = str(person.id)
     return side
 
 

@@ -32,7 +32,7 @@ from tests.routes import app_routes
 
 ROLES = ("supplier", "gateway", "erp", "reviewer", "admin")
 _PARAM = re.compile(r"{(\w+)(?::path)?}")
-MADE_UP = {"n", "delivery_id", "key_id", "line_id", "position", "version"}  # 404 is a right answer for them
+MADE_UP = {"n", "delivery_id", "key_id", "line_id", "position", "version", "user_id", "view_id"}  # 404 is a right answer for them
 SELLERS = {
     "a": {"seller_name": "Kantoor B.V.", "seller_kvk": "12345678", "seller_vat": "NL123456782B01",
           "iban": "NL91ABNA0417164300"},
@@ -84,6 +84,7 @@ MATRIX: dict[tuple[str, str], Entry] = {
     **{("POST", f"/v1/invoices/{{invoice_id}}/{action}"): REVIEW for action in (
         "approve", "reject", "hold", "rematch", "order", "assign", "forward", "delivery/confirm",
         "delivery/decline", "lines/{line_id}/pairing", "lines/{line_id}/accept")},
+    ("POST", "/v1/invoices/bulk"): REVIEW,  # hold, assign or approve several at once
     ("POST", "/v1/invoices/{invoice_id}/booked"): ERP,
     ("POST", "/v1/invoices/{invoice_id}/paid"): ERP,
     ("GET", "/v1/events"): MASTER_READ,  # the change feed holds every supplier's invoices
@@ -112,6 +113,7 @@ MATRIX: dict[tuple[str, str], Entry] = {
     # administration
     ("POST", "/v1/keys"): ADMIN, ("GET", "/v1/keys"): ADMIN, ("DELETE", "/v1/keys/{key_id}"): ADMIN,
     ("GET", "/v1/keys/{key_id}/rights"): ADMIN, ("PUT", "/v1/keys/{key_id}/rights"): ADMIN,
+    ("GET", "/v1/staff/{user_id}/rights"): ADMIN, ("PUT", "/v1/staff/{user_id}/rights"): ADMIN,
     ("POST", "/v1/organisations"): ADMIN, ("GET", "/v1/organisations"): ADMIN,
     ("GET", "/v1/organisations/{organisation_id}"): ADMIN, ("PUT", "/v1/organisations/{organisation_id}"): ADMIN,
     ("POST", "/v1/webhooks"): ADMIN, ("GET", "/v1/webhooks"): ADMIN,
@@ -124,14 +126,16 @@ MATRIX: dict[tuple[str, str], Entry] = {
     # the workspace: a staff session (cookie); sign-in, language, single sign-on and "/ui" (a
     # redirect to the queue) are open
     **{("GET", p): STAFF for p in (
-        "/ui/queue", "/ui/dashboard", "/ui/search", "/ui/search/export.csv",
+        "/ui/queue", "/ui/work", "/ui/notifications", "/ui/invoices/{invoice_id}/delivery/answer", "/ui/dashboard", "/ui/search", "/ui/search/export.csv",
         "/ui/search/export.xlsx", "/ui/approvals/report", "/ui/approvals/report.csv",
         "/ui/invoices/{invoice_id}", "/ui/invoices/{invoice_id}/document", "/ui/invoices/{invoice_id}/rendering",
         "/ui/invoices/{invoice_id}/attachments/{position}",
         "/ui/invoices/{invoice_id}/attachments/{position}/preview", "/ui/suppliers/{supplier_id}")},
     **{("POST", p): STAFF for p in (
         "/ui/invoices/{invoice_id}/{action}", "/ui/invoices/{invoice_id}/lines/{line_id}/{action}",
-        "/ui/bank-account-changes", "/ui/bank-account-changes/{change_id}/{decision}", "/ui/organisation")},
+        "/ui/bank-account-changes", "/ui/bank-account-changes/{change_id}/{decision}", "/ui/organisation",
+        "/ui/bulk", "/ui/invoices/{invoice_id}/delivery/{action}", "/ui/invoices/{invoice_id}/handover/{action}",
+        "/ui/notifications/read", "/ui/search/views", "/ui/search/views/{view_id}/delete")},
     **dict.fromkeys((("GET", "/ui"), ("GET", "/ui/"), ("GET", "/ui/login"), ("POST", "/ui/login"),
                      ("POST", "/ui/logout"), ("POST", "/ui/language"), ("GET", "/ui/oidc/start"),
                      ("GET", "/ui/oidc/callback")), PUBLIC),
@@ -191,7 +195,8 @@ def _side(client, make_key, name: str, erp: dict, admin: dict) -> Side:
                 "receipt_id": f"GR-{name.upper()}-1", "rule_id": rule_id, "change_id": change_id,
                 "subscription_id": subscription_id, "organisation_id": str(DEFAULT_ORGANISATION_ID),
                 "n": "1", "line_id": "1", "position": "1", "delivery_id": str(uuid.uuid4()),
-                "key_id": str(uuid.uuid4()), "action": "hold", "decision": "verify"}
+                "key_id": str(uuid.uuid4()), "user_id": str(uuid.uuid4()), "view_id": str(uuid.uuid4()),
+                "action": "hold", "decision": "verify"}
     return side
 
 
