@@ -15,7 +15,8 @@ the database server:
 3. Per chunk of invoices, a parameter row per invoice (computed in Python by the functions intake
    uses: ``load_documents.distinct``, ``invoice_number_keys``, SHA-256) is copied into a temporary
    table, and one ``INSERT ... SELECT`` per table writes every invoice's rows from the patterns.
-4. Change-feed positions are then given by ``service.erp.feed.publish`` (as after any commit).
+4. Change-feed entries get their ``seq`` in intake's order and the positions ``feed.publish()``
+   gives committed entries (seq order, after the last published one).
 
 ``tests/growth/test_fast_fill.py`` proves the rows equal those intake writes, table by table and
 column by column (ids and times aside). Invoices of one run never look alike (no
@@ -231,11 +232,20 @@ class Statement:
             exprs = ", ".join(f'CAST({self._value(c, row[c.name])} AS {c.sql_type}) AS "{c.name}"' for c in cols)
             selects.append(f"SELECT p.i AS i_, {slot} AS slot_, {exprs} FROM fill_params p")
         names = ", ".join(f'"{c.name}"' for c in cols)
-        # the order of the rows matters only where the database numbers them (the feed's seq):
-        # sorting wide rows (documents) would spill to disk
-        order = " ORDER BY i_, slot_" if any(c.omit for c in table.columns) else ""
-        return (f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM ('
-                + " UNION ALL ".join(selects) + f") q{order}")
+        rows = " UNION ALL ".join(selects)
+        if table.name == "change_feed":
+            # seq in the order intake writes (each invoice's received, then its decision), and the
+            # position feed.publish() would give them: every entry committed, numbered in seq order
+            # after the last published one (the fill starts with none pending). Numbering 2,000,000
+            # entries afterwards with publish() took as long as writing them.
+            rest = ", ".join(f'"{c.name}"' for c in cols if c.name != "position")
+            return (f'INSERT INTO "change_feed" (seq, "position", {rest}) SELECT s_, '
+                    "s_ - CAST(:seq_base AS bigint) + CAST(:position_base AS bigint), "
+                    f"{rest} FROM (SELECT nextval(pg_get_serial_sequence('change_feed', 'seq')) AS s_, q.* "
+                    f"FROM ({rows}) q ORDER BY i_, slot_) numbered")
+        # (no ORDER BY elsewhere: sorting wide rows, documents, would spill to disk)
+        return f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM ({rows}) q'
+
 
 
 def statement(template: list[Table], template_tokens: dict[str, str]) -> tuple[Statement, int]:
@@ -316,6 +326,14 @@ def fast_fill(url: str, artifacts_dir: Path, n: int, *, connections: int = 2, se
         template = capture(db, base, run, sellers, days, validation)
         _, template_tokens = tokens(base, run, TEMPLATE_INDEX, sellers, days)
         stmt, slots = statement(template, template_tokens)
+        while feed.publish(db):  # none pending: positions continue from the last published one
+            pass
+        with db.connect() as conn:
+            sequence = conn.execute(text("SELECT pg_get_serial_sequence('change_feed', 'seq')")).scalar_one()
+            stmt.params["seq_base"] = str(conn.execute(text(  # the last value handed out
+                f"SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM {sequence}")).scalar_one())
+            stmt.params["position_base"] = str(conn.execute(text(
+                "SELECT coalesce(max(position), 0) FROM change_feed")).scalar_one())
         last_at = datetime.now(UTC)
         with db.connect() as conn:  # skipping foreign-key checks needs a superuser; user triggers there are none
             replica = bool(conn.execute(text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")).scalar()) \
@@ -331,12 +349,7 @@ def fast_fill(url: str, artifacts_dir: Path, n: int, *, connections: int = 2, se
                 if progress:
                     rate = done / max(time.perf_counter() - started, 1e-9)
                     print(f"\r{done:,}/{n:,} invoices stored ({rate:,.0f}/s)", end="", flush=True)
-        batch, feed.PUBLISH_BATCH = feed.PUBLISH_BATCH, 100_000  # fewer, larger publishing transactions
-        try:
-            while feed.publish(db):
-                pass
-        finally:
-            feed.PUBLISH_BATCH = batch
+        assert feed.publish(db) == 0, "the fill left change-feed entries without a position"
         with db.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("ANALYZE"))
         if progress:
