@@ -31,7 +31,8 @@ def db(engine):
 
 
 def _supplier(db, name, **kw) -> Supplier:
-    s = create_supplier(db, SupplierIn.model_validate({"name": name, **kw}), actor="test")
+    # the accounts stored as verified (as the trusted initial import does): these tests read master data
+    s = create_supplier(db, SupplierIn.model_validate({"name": name, **kw}), actor="test", accounts_verified=True)
     db.commit()
     return s
 

@@ -201,13 +201,23 @@ def _side(client, make_key, name: str, erp: dict, admin: dict) -> Side:
 
 
 @pytest.fixture
-def world(client, make_key) -> dict:
+def world(client, make_key, engine) -> dict:
     # keys of the one organisation (an instance-wide admin's webhooks would be no organisation's data)
+    from sqlmodel import Session
+
+    from service.organisations.staff import join_organisations
+    from service.ui.accounts import create_user
+
     erp, admin = make_key("erp"), make_key("admin", organisation_id=DEFAULT_ORGANISATION_ID)
     a, b = _side(client, make_key, "a", erp, admin), _side(client, make_key, "b", erp, admin)
     keys = {"erp": erp, "admin": admin, "reviewer": make_key("reviewer")}
-    for side in (a, b):
+    for name, side in (("a", a), ("b", b)):
         side.keys.update(keys)
+        with Session(engine) as s:  # a staff member of the organisation (their rights: /v1/staff/{id}/rights)
+            person = create_user(s, username=f"staff.{name}", password="correct horse battery staple")
+            join_organisations(s, person.id, [str(DEFAULT_ORGANISATION_ID)])
+            s.commit()
+            side.ids["user_id"] = str(person.id)
     return {"own": a, "other": b}
 
 
