@@ -130,12 +130,14 @@ MATRIX: dict[tuple[str, str], Entry] = {
         "/ui/search/export.xlsx", "/ui/approvals/report", "/ui/approvals/report.csv",
         "/ui/invoices/{invoice_id}", "/ui/invoices/{invoice_id}/document", "/ui/invoices/{invoice_id}/rendering",
         "/ui/invoices/{invoice_id}/attachments/{position}",
-        "/ui/invoices/{invoice_id}/attachments/{position}/preview", "/ui/suppliers/{supplier_id}")},
+        "/ui/invoices/{invoice_id}/attachments/{position}/preview", "/ui/suppliers/{supplier_id}",
+        "/ui/admin/users")},
     **{("POST", p): STAFF for p in (
         "/ui/invoices/{invoice_id}/{action}", "/ui/invoices/{invoice_id}/lines/{line_id}/{action}",
         "/ui/bank-account-changes", "/ui/bank-account-changes/{change_id}/{decision}", "/ui/organisation",
         "/ui/bulk", "/ui/invoices/{invoice_id}/delivery/{action}", "/ui/invoices/{invoice_id}/handover/{action}",
-        "/ui/notifications/read", "/ui/search/views", "/ui/search/views/{view_id}/delete")},
+        "/ui/notifications/read", "/ui/search/views", "/ui/search/views/{view_id}/delete", "/ui/admin/users",
+        "/ui/admin/users/{username}")},
     **dict.fromkeys((("GET", "/ui"), ("GET", "/ui/"), ("GET", "/ui/login"), ("POST", "/ui/login"),
                      ("POST", "/ui/logout"), ("POST", "/ui/language"), ("GET", "/ui/oidc/start"),
                      ("GET", "/ui/oidc/callback")), PUBLIC),
@@ -195,7 +197,7 @@ def _side(client, make_key, name: str, erp: dict, admin: dict) -> Side:
                 "receipt_id": f"GR-{name.upper()}-1", "rule_id": rule_id, "change_id": change_id,
                 "subscription_id": subscription_id, "organisation_id": str(DEFAULT_ORGANISATION_ID),
                 "n": "1", "line_id": "1", "position": "1", "delivery_id": str(uuid.uuid4()),
-                "key_id": str(uuid.uuid4()), "user_id": str(uuid.uuid4()), "view_id": str(uuid.uuid4()),
+                "key_id": str(uuid.uuid4()), "user_id": str(uuid.uuid4()), "view_id": str(uuid.uuid4()), "username": "anna",
                 "action": "hold", "decision": "verify"}
     return side
 
