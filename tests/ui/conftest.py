@@ -169,7 +169,8 @@ def server(server_db, seeded, artifacts_dir, tmp_path_factory):
 
 
 @contextmanager
-def app_server(db_url: str, tmp_path_factory, extra_env: dict[str, str], port: int | None = None) -> Iterator[str]:
+def app_server(db_url: str, tmp_path_factory, extra_env: dict[str, str], port: int | None = None,
+               start_timeout: float = 180) -> Iterator[str]:
     """The service in its own uvicorn process over ``db_url``; yields its base URL, stops it after."""
     port = port or free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("EINVOICE_") and k != "DATABASE_URL"}
@@ -191,7 +192,7 @@ def app_server(db_url: str, tmp_path_factory, extra_env: dict[str, str], port: i
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_answering(proc, f"{base}/healthz", log.name)
+        wait_until_answering(proc, f"{base}/healthz", log.name, timeout=start_timeout)
         yield base
     finally:
         stop(proc)
