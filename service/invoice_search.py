@@ -8,7 +8,9 @@ an exact amount (BT-115 payable or BT-112 total with VAT; Dutch "1.234,50" and E
 both read), or the invoice's or supplier's id. Words AND, fields OR: "acme 2026-001" narrows down.
 
 The words and amounts are read by pure functions; ``condition`` turns them into one SQL expression
-that the callers combine with their other filters.
+that the callers combine with their other filters. On PostgreSQL every alternative of a word can be
+answered from an index (trigram indexes for the part-of matches, migration 0031), so the planner
+combines them in a bitmap instead of reading every invoice (at 1,000,000 invoices a scan took minutes).
 """
 
 from __future__ import annotations
@@ -17,7 +19,10 @@ import re
 import uuid
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.orm import Session
 
 from service.masterdata.identifiers import normalise
 from service.models.invoices import Invoice
@@ -76,16 +81,31 @@ def _like(column, word: str) -> ColumnElement[bool]:
     return func.lower(column).contains(word.lower(), autoescape=True)
 
 
-def _word_condition(word: str) -> ColumnElement[bool]:
+# More suppliers than this for one word (say "b.v."): their invoices are found through a sub-query
+# instead of a list of ids in the statement.
+MAX_LISTED_SUPPLIERS = 200
+
+
+def _suppliers_of(session: Session, word: str) -> list[uuid.UUID] | Select[Any]:
+    """The suppliers a word names (part of the master-data name, or an identifier), read first.
+
+    As a list of ids in the statement the planner knows how many invoices they have, and each
+    alternative of the word is an index look-up that PostgreSQL ORs in a bitmap; as a sub-query
+    inside the OR it guessed that most invoices match and walked all of them in date order."""
+    named = select(Supplier.id).where(_like(Supplier.name, word))
+    identified = select(SupplierIdentifier.supplier_id).where(SupplierIdentifier.value == normalise(word))
+    either = named.union(identified)
+    found = list(session.execute(either.limit(MAX_LISTED_SUPPLIERS + 1)).scalars())
+    return found if len(found) <= MAX_LISTED_SUPPLIERS else select(either.subquery().c[0])
+
+
+def _word_condition(word: str, suppliers: list[uuid.UUID] | Select[Any]) -> ColumnElement[bool]:
     compact = normalise(word)
-    supplier_ids = select(Supplier.id).where(_like(Supplier.name, word))
-    identified = select(SupplierIdentifier.supplier_id).where(SupplierIdentifier.value == compact)
     options = [
         _like(Invoice.invoice_number, word),
         _like(Invoice.seller_name, word),
         _like(Invoice.purchase_order, word),
-        Invoice.supplier_id.in_(supplier_ids),
-        Invoice.supplier_id.in_(identified),
+        Invoice.supplier_id.in_(suppliers),
     ]
     number_key = invoice_number_keys(word)[0]
     if number_key:
@@ -106,9 +126,10 @@ def _word_condition(word: str) -> ColumnElement[bool]:
     return or_(*options)
 
 
-def condition(q: str | None) -> ColumnElement[bool] | None:
-    """The SQL condition of a query (None for an empty one: no restriction)."""
+def condition(session: Session, q: str | None) -> ColumnElement[bool] | None:
+    """The SQL condition of a query (None for an empty one: no restriction); the suppliers each word
+    names are looked up in ``session`` first."""
     found = words(q)
     if not found:
         return None
-    return and_(*(_word_condition(w) for w in found)) if found else false()
+    return and_(*(_word_condition(w, _suppliers_of(session, w)) for w in found))

@@ -466,7 +466,7 @@ def list_invoices(
         query = query.where(Invoice.purchase_order == purchase_order)
     if seller:
         query = query.where(_seller_filter(seller))
-    if (found := invoice_search.condition(q)) is not None:
+    if (found := invoice_search.condition(session, q)) is not None:
         query = query.where(found)
     if updated_after is not None:
         if updated_after.tzinfo is None:  # no offset given: UTC

@@ -56,6 +56,9 @@ class Invoice(SQLModel, table=True):
         Index("ix_invoices_number_key", "number_key"),
         Index("ix_invoices_number_key_runs", "number_key_runs"),
         Index("ix_invoices_order_key", "order_key"),
+        # the search's amount alternatives (an OR is answered from indexes only if each part has one)
+        Index("ix_invoices_payable_amount", "payable_amount"),
+        Index("ix_invoices_tax_inclusive_amount", "tax_inclusive_amount"),
         # list pages (GET /v1/invoices): each filter, then the list's order (migration 0018)
         Index("ix_invoices_created_at_id", "created_at", "id"),
         Index("ix_invoices_updated_at_id", "updated_at", "id"),

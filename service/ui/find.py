@@ -84,11 +84,11 @@ class FindPage:
     pages: int
 
 
-def _conditions(flt: FindFilter) -> list:
+def _conditions(session: Session, flt: FindFilter) -> list:
     conds = [] if flt.organisation_id is None else [Invoice.organisation_id == flt.organisation_id]
     if flt.status:
         conds.append(Invoice.status == InvoiceStatus(flt.status))
-    found = invoice_search.condition(flt.q)
+    found = invoice_search.condition(session, flt.q)
     if found is not None:
         conds.append(found)
     return conds
@@ -106,7 +106,7 @@ def _ordered(query, flt: FindFilter):
 
 
 def page(session: Session, flt: FindFilter) -> FindPage:
-    conds = _conditions(flt)
+    conds = _conditions(session, flt)
     total = session.exec(select(func.count()).select_from(Invoice).where(*conds)).one()
     pages = max(1, min(math.ceil(total / PAGE_SIZE), MAX_PAGE))
     number = min(flt.page, pages)
@@ -116,7 +116,7 @@ def page(session: Session, flt: FindFilter) -> FindPage:
 
 def export_rows(session: Session, flt: FindFilter) -> Iterator[Invoice]:
     """Every invoice of the search in the list's order, read a batch at a time (bounded memory)."""
-    query = _ordered(select(Invoice).where(*_conditions(flt)), flt)
+    query = _ordered(select(Invoice).where(*_conditions(session, flt)), flt)
     offset = 0
     while True:
         batch = list(session.exec(query.offset(offset).limit(EXPORT_BATCH)))

@@ -11,9 +11,16 @@ from service.models.base import metadata
 from service.models.invoices import AuditEvent, Invoice, InvoiceStatus
 
 
+def _declared_in_models(obj, name, type_, reflected, compare_to) -> bool:
+    # The search's trigram indexes exist on PostgreSQL only (migration 0031: GIN, pg_trgm), so the
+    # models, which serve both databases, do not declare them.
+    return not (type_ == "index" and name and name.endswith("_trgm"))
+
+
 def test_migrations_produce_the_models_schema(engine):
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), metadata)
+        context = MigrationContext.configure(conn, opts={"compare_type": False, "include_object": _declared_in_models})
+        diff = compare_metadata(context, metadata)
     assert diff == [], f"models and migrations differ: {diff}"
 
 

@@ -95,7 +95,8 @@ def assert_plans_bounded(engine, seen, *, sqlite_sorts: bool = False) -> None:
                 assert sqlite_sorts or "TEMP B-TREE" not in plan, (plan, statement)  # sorts every matching row
                 continue
             plan = "\n".join(r[0] for r in conn.exec_driver_sql(f"EXPLAIN ANALYZE {statement}", parameters))
-            assert "Seq Scan" not in plan, (plan, statement)
+            # (a look-up in a small master-data table, read once before the scan, may be sequential)
+            assert not re.search(r"Seq Scan on (invoices|change_feed)\b", plan), (plan, statement)
             handled = [int(n) * int(k) for n, k in re.findall(r"actual time=\S+ rows=(\d+) loops=(\d+)", plan)]
             discarded = sum(int(n) for n in re.findall(r"Rows Removed by (?:Filter|Index Recheck): (\d+)", plan))
             assert handled and max(handled) <= MAX_ROWS and discarded <= MAX_ROWS, (plan, statement)
@@ -182,4 +183,18 @@ def test_the_duplicate_look_ups_read_few_rows_of_a_seller_with_thousands_on_one_
             assert len(found) == lookups.SAME_DAY_LIMIT and {p.amount for p in found} == {Decimal("13.50")}
     assert sum("FROM invoices" in s for s, _ in st.seen) == 4, st.seen
     # SQLite keeps amounts as text: it reads the seller's day from the index and sorts those rows
+    assert_plans_bounded(engine, st.seen, sqlite_sorts=True)
+
+
+@pytest.mark.on_backend("postgresql")
+def test_a_search_for_an_invoice_number_is_answered_from_indexes(engine, stored, bare_client, make_key):
+    # Each alternative of a word (part of number, seller name, order number or seller key; the number's
+    # and order's normal forms; the amounts; the supplier look-ups) has an index, so PostgreSQL ORs
+    # bitmaps instead of walking every invoice in date order (1.6 s at 1,000,000 invoices).
+    admin = make_key("admin")
+    with Statements(engine) as st:
+        for q in ("F-12345", "12345", "F-12345 PO-1"):
+            r = bare_client.get("/v1/invoices", params={"q": q}, headers=admin)
+            assert r.status_code == 200, r.text
+            assert "F-12345" in {i["invoice_number"] for i in r.json()["data"]}, q
     assert_plans_bounded(engine, st.seen, sqlite_sorts=True)
