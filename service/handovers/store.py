@@ -12,7 +12,9 @@
   system approves it when it passes now (an audit event and a change-feed entry, as any re-match).
 - ``decline``: the budget holder does not confirm, with a reason; the invoice stays under review.
 
-Every step is a comment in the invoice's trail and a notification of the person it concerns. The
+Every step is kept in its ``handovers`` row (who asked, when, who answered, when, how) and notifies
+the person it concerns; the invoice page draws its trail entries from those rows in the reader's
+language (a sentence stored in one language would reach the other's readers as it is). The
 functions only flush: the caller's unit of work commits (mails go out after the commit).
 """
 
@@ -37,7 +39,7 @@ from service.models.handovers import Handover, HandoverKind, HandoverStatus
 from service.models.invoices import Invoice, InvoiceStatus
 from service.models.masterdata import DocumentSource
 from service.models.organisations import StaffMembership
-from service.models.workspace import InvoiceComment, StaffUser
+from service.models.workspace import StaffUser
 from service.notifications.inbox import notify
 from service.notifications.mail import Mailer
 
@@ -135,8 +137,6 @@ def assign(session: Session, invoice: Invoice, *, assignee: StaffUser, actor: st
     handover = Handover(invoice_id=invoice.id, organisation_id=invoice.organisation_id, kind=HandoverKind.assign,
                         assignee_id=assignee.id, requested_by=actor, note=text)
     session.add(handover)
-    session.add(InvoiceComment(invoice_id=invoice.id, actor=actor,
-                               text=f"assigned to {assignee.username}" + (f": {text}" if text else "")))
     session.flush()
     if f"user:{assignee.username}" != actor:
         notify(session, assignee, "assigned", params=_params(session, invoice, actor), invoice_id=invoice.id,
@@ -157,9 +157,6 @@ def forward(session: Session, invoice: Invoice, *, assignee: StaffUser, due_date
     handover = Handover(invoice_id=invoice.id, organisation_id=invoice.organisation_id, kind=HandoverKind.confirm,
                         assignee_id=assignee.id, requested_by=actor, note=text, due_date=due_date)
     session.add(handover)
-    session.add(InvoiceComment(invoice_id=invoice.id, actor=actor,
-                               text=f"delivery confirmation asked of {assignee.username} by {due_date.isoformat()}"
-                               + (f": {text}" if text else "")))
     session.flush()
     notify(session, assignee, "confirm_requested", params=_params(session, invoice, actor, due=due_date.isoformat()),
            invoice_id=invoice.id, handover_id=handover.id, mailer=notifier.mailer, base_url=notifier.base_url)
@@ -192,9 +189,6 @@ def confirm(session: Session, invoice: Invoice, *, actor: str, user: StaffUser |
     handover.status, handover.resolution = HandoverStatus.confirmed, text
     handover.resolved_by, handover.resolved_at = actor, utcnow()
     session.add(handover)
-    session.add(InvoiceComment(invoice_id=invoice.id, actor=actor, text="delivery confirmed (prestatieverklaring)"
-                               + (f", receipt {handover.receipt_id}" if handover.receipt_id else "")
-                               + (f": {text}" if text else "")))
     session.flush()
     rematch_after_confirmation(session, invoice, actor=actor)
     requester = _requester(session, handover)
@@ -213,7 +207,6 @@ def decline(session: Session, invoice: Invoice, *, actor: str, reason: str, user
     handover.status, handover.resolution = HandoverStatus.declined, text
     handover.resolved_by, handover.resolved_at = actor, utcnow()
     session.add(handover)
-    session.add(InvoiceComment(invoice_id=invoice.id, actor=actor, text=f"delivery not confirmed: {text}"))
     session.flush()
     requester = _requester(session, handover)
     if requester is not None:

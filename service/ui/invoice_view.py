@@ -20,7 +20,8 @@ from service.masterdata import queries as masterdata
 from service.matching import ACCEPTABLE_VARIANCES
 from service.intake.attachments import safe_media_type
 from service.models.invoices import AuditEvent, Invoice, InvoiceAttachment
-from service.models.workspace import InvoiceComment
+from service.models.handovers import Handover, HandoverStatus
+from service.models.workspace import InvoiceComment, StaffUser
 from service.ui import context
 from service.ui.i18n import TEXTS
 
@@ -42,13 +43,14 @@ class LineRow:
 class TrailEntry:
     at: Any
     actor: str
-    kind: str  # "transition" | "comment"
+    kind: str  # "transition" | "comment" | "handover" (a hand-over asked) | "handover_answer"
     from_status: str | None = None
     to_status: str | None = None
     reason_codes: list[str] = field(default_factory=list)
     text: str | None = None
     approval: dict[str, Any] | None = None  # a person's approval: step, rule_version, triggers
     actor_name: str = ""  # the person's or key's name (service/ui/context.actor_names)
+    handover: dict[str, Any] | None = None  # kind, assignee, due, status, receipt: drawn in the reader's language
 
 
 @dataclass
@@ -236,10 +238,30 @@ def _trail(session: Session, invoice_id: uuid.UUID) -> list[TrailEntry]:
         TrailEntry(at=c.at, actor=c.actor, kind="comment", text=c.text)
         for c in session.exec(select(InvoiceComment).where(InvoiceComment.invoice_id == invoice_id))
     ]
+    entries += _handover_entries(session, invoice_id)
     entries.sort(key=lambda e: e.at)
-    names = context.actor_names(session, (e.actor for e in entries))
+    assignees = [f"user:{e.handover['assignee']}" for e in entries if e.handover]
+    names = context.actor_names(session, [*(e.actor for e in entries), *assignees])
     for e in entries:
         e.actor_name = names.get(e.actor, "")
+        if e.handover:  # the person asked, by name
+            e.handover["assignee"] = names.get(f"user:{e.handover['assignee']}") or e.handover["assignee"]
+    return entries
+
+
+def _handover_entries(session: Session, invoice_id: uuid.UUID) -> list[TrailEntry]:
+    """A hand-over's request and its answer as trail entries (texts chosen by the template)."""
+    rows = session.exec(select(Handover, StaffUser.username).join(StaffUser, StaffUser.id == Handover.assignee_id)
+                        .where(Handover.invoice_id == invoice_id)).all()
+    entries = []
+    for handover, assignee in rows:
+        facts = {"kind": handover.kind.value, "assignee": assignee, "due": handover.due_date,
+                 "status": handover.status.value, "receipt": handover.receipt_id}
+        entries.append(TrailEntry(at=handover.created_at, actor=handover.requested_by, kind="handover",
+                                  text=handover.note, handover=facts))
+        if handover.status in (HandoverStatus.confirmed, HandoverStatus.declined) and handover.resolved_at:
+            entries.append(TrailEntry(at=handover.resolved_at, actor=handover.resolved_by or "",
+                                      kind="handover_answer", text=handover.resolution, handover=facts))
     return entries
 
 

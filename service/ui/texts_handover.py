@@ -24,6 +24,13 @@ HANDOVER_TEXTS: dict[str, tuple[str, str]] = {
                               "Waiting for {name} to confirm the delivery, by {due}."),
     "handover_assigned_to": ("Toegewezen aan {name}.", "Assigned to {name}."),
     "handover_history": ("Eerdere overdrachten", "Earlier hand-overs"),
+    # the invoice's trail, drawn from the hand-over rows in the reader's language
+    "trail_handover_assigned": ("Toegewezen aan {name}", "Assigned to {name}"),
+    "trail_handover_forwarded": ("Prestatieverklaring gevraagd aan {name}, uiterlijk {due}",
+                                 "Delivery confirmation asked of {name}, by {due}"),
+    "trail_delivery_confirmed": ("Levering bevestigd (prestatieverklaring)", "Delivery confirmed (prestatieverklaring)"),
+    "trail_delivery_receipt": ("ontvangst {receipt}", "receipt {receipt}"),
+    "trail_delivery_declined": ("Levering niet bevestigd", "Delivery not confirmed"),
     "hs_open": ("open", "open"),
     "hs_confirmed": ("bevestigd", "confirmed"),
     "hs_declined": ("niet bevestigd", "declined"),

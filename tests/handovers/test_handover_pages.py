@@ -45,6 +45,13 @@ def test_forward_confirm_and_the_invoice_passes_in_the_workspace(world, staff, s
     done = bert.post(f"/ui/invoices/{inv['id']}/delivery/confirm", data={"csrf_token": csrf_of(answer.text)})
     assert done.status_code == 200 and "the invoice is approved now" in done.text
     assert world.get(inv["id"])["status"] == "approved"
+    # the trail tells the hand-over in each reader's language, from the hand-over itself
+    dutch, english = anna.get(f"/ui/invoices/{inv['id']}").text, bert.get(f"/ui/invoices/{inv['id']}").text
+    assert "Prestatieverklaring gevraagd aan Bert Budget, uiterlijk" in dutch and "“Stoelen?”" in dutch
+    assert "Levering bevestigd (prestatieverklaring) · ontvangst PV-F-UI-1-" in dutch
+    assert "Delivery confirmation asked of Bert Budget, by" in english
+    assert "Delivery confirmed (prestatieverklaring) · receipt PV-F-UI-1-" in english
+    assert "confirmation asked of" not in dutch and "Levering bevestigd" not in english
     # Anna hears of it: the notification, read and marked read
     notes = anna.get("/ui/notifications")
     assert "Bert Budget heeft bevestigd dat factuur F-UI-1 van Kantoor B.V. geleverd is." in notes.text
@@ -68,6 +75,8 @@ def test_a_budget_holder_declines_with_a_reason(world, staff, smtp):  # noqa: F8
     assert "You did not confirm the delivery of invoice F-UI-2." in r.text
     assert world.get(inv["id"])["status"] == "needs_review"
     assert "Only half of the chairs arrived" in anna.get("/ui/notifications").text
+    trail = anna.get(f"/ui/invoices/{inv['id']}").text
+    assert "Levering niet bevestigd<br>“Only half of the chairs arrived”" in trail
 
 
 def test_bulk_hold_from_the_queue_shows_a_result_per_invoice(world, staff):  # noqa: F811
