@@ -253,25 +253,9 @@ _ORGANISATION_HELP = ("Organisation id the records belong to; needed only when t
 
 def _organisation(given: str | None):
     """The organisation an import is for: the one named, else the instance's only one."""
-    import uuid
+    from service.cli.common import resolve_organisation
 
-    from service.cli.common import fail, session_scope
-    from service.models.organisations import Organisation
-    from service.organisations.store import only_organisation
-
-    with session_scope() as session:
-        if given is None:
-            found = only_organisation(session)
-            if found is None:
-                raise fail("this instance has several organisations: name one with --organisation ID", 2)
-            return found
-        try:
-            organisation_id = uuid.UUID(given)
-        except ValueError:
-            raise fail(f"--organisation must be an organisation id (UUID), got {given!r}", 2) from None
-        if session.get(Organisation, organisation_id) is None:
-            raise fail(f"no organisation {organisation_id}", 2)
-        return organisation_id
+    return resolve_organisation(given)
 
 
 @import_app.command("purchase-orders")
