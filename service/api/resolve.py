@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter
-from typing import Literal
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path
 
 from pydantic import BaseModel, Field
 
@@ -21,6 +22,9 @@ from service.errors import IllegalTransition, InvalidInput, InvoiceNotFound, pro
 from service.models.invoices import Invoice
 
 router = APIRouter(tags=["review"])
+
+# BT-126, the invoice line identifier (the same bound as an order line's id)
+LineId = Annotated[str, Path(min_length=1, max_length=200, description="The invoice line's identifier (BT-126)")]
 
 
 class OrderLink(BaseModel):
@@ -103,13 +107,13 @@ def link(invoice_id: uuid.UUID, body: OrderLink, session: SessionDep, principal:
     "order line, 409 `/problems/illegal-transition` when the invoice is not under review.",
     responses=problem_responses(InvoiceNotFound, InvalidInput, IllegalTransition),
 )
-def pair(invoice_id: uuid.UUID, line_id: str, body: LinePairingIn, session: SessionDep,
+def pair(invoice_id: uuid.UUID, line_id: LineId, body: LinePairingIn, session: SessionDep,
          principal: Reviewer) -> RematchOutcome:
     """Pair an invoice line with an order line by hand."""
     invoice = session.get(Invoice, invoice_id)
     if invoice is None:
         raise InvoiceNotFound(f"no invoice {invoice_id}")
-    pair_line(session, invoice, line_id[:200], body.order_line_id, actor=principal.actor)
+    pair_line(session, invoice, line_id, body.order_line_id, actor=principal.actor)
     return _outcome(invoice)
 
 
@@ -128,13 +132,13 @@ def pair(invoice_id: uuid.UUID, line_id: str, body: LinePairingIn, session: Sess
     responses=problem_responses(InvoiceNotFound, InvalidInput, IllegalTransition, RightMissing,
                                 SecondApproverRequired),
 )
-def accept(invoice_id: uuid.UUID, line_id: str, body: VarianceAcceptance, session: SessionDep,
+def accept(invoice_id: uuid.UUID, line_id: LineId, body: VarianceAcceptance, session: SessionDep,
            principal: Reviewer) -> RematchOutcome:
     """Accept a price or quantity variance on an invoice line, with a reason."""
     invoice = session.get(Invoice, invoice_id)
     if invoice is None:
         raise InvoiceNotFound(f"no invoice {invoice_id}")
-    accept_variance(session, invoice, line_id[:200], body.code, body.reason,
+    accept_variance(session, invoice, line_id, body.code, body.reason,
                     approver=approver(principal.actor, principal.role.value, principal.rights,
                                       principal.approval_limit))
     return _outcome(invoice)
