@@ -36,6 +36,7 @@ from service.models.matching import (
     MatchPolicyVersion,
     StandingOrderRule,
     organisation_policy_scope,
+    supplier_policy_scope,
 )
 from service.models.masterdata import Supplier
 
@@ -362,9 +363,13 @@ def list_policy_versions(session: SessionDep, principal: PolicyReader,
     q = select(MatchPolicyVersion).order_by(MatchPolicyVersion.scope, MatchPolicyVersion.version.desc())
     if scope:
         q = q.where(MatchPolicyVersion.scope == scope)
-    if principal.organisation_id is not None:  # another organisation's own policy is not this one's business
-        q = q.where(~MatchPolicyVersion.scope.startswith("organisation:")
-                    | (MatchPolicyVersion.scope == organisation_policy_scope(principal.organisation_id)))
+    if principal.organisation_id is not None:
+        # the instance's policy, the organisation's own and its suppliers' overrides: another
+        # organisation's policy or supplier overrides are not this one's business
+        own_suppliers = [supplier_policy_scope(i) for i in session.execute(
+            select(Supplier.id).where(Supplier.organisation_id == principal.organisation_id)).scalars()]
+        q = q.where(MatchPolicyVersion.scope.in_(
+            [GLOBAL_POLICY_SCOPE, organisation_policy_scope(principal.organisation_id), *own_suppliers]))
     return PolicyList(data=[_policy_out(r) for r in session.execute(q.limit(500)).scalars()])
 
 

@@ -54,3 +54,17 @@ def test_an_organisations_own_policy_matches_its_invoices_and_only_its_own(clien
                    headers=noord.keys["admin"])
     assert r.status_code == 422
     assert client.put("/v1/matching/policy", json={}, headers=noord.keys["erp"]).status_code == 403
+
+
+def test_an_organisation_lists_its_own_suppliers_overrides_not_anothers(client, world) -> None:  # noqa: F811
+    noord, zuid = world["noord"], world["zuid"]
+    for side in (noord, zuid):  # each organisation's copy of the supplier gets an override of its own
+        current = client.get(f"/v1/suppliers/{side.ids['supplier_id']}", headers=side.keys["erp"]).json()
+        body = {k: current[k] for k in ("name", "identifiers", "electronic_address")}
+        r = client.put(f"/v1/suppliers/{side.ids['supplier_id']}", headers=side.keys["erp"],
+                       json={**body, "policy": {"price_over_pct": "5"}})
+        assert r.status_code == 200, r.text
+    for side, other in ((noord, zuid), (zuid, noord)):
+        scopes = {v["scope"] for v in client.get("/v1/matching/policy/versions", headers=side.keys["erp"]).json()["data"]}
+        assert f"supplier:{side.ids['supplier_id']}" in scopes
+        assert f"supplier:{other.ids['supplier_id']}" not in scopes
