@@ -107,11 +107,19 @@ def _ordered(query, flt: FindFilter):
 
 def page(session: Session, flt: FindFilter) -> FindPage:
     conds = _conditions(session, flt)
+    ordered = _ordered(select(Invoice).where(*conds), flt)
+    first = list(session.exec(ordered.limit(PAGE_SIZE))) if flt.page <= 1 else None
+    if first is not None and len(first) < PAGE_SIZE:
+        # a first page that is not full holds every match: no count (a search for one invoice number
+        # then reads the invoices once, not twice: SQLite scans them for a part-of match)
+        return FindPage(rows=first, total=len(first), pages=1)
     total = session.exec(select(func.count()).select_from(Invoice).where(*conds)).one()
     pages = max(1, min(math.ceil(total / PAGE_SIZE), MAX_PAGE))
+    if first is not None:
+        return FindPage(rows=first, total=total, pages=pages)
     number = min(flt.page, pages)
-    query = _ordered(select(Invoice).where(*conds), flt).offset((number - 1) * PAGE_SIZE).limit(PAGE_SIZE)
-    return FindPage(rows=list(session.exec(query)), total=total, pages=pages)
+    return FindPage(rows=list(session.exec(ordered.offset((number - 1) * PAGE_SIZE).limit(PAGE_SIZE))),
+                    total=total, pages=pages)
 
 
 def export_rows(session: Session, flt: FindFilter) -> Iterator[Invoice]:
