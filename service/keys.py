@@ -101,6 +101,18 @@ def person_of(session: Session, actor: str) -> str:
     return f"user:{username}" if username else actor
 
 
+def credentials_of(session: Session, actor: str) -> list[str]:
+    """Every audit actor that is this person: ``actor`` and, for a staff user ("user:<name>"), the
+    keys they own ("key:<prefix>")."""
+    if not actor.startswith("user:"):
+        return [actor]
+    from service.models.workspace import StaffUser
+
+    prefixes = session.exec(select(ApiKey.prefix).join(StaffUser, ApiKey.owner_id == StaffUser.id)
+                            .where(StaffUser.username == actor[5:])).all()
+    return [actor, *(f"key:{p}" for p in prefixes)]
+
+
 def same_person(session: Session, actor: str, other: str) -> bool:
     return actor == other or person_of(session, actor) == person_of(session, other)
 

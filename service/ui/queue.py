@@ -17,6 +17,7 @@ from sqlalchemy import exists, func, literal, true, tuple_
 from sqlmodel import Session, select
 
 from service import cursors
+from service.keys import credentials_of
 from service.models.base import utcnow
 from service.lifecycle import committed_status_changes
 from service.models.approvals import ApprovalStep, InvoiceApproval
@@ -108,17 +109,18 @@ def _conditions(session: Session, flt: QueueFilter, *, with_reason: bool = True)
     if with_reason and flt.reason:
         conds.append(_reason_exists(session, flt.reason))
     if flt.second:
-        conds.append(~_first_approved_by(flt.actor))
+        conds.append(~_first_approved_by(credentials_of(session, flt.actor)))
     return conds
 
 
-def _first_approved_by(actor: str):
-    """The invoice waits for the second approval of its first approval by ``actor``. The approval
+def _first_approved_by(actors: list[str]):
+    """The invoice waits for the second approval of its first approval by one of ``actors`` (a
+    person's workspace account and their own keys: they may not complete it). The approval
     that put it in awaiting_approval is the invoice's last change, so it is not older than
     ``updated_at`` (an earlier round, ended by a hold, is)."""
     return exists(select(literal(1)).select_from(InvoiceApproval).where(
         InvoiceApproval.invoice_id == Invoice.id, InvoiceApproval.step == ApprovalStep.first,
-        InvoiceApproval.actor == actor, InvoiceApproval.at >= Invoice.updated_at))
+        InvoiceApproval.actor.in_(actors), InvoiceApproval.at >= Invoice.updated_at))
 
 
 def encode_cursor(due: date | None, invoice_id: uuid.UUID) -> str:

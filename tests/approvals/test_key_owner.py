@@ -80,3 +80,19 @@ def test_a_person_cannot_verify_the_bank_account_their_own_key_proposed(bare_cli
 def test_an_unknown_owner_is_a_422(bare_client, make_key):
     r = bare_client.post("/v1/keys", headers=make_key("admin"), json={"role": "reviewer", "owner": "nobody"})
     assert r.status_code == 422 and r.json()["errors"][0]["loc"] == ["body", "owner"], r.text
+
+
+def test_awaiting_my_second_approval_leaves_out_what_my_own_key_approved_first(bare_client, engine, session, make_key):
+    from service import review
+
+    _staff(engine, "anna")
+    annas_key = _owned_key(bare_client, make_key("admin"), "anna")
+    by_key = make_invoice(session, number="BY-ANNAS-KEY", reasons=[bank_unverified()])
+    by_other = make_invoice(session, number="BY-SOMEONE", reasons=[bank_unverified()])
+    session.commit()
+    assert bare_client.post(f"/v1/invoices/{by_key.id}/approve", headers=annas_key).status_code == 200
+    review.approve(session, by_other.id, actor="user:bert")
+    session.commit()
+    login(bare_client)  # anna
+    html = bare_client.get("/ui/queue?status=awaiting_second").text
+    assert "BY-SOMEONE" in html and "BY-ANNAS-KEY" not in html  # she may not complete her key's approval
