@@ -95,7 +95,7 @@ def _text(value: str | None, field: str, *, required: bool = False) -> str | Non
     return body or None
 
 
-def _who(session: Session, actor: str) -> str:
+def person_name(session: Session, actor: str) -> str:
     """A person's name for messages ("Anna de Vries"), else the actor as recorded."""
     if actor.startswith("user:"):
         user = session.exec(select(StaffUser).where(StaffUser.username == actor[5:])).first()
@@ -105,7 +105,7 @@ def _who(session: Session, actor: str) -> str:
 
 
 def _params(session: Session, invoice: Invoice, actor: str, **extra: object) -> dict[str, object]:
-    return {"by": _who(session, actor), "number": invoice.invoice_number or "", "supplier": invoice.seller_name or "",
+    return {"by": person_name(session, actor), "number": invoice.invoice_number or "", "supplier": invoice.seller_name or "",
             **{k: v for k, v in extra.items() if v is not None}}
 
 

@@ -17,7 +17,6 @@ from service.db import SessionDep
 from service.errors import InvalidInput, NotFound, ServiceError
 from service.handovers import store
 from service.models.invoices import Invoice
-from service.models.workspace import StaffUser
 from service.notifications import inbox
 from service.ui.handover_view import KIND_KEYS
 from service.ui.i18n import Translator
@@ -87,21 +86,11 @@ def delivery_page(request: Request, invoice_id: str, session: SessionDep, curren
     t = Translator(current.user.language.value)
     inv = _load(session, invoice_id, current)
     request_ = store.open_request(session, inv.id)
-    asker = _asker_name(session, request_.requested_by) if request_ else ""
+    asker = store.person_name(session, request_.requested_by) if request_ else ""
     lines = (inv.data or {}).get("lines", []) if isinstance(inv.data, dict) else []
     return render(request, "delivery.html", t, inv=inv, req=request_, asker=asker, lines=lines,
                   mine=request_ is not None and request_.assignee_id == current.user.id,
                   error=t(ERRORS[error]) if error in ERRORS else "")
-
-
-def _asker_name(session, actor: str) -> str:
-    from sqlmodel import select
-
-    if actor.startswith("user:"):
-        user = session.exec(select(StaffUser).where(StaffUser.username == actor[5:])).first()
-        if user is not None:
-            return user.display_name or user.username
-    return actor
 
 
 @router.post("/invoices/{invoice_id}/delivery/{action}")
@@ -138,7 +127,7 @@ def my_work(request: Request, session: SessionDep, current: Staff) -> Response:
     mine = store.assigned_to(session, current.user.id, current.organisation_id)
     others = store.waiting_for_others(session, current.actor, current.organisation_id)
     return render(request, "my_work.html", t, mine=mine, others=others, kind_keys=KIND_KEYS,
-                  asker=lambda actor: _asker_name(session, actor))
+                  asker=lambda actor: store.person_name(session, actor))
 
 
 @router.get("/notifications")
