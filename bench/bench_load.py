@@ -193,13 +193,20 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--stored", type=int, default=0, help="fill with this many invoices first (bulk loader)")
     parser.add_argument("--warm-up", type=int, default=50, help="invoices posted before measuring (50)")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures to this file")
+    parser.add_argument("--database-url", default=None,
+                        help="use this database, filled beforehand (python -m bench.fast_fill URL N), and keep it")
     args = parser.parse_args(argv)
+    if args.database_url and args.stored:
+        parser.error("--stored fills a new database; a --database-url one is filled beforehand")
     kind = args.database or ("postgresql" if os.environ.get("BENCH_DATABASE_URL")
                              or os.environ.get("TEST_DATABASE_URL") else "sqlite")
+    if args.database_url:
+        kind = "sqlite" if args.database_url.startswith("sqlite") else "postgresql"
     workers = args.workers or (2 if kind == "postgresql" else 1)
 
     import tempfile
 
+    from sqlalchemy import text
     from sqlmodel import Session
 
     from service.db import make_engine
@@ -213,11 +220,14 @@ def main(argv: list[str] | None = None) -> dict:
                      "load_average_before": round(os.getloadavg()[0], 2), "stored_before": args.stored, "runs": []}
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
         workdir = Path(tmp)
-        db = Database(kind, workdir)
+        db = Database.existing(args.database_url) if args.database_url else Database(kind, workdir)
         server = None
         try:
             upgrade(db.url)
             engine = make_engine(db.url)
+            if args.database_url:
+                with engine.connect() as conn:
+                    results["stored_before"] = conn.execute(text("SELECT count(*) FROM invoices")).scalar_one()
             with Session(engine) as s:
                 _, gateway = create_key(s, role=Role.gateway, name="bench-load")
                 _, admin = create_key(s, role=Role.admin, name="bench-load-reads")

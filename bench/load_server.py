@@ -59,8 +59,22 @@ class Database:
         admin.dispose()
         self.url = self.admin_url.set(database=self.name).render_as_string(hide_password=False)
 
+    @classmethod
+    def existing(cls, url: str) -> Database:
+        """A database filled beforehand (``python -m bench.fast_fill``), kept after the run: the
+        fill of 1,000,000 invoices can then run while the machine is busy, the timing when it is quiet."""
+        from sqlalchemy.engine import make_url
+
+        from service.db import normalise_url
+
+        db = cls.__new__(cls)
+        parsed = make_url(normalise_url(url))
+        db.kind = "sqlite" if parsed.get_backend_name() == "sqlite" else "postgresql"
+        db.url, db.admin_url, db.name, db.kept = url, None, parsed.database, True
+        return db
+
     def drop(self) -> None:
-        if self.name is None:
+        if self.name is None or getattr(self, "kept", False):
             return
         from sqlalchemy import text
 
