@@ -179,6 +179,15 @@ class Settings(BaseSettings):
     smtp_user: str | None = Field(None, description="User name at the SMTP server (unset = no authentication).")
     smtp_password: SecretStr | None = Field(None, description="Password at the SMTP server (with EINVOICE_SMTP_USER).")
     smtp_timeout_seconds: float = Field(10.0, gt=0, le=300, description="How long one SMTP conversation may take.")
+    reminders_in_serve: bool = Field(
+        True, description="Send the reminders of overdue delivery confirmations from every `einvoice serve` "
+        "process (a claim in the database reminds each request once a day, however many processes run); "
+        "false = run `einvoice reminders send` daily, e.g. from cron.",
+    )
+    reminders_interval_seconds: float = Field(
+        900.0, gt=0, le=86400, description="How often a server process looks for overdue delivery "
+        "confirmations to remind (with EINVOICE_REMINDERS_IN_SERVE).",
+    )
 
     # --- staff sign-in (workspace) ------------------------------------------------------------
     local_passwords: bool = Field(

@@ -168,6 +168,7 @@ def settings(db_url: str, tmp_path: Path) -> Settings:
         # blocked) claimed the deliveries of later tests on the same database; the tests of the
         # in-serve dispatcher switch it on themselves
         webhook_dispatcher_in_serve=False,
+        reminders_in_serve=False,
     )
 
 

@@ -1,4 +1,5 @@
-"""Reminders of overdue hand-overs (`einvoice reminders send`): run it daily, e.g. from cron."""
+"""Reminders of overdue hand-overs (`einvoice reminders send`): run it daily, e.g. from cron, when the
+servers do not send them (EINVOICE_REMINDERS_IN_SERVE=false)."""
 
 from __future__ import annotations
 
