@@ -214,16 +214,16 @@ def client(app) -> Iterator[TestClient]:
 
 @pytest.fixture
 def make_key(engine: Engine):
-    """make_key(role, supplier_id=None, organisation_id=None) -> {"Authorization": "Bearer ..."} for a new
-    committed key."""
+    """make_key(role, supplier_id=None, organisation_id=None, owner=None) -> {"Authorization": "Bearer ..."}
+    for a new committed key (``owner``: the staff user whose own key it is)."""
     from service.keys import create_key
     from service.models.keys import Role
 
     def _make(role: str | Role, supplier_id: uuid.UUID | None = None, name: str = "test",
-              organisation_id: uuid.UUID | None = None) -> dict[str, str]:
+              organisation_id: uuid.UUID | None = None, owner: str | None = None) -> dict[str, str]:
         with Session(engine) as s:
             _, clear = create_key(s, role=Role(role), supplier_id=supplier_id, name=name,
-                                  organisation_id=organisation_id)
+                                  organisation_id=organisation_id, owner=owner)
             s.commit()
         return {"Authorization": f"Bearer {clear}"}
 

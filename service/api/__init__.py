@@ -24,6 +24,7 @@ from service.api import (
     handovers,
     invoices,
     keys,
+    notifications,
     organisations,
     purchase_orders,
     rendering,
@@ -40,5 +41,6 @@ api_router = APIRouter(
     responses=problem_responses(Unauthorized, Forbidden, RateLimited),
 )
 for module in (bulk, invoices, decisions, review, erp, events, webhooks, suppliers, purchase_orders,
-               goods_receipts, keys, approvals, organisations, rendering, bank_accounts, resolve, handovers):
+               goods_receipts, keys, approvals, organisations, rendering, bank_accounts, resolve, handovers,
+               notifications):
     api_router.include_router(module.router)

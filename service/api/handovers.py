@@ -5,16 +5,21 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Query, Request, status
 from pydantic import BaseModel, Field
+from sqlmodel import select
 
+from service import cursors
 from service.api.deps import Reviewer
+from service.api.organisation_scope import sees
 from service.api.review import StaffReader
 from service.db import SessionDep
 from service.errors import IllegalTransition, InvalidInput, InvoiceNotFound, problem_responses
 from service.handovers import store
-from service.models.handovers import Handover
+from service.models.handovers import Handover, HandoverKind, HandoverStatus
+from service.models.keys import Role
 from service.models.invoices import Invoice
 from service.models.workspace import StaffUser
 
@@ -42,6 +47,10 @@ class DeclineRequest(BaseModel):
     reason: str = Field(min_length=1, max_length=store.MAX_TEXT, description="Why the delivery is not confirmed")
 
 
+class WithdrawRequest(BaseModel):
+    note: str | None = Field(None, max_length=store.MAX_TEXT, description="Why it is taken back (optional)")
+
+
 class HandoverOut(BaseModel):
     id: uuid.UUID
     invoice_id: uuid.UUID
@@ -51,7 +60,7 @@ class HandoverOut(BaseModel):
     requested_by: str = Field(description="Who handed it over (`user:<name>` or `key:<prefix>`)")
     note: str | None
     due_date: date | None
-    status: str = Field(description="open, confirmed, declined, replaced or closed")
+    status: str = Field(description="open, confirmed, declined, replaced, withdrawn or closed")
     resolution: str | None = Field(description="The decline reason, or the confirming person's note")
     resolved_by: str | None
     resolved_at: datetime | None
@@ -158,3 +167,66 @@ def handovers(invoice_id: uuid.UUID, session: SessionDep, principal: StaffReader
     """The invoice's hand-overs, oldest first."""
     invoice = _invoice(session, invoice_id)
     return HandoverList(data=[_out(session, h) for h in store.handovers_of(session, invoice.id)])
+
+
+@router.get("/handovers", operation_id="handover-search", response_model=HandoverList,
+            responses=problem_responses(InvalidInput),
+            description="The hand-overs of the caller's organisation, newest first: by default the open ones. "
+            "`assignee=anna` gives Anna's \"assigned to me\" list, `requested_by=user:anna` what she waits for.")
+def list_handovers(
+    session: SessionDep, principal: StaffReader,
+    status_: Annotated[HandoverStatus | None, Query(alias="status", description="Only this status (default: open)")]
+    = HandoverStatus.open,
+    all_statuses: Annotated[bool, Query(alias="all", description="Every status (overrides `status`)")] = False,
+    kind: Annotated[HandoverKind | None, Query(description="Only this kind")] = None,
+    assignee: Annotated[str | None, Query(min_length=1, max_length=100,
+                                          description="Username of the person it was handed to")] = None,
+    requested_by: Annotated[str | None, Query(min_length=1, max_length=200,
+                                              description="Who handed it over (`user:<name>` or `key:<prefix>`)")]
+    = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200, description="`next_cursor` of the previous page")] = None,
+) -> HandoverList:
+    """Hand-overs of the organisation."""
+    query = select(Handover)
+    if principal.organisation_id is not None:
+        query = query.where(Handover.organisation_id == principal.organisation_id)
+    if not all_statuses and status_ is not None:
+        query = query.where(Handover.status == status_)
+    if kind is not None:
+        query = query.where(Handover.kind == kind)
+    if assignee is not None:
+        user = session.exec(select(StaffUser).where(StaffUser.username == assignee.strip().lower())).first()
+        query = query.where(Handover.assignee_id == (user.id if user else uuid.UUID(int=0)))
+    if requested_by is not None:
+        query = query.where(Handover.requested_by == requested_by)
+    if cursor:
+        try:
+            at, last = cursors.decode_position(cursor, "handovers")
+        except ValueError:
+            raise InvalidInput("not a cursor of this list", errors=[
+                {"loc": ["query", "cursor"], "msg": "not a cursor of this list", "type": "value_error"}]) from None
+        query = query.where((Handover.created_at < at) | ((Handover.created_at == at) & (Handover.id < last)))
+    rows = list(session.exec(query.order_by(Handover.created_at.desc(), Handover.id.desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return HandoverList(data=[_out(session, h) for h in rows],
+                        next_cursor=cursors.encode_position(rows[-1].created_at, rows[-1].id, "handovers")
+                        if more else None)
+
+
+@router.post("/handovers/{handover_id}/withdraw", operation_id="handover-withdraw", response_model=HandoverOut,
+             responses=problem_responses(store.HandoverNotFound, store.NotTheRequester, store.HandoverNotOpen, InvalidInput),
+             description="Take an open hand-over back: who made it (the same key, or a key of the same person) or "
+             "an admin. It is kept as `withdrawn` with who, when and the note, shows in the invoice's trail, and the "
+             "person it was handed to is told. 409 `/problems/handover-not-open` when it was answered, replaced "
+             "or withdrawn already.")
+def withdraw(handover_id: uuid.UUID, request: Request, session: SessionDep, principal: Reviewer,
+             body: WithdrawRequest | None = None) -> HandoverOut:
+    """Withdraw an open hand-over."""
+    handover = session.get(Handover, handover_id)
+    if handover is None or not sees(principal, handover.organisation_id):
+        raise store.HandoverNotFound(f"no hand-over {handover_id}")
+    handover = store.withdraw(session, handover, actor=principal.actor, admin=principal.role is Role.admin, note=(body or WithdrawRequest()).note,
+                              notifier=store.notifier_of(request.app.state))
+    return _out(session, handover)

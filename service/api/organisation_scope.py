@@ -24,6 +24,7 @@ from service.db import reading
 from service.errors import InvalidInput, InvoiceNotFound, NotFound
 from service.models.approvals import BankAccountChange
 from service.models.erp import WebhookSubscription
+from service.models.handovers import Handover
 from service.models.keys import ApiKey
 from service.models.invoices import Invoice
 from service.models.masterdata import GoodsReceipt, PurchaseOrder, Supplier
@@ -47,6 +48,7 @@ def _uuid(text: Any) -> uuid.UUID | None:
 
 def _not_found(kind: str, name: str) -> Exception:
     from service.api.decisions import StandingOrderNotFound
+    from service.handovers.store import HandoverNotFound
     from service.approvals.bank_accounts import BankAccountChangeNotFound
     from service.erp.webhooks import SubscriptionNotFound
     from service.masterdata.common import OrderNotFound, ReceiptNotFound, SupplierNotFound
@@ -61,7 +63,8 @@ def _not_found(kind: str, name: str) -> Exception:
             "bank_account_change": lambda: BankAccountChangeNotFound(f"no bank-account change {name}"),
             "organisation": lambda: OrganisationNotFound(f"no organisation {name}"),
             "key": lambda: NotFound(f"no API key {name}"),
-            "webhook": lambda: SubscriptionNotFound(f"no webhook subscription {name}")}[kind]()
+            "webhook": lambda: SubscriptionNotFound(f"no webhook subscription {name}"),
+            "handover": lambda: HandoverNotFound(f"no hand-over {name}")}[kind]()
 
 
 async def organisation_guard(request: Request, principal: Annotated[Principal, Depends(get_principal)]) -> None:
@@ -106,6 +109,9 @@ def _check_organisation(request: Request, principal: Principal) -> None:
     if "subscription_id" in params and (sub_id := _uuid(params["subscription_id"])) is not None:
         checks.append(("webhook", params["subscription_id"],
                        select(WebhookSubscription.organisation_id).where(WebhookSubscription.id == sub_id)))
+    if "handover_id" in params and (handover_id := _uuid(params["handover_id"])) is not None:
+        checks.append(("handover", params["handover_id"],
+                       select(Handover.organisation_id).where(Handover.id == handover_id)))
     if "user_id" in params and request.url.path.startswith("/v1/staff/"):  # an id or a username
         _check_staff_member(request, principal, str(params["user_id"]))
     if not checks:

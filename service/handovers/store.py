@@ -11,6 +11,7 @@
   decision with trigger ``prestatieverklaring`` and that person as actor, in ``/decision``), and the
   system approves it when it passes now (an audit event and a change-feed entry, as any re-match).
 - ``decline``: the budget holder does not confirm, with a reason; the invoice stays under review.
+- ``withdraw``: who handed the invoice over (or an admin) takes an open hand-over back.
 
 Every step is kept in its ``handovers`` row (who asked, when, who answered, when, how) and notifies
 the person it concerns; the invoice page draws its trail entries from those rows in the reader's
@@ -30,7 +31,8 @@ from sqlmodel import Session, select
 
 from service.decisions.inputs import gather_inputs, invoice_facts
 from service.decisions.rematch import rematch_after_confirmation
-from service.errors import Conflict, Forbidden, IllegalTransition, InvalidInput
+from service.errors import Conflict, Forbidden, IllegalTransition, InvalidInput, NotFound
+from service.keys import person_of
 from service.masterdata.queries import get_order
 from service.masterdata.receipts import check_receipt, received_by_line, record_receipt
 from service.matching import match
@@ -55,6 +57,18 @@ class NoOpenHandover(Conflict):
 
 class NotTheAssignee(Forbidden):
     slug, title = "not-the-assignee", "Only the person the invoice was handed to may answer"
+
+
+class HandoverNotFound(NotFound):
+    slug, title = "handover-not-found", "Hand-over not found"
+
+
+class HandoverNotOpen(Conflict):
+    slug, title = "handover-not-open", "The hand-over was answered, replaced or withdrawn already"
+
+
+class NotTheRequester(Forbidden):
+    slug, title = "not-the-requester", "Only who handed the invoice over, or an admin, may withdraw it"
 
 
 @dataclass(frozen=True)
@@ -96,7 +110,9 @@ def _text(value: str | None, field: str, *, required: bool = False) -> str | Non
 
 
 def person_name(session: Session, actor: str) -> str:
-    """A person's name for messages ("Anna de Vries"), else the actor as recorded."""
+    """A person's name for messages ("Anna de Vries"; a person's own key is that person), else the
+    actor as recorded."""
+    actor = person_of(session, actor)
     if actor.startswith("user:"):
         user = session.exec(select(StaffUser).where(StaffUser.username == actor[5:])).first()
         if user is not None:
@@ -110,8 +126,10 @@ def _params(session: Session, invoice: Invoice, actor: str, **extra: object) -> 
 
 
 def _requester(session: Session, handover: Handover) -> StaffUser | None:
-    if handover.requested_by.startswith("user:"):
-        return session.exec(select(StaffUser).where(StaffUser.username == handover.requested_by[5:])).first()
+    """The person who asked (also through their own key); None for a key of nobody's."""
+    requester = person_of(session, handover.requested_by)
+    if requester.startswith("user:"):
+        return session.exec(select(StaffUser).where(StaffUser.username == requester[5:])).first()
     return None
 
 
@@ -211,6 +229,32 @@ def decline(session: Session, invoice: Invoice, *, actor: str, reason: str, user
     requester = _requester(session, handover)
     if requester is not None:
         notify(session, requester, "declined", params=_params(session, invoice, actor, reason=text),
+               invoice_id=invoice.id, handover_id=handover.id, mailer=notifier.mailer, base_url=notifier.base_url)
+    session.flush()
+    return handover
+
+
+def withdraw(session: Session, handover: Handover, *, actor: str, admin: bool = False, note: str | None = None,
+             notifier: Notifier = Notifier()) -> Handover:
+    """Take an open hand-over back: by who made it (the same person: their account or one of their
+    own keys) or an ``admin``. Kept in its row (who, when, why), drawn in the invoice's trail; the
+    person it was handed to is told."""
+    if not admin and handover.requested_by != actor \
+            and person_of(session, handover.requested_by) != person_of(session, actor):
+        raise NotTheRequester("only who handed the invoice over, or an admin, may withdraw it")
+    text = _text(note, "note")
+    table = Handover.__table__
+    # the row changes only while it is still open: an answer given meanwhile wins
+    done = session.execute(update(table).where(table.c.id == handover.id, table.c.status == HandoverStatus.open)
+                           .values(status=HandoverStatus.withdrawn, resolution=text, resolved_by=actor,
+                                   resolved_at=utcnow())).rowcount
+    if done != 1:
+        raise HandoverNotOpen(f"the hand-over is {handover.status.value}, not open")
+    session.refresh(handover)
+    invoice = session.get(Invoice, handover.invoice_id)
+    assignee = session.get(StaffUser, handover.assignee_id)
+    if invoice is not None and assignee is not None and f"user:{assignee.username}" != actor:
+        notify(session, assignee, "withdrawn", params=_params(session, invoice, actor, reason=text),
                invoice_id=invoice.id, handover_id=handover.id, mailer=notifier.mailer, base_url=notifier.base_url)
     session.flush()
     return handover

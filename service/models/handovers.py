@@ -24,7 +24,8 @@ class HandoverStatus(StrEnum):
     confirmed = "confirmed"  # delivery confirmed (kind confirm)
     declined = "declined"  # delivery not confirmed, with a reason (kind confirm)
     replaced = "replaced"  # assigned to someone else since (kind assign), or forwarded again
-    closed = "closed"  # the invoice was decided, or the requester withdrew it
+    closed = "closed"  # the invoice was decided
+    withdrawn = "withdrawn"  # the person who handed it over (or an admin) took it back
 
 
 # One hand-over of an invoice from one person to another. At most one open hand-over of each kind

@@ -60,10 +60,12 @@ def unread_count(session: Session, user_id: uuid.UUID) -> int:
                            .where(Notification.user_id == user_id, Notification.read_at.is_(None))).scalar_one()
 
 
-def latest(session: Session, user_id: uuid.UUID, limit: int = 100) -> list[Notification]:
-    """The user's notifications, newest first (unread and read)."""
-    return list(session.exec(select(Notification).where(Notification.user_id == user_id)
-                             .order_by(Notification.created_at.desc(), Notification.id).limit(limit)))
+def latest(session: Session, user_id: uuid.UUID, limit: int = 100, *, unread_only: bool = False) -> list[Notification]:
+    """The user's notifications, newest first (unread and read, or only the unread)."""
+    query = select(Notification).where(Notification.user_id == user_id)
+    if unread_only:
+        query = query.where(Notification.read_at.is_(None))
+    return list(session.exec(query.order_by(Notification.created_at.desc(), Notification.id).limit(limit)))
 
 
 def mark_read(session: Session, user_id: uuid.UUID, notification_id: uuid.UUID | None = None) -> int:

@@ -19,6 +19,8 @@ NOTIFICATION_TEXTS: dict[str, tuple[str, str]] = {
         "Herinnering: uw bevestiging van de levering van factuur {number} van {supplier} was uiterlijk {due} "
         "nodig.",
         "Reminder: your confirmation of the delivery of invoice {number} from {supplier} was due on {due}."),
+    "notify_withdrawn": ("{by} heeft de overdracht van factuur {number} van {supplier} aan u ingetrokken.",
+                         "{by} withdrew the hand-over of invoice {number} from {supplier} to you."),
     "mail_subject": ("E-facturen: factuur {number}", "E-invoices: invoice {number}"),
     "mail_open": ("Open de factuur: {url}", "Open the invoice: {url}"),
     "mail_footer": ("Dit bericht is automatisch verstuurd door E-facturen. Uw meldingen staan ook in de "

@@ -16,6 +16,7 @@ from service.approvals.rights import approver
 from service.db import SessionDep
 from service.errors import InvalidInput, NotFound, ServiceError
 from service.handovers import store
+from service.models.handovers import Handover
 from service.models.invoices import Invoice
 from service.notifications import inbox
 from service.ui.handover_view import KIND_KEYS
@@ -40,6 +41,10 @@ def _error_of(exc: ServiceError) -> str:
         return "no_request"
     if isinstance(exc, store.NotTheAssignee):
         return "not_assignee"
+    if isinstance(exc, store.NotTheRequester):
+        return "not_requester"
+    if isinstance(exc, store.HandoverNotOpen):
+        return "not_open"
     if isinstance(exc, InvalidInput):
         locs = {tuple(e.get("loc", ())) for e in exc.extensions.get("errors", [])}
         if ("body", "due_date") in locs:
@@ -53,7 +58,7 @@ def _error_of(exc: ServiceError) -> str:
 @router.post("/invoices/{invoice_id}/handover/{action}")
 def hand_over(request: Request, invoice_id: str, action: str, session: SessionDep, current: Staff,
               form: FormDep) -> Response:
-    if action not in ("assign", "forward"):
+    if action not in ("assign", "forward", "withdraw"):
         raise NotFound("no such action")
     try:
         check_csrf(request, current, str(form.get("csrf_token", "")))
@@ -63,6 +68,9 @@ def hand_over(request: Request, invoice_id: str, action: str, session: SessionDe
     notifier = store.notifier_of(request.app.state)
     note = str(form.get("note", "") or "")
     try:
+        if action == "withdraw":
+            _withdraw(session, inv, str(form.get("handover", "") or ""), current, notifier)
+            return _back(inv, msg="withdrawn", ref=inv.invoice_number or "")
         user = store.colleague(session, inv.organisation_id, str(form.get("assignee", "") or ""))
         if action == "assign":
             store.assign(session, inv, assignee=user, actor=current.actor, note=note, notifier=notifier)
@@ -78,6 +86,16 @@ def hand_over(request: Request, invoice_id: str, action: str, session: SessionDe
         session.rollback()
         return _back(inv, error=_error_of(exc))
     return _back(inv, msg="assigned" if action == "assign" else "forwarded", ref=inv.invoice_number or "")
+
+
+def _withdraw(session, inv: Invoice, raw_id: str, current, notifier: store.Notifier) -> None:
+    try:
+        handover = session.get(Handover, uuid.UUID(raw_id))
+    except ValueError:
+        handover = None
+    if handover is None or handover.invoice_id != inv.id:
+        raise store.HandoverNotOpen("no such hand-over of this invoice")
+    store.withdraw(session, handover, actor=current.actor, admin=current.is_admin, notifier=notifier)
 
 
 @router.get("/invoices/{invoice_id}/delivery/answer")

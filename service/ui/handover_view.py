@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session
 
 from service.handovers import store
+from service.keys import person_of
 from service.models.handovers import Handover, HandoverKind, HandoverStatus
 from service.models.invoices import Invoice
 from service.models.workspace import StaffUser
@@ -33,6 +34,8 @@ class HandoverPanel:
     can_hand_over: bool = False
     can_forward: bool = False
     may_answer: bool = False  # the current user was asked to confirm the delivery
+    may_withdraw_assign: bool = False  # the current user made the open assignment, or is an admin
+    may_withdraw_confirm: bool = False
 
 
 def _row(handover: Handover, names: dict) -> HandoverRow:
@@ -59,4 +62,8 @@ def handover_panel(session: Session, invoice: Invoice, current: StaffSession) ->
     panel.can_hand_over = status in ("needs_review", "on_hold", "awaiting_approval")
     panel.can_forward = status in ("needs_review", "on_hold")
     panel.may_answer = panel.open_confirm is not None and panel.open_confirm.handover.assignee_id == current.user.id
+    for row, flag in ((panel.open_assign, "may_withdraw_assign"), (panel.open_confirm, "may_withdraw_confirm")):
+        # who made it (also through one of their own keys) or an admin
+        setattr(panel, flag, row is not None and (
+            current.is_admin or person_of(session, row.handover.requested_by) == current.actor))
     return panel

@@ -259,7 +259,8 @@ def _handover_entries(session: Session, invoice_id: uuid.UUID) -> list[TrailEntr
                  "status": handover.status.value, "receipt": handover.receipt_id}
         entries.append(TrailEntry(at=handover.created_at, actor=handover.requested_by, kind="handover",
                                   text=handover.note, handover=facts))
-        if handover.status in (HandoverStatus.confirmed, HandoverStatus.declined) and handover.resolved_at:
+        if handover.status in (HandoverStatus.confirmed, HandoverStatus.declined, HandoverStatus.withdrawn) \
+                and handover.resolved_at:
             entries.append(TrailEntry(at=handover.resolved_at, actor=handover.resolved_by or "",
                                       kind="handover_answer", text=handover.resolution, handover=facts))
     return entries

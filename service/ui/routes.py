@@ -53,7 +53,7 @@ FLASH = {"approved": "msg_approved", "rejected": "msg_rejected", "on_hold": "msg
          "variance_accepted_awaiting_approval": "msg_variance_accepted_awaiting",
          # hand-overs (service/ui/handover_routes.py)
          "assigned": "msg_assigned", "forwarded": "msg_forwarded", "confirmed": "msg_confirmed",
-         "confirmed_approved": "msg_confirmed_approved", "declined": "msg_declined"}
+         "confirmed_approved": "msg_confirmed_approved", "declined": "msg_declined", "withdrawn": "msg_withdrawn"}
 ERRORS = {"iban_invalid": "err_iban_invalid", "iban_unchanged": "err_iban_unchanged",
           "stale": "err_stale", "illegal": "err_illegal", "second": "err_second_approver",
           "right": "err_right_missing", "confirm": "err_confirm",
@@ -61,7 +61,7 @@ ERRORS = {"iban_invalid": "err_iban_invalid", "iban_unchanged": "err_iban_unchan
           "text": "err_text_required", "csrf": "csrf_failed", "order": "err_order_unknown",
           "resolve": "err_resolve",
           "colleague": "err_colleague", "due_date": "err_due_date", "no_request": "err_no_request",
-          "not_assignee": "err_not_assignee"}
+          "not_assignee": "err_not_assignee", "not_requester": "err_not_requester", "not_open": "err_not_open"}
 
 
 def staff(request: Request, session: SessionDep) -> StaffSession:

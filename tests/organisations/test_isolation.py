@@ -100,11 +100,16 @@ def _build(client, make_key, engine, name: str, admin: dict) -> Side:
     from service.organisations.staff import join_organisations
     from service.ui import accounts
 
-    with Session(engine) as s:  # a person working for this organisation (staff rights)
+    from service.models.handovers import Handover, HandoverKind
+
+    with Session(engine) as s:  # a person working for this organisation (staff rights), handed an invoice
         person = accounts.create_user(s, username=f"staff-{name}", password="correct horse battery staple")
         join_organisations(s, person.id, [side.organisation_id])
+        handover = Handover(invoice_id=uuid.UUID(side.ids["invoice_id"]), organisation_id=uuid.UUID(side.organisation_id),
+                            kind=HandoverKind.assign, assignee_id=person.id, requested_by=f"user:staff-{name}")
+        s.add(handover)
         s.commit()
-        side.ids["user_id"] = str(person.id)
+        side.ids["user_id"], side.ids["handover_id"] = str(person.id), str(handover.id)
     return side
 
 
@@ -180,7 +185,7 @@ def test_every_route_answers_404_for_the_other_organisations_data_and_never_for_
 def test_lists_hold_only_the_own_organisations_data(client, world, role) -> None:
     me, other = world["noord"], world["zuid"]
     lists = ["/v1/invoices", "/v1/events", "/v1/suppliers", "/v1/purchase-orders", "/v1/goods-receipts",
-             "/v1/standing-orders", "/v1/webhooks", "/v1/keys", "/v1/organisations"]
+             "/v1/standing-orders", "/v1/webhooks", "/v1/keys", "/v1/organisations", "/v1/handovers"]
     seen = {}
     for url in lists:
         r = client.get(url, headers=me.keys[role])
@@ -188,7 +193,8 @@ def test_lists_hold_only_the_own_organisations_data(client, world, role) -> None
             continue
         assert r.status_code == 200, (url, r.text)
         seen[url] = r.text
-        for param in ("invoice_id", "supplier_id", "number", "receipt_id", "subscription_id", "organisation_id"):
+        for param in ("invoice_id", "supplier_id", "number", "receipt_id", "subscription_id", "organisation_id",
+                      "handover_id"):
             assert other.ids[param] not in r.text, f"{url} shows the other organisation's {param}"
     assert me.ids["invoice_id"] in seen["/v1/invoices"]
     assert me.ids["invoice_id"] in seen["/v1/events"]

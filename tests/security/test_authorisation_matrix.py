@@ -32,7 +32,7 @@ from tests.routes import app_routes
 
 ROLES = ("supplier", "gateway", "erp", "reviewer", "admin")
 _PARAM = re.compile(r"{(\w+)(?::path)?}")
-MADE_UP = {"n", "delivery_id", "key_id", "line_id", "position", "version", "user_id", "view_id"}  # 404 is a right answer for them
+MADE_UP = {"n", "delivery_id", "key_id", "line_id", "position", "version", "user_id", "view_id", "handover_id"}  # 404 is a right answer for them
 SELLERS = {
     "a": {"seller_name": "Kantoor B.V.", "seller_kvk": "12345678", "seller_vat": "NL123456782B01",
           "iban": "NL91ABNA0417164300"},
@@ -50,6 +50,7 @@ class Entry:
     roles: str
     scope: str = ""
     rights: bool = False  # also needs a right granted per key (403 /problems/right-missing without it)
+    owner: bool = False  # a person's own: a key of nobody's is 403 /problems/key-without-owner
 
 
 READ = Entry("SGER", "invoice")  # DESIGN: a supplier reads its own, a gateway what it delivered
@@ -85,6 +86,9 @@ MATRIX: dict[tuple[str, str], Entry] = {
         "approve", "reject", "hold", "rematch", "order", "assign", "forward", "delivery/confirm",
         "delivery/decline", "lines/{line_id}/pairing", "lines/{line_id}/accept")},
     ("POST", "/v1/invoices/bulk"): REVIEW,  # hold, assign or approve several at once
+    ("GET", "/v1/handovers"): MASTER_READ, ("POST", "/v1/handovers/{handover_id}/withdraw"): REVIEW,
+    # a person's own notifications, through their own key (made with `owner`)
+    ("GET", "/v1/notifications"): Entry("R", owner=True), ("POST", "/v1/notifications/read"): Entry("R", owner=True),
     ("POST", "/v1/invoices/{invoice_id}/booked"): ERP,
     ("POST", "/v1/invoices/{invoice_id}/paid"): ERP,
     ("GET", "/v1/events"): MASTER_READ,  # the change feed holds every supplier's invoices
@@ -198,7 +202,7 @@ def _side(client, make_key, name: str, erp: dict, admin: dict) -> Side:
                 "subscription_id": subscription_id, "organisation_id": str(DEFAULT_ORGANISATION_ID),
                 "n": "1", "line_id": "1", "position": "1", "delivery_id": str(uuid.uuid4()),
                 "key_id": str(uuid.uuid4()), "user_id": str(uuid.uuid4()), "view_id": str(uuid.uuid4()), "username": "anna",
-                "action": "hold", "decision": "verify"}
+                "action": "hold", "decision": "verify", "handover_id": str(uuid.uuid4())}
     return side
 
 
@@ -259,7 +263,9 @@ def test_every_api_route_answers_each_role_as_designed(client, world, role) -> N
             want = _expected(entry, role, side)
             if want == "answered":
                 right_missing = entry.rights and r.status_code == 403 and r.json()["type"] == "/problems/right-missing"
-                bad = (r.status_code in (401, 403) and not right_missing) or (r.status_code == 404 and not made_up)
+                no_owner = entry.owner and r.status_code == 403 and r.json()["type"] == "/problems/key-without-owner"
+                bad = (r.status_code in (401, 403) and not (right_missing or no_owner)) \
+                    or (r.status_code == 404 and not made_up)
             else:
                 bad = str(r.status_code) != want
             if bad:
