@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from service import __version__, background, ui
 from service.api import api_router, docs
 from service.api.csv_export import CsvListMiddleware
+from service.api.deps import RecentKeys
 from service.api.csv_export import document as document_csv
 from service.api.health import artefacts_fingerprint
 from service.api.health import router as health_router
@@ -98,6 +99,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.metrics = Metrics()
+    app.state.recent_keys = RecentKeys()  # keys this process authenticated lately (api/deps.py)
     app.state.engine = engine  # replaced in lifespan when None
     app.state.validation = None
     app.state.validation_problems = []

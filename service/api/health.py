@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from service.api.deps import bearer, get_principal
+from service.api.deps import authenticate, bearer
 from service.config import Settings
 from service.errors import Forbidden, Unauthorized, problem_responses
 from service.db import reading
@@ -103,7 +103,7 @@ def metrics_reader(
     sent = credentials.credentials if credentials is not None else ""
     if token is not None and sent and hmac.compare_digest(sent.encode(), token.get_secret_value().encode()):
         return
-    principal = get_principal(request, credentials)
+    principal = authenticate(request, credentials)
     if not principal.has_role():
         raise Forbidden(f"role '{principal.role.value}' may not read metrics; use an admin key or the "
                         "scrape token (EINVOICE_METRICS_TOKEN)")
