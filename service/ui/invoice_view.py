@@ -7,6 +7,7 @@ and the goods received per order line (master-data tables), the audit trail and 
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -16,11 +17,14 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from service.decisions import decision_history, load_decision
+from service.decisions.record import SYSTEM
+from service.decisions.rematch import LINKED
 from service.masterdata import queries as masterdata
 from service.matching import ACCEPTABLE_VARIANCES
 from service.intake.attachments import safe_media_type
 from service.models.invoices import AuditEvent, Invoice, InvoiceAttachment
 from service.models.handovers import Handover, HandoverStatus
+from service.models.matching import MatchDecision
 from service.models.workspace import InvoiceComment, StaffUser
 from service.ui import context
 from service.ui.i18n import TEXTS
@@ -51,6 +55,9 @@ class TrailEntry:
     approval: dict[str, Any] | None = None  # a person's approval: step, rule_version, triggers
     actor_name: str = ""  # the person's or key's name (service/ui/context.actor_names)
     handover: dict[str, Any] | None = None  # kind, assignee, due, status, receipt: drawn in the reader's language
+    order: dict[str, str] | None = None  # an order linked by hand: before, after (kind "order_linked")
+    trigger_key: str | None = None  # a system approval after a person's step: the step, in the reader's language
+    trigger_by: str = ""  # the person whose step it was (actor; named below)
 
 
 @dataclass
@@ -137,11 +144,7 @@ def build(session: Session, invoice: Invoice) -> InvoiceView:
 def _decisions(session: Session, invoice: Invoice) -> list[dict[str, Any]]:
     rows = decision_history(session, invoice.id)[:50]
     names = context.actor_names(session, (r.actor for r in rows))
-    def key(trigger: str) -> str | None:
-        k = "trigger_" + trigger.replace(" ", "_").replace("-", "_")
-        return k if k in TEXTS else None
-
-    return [{"at": r.created_at, "trigger": r.trigger, "trigger_key": key(r.trigger), "actor": r.actor,
+    return [{"at": r.created_at, "trigger": r.trigger, "trigger_key": _trigger_key(r.trigger), "actor": r.actor,
              "actor_name": names.get(r.actor, ""),
              "outcome": r.outcome, "codes": list(r.reason_codes or [])} for r in rows]
 
@@ -227,23 +230,52 @@ def attachment_content(session: Session, invoice_id: uuid.UUID, position: int) -
     return (row.filename or f"attachment-{position}"), media_type, row.content
 
 
+_LINK_NOTE = re.compile(r"order: (.*) → (.*)", re.DOTALL)  # the comment link_order writes
+_STEP_NOTE = re.compile(r"(.+?)(?: \(((?:user|key):.+)\))?")  # "order linked (user:anna)": rematch._rematch
+
+
+def _trigger_key(trigger: str) -> str | None:
+    key = "trigger_" + trigger.replace(" ", "_").replace("-", "_")
+    return key if key in TEXTS else None
+
+
+def _transition(e: AuditEvent) -> TrailEntry:
+    entry = TrailEntry(at=e.at, actor=e.actor, kind="transition",
+                       from_status=e.from_status.value if e.from_status else None, to_status=e.to_status.value,
+                       reason_codes=list(e.reason_codes or []), text=e.comment, approval=e.approval)
+    # the system's approval after a person's step names the step: drawn in the reader's language
+    if e.actor == SYSTEM and e.comment and (m := _STEP_NOTE.fullmatch(e.comment)) and (key := _trigger_key(m[1])):
+        entry.text, entry.trigger_key, entry.trigger_by = None, key, m[2] or ""
+    return entry
+
+
+def _comments(session: Session, invoice_id: uuid.UUID) -> list[TrailEntry]:
+    """The comments; an order linked by hand (a comment, in the API's words) is drawn in the
+    reader's language: the one its decision with trigger "order linked" confirms."""
+    linked = set(session.exec(select(MatchDecision.actor, MatchDecision.order_number).where(
+        MatchDecision.invoice_id == invoice_id, MatchDecision.trigger == LINKED)).all())
+    entries = []
+    for c in session.exec(select(InvoiceComment).where(InvoiceComment.invoice_id == invoice_id)):
+        m = _LINK_NOTE.fullmatch(c.text or "")
+        if m and (c.actor, m[2]) in linked:
+            entries.append(TrailEntry(at=c.at, actor=c.actor, kind="order_linked", order={"before": m[1], "after": m[2]}))
+        else:
+            entries.append(TrailEntry(at=c.at, actor=c.actor, kind="comment", text=c.text))
+    return entries
+
+
 def _trail(session: Session, invoice_id: uuid.UUID) -> list[TrailEntry]:
-    entries = [
-        TrailEntry(at=e.at, actor=e.actor, kind="transition",
-                   from_status=e.from_status.value if e.from_status else None, to_status=e.to_status.value,
-                   reason_codes=list(e.reason_codes or []), text=e.comment, approval=e.approval)
-        for e in session.exec(select(AuditEvent).where(AuditEvent.invoice_id == invoice_id))
-    ]
-    entries += [
-        TrailEntry(at=c.at, actor=c.actor, kind="comment", text=c.text)
-        for c in session.exec(select(InvoiceComment).where(InvoiceComment.invoice_id == invoice_id))
-    ]
+    entries = [_transition(e) for e in session.exec(select(AuditEvent).where(AuditEvent.invoice_id == invoice_id))]
+    entries += _comments(session, invoice_id)
     entries += _handover_entries(session, invoice_id)
     entries.sort(key=lambda e: e.at)
     assignees = [f"user:{e.handover['assignee']}" for e in entries if e.handover]
-    names = context.actor_names(session, [*(e.actor for e in entries), *assignees])
+    names = context.actor_names(session, [*(e.actor for e in entries), *assignees,
+                                          *(e.trigger_by for e in entries if e.trigger_by)])
     for e in entries:
         e.actor_name = names.get(e.actor, "")
+        if e.trigger_by:
+            e.trigger_by = names.get(e.trigger_by) or e.trigger_by
         if e.handover:  # the person asked, by name
             e.handover["assignee"] = names.get(f"user:{e.handover['assignee']}") or e.handover["assignee"]
     return entries

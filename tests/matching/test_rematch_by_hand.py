@@ -114,3 +114,36 @@ def test_the_workspace_links_an_order(world, bare_client, user):  # noqa: F811
     done = bare_client.post(f"/ui/invoices/{inv['id']}/order", data={"csrf_token": token, "order_number": "PO-LINK-3"})
     assert "is aan de order gekoppeld en nu goedgekeurd" in done.text
     assert world.get(inv["id"])["status"] == "approved"
+
+
+def test_the_trail_tells_a_linked_order_in_the_readers_language(world, bare_client, user, engine):  # noqa: F811
+    from fastapi.testclient import TestClient
+    from sqlmodel import Session
+
+    from service.models.workspace import Language
+    from service.ui import accounts
+
+    with Session(engine) as s:
+        accounts.create_user(s, username="ben", password="correct horse battery staple", display_name="Ben Brown",
+                             language=Language.en)
+        s.commit()
+    line = PoLine("10", "Bureaustoel", Decimal(20), price=Decimal("150.00"))
+    world.order("PO-LINK-9", line)
+    inv = world.post(world.doc("F-LINK-9", "PO-TYPO-9", line.invoice_line("1", Decimal(5))))
+    login(bare_client)
+    page = bare_client.get(f"/ui/invoices/{inv['id']}")
+    r = bare_client.post(f"/ui/invoices/{inv['id']}/order",
+                         data={"csrf_token": csrf_of(page.text), "order_number": "PO-LINK-9"})
+    assert r.status_code == 200 and "nu goedgekeurd" in r.text
+    dutch = r.text
+    assert "Order gekoppeld: PO-TYPO-9 → PO-LINK-9" in dutch and "order: PO-TYPO-9" not in dutch
+    # the system's approval names the step and the person, not "order linked (user:anna)"
+    assert "Order gekoppeld (Anna de Vries)" in dutch and "order linked (" not in dutch
+    english = TestClient(bare_client.app, base_url="https://testserver")
+    login(english, username="ben")
+    text = english.get(f"/ui/invoices/{inv['id']}").text
+    assert "Order linked: PO-TYPO-9 → PO-LINK-9" in text and "Order linked (Anna de Vries)" in text
+    assert "Order gekoppeld" not in text
+    # a comment that only looks like one stays a comment
+    english.post(f"/ui/invoices/{inv['id']}/comment", data={"csrf_token": csrf_of(text), "comment": "order: A → B"})
+    assert "Comment: order: A → B" in english.get(f"/ui/invoices/{inv['id']}").text

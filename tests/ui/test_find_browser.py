@@ -79,4 +79,4 @@ def test_a_clerk_links_the_right_order_in_place(page, server, seeded, axe_source
     page.wait_for_url(re.compile(r"msg=order_linked"))
     assert "is aan de order gekoppeld" in page.get_by_role("status").inner_text()
     page.locator("#trail").scroll_into_view_if_needed()
-    assert "order: PO-4711 → PO-4711" in page.locator("#trail").inner_text()
+    assert "Order gekoppeld: PO-4711 → PO-4711" in page.locator("#trail").inner_text()
