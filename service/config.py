@@ -213,6 +213,11 @@ class Settings(BaseSettings):
         "preferred_username", description="Claim that becomes the username of a new staff user "
         "(falls back to email, then to the subject).",
     )
+    oidc_email_claim: str = Field(
+        "email", description="Claim with the user's e-mail address, where their notifications are mailed; "
+        "taken at every sign-in (unless the token says `email_verified: false`). Empty = addresses are "
+        "kept in the workspace's user administration only.",
+    )
     oidc_groups_claim: str = Field(
         "groups", description="Claim with the user's groups or roles (a list, or a space-separated string).",
     )

@@ -139,6 +139,7 @@ def test_staff_sign_in_creates_the_user_from_the_token_and_sign_out_ends_both_se
     assert (user.username, user.display_name, user.role.value) == ("anna.devries@gemeente.example", "Anna de Vries",
                                                                    "reviewer")
     assert (user.oidc_issuer, user.oidc_subject, user.password_hash) == (provider, "7d1c-anna", None)
+    assert user.email == "anna.devries@gemeente.example"  # from the email claim: notifications reach her
     assert user.last_login_at is not None
     cookies = {c["name"]: c for c in page.context.cookies()}
     assert cookies["einvoice_session"]["httpOnly"] and "einvoice_oidc_flow" not in cookies
@@ -160,13 +161,14 @@ def test_staff_sign_in_creates_the_user_from_the_token_and_sign_out_ends_both_se
 
     # The next sign-in finds the same account; the role follows the groups the provider now reports.
     set_user(provider, "7d1c-anna", preferred_username="someone-else", name="Anna de Vries-Smit",
-             groups=["fin-admins"])
+             email="anna.smit@gemeente.example", groups=["fin-admins"])
     go_to_provider(page, sso_server)
     authorize_as(page, "7d1c-anna")
     page.wait_for_url(re.compile(r"/ui/queue"))
     [user] = staff_users(sso_db)
     assert (user.username, user.display_name, user.role.value) == ("anna.devries@gemeente.example",
                                                                    "Anna de Vries-Smit", "admin")
+    assert user.email == "anna.smit@gemeente.example"  # and her address, at every sign-in
 
     # Passwords are switched off: the form is gone and a posted password is refused outright.
     r = httpx.post(f"{sso_server}/ui/login", data={"username": "anna.devries@gemeente.example", "password": "x" * 12})

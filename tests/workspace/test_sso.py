@@ -160,3 +160,42 @@ def test_the_code_is_redeemed_with_the_pkce_verifier_of_the_challenge_and_the_cl
         mock.post(f"{ISSUER}/token").mock(return_value=httpx.Response(400, json={"error": "invalid_grant"}))
         with pytest.raises(SignInRefused, match="invalid_grant"):
             provider.exchange_code(code="c1", redirect_uri="https://svc.test/cb", code_verifier="v" * 64)
+
+
+# --- the e-mail address for notifications ---------------------------------------------------------
+
+
+def test_the_email_address_comes_from_the_configured_claim():
+    from service.ui.sso.claims import email_from
+
+    base = {"sub": "s1", "groups": ["reviewer"]}
+    assert email_from({**base, "email": " anna@gemeente.example "}, "email") == "anna@gemeente.example"
+    assert email_from({**base, "mail": "anna@gemeente.example", "email": "x@y.example"}, "mail") == "anna@gemeente.example"
+    assert email_from({**base, "email": "anna@gemeente.example", "email_verified": False}, "email") is None
+    assert email_from({**base, "email": "anna@gemeente.example", "email_verified": True}, "email") == "anna@gemeente.example"
+    for bad in ("anna", "Anna <anna@gemeente.example>", "a@b.example, c@d.example", ["anna@gemeente.example"], None):
+        assert email_from({**base, "email": bad}, "email") is None, bad
+    assert email_from({**base, "email": "anna@gemeente.example"}, "") is None  # switched off
+    identity = identity_from({**base, "upn": "anna@gemeente.example"}, issuer=ISSUER, username_claim="preferred_username",
+                             groups_claim="groups", group_roles={}, email_claim="upn")
+    assert identity.email == "anna@gemeente.example"
+
+
+def test_each_sign_in_brings_the_address_up_to_date(engine):
+    from sqlmodel import Session
+
+    from service.ui.sso.provisioning import provision
+
+    def sign_in(**claims):
+        identity = identity_from({"sub": "s-anna", "preferred_username": "anna", "groups": ["reviewer"], **claims},
+                                 issuer=ISSUER, username_claim="preferred_username", groups_claim="groups",
+                                 group_roles={})
+        with Session(engine) as s:
+            user = provision(s, identity, language=Language.nl)
+            s.commit()
+            return user.email
+
+    assert sign_in(email="anna@gemeente.example") == "anna@gemeente.example"  # the account made just in time
+    assert sign_in(email="anna.smit@gemeente.example") == "anna.smit@gemeente.example"
+    assert sign_in() == "anna.smit@gemeente.example"  # a token without one keeps the address known
+    assert sign_in(email="anna@gemeente.example", email_verified=False) == "anna.smit@gemeente.example"

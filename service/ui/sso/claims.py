@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from service.config import valid_mail_address
 from service.models.workspace import Language, StaffRole
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,99}$")  # the same rule as local accounts
@@ -37,6 +38,7 @@ class Identity:
     role: StaffRole
     language: Language | None  # from the "locale" claim when it names one of ours
     groups: tuple[str, ...]
+    email: str | None = None  # where notifications go (the configured claim), when it is an address
 
 
 def groups_of(claims: Mapping[str, Any], claim: str) -> tuple[str, ...]:
@@ -75,8 +77,20 @@ def username_from(claims: Mapping[str, Any], preferred_claim: str, issuer: str) 
     return f"oidc-{digest}"
 
 
+def email_from(claims: Mapping[str, Any], claim: str) -> str | None:
+    """The user's e-mail address from ``claim``: one address (``anna@gemeente.nl``), not one the
+    provider says it did not verify; None otherwise (or when no claim is configured)."""
+    value = claims.get(claim) if claim else None
+    if not isinstance(value, str) or claims.get("email_verified") is False:
+        return None
+    address = value.strip()
+    if len(address) > 320 or "<" in address or "@" not in address or not valid_mail_address(address):
+        return None
+    return address
+
+
 def identity_from(claims: Mapping[str, Any], *, issuer: str, username_claim: str, groups_claim: str,
-                  group_roles: Mapping[str, str]) -> Identity:
+                  group_roles: Mapping[str, str], email_claim: str = "email") -> Identity:
     """The identity of verified ID token (and userinfo) claims; ``SignInRefused`` when it gives no access."""
     subject = claims.get("sub")
     if not isinstance(subject, str) or not subject:
@@ -95,4 +109,5 @@ def identity_from(claims: Mapping[str, Any], *, issuer: str, username_claim: str
         role=role,
         language=Language(locale) if locale in (Language.nl.value, Language.en.value) else None,
         groups=groups,
+        email=email_from(claims, email_claim),
     )

@@ -2,7 +2,7 @@
 
 An account is linked to the provider by (issuer, subject), never by name: a provider that asserts the
 username of an existing local account does not take it over (``account_conflict``). At every
-sign-in the role follows the token's groups, so removing someone from a group at the provider takes
+sign-in the role follows the token's groups and the e-mail address its email claim, so removing someone from a group at the provider takes
 their role away here at their next sign-in; the same holds for their organisations.
 """
 
@@ -34,13 +34,15 @@ def provision(session: Session, identity: Identity, *, language: Language) -> St
             raise SignInRefused("account_conflict", identity.username)
         user = StaffUser(username=identity.username, display_name=identity.display_name or identity.username,
                          password_hash=None, oidc_issuer=identity.issuer, oidc_subject=identity.subject,
-                         role=identity.role, language=identity.language or language)
+                         role=identity.role, language=identity.language or language, email=identity.email)
     else:
         if not user.active:
             raise SignInRefused("account_inactive", user.username)
         user.role = identity.role
         if identity.display_name:
             user.display_name = identity.display_name
+        if identity.email:  # the provider's address wins; without one, the address kept here stays
+            user.email = identity.email
     user.last_login_at = utcnow()
     session.add(user)
     session.flush()

@@ -84,7 +84,8 @@ def callback(request: Request, session: SessionDep, state: str = "", code: str =
             if extra.get("sub") == claims["sub"]:  # Core 5.3.2: userinfo of another subject is ignored
                 claims = {**extra, **claims}
         identity = identity_from(claims, issuer=provider.issuer, username_claim=settings.oidc_username_claim,
-                                 groups_claim=settings.oidc_groups_claim, group_roles=settings.oidc_group_roles)
+                                 groups_claim=settings.oidc_groups_claim, group_roles=settings.oidc_group_roles,
+                                 email_claim=settings.oidc_email_claim)
         user = provision(session, identity, language=Language(lang))
         sync_organisations(session, user.id, organisations_from_groups(identity.groups,
                                                                       settings.oidc_group_organisations))
