@@ -12,11 +12,19 @@ from service.models.invoices import AuditEvent, Invoice, InvoiceStatus
 
 
 def _declared_in_models(obj, name, type_, reflected, compare_to) -> bool:
-    # The search's trigram indexes exist on PostgreSQL only (migration 0031: GIN, pg_trgm), so the
-    # models, which serve both databases, do not declare them.
+    # The search's trigram indexes exist on PostgreSQL only (migration 0031: GIN, pg_trgm), its FTS5
+    # table (and the tables FTS5 keeps it in) on SQLite only (migration 0032), so the models, which
+    # serve both databases, declare neither.
+    if type_ == "table" and name and (name == "invoice_search" or name.startswith("invoice_search_")):
+        return False
+    # The amount order's two indexes are on expressions (migration 0033), which reflection does not
+    # read back on SQLite and models cannot declare for both databases alike.
+    if type_ == "index" and name in ("ix_invoices_payable_cents_asc", "ix_invoices_payable_cents_desc"):
+        return False
     return not (type_ == "index" and name and name.endswith("_trgm"))
 
 
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
 def test_migrations_produce_the_models_schema(engine):
     with engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": False, "include_object": _declared_in_models})
