@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, LargeBinary, UniqueConstraint
 from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
@@ -33,6 +33,29 @@ class InvoiceStatus(StrEnum):
 class DocumentType(StrEnum):
     invoice = "invoice"
     credit_note = "credit_note"
+
+
+# The list's amount sort key: BT-115 as a whole number of cents, rounded down, kept within these bounds
+# (a BIGINT on both databases; 10^18 cents is far beyond any invoice). The key never orders two amounts
+# the wrong way round (rounding down and clamping keep the order); only amounts with more than two
+# decimals, which EN 16931 does not allow for BT-115 (BR-DEC-18), can share a cent with a neighbour.
+MAX_CENTS = 10**18
+CENTS_ABOVE_ALL = 2**63 - 1  # where an invoice without an amount sorts (last, either way)
+CENTS_BELOW_ALL = -(2**63 - 1)
+
+
+def cents(amount: Decimal | None) -> int | None:
+    """An amount as whole cents (rounded down, bounded by MAX_CENTS); None stays None."""
+    if amount is None:
+        return None
+    whole = int((Decimal(amount) * 100).to_integral_value(rounding=ROUND_FLOOR))
+    return max(-MAX_CENTS, min(MAX_CENTS, whole))
+
+
+def _payable_cents(context) -> int | None:
+    # an INSERT's default (ORM and Core, one row or many): the row's own payable_amount. Amounts are
+    # written once, at intake; nothing updates them.
+    return cents(context.get_current_parameters().get("payable_amount"))
 
 
 # One submitted document (accepted or rejected), with its original bytes and current status.
@@ -100,6 +123,9 @@ class Invoice(SQLModel, table=True):
     linked_order: str | None = Field(default=None, max_length=200)
     payable_amount: Decimal | None = Field(default=None, sa_type=DecimalType)  # BT-115
     tax_inclusive_amount: Decimal | None = Field(default=None, sa_type=DecimalType)  # BT-112
+    # the find list's amount order (cents(); migration 0033 indexes it for both directions): SQLite
+    # keeps amounts as text, and a CAST per row read and sorted every invoice
+    payable_cents: int | None = Field(default=None, sa_column=Column(BigInteger, default=_payable_cents))
 
     reasons: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     validation_report: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))

@@ -12,12 +12,12 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import Numeric, cast, func
+from sqlalchemy import func, literal_column
 from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 
 from service import invoice_search
-from service.models.invoices import Invoice, InvoiceStatus
+from service.models.invoices import CENTS_ABOVE_ALL, CENTS_BELOW_ALL, Invoice, InvoiceStatus
 
 PAGE_SIZE = 50
 MAX_PAGE = 2000  # 100,000 rows at 50 a page; deeper than that, search
@@ -30,9 +30,14 @@ SORTS = {
     "supplier": Invoice.seller_name,
     "number": Invoice.invoice_number,
     "order": Invoice.purchase_order,
-    "amount": cast(Invoice.payable_amount, Numeric(28, 8)),  # SQLite keeps amounts as text: sort as numbers
+    "amount": Invoice.payable_cents,
     "status": Invoice.status,
 }
+# The amount order, ascending and descending: the key with a missing amount last, as migration 0033
+# indexes it (with the id), so a page reads its rows from an index in either direction.
+# (The bounds are written into the statement: an index on an expression serves only that expression.)
+AMOUNT_ORDER = (func.coalesce(Invoice.payable_cents, literal_column(str(CENTS_ABOVE_ALL))),
+                func.coalesce(Invoice.payable_cents, literal_column(str(CENTS_BELOW_ALL))))
 STATUSES = tuple(s.value for s in InvoiceStatus)
 
 
@@ -99,9 +104,12 @@ _LIGHT = (defer(Invoice.document), defer(Invoice.invoice_xml), defer(Invoice.dat
 
 
 def _ordered(query, flt: FindFilter):
+    tie = Invoice.id.desc() if flt.desc else Invoice.id.asc()
+    if flt.sort == "amount":
+        key = AMOUNT_ORDER[1].desc() if flt.desc else AMOUNT_ORDER[0].asc()
+        return query.options(*_LIGHT).order_by(key, tie)
     column = SORTS[flt.sort]
     key = column.desc() if flt.desc else column.asc()
-    tie = Invoice.id.desc() if flt.desc else Invoice.id.asc()
     return query.options(*_LIGHT).order_by(key.nulls_last(), tie)
 
 
