@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from service.lifecycle import transition
 from service.models.base import utcnow
 from service.models.invoices import InvoiceStatus
@@ -69,3 +71,30 @@ def test_the_payment_figure_counts_only_payable_invoices(session):
     backdate(session, waiting, 35, [0])
     session.commit()
     assert dashboard.compute(session, now=now).paid_within_30 == (1, 2)
+
+
+@pytest.mark.on_backend("sqlite")
+def test_the_figures_read_the_audit_trail_from_its_indexes_alone(session):
+    from sqlalchemy import event
+
+    for i in range(5):
+        make_invoice(session, number=f"IDX-{i}", commit=False)
+    session.commit()
+    statements: list[tuple[str, tuple]] = []
+    engine = session.get_bind().engine
+
+    def seen(conn, cursor, statement, parameters, context, executemany):
+        if "audit_events" in statement:
+            statements.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        dashboard.compute(session)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert statements
+    conn = session.connection()
+    for statement, parameters in statements:
+        plan = [row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)]
+        reads = [step for step in plan if "audit_events" in step]
+        assert reads and all("COVERING INDEX ix_audit_events_" in step for step in reads), (statement, plan)
