@@ -36,7 +36,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
     from service.ui.resolve_routes import router as resolve_router
     from service.ui.saved_views import router as saved_views_router
     from service.ui.routes import router
-    from service.ui.session import CsrfFailed, LoginRequired
+    from service.ui.session import CsrfFailed, FormRefused, LoginRequired
     from service.ui.sso.provider import OidcProvider
     from service.ui.sso.routes import router as sso_router
 
@@ -72,6 +72,10 @@ def mount(app: FastAPI, settings: Settings) -> None:
     @app.exception_handler(CsrfFailed)
     async def _csrf_failed(request: Request, exc: CsrfFailed):
         return _html_error(request, 403, "csrf_failed")
+
+    @app.exception_handler(FormRefused)
+    async def _form_refused(request: Request, exc: FormRefused):
+        return RedirectResponse(f"{exc.back}{'&' if '?' in exc.back else '?'}error=csrf", status_code=303)
 
     api_service_error = app.exception_handlers.get(ServiceError)
     api_http_error = app.exception_handlers.get(StarletteHTTPException)

@@ -19,7 +19,7 @@ from service.models.approvals import BankAccountAction, VerificationMethod
 from service.models.masterdata import Supplier, SupplierBankAccount
 from service.ui.i18n import Translator
 from service.ui.routes import FormDep, Staff, _load, render
-from service.ui.session import CsrfFailed, StaffSession, check_csrf
+from service.ui.session import StaffSession, check_form
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 
@@ -49,10 +49,7 @@ def _approver_of(current: StaffSession):
 @router.post("/bank-account-changes")
 def propose_from_invoice(request: Request, session: SessionDep, current: Staff, form: FormDep) -> Response:
     inv = _load(session, str(form.get("invoice_id", "") or ""), current)
-    try:
-        check_csrf(request, current, str(form.get("csrf_token", "")))
-    except CsrfFailed:
-        return RedirectResponse(f"/ui/invoices/{inv.id}?error=csrf", status_code=303)
+    check_form(request, current, form, back=f"/ui/invoices/{inv.id}")
     if inv.supplier_id is None:
         raise NotFound("the invoice has no known supplier")
     iban = str(form.get("iban", "") or "")
@@ -91,10 +88,7 @@ def decide(request: Request, change_id: str, decision: str, session: SessionDep,
         raise NotFound("no such change") from None
     supplier_id = str(form.get("supplier_id", "") or "")
     back = f"/ui/suppliers/{supplier_id}" if _is_uuid(supplier_id) else "/ui/queue"
-    try:
-        check_csrf(request, current, str(form.get("csrf_token", "")))
-    except CsrfFailed:
-        return RedirectResponse(f"{back}?error=csrf", status_code=303)
+    check_form(request, current, form, back=back)
     raw_method = str(form.get("method", "") or "")
     method = VerificationMethod(raw_method) if raw_method in VerificationMethod.__members__ else None
     try:

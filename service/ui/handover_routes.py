@@ -5,6 +5,7 @@ The same service functions as the /v1 API (service/handovers, service/bulk)."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlencode
 
@@ -16,13 +17,13 @@ from service.approvals.rights import approver
 from service.db import SessionDep
 from service.errors import InvalidInput, NotFound, ServiceError
 from service.handovers import store
-from service.models.handovers import Handover
+from service.models.handovers import Handover, HandoverKind
 from service.models.invoices import Invoice
 from service.notifications import inbox
 from service.ui.handover_view import KIND_KEYS
 from service.ui.i18n import Translator
 from service.ui.routes import ERRORS, FormDep, Staff, _load, render
-from service.ui.session import CsrfFailed, check_csrf
+from service.ui.session import check_form
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 
@@ -60,10 +61,7 @@ def hand_over(request: Request, invoice_id: str, action: str, session: SessionDe
               form: FormDep) -> Response:
     if action not in ("assign", "forward", "withdraw"):
         raise NotFound("no such action")
-    try:
-        check_csrf(request, current, str(form.get("csrf_token", "")))
-    except CsrfFailed:
-        return RedirectResponse(f"/ui/invoices/{invoice_id}?error=csrf", status_code=303)
+    check_form(request, current, form, back=f"/ui/invoices/{invoice_id}")
     inv = _load(session, invoice_id, current)
     notifier = store.notifier_of(request.app.state)
     note = str(form.get("note", "") or "")
@@ -116,10 +114,7 @@ def answer_delivery(request: Request, invoice_id: str, action: str, session: Ses
                     form: FormDep) -> Response:
     if action not in ("confirm", "decline"):
         raise NotFound("no such action")
-    try:
-        check_csrf(request, current, str(form.get("csrf_token", "")))
-    except CsrfFailed:
-        return RedirectResponse(f"/ui/invoices/{invoice_id}/delivery/answer?error=csrf", status_code=303)
+    check_form(request, current, form, back=f"/ui/invoices/{invoice_id}/delivery/answer")
     inv = _load(session, invoice_id, current)
     notifier = store.notifier_of(request.app.state)
     try:
@@ -138,14 +133,26 @@ def answer_delivery(request: Request, invoice_id: str, action: str, session: Ses
     return _back(inv, msg=msg, ref=inv.invoice_number or "")
 
 
+@dataclass(frozen=True)
+class WorkRow:
+    """A line of "my work": the hand-over, its invoice, where the link goes, the other person's name."""
+
+    handover: Handover
+    invoice: Invoice
+    href: str
+    person: str
+
+
 @router.get("/work")
 def my_work(request: Request, session: SessionDep, current: Staff) -> Response:
     """Assigned to me, and waiting for others."""
     t = Translator(current.user.language.value)
-    mine = store.assigned_to(session, current.user.id, current.organisation_id)
-    others = store.waiting_for_others(session, current.actor, current.organisation_id)
-    return render(request, "my_work.html", t, mine=mine, others=others, kind_keys=KIND_KEYS,
-                  asker=lambda actor: store.person_name(session, actor))
+    mine = [WorkRow(h, inv, f"/ui/invoices/{inv.id}/delivery/answer" if h.kind is HandoverKind.confirm
+                    else f"/ui/invoices/{inv.id}", store.person_name(session, h.requested_by))
+            for h, inv in store.assigned_to(session, current.user.id, current.organisation_id)]
+    others = [WorkRow(h, inv, f"/ui/invoices/{inv.id}", person.display_name or person.username)
+              for h, inv, person in store.waiting_for_others(session, current.actor, current.organisation_id)]
+    return render(request, "my_work.html", t, mine=mine, others=others, kind_keys=KIND_KEYS)
 
 
 @router.get("/notifications")
@@ -158,7 +165,7 @@ def notifications_page(request: Request, session: SessionDep, current: Staff) ->
 
 @router.post("/notifications/read")
 def mark_read(request: Request, session: SessionDep, current: Staff, form: FormDep) -> Response:
-    check_csrf(request, current, str(form.get("csrf_token", "")))
+    check_form(request, current, form)
     raw = str(form.get("notification", "") or "")
     try:
         one = uuid.UUID(raw) if raw else None
@@ -171,7 +178,7 @@ def mark_read(request: Request, session: SessionDep, current: Staff, form: FormD
 @router.post("/bulk")
 def bulk_action(request: Request, session: SessionDep, current: Staff, form: FormDep) -> Response:
     """Hold, assign or approve the invoices selected in the queue, with one reason; a result per invoice."""
-    check_csrf(request, current, str(form.get("csrf_token", "")))
+    check_form(request, current, form)
     t = Translator(current.user.language.value)
     ids = []
     for raw in form.getlist("invoice"):

@@ -14,7 +14,7 @@ from service.decisions.resolve import accept_variance, pair_line
 from service.errors import InvalidInput, NotFound, ServiceError
 from service.ui import queue
 from service.ui.routes import FormDep, Staff, _error_code, _error_redirect, _load
-from service.ui.session import CsrfFailed, check_csrf
+from service.ui.session import check_form
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 
@@ -24,10 +24,7 @@ def resolve_line(request: Request, invoice_id: str, line_id: str, action: str, s
                  current: Staff, form: FormDep) -> Response:
     if action not in ("pair", "accept"):
         raise NotFound("no such action")
-    try:
-        check_csrf(request, current, str(form.get("csrf_token", "")))
-    except CsrfFailed:
-        return RedirectResponse(f"/ui/invoices/{invoice_id}?error=csrf", status_code=303)
+    check_form(request, current, form, back=f"/ui/invoices/{invoice_id}")
     inv = _load(session, invoice_id, current)
     flt = queue.QueueFilter.from_params(form, actor=current.actor)
     flt.organisation_id = current.organisation_id

@@ -32,7 +32,7 @@ from service.ui.accounts import authenticate
 from service.ui.handover_view import handover_panel
 from service.ui.i18n import Translator
 from service.ui.session import (
-    CsrfFailed, LoginRequired, StaffSession, check_csrf, check_login_csrf, end_session, login_csrf_token,
+    CsrfFailed, LoginRequired, StaffSession, check_csrf, check_form, check_login_csrf, end_session, login_csrf_token,
     read_session, start_session,
 )
 from service.ui.working_organisation import remember_organisation, working_organisation
@@ -324,10 +324,7 @@ FormDep = Annotated[FormData, Depends(_form)]
 @router.post("/invoices/{invoice_id}/{action}")
 def act(request: Request, invoice_id: str, action: str, session: SessionDep, current: Staff,
         form: FormDep) -> Response:
-    try:
-        check_csrf(request, current, str(form.get("csrf_token", "")))
-    except CsrfFailed:
-        return RedirectResponse(f"/ui/invoices/{invoice_id}?error=csrf", status_code=303)
+    check_form(request, current, form, back=f"/ui/invoices/{invoice_id}")
     inv = _load(session, invoice_id, current)
     flt = queue.QueueFilter.from_params(form, actor=current.actor)
     flt.organisation_id = current.organisation_id

@@ -14,7 +14,7 @@ from service.db import SessionDep
 from service.models.workspace import SavedView
 from service.ui import find
 from service.ui.routes import FormDep, Staff
-from service.ui.session import CsrfFailed, check_csrf
+from service.ui.session import check_form
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 
@@ -47,10 +47,7 @@ def save(session: Session, user_id: uuid.UUID, name: str, flt: find.FindFilter) 
 
 @router.post("/search/views")
 def save_view(request: Request, session: SessionDep, current: Staff, form: FormDep) -> Response:
-    try:
-        check_csrf(request, current, str(form.get("csrf_token", "")))
-    except CsrfFailed:
-        return RedirectResponse("/ui/search?error=csrf", status_code=303)
+    check_form(request, current, form, back="/ui/search")
     flt = find.FindFilter.from_params(form)
     view = save(session, current.user.id, str(form.get("view_name", "") or ""), flt)
     params = flt.query_params(page="")
@@ -60,10 +57,7 @@ def save_view(request: Request, session: SessionDep, current: Staff, form: FormD
 
 @router.post("/search/views/{view_id}/delete")
 def delete_view(request: Request, view_id: str, session: SessionDep, current: Staff, form: FormDep) -> Response:
-    try:
-        check_csrf(request, current, str(form.get("csrf_token", "")))
-    except CsrfFailed:
-        return RedirectResponse("/ui/search?error=csrf", status_code=303)
+    check_form(request, current, form, back="/ui/search")
     try:
         view = session.get(SavedView, uuid.UUID(view_id))
     except ValueError:

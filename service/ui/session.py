@@ -13,7 +13,9 @@ from __future__ import annotations
 import hmac
 import secrets
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -133,6 +135,27 @@ def check_csrf(request: Request, staff: StaffSession, submitted: str) -> None:
     check_origin(request)
     if not submitted or not staff.csrf or not hmac.compare_digest(staff.csrf, submitted):
         raise CsrfFailed()
+
+
+class FormRefused(CsrfFailed):
+    """A posted form failed the CSRF check: the person goes back to the page it was on (``back``),
+    which says why (``error=csrf``) and has the form to send again."""
+
+    def __init__(self, back: str) -> None:
+        super().__init__()
+        self.back = back
+
+
+def check_form(request: Request, staff: StaffSession, form: Mapping[str, Any], back: str | None = None) -> None:
+    """The one check of every posted workspace form: its CSRF token and origin. On failure,
+    ``FormRefused`` (a 303 to ``back`` with ``error=csrf``), or without ``back`` ``CsrfFailed`` (the
+    403 page). Raised, so the route's unit of work rolls back whatever it did before."""
+    try:
+        check_csrf(request, staff, str(form.get("csrf_token", "")))
+    except CsrfFailed:
+        if back is None:
+            raise
+        raise FormRefused(back) from None
 
 
 def check_origin(request: Request) -> None:

@@ -12,7 +12,7 @@ from service.errors import InvalidInput, NotFound
 from service.ui import user_admin
 from service.ui.i18n import Translator
 from service.ui.routes import FormDep, Staff, render
-from service.ui.session import StaffSession, check_csrf
+from service.ui.session import StaffSession, check_form
 
 router = APIRouter(prefix="/ui/admin", include_in_schema=False)
 
@@ -50,7 +50,7 @@ def users_page(request: Request, session: SessionDep, current: Staff, msg: str =
 @router.post("/users")
 def create_user(request: Request, session: SessionDep, current: Staff, form: FormDep) -> Response:
     _admin(current)
-    check_csrf(request, current, str(form.get("csrf_token", "")))
+    check_form(request, current, form)
     try:
         user = user_admin.create(session, organisation_id=current.organisation_id, actor=current.actor,
                                  username=str(form.get("username", "")), display_name=str(form.get("display_name", "")),
@@ -65,7 +65,7 @@ def create_user(request: Request, session: SessionDep, current: Staff, form: For
 @router.post("/users/{username}")
 def update_user(request: Request, username: str, session: SessionDep, current: Staff, form: FormDep) -> Response:
     _admin(current)
-    check_csrf(request, current, str(form.get("csrf_token", "")))
+    check_form(request, current, form)
     try:
         user = user_admin.update(session, organisation_id=current.organisation_id, actor=current.actor,
                                  username=username, role=str(form.get("role", "")),
