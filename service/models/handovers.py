@@ -60,7 +60,7 @@ class Notification(SQLModel, table=True):
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     user_id: uuid.UUID = Field(foreign_key="staff_users.id")
-    kind: str = Field(max_length=32)  # assigned | confirm_requested | confirmed | declined | reminder
+    kind: str = Field(max_length=32)  # assigned | confirm_requested | confirmed | declined | reminder | withdrawn
     invoice_id: uuid.UUID | None = Field(default=None, foreign_key="invoices.id")
     handover_id: uuid.UUID | None = Field(default=None, foreign_key="handovers.id")
     # the words of the message (invoice number, names, date): rendered in the reader's language
