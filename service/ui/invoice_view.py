@@ -58,6 +58,7 @@ class TrailEntry:
     order: dict[str, str] | None = None  # an order linked by hand: before, after (kind "order_linked")
     trigger_key: str | None = None  # a system approval after a person's step: the step, in the reader's language
     trigger_by: str = ""  # the person whose step it was (actor; named below)
+    matched: dict[str, str] | None = None  # the intake's decision: version, decision (its id), in the reader's language
 
 
 @dataclass
@@ -232,6 +233,8 @@ def attachment_content(session: Session, invoice_id: uuid.UUID, position: int) -
 
 _LINK_NOTE = re.compile(r"order: (.*) → (.*)", re.DOTALL)  # the comment link_order writes
 _STEP_NOTE = re.compile(r"(.+?)(?: \(((?:user|key):.+)\))?")  # "order linked (user:anna)": rematch._rematch
+# "matching matching-2.1.0, decision <uuid>": the intake's decision (service/decisions/decide.py)
+_MATCHED_NOTE = re.compile(r"matching matching-(\d+(?:\.\d+)*), decision ([0-9a-f-]{36})")
 
 
 def _trigger_key(trigger: str) -> str | None:
@@ -246,6 +249,8 @@ def _transition(e: AuditEvent) -> TrailEntry:
     # the system's approval after a person's step names the step: drawn in the reader's language
     if e.actor == SYSTEM and e.comment and (m := _STEP_NOTE.fullmatch(e.comment)) and (key := _trigger_key(m[1])):
         entry.text, entry.trigger_key, entry.trigger_by = None, key, m[2] or ""
+    elif e.actor == SYSTEM and e.comment and (m := _MATCHED_NOTE.fullmatch(e.comment)):
+        entry.text, entry.matched = None, {"version": m[1], "decision": m[2]}
     return entry
 
 

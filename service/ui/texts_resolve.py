@@ -43,6 +43,9 @@ RESOLVE_TEXTS: dict[str, tuple[str, str]] = {
     "trigger_re_match": ("Opnieuw gematcht na een wijziging", "Matched again after a change"),
     "trigger_manual_re_match": ("Opnieuw gematcht op verzoek", "Matched again on request"),
     "trigger_order_linked": ("Order gekoppeld", "Order linked"),
+    "trail_matched": ("Automatisch gematcht (matching {version})", "Matched automatically (matching {version})"),
+    "trail_matched_decision": ("beslissing", "decision"),
+    "actor_system": ("Systeem", "System"),  # the actor "system" in the trail and the matching history
     "trail_order_linked": ("Order gekoppeld: {before} → {after}", "Order linked: {before} → {after}"),
     "trigger_line_paired": ("Regel gekoppeld", "Line paired"),
     "trigger_variance_accepted": ("Afwijking geaccepteerd", "Variance accepted"),

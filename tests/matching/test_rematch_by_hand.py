@@ -147,3 +147,39 @@ def test_the_trail_tells_a_linked_order_in_the_readers_language(world, bare_clie
     # a comment that only looks like one stays a comment
     english.post(f"/ui/invoices/{inv['id']}/comment", data={"csrf_token": csrf_of(text), "comment": "order: A → B"})
     assert "Comment: order: A → B" in english.get(f"/ui/invoices/{inv['id']}").text
+
+
+def _trail_rows(html: str) -> list[str]:
+    """The text of each row of the invoice page's audit trail (tags and whitespace folded)."""
+    import re
+
+    section = html.split('id="trail"', 1)[1].split("</section>", 1)[0]
+    rows = re.findall(r"<tr>(.*?)</tr>", section.split("<tbody>", 1)[1], re.DOTALL)
+    return [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in rows]
+
+
+def test_the_trail_tells_the_intakes_decision_in_the_readers_language(world, bare_client, user, engine):  # noqa: F811
+    from fastapi.testclient import TestClient
+    from sqlmodel import Session
+
+    from service.models.workspace import Language
+    from service.ui import accounts
+
+    with Session(engine) as s:
+        accounts.create_user(s, username="ben", password="correct horse battery staple", display_name="Ben Brown",
+                             language=Language.en)
+        s.commit()
+    inv = _flagged(world)
+    decision = world.client.get(f"/v1/invoices/{inv['id']}/decision", headers=world.erp).json()
+    login(bare_client)
+    [dutch] = [row for row in _trail_rows(bare_client.get(f"/ui/invoices/{inv['id']}").text) if "matching" in row]
+    version = decision["engine_version"].removeprefix("matching-")
+    assert f"Automatisch gematcht (matching {version}), beslissing {decision['id']}" in dutch
+    # no English left in the entry: not the stored note, not its words
+    assert "matching-" not in dutch and not {"decision", "matched", "automatically", "system"} & set(dutch.lower().split())
+    assert " Systeem " in f" {dutch} "  # the actor too
+    english = TestClient(bare_client.app, base_url="https://testserver")
+    login(english, username="ben")
+    [row] = [row for row in _trail_rows(english.get(f"/ui/invoices/{inv['id']}").text) if "matching" in row]
+    assert f"Matched automatically (matching {version}), decision {decision['id']}" in row
+    assert "gematcht" not in row and "beslissing" not in row and " System " in f" {row} "
