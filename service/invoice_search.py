@@ -198,14 +198,29 @@ def _candidates(word: str, match: str, suppliers: list[uuid.UUID] | Select[Any])
                      *(select(rowid).select_from(found).where(option) for option in _exact(found.c, word, suppliers)))
 
 
+def _count_upto(session: Session, rows: Select[Any] | CompoundSelect) -> int:
+    return session.execute(select(func.count()).select_from(rows.limit(MAX_LEADING).subquery())).scalar_one()
+
+
 def _leading(session: Session, candidates: dict[str, CompoundSelect]) -> str | None:
     """The word that finds the fewest invoices (counted up to MAX_LEADING), if any finds fewer."""
     best, fewest = None, MAX_LEADING
     for word, rows in candidates.items():
-        counted = session.execute(select(func.count()).select_from(rows.limit(MAX_LEADING).subquery())).scalar_one()
+        counted = _count_upto(session, rows)
         if counted < fewest:
             best, fewest = word, counted
     return best
+
+
+def seller_name_contains(session: Session, text: str) -> ColumnElement[bool]:
+    """Part of the seller's name, as one string (the queue's supplier filter): on SQLite from the
+    FTS5 index when it finds fewer than MAX_LEADING invoices, else (and on PostgreSQL, whose
+    trigram index answers it) the LIKE match."""
+    if len(text) >= TRIGRAM and _fts_ready(session):
+        rows = select(_fts.c.rowid).where(_fts_match("seller_name : " + _phrase(text)))
+        if _count_upto(session, rows) < MAX_LEADING:
+            return literal_column("invoices.rowid").in_(rows)
+    return _like(Invoice.seller_name, text)
 
 
 def condition(session: Session, q: str | None) -> ColumnElement[bool] | None:

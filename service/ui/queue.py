@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from sqlalchemy import exists, func, literal, true, tuple_
 from sqlmodel import Session, select
 
-from service import cursors
+from service import cursors, invoice_search
 from service.keys import credentials_of
 from service.models.base import utcnow
 from service.lifecycle import committed_status_changes
@@ -101,7 +101,7 @@ def _conditions(session: Session, flt: QueueFilter, *, with_reason: bool = True)
     if flt.organisation_id is not None:
         conds.append(Invoice.organisation_id == flt.organisation_id)
     if flt.supplier:
-        conds.append(func.lower(Invoice.seller_name).contains(flt.supplier.lower(), autoescape=True))
+        conds.append(invoice_search.seller_name_contains(session, flt.supplier))
     if flt.order:
         conds.append(Invoice.purchase_order == flt.order)
     if flt.age:

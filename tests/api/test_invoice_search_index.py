@@ -127,3 +127,18 @@ def test_the_migration_fills_the_index_for_invoices_stored_before_it(tmp_path):
         assert _found(session, invoice_search.condition(session, "oud-2025")) == {"OUD-2025-9"}
         assert _found(session, invoice_search.condition(session, "oude lever")) == {"OUD-2025-9"}
     engine.dispose()
+
+
+def test_the_queue_supplier_filter_finds_what_a_part_of_match_finds(session):
+    from service.ui import queue
+
+    stored = _store(session)
+    for text_ in ("jansen", "JANSEN", "drukkerij jan", "de vries b.v.", '"het', "b.v", "nothing", "ÉCOLE"):
+        flt = queue.QueueFilter(supplier=text_)
+        found = {inv.invoice_number for inv in queue.page(session, flt).rows}
+        expected = {number for number, seller, _, _ in stored if text_.lower() in seller.lower()}
+        assert found == expected, text_
+    if session.get_bind().dialect.name == "sqlite":
+        condition = invoice_search.seller_name_contains(session, "jansen")
+        sql = str(select(Invoice.id).where(condition).compile(session.get_bind(), compile_kwargs={"literal_binds": True}))
+        assert "invoice_search MATCH" in sql
