@@ -183,8 +183,8 @@ def fts_query(word: str) -> str | None:
     trigram tokenizer folds case like ``lower()``), or None when the index cannot (a word or its
     compact form under three characters)."""
     compact = normalise(word)
-    if len(word) < TRIGRAM or (compact and len(compact) < TRIGRAM):
-        return None
+    if len(word) < TRIGRAM or (compact and len(compact) < TRIGRAM) or "\x00" in word:
+        return None  # (FTS5 reads a query string up to a NUL character only)
     match = "{invoice_number seller_name purchase_order} : " + _phrase(word)
     return match + (" OR seller_key : " + _phrase(compact) if compact else "")
 
@@ -216,7 +216,7 @@ def seller_name_contains(session: Session, text: str) -> ColumnElement[bool]:
     """Part of the seller's name, as one string (the queue's supplier filter): on SQLite from the
     FTS5 index when it finds fewer than MAX_LEADING invoices, else (and on PostgreSQL, whose
     trigram index answers it) the LIKE match."""
-    if len(text) >= TRIGRAM and _fts_ready(session):
+    if len(text) >= TRIGRAM and "\x00" not in text and _fts_ready(session):
         rows = select(_fts.c.rowid).where(_fts_match("seller_name : " + _phrase(text)))
         if _count_upto(session, rows) < MAX_LEADING:
             return literal_column("invoices.rowid").in_(rows)

@@ -105,6 +105,17 @@ def test_a_search_reads_the_index_not_every_invoice(session):
     assert session.exec(query).scalars().all() != []
 
 
+@pytest.mark.on_backend("sqlite")
+def test_a_nul_character_does_not_reach_the_index(session):
+    # the API refuses U+0000 at its edge; a caller that does not gets the LIKE match, not an FTS5 error
+    _store(session)
+    for word in ("ja\x00nsen", "\x00\x00\x00"):
+        assert invoice_search.fts_query(word) is None
+        assert _found(session, invoice_search.condition(session, word)) == _found(
+            session, invoice_search._word_condition(word, invoice_search._suppliers_of(session, word)))
+        session.exec(select(Invoice.id).where(invoice_search.seller_name_contains(session, word))).all()
+
+
 def test_a_word_the_index_cannot_answer_is_matched_as_before():
     assert invoice_search.fts_query("PO") is None  # under three characters
     assert invoice_search.fts_query("b.v") is None  # its compact form "BV" is
