@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 import uuid
@@ -189,4 +190,24 @@ def build_app() -> FastAPI:
     """Entry point for uvicorn workers (`service.main:build_app`, factory=True)."""
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
+    tune_collector()
     return create_app(settings)
+
+
+# the oldest generation's threshold: CPython's default is 10
+FULL_COLLECTION_EVERY = 100
+
+
+def tune_collector() -> None:
+    """Fewer full collections of the cyclic garbage collector in a server process.
+
+    A full collection walks every tracked object of the process with the interpreter lock held;
+    a 5,000-line invoice builds hundreds of thousands of them (its tree and its EN 16931 model), so
+    with CPython's default thresholds the collector ran full collections again and again while it
+    was mapped, each stalling every thread of the worker: /healthz waited up to 0.5-0.63 s during
+    such a POST and the POST took 5.0-6.3 s (2026-12-06, load 6-8). A full collection only after
+    100 collections of the middle generation (instead of 10): /healthz at most 0.08-0.16 s (once
+    0.42), the POST 3.8-4.8 s. Young garbage is collected as often as before; a Peppol base-size
+    POST never reached a full collection either way (300 in a row: 70 young, 6 middle, 0 full)."""
+    young, middle, _ = gc.get_threshold()
+    gc.set_threshold(young, middle, FULL_COLLECTION_EVERY)
