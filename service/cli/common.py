@@ -68,27 +68,13 @@ def connect(settings: Settings, *, require_schema: bool = True) -> Engine:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise fail(f"database unreachable ({_safe_url(settings.database_url)}): {reason}", 2) from None
     if require_schema:
+        from service.migrations import schema_problem  # alembic only when a command needs the database
+
         problem = schema_problem(engine)
         if problem:
             engine.dispose()
             raise fail(problem, 2)
     return engine
-
-
-def schema_problem(engine: Engine) -> str | None:
-    """Why this version cannot work on the database's schema (never migrated, behind, unknown)."""
-    from service.migrations import schema_state
-
-    state = schema_state(engine)
-    if state.current is None:
-        return "the database has no schema yet: run `einvoice migrate`"
-    if state.behind:
-        return (f"the database schema is at {state.current}, this version needs {', '.join(state.heads)}: "
-                "run `einvoice migrate`")
-    if state.unknown:
-        return (f"the database schema is at {state.current}, which this version does not know "
-                "(a newer version migrated it): run that version, or restore a backup")
-    return None
 
 
 @contextmanager

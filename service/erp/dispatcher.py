@@ -41,6 +41,7 @@ from service.erp.targets import guarded_transport, parse_networks
 from service.erp.signing import EVENT_HEADER, ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, sign
 from service.models.base import utcnow
 from service.models.erp import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookSubscription
+from service.round_trouble import RoundTrouble
 
 log = logging.getLogger("einvoice.webhooks")
 D = DeliveryStatus
@@ -115,6 +116,8 @@ class Dispatcher:
 
     def run_forever(self, stop: threading.Event) -> None:
         inflight: set[Future] = set()
+        trouble = RoundTrouble("webhook dispatcher", self.engine, log,
+                               interval_seconds=self.settings.webhook_poll_interval_seconds)
         log.info("webhook dispatcher %s started", self.worker_id)
         while not stop.is_set():
             try:
@@ -123,8 +126,9 @@ class Dispatcher:
                 claimed = self.claim(free) if free > 0 else []
                 for c in claimed:
                     inflight.add(self.pool.submit(self.deliver, c))
-            except Exception:  # the database may be away for a moment; keep the loop alive
-                log.exception("webhook dispatcher round failed")
+                trouble.succeeded()
+            except Exception as exc:  # noqa: BLE001 - database away or unmigrated: keep the loop alive, say it once
+                trouble.failed(exc)
                 claimed = []
             if inflight:
                 done, inflight = wait(inflight, timeout=self.settings.webhook_poll_interval_seconds,

@@ -21,6 +21,7 @@ from service.db import unit_of_work
 from service.handovers.store import Notifier, send_reminders
 from service.models.base import utcnow
 from service.notifications.mail import Mailer
+from service.round_trouble import RoundTrouble
 
 log = logging.getLogger("einvoice.reminders")
 
@@ -40,12 +41,15 @@ class ReminderWorker:
 
     def run_forever(self, stop: threading.Event) -> None:
         """Rounds until ``stop`` is set: the first at once, then one per interval."""
+        trouble = RoundTrouble("hand-over reminders", self.engine, log,
+                               interval_seconds=self.settings.reminders_interval_seconds)
         log.info("reminders started (every %s s)", self.settings.reminders_interval_seconds)
         while not stop.is_set():
             try:
                 sent = self.run_once()
+                trouble.succeeded()
                 if sent:
                     log.info("sent %d reminder(s)", sent)
-            except Exception:  # a database hiccup must not end the thread: the next round tries again
-                log.exception("reminder round failed; trying again in %s s", self.settings.reminders_interval_seconds)
+            except Exception as exc:  # noqa: BLE001 - a database hiccup must not end the thread: said, tried again
+                trouble.failed(exc)
             stop.wait(self.settings.reminders_interval_seconds)

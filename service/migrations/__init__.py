@@ -72,3 +72,18 @@ def schema_state(bind: Engine | Connection) -> SchemaState:
     finally:
         alembic_log.setLevel(level)
     return SchemaState(current=current, heads=heads, known=current in known)
+
+
+def schema_problem(engine: Engine) -> str | None:
+    """Why this version cannot work on the database's schema (never migrated, behind, unknown):
+    one line saying what to do, or None when the schema is this version's."""
+    state = schema_state(engine)
+    if state.current is None:
+        return "the database has no schema yet: run `einvoice migrate`"
+    if state.behind:
+        return (f"the database schema is at {state.current}, this version needs {', '.join(state.heads)}: "
+                "run `einvoice migrate`")
+    if state.unknown:
+        return (f"the database schema is at {state.current}, which this version does not know "
+                "(a newer version migrated it): run that version, or restore a backup")
+    return None
