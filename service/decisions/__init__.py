@@ -13,9 +13,9 @@ The quantity ledger itself is ``service/ledger.py`` (the lifecycle keeps it in s
 decisions). Everything runs in the caller's transaction and only flushes.
 """
 
-from service.decisions.decide import decide_invoice
+from service.decisions.decide import decide_invoice, prepare
 from service.decisions.record import decision_history, latest_decision, load_decision
 from service.decisions.rematch import rematch_order, rematch_orders, rematch_supplier
 
-__all__ = ["decide_invoice", "decision_history", "latest_decision", "load_decision", "rematch_order",
+__all__ = ["decide_invoice", "decision_history", "latest_decision", "load_decision", "prepare", "rematch_order",
            "rematch_orders", "rematch_supplier"]

@@ -5,7 +5,7 @@
   reference that is, in that normal form, the number of an order of the invoice's own supplier.
   Exactly one order or none: two orders with one normal form are no match (never a guess).
 - ``prior_invoices``: the earlier documents of the same seller that may be the same invoice, read
-  through two bounded look-ups on indexes (same seller, issue date and amount; same invoice-number
+  through two bounded look-ups on indexes, in one statement (same seller, issue date and amount; same invoice-number
   key within the look-back window), never every invoice of the seller. The engine decides which of
   them count.
 """
@@ -16,7 +16,7 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Float, bindparam, cast, or_, select
+from sqlalchemy import Float, Integer, bindparam, cast, literal_column, or_, select, union_all
 from sqlmodel import Session
 
 from service.masterdata import queries as masterdata
@@ -52,9 +52,13 @@ def find_order(session: Session, facts: InvoiceFacts, supplier_id: Any) -> Order
     return OrderReference("BT-10", ref, found[0], order_key_changes(ref, found[0])) if len(found) == 1 else None
 
 
+_SAME_DAY, _LOOKALIKE = 1, 2  # which half of the look-up a row came from
+
+
 @lru_cache(maxsize=4)
-def _prior_statements(by_supplier: bool, dialect: str) -> tuple[Any, Any]:
-    """The two look-ups, built once (bound parameters): this runs for every invoice."""
+def _prior_statement(by_supplier: bool, dialect: str) -> Any:
+    """The two look-ups as one statement (one round trip), built once (bound parameters): this runs
+    for every invoice. Each half keeps its own bound and index; ``kind`` tells the rows apart."""
     t = Invoice.__table__
     cols = (t.c.id, t.c.invoice_number, t.c.issue_date, t.c.tax_inclusive_amount, t.c.purchase_order,
             t.c.supplier_id, t.c.document_type)
@@ -67,13 +71,15 @@ def _prior_statements(by_supplier: bool, dialect: str) -> tuple[Any, Any]:
     amount = t.c.tax_inclusive_amount
     same_amount = (cast(amount, Float) == bindparam("amount_approx") if dialect == "sqlite"
                    else amount == bindparam("amount"))
-    same_day = (select(*cols).where(*common, t.c.issue_date == bindparam("day"), same_amount)
-                .order_by(t.c.created_at, t.c.id).limit(SAME_DAY_LIMIT))
-    lookalike = (select(*cols).where(*common, or_(t.c.number_key == bindparam("k1"),
-                                                  t.c.number_key_runs == bindparam("k2")),
-                                     t.c.issue_date.between(bindparam("since"), bindparam("until")))
-                 .order_by(t.c.issue_date.desc(), t.c.id).limit(LOOKALIKE_LIMIT))
-    return same_day, lookalike
+    same_day = (select(*cols, literal_column(str(_SAME_DAY), Integer).label("kind"))
+                .where(*common, t.c.issue_date == bindparam("day"), same_amount)
+                .order_by(t.c.created_at, t.c.id).limit(SAME_DAY_LIMIT)).subquery("same_day")
+    lookalike = (select(*cols, literal_column(str(_LOOKALIKE), Integer).label("kind"))
+                 .where(*common, or_(t.c.number_key == bindparam("k1"), t.c.number_key_runs == bindparam("k2")),
+                        t.c.issue_date.between(bindparam("since"), bindparam("until")))
+                 .order_by(t.c.issue_date.desc(), t.c.id).limit(LOOKALIKE_LIMIT)).subquery("lookalike")
+    return union_all(select(same_day), select(lookalike))
+
 
 
 def prior_invoices(session: Session, invoice: Invoice, facts: InvoiceFacts) -> tuple[PriorInvoice, ...]:
@@ -82,16 +88,18 @@ def prior_invoices(session: Session, invoice: Invoice, facts: InvoiceFacts) -> t
     if facts.issue_date is None or (invoice.supplier_id is None and not invoice.seller_key):
         return ()
     by_supplier = invoice.supplier_id is not None
-    same_day, lookalike = _prior_statements(by_supplier, session.get_bind().dialect.name)
+    statement = _prior_statement(by_supplier, session.get_bind().dialect.name)
     k1, k2 = invoice_number_keys(facts.number)
     window = timedelta(days=LOOKALIKE_DAYS)
     params = {"seller": invoice.supplier_id if by_supplier else invoice.seller_key, "own_id": invoice.id,
               "document_type": invoice.document_type, "number": facts.number, "day": facts.issue_date,
               "k1": k1, "k2": k2, "since": facts.issue_date - window, "until": facts.issue_date + window,
               "amount": facts.tax_inclusive, "amount_approx": float(facts.tax_inclusive)}
-    rows = {r.id: r for r in session.execute(same_day, params).all()
-            if r.tax_inclusive_amount is not None and r.tax_inclusive_amount == facts.tax_inclusive}
-    rows.update((r.id, r) for r in session.execute(lookalike, params).all())
+    rows: dict[Any, Any] = {}
+    for r in session.execute(statement, params).all():
+        if r.kind == _LOOKALIKE or (r.tax_inclusive_amount is not None
+                                    and r.tax_inclusive_amount == facts.tax_inclusive):
+            rows[r.id] = r
     return tuple(
         PriorInvoice(invoice_id=str(r.id), number=r.invoice_number or "", issue_date=r.issue_date,
                      amount=r.tax_inclusive_amount, order_number=r.purchase_order,

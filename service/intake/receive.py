@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from service.db import reading
-from service.decisions import decide_invoice
+from service.decisions import decide_invoice, prepare
 from service.en16931.model import DocumentType as ModelDocumentType
 from service.en16931.model import Identifier, InvoiceDocument
 from service.en16931.parser import DocumentError, Header, parse_document, parse_header
@@ -238,6 +238,7 @@ def receive(session: Session, xml: bytes, principal: Any, *, validation: Any, me
     if first is not None:
         return _store_duplicate(session, invoice, first, principal, report, model)
     invoice.dedup_key = _dedup_key(invoice)
+    facts = prepare(invoice, model)  # the look-up keys go into the INSERT (no UPDATE after it)
     if session.get_bind().dialect.name == "sqlite":
         # writers are serialised (BEGIN IMMEDIATE): no other process can insert between our check
         # and our insert, so no savepoint is needed
@@ -251,7 +252,7 @@ def receive(session: Session, xml: bytes, principal: Any, *, validation: Any, me
             return _after_race(session, invoice, exc, principal, report, model)
 
     attachments = _store_attachments(session, invoice, model, validation)
-    decide_invoice(session, invoice, model)
+    decide_invoice(session, invoice, model, facts)
     return Receipt(ReceiptOutcome.created, invoice, report, model=model, attachments_stored=attachments > 0)
 
 
