@@ -141,7 +141,8 @@ def _empty_all_tables(eng: Engine) -> None:
 
     with eng.begin() as conn:
         for table in reversed(metadata.sorted_tables):
-            conn.execute(table.delete())
+            if table.name != "cache_generations":  # kept like the schema (its token changed with the tables)
+                conn.execute(table.delete())
 
 
 @pytest.fixture

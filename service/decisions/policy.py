@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
+from service import generations
 from service.matching import Policy, ReceiptMode
 from service.models.matching import (
     GLOBAL_POLICY_SCOPE,
@@ -53,6 +54,12 @@ def policy_from_settings(settings: dict[str, Any], version: str) -> Policy:
 
 
 def _latest_settings(session: Session, scope: str) -> Any:
+    """The scope's latest (version, settings): the process's copy while the configuration's
+    generation holds (service/generations.py); a decision asks for every invoice."""
+    return generations.cached(session, f"match_policy:{scope}", lambda s: _read_latest_settings(s, scope))
+
+
+def _read_latest_settings(session: Session, scope: str) -> Any:
     return session.execute(select(_VERSIONS.c.version, _VERSIONS.c.settings)
                            .where(_VERSIONS.c.scope == scope)
                            .order_by(_VERSIONS.c.version.desc()).limit(1)).first()
@@ -98,6 +105,7 @@ def set_global_policy(session: Session, settings: dict[str, Any], *, actor: str,
                              settings=_jsonable(clean_overrides(settings)), created_by=actor)
     session.add(row)
     session.flush()
+    generations.forget(session)
     return row
 
 

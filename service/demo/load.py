@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from service import generations
 from service.api.deps import Principal
 from service.approvals import bank_accounts
 from service.approvals.rights import ROLE_DEFAULTS, Approver
@@ -123,6 +124,7 @@ def _owns_demo_buyer(session: Session, organisation_id: uuid.UUID) -> None:
                              "load the demo into that one (--organisation)")
     session.add(OrganisationIdentifier(organisation_id=organisation_id, scheme="0190", value=BUYER_OIN))
     session.flush()
+    generations.forget(session)
 
 
 class DemoBuyerTaken(Exception):

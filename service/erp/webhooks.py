@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import delete, insert
 from sqlmodel import Session, select
 
+from service import generations
 from service.errors import Conflict, NotFound
 from service.erp.signing import new_secret
 from service.models.base import new_id, utcnow
@@ -69,18 +70,15 @@ _ACTIVE = select(WebhookSubscription.id, WebhookSubscription.event_types,
 _INSERT_DELIVERY = insert(WebhookDelivery.__table__)
 
 
-_SUBSCRIPTIONS = "webhooks.active_subscriptions"  # session.info key: (transaction, rows)
-
-
 def _active(session: Session) -> list[Any]:
-    """The active subscriptions, read once per transaction: a new invoice makes two transitions
-    (received, then its decision) and each asks. Writes to subscriptions below forget the copy."""
-    transaction = session.get_transaction()
-    kept = session.info.get(_SUBSCRIPTIONS)
-    if kept is None or kept[0] is not transaction:
-        kept = (transaction, list(session.execute(_ACTIVE).all()))
-        session.info[_SUBSCRIPTIONS] = kept
-    return kept[1]
+    """The active subscriptions: the process's copy while the configuration's generation holds
+    (service/generations.py; a new invoice makes two transitions and each asks). Writes to
+    subscriptions below tell the transaction to read the generation again."""
+    return generations.cached(session, "webhook_subscriptions", _load_active)
+
+
+def _load_active(session: Session) -> list[Any]:
+    return list(session.execute(_ACTIVE).all())
 
 
 def enqueue(session: Session, invoice: Invoice, event: AuditEvent) -> int:
@@ -106,12 +104,12 @@ def enqueue(session: Session, invoice: Invoice, event: AuditEvent) -> int:
 def create_subscription(session: Session, *, url: str, event_types: list[str], secret: str | None,
                         description: str, active: bool, actor: str,
                         organisation_id: uuid.UUID | None = None) -> WebhookSubscription:
-    session.info.pop(_SUBSCRIPTIONS, None)
     sub = WebhookSubscription(url=url, secret=secret or new_secret(), event_types=event_types,
                               description=description, active=active, created_by=actor,
                               organisation_id=organisation_id)
     session.add(sub)
     session.flush()
+    generations.forget(session)
     return sub
 
 
@@ -130,23 +128,23 @@ def list_subscriptions(session: Session, organisation_id: uuid.UUID | None = Non
 
 
 def update_subscription(session: Session, sub: WebhookSubscription, changes: dict[str, Any]) -> WebhookSubscription:
-    session.info.pop(_SUBSCRIPTIONS, None)
     for name, value in changes.items():
         setattr(sub, name, value)
     sub.updated_at = utcnow()
     session.add(sub)
     session.flush()
+    generations.forget(session)
     return sub
 
 
 def delete_subscription(session: Session, sub: WebhookSubscription) -> None:
     """Delete the subscription with its outbox rows and their delivery log."""
-    session.info.pop(_SUBSCRIPTIONS, None)
     ids = select(WebhookDelivery.id).where(WebhookDelivery.subscription_id == sub.id)
     session.execute(delete(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(ids)))
     session.execute(delete(WebhookDelivery).where(WebhookDelivery.subscription_id == sub.id))
     session.delete(sub)
     session.flush()
+    generations.forget(session)
 
 
 # --- deliveries ---------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from sqlalchemy import bindparam, or_, tuple_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from service import generations
 from service.masterdata import identifiers as ids
 from service.masterdata.codelists import CodeLists
 from service.masterdata.common import (
@@ -189,6 +190,7 @@ def _record_policy_version(session: Session, supplier: Supplier, actor: str) -> 
         return  # a supplier that never had overrides, or no change
     session.add(MatchPolicyVersion(scope=scope, version=latest.version + 1 if latest else 1, settings=settings,
                                    created_by=actor))
+    generations.forget(session)  # the next read of the generation flushes this row first
 
 
 def get_supplier(session: Session, supplier_id: uuid.UUID, *, for_update: bool = False) -> Supplier:

@@ -10,3 +10,4 @@ from service.models import erp  # noqa: F401
 from service.models import workspace  # noqa: F401
 from service.models import approvals  # noqa: F401
 from service.models import handovers  # noqa: F401
+from service.models import caches  # noqa: F401

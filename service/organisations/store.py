@@ -8,6 +8,7 @@ from collections import defaultdict
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from service import generations
 from service.errors import Conflict, NotFound
 from service.models.base import utcnow
 from service.models.organisations import DEFAULT_ORGANISATION_ID, Organisation, OrganisationIdentifier
@@ -41,7 +42,12 @@ def ensure_default(session: Session) -> uuid.UUID:
 
 
 def load_directory(session: Session) -> Directory:
-    """A snapshot of every organisation identifier (a few per organisation, one query)."""
+    """A snapshot of every organisation identifier (a few per organisation, one query), the
+    process's copy while the configuration's generation holds (service/generations.py)."""
+    return generations.cached(session, "organisation_directory", _load_directory)
+
+
+def _load_directory(session: Session) -> Directory:
     rows = session.exec(select(OrganisationIdentifier.scheme, OrganisationIdentifier.value,
                                OrganisationIdentifier.organisation_id)).all()
     by_key: dict[str, uuid.UUID] = {}
@@ -112,6 +118,7 @@ def _set_identifiers(session: Session, org: Organisation, data: OrganisationIn) 
         session.flush()
     except IntegrityError:  # another request took one of them a moment ago
         raise OrganisationIdentifierTaken("an identifier was taken by another organisation meanwhile") from None
+    generations.forget(session)
 
 
 def identifiers_of(session: Session, organisation_id: uuid.UUID) -> list[OrganisationIdentifier]:

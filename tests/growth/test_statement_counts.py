@@ -37,3 +37,32 @@ def test_a_new_invoice_reads_the_webhook_subscriptions_once_and_still_queues_eac
                            .where(WebhookDelivery.invoice_id == uuid.UUID(r.json()["id"]))).scalar_one()
     assert len(reads) == 1, reads  # two transitions (received, then the decision), one read
     assert queued == 2  # and both events are queued
+
+
+# Every statement the driver runs for one new, valid invoice of an unknown seller (BEGIN on SQLite,
+# savepoints on PostgreSQL included), after a first invoice warmed the process. 22 before the
+# look-up keys went into the INSERT, the duplicate look-ups became one statement and the
+# configuration was kept per process (service/generations.py).
+STATEMENTS_PER_NEW_INVOICE = 17
+CONFIGURATION = ("FROM organisation_identifiers", "FROM match_policy_versions", "FROM webhook_subscriptions")
+
+
+def test_a_new_invoice_runs_at_most_its_counted_statements_and_reads_no_unchanged_configuration(
+        client, make_key, engine, validation):
+    base = base_example(validation[0].artifacts_dir)
+    headers = {**make_key("gateway"), "Content-Type": "application/xml"}
+    assert client.post("/v1/invoices", content=distinct(base, "WARM", 1), headers=headers).status_code == 201
+    statements: list[str] = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):
+        statements.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        r = client.post("/v1/invoices", content=distinct(base, "COUNT", 2), headers=headers)
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    assert r.status_code == 201 and r.json()["status"] in ("approved", "needs_review"), r.text
+    assert len(statements) <= STATEMENTS_PER_NEW_INVOICE, "\n".join(statements)
+    assert not [s for s in statements if any(table in s for table in CONFIGURATION)], statements
+    assert sum("FROM cache_generations" in s for s in statements) == 1, statements
