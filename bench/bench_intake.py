@@ -86,7 +86,7 @@ def baseline_decide():
     receive_module = sys.modules["service.intake.receive"]
     original = receive_module.decide_invoice
 
-    def to_review(session, invoice, document):
+    def to_review(session, invoice, document, facts=None):
         transition(session, invoice, InvoiceStatus.needs_review, actor="system")
 
     receive_module.decide_invoice = to_review

@@ -26,7 +26,7 @@ BASE = (MIRROR / "peppol-bis-billing-3" / "rules" / "examples" / "base-example.x
 def receive_module(monkeypatch):
     import service.intake  # noqa: F401
 
-    def to_review(session, invoice, document):
+    def to_review(session, invoice, document, facts=None):
         transition(session, invoice, InvoiceStatus.needs_review, actor="system")
 
     module = sys.modules["service.intake.receive"]
