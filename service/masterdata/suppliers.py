@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, or_, tuple_
+from sqlalchemy import Integer, bindparam, literal_column, or_, tuple_, union_all
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
@@ -316,12 +316,11 @@ def resolve_supplier(
         vat_values.add(ids.normalise(vat_id))
 
     # 1. electronic address
+    address: tuple[str, str] | None = None
     if electronic_address and electronic_address[1] and electronic_address[1].strip():
         address_scheme = (electronic_address[0] or "").strip().upper()
-        value = ids.normalise_address(address_scheme, electronic_address[1])
-        found = _ids(session, _BY_ADDRESS, organisation_id, value=value, scheme=address_scheme)
-        if found:
-            return _one(session, found)
+        address = (address_scheme, ids.normalise_address(address_scheme, electronic_address[1]))
+        # counted in step 2 too; step 2's answer only matters when step 1 found nothing
         identifiers = [*identifiers, (address_scheme or None, electronic_address[1])]
 
     # 2. legal identifiers
@@ -338,17 +337,20 @@ def resolve_supplier(
             exact.append((scheme_n, value_n))
         else:
             any_scheme.append(value_n)
-    if exact or any_scheme:
-        found = _ids(session, _BY_IDENTIFIER, organisation_id, exact=exact, any_scheme=any_scheme,
-                     vat=ids.VAT)  # [] matches nothing
-        if found:
-            return _one(session, found)
+    if address is None and not exact and not any_scheme and not vat_values:
+        return None
 
-    # 3. VAT id
-    if vat_values:
-        found = _ids(session, _BY_VAT, organisation_id, vat=ids.VAT, values=sorted(vat_values))
-        if found:
-            return _one(session, found)
+    # the three steps in one statement (one round trip); an empty step matches nothing
+    params: dict[str, Any] = {"value": address[1] if address else None, "scheme": address[0] if address else "",
+                              "exact": exact, "any_scheme": any_scheme, "vat": ids.VAT, "values": sorted(vat_values)}
+    if organisation_id is not None:
+        params["org"] = organisation_id
+    found: dict[int, set[uuid.UUID]] = {_ADDRESS: set(), _IDENTIFIER: set(), _VAT: set()}
+    for supplier_id, step in session.connection().execute(_RESOLVE[organisation_id is not None], params):
+        found[step].add(supplier_id)
+    for step in (_ADDRESS, _IDENTIFIER, _VAT):  # the first step that finds anything decides
+        if found[step]:
+            return _one(session, found[step])
     return None
 
 
@@ -378,7 +380,15 @@ _IN_ORGANISATION = {
 }
 
 
-def _ids(session: Session, statement: Any, organisation_id: uuid.UUID | None, **params: Any) -> set[uuid.UUID]:
-    if organisation_id is not None:
-        statement, params = _IN_ORGANISATION[statement], {**params, "org": organisation_id}
-    return set(session.connection().execute(statement, params).scalars())
+_ADDRESS, _IDENTIFIER, _VAT = 1, 2, 3  # the steps of resolve_supplier, in order
+
+
+def _steps(statements: tuple[Any, Any, Any]) -> Any:
+    return union_all(*(statement.add_columns(literal_column(str(step), Integer).label("step"))
+                       for step, statement in zip((_ADDRESS, _IDENTIFIER, _VAT), statements, strict=True)))
+
+
+_RESOLVE = {  # by whether one organisation's suppliers count
+    False: _steps((_BY_ADDRESS, _BY_IDENTIFIER, _BY_VAT)),
+    True: _steps((_IN_ORGANISATION[_BY_ADDRESS], _IN_ORGANISATION[_BY_IDENTIFIER], _IN_ORGANISATION[_BY_VAT])),
+}
