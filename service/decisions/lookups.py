@@ -52,7 +52,8 @@ def find_order(session: Session, facts: InvoiceFacts, supplier_id: Any) -> Order
     return OrderReference("BT-10", ref, found[0], order_key_changes(ref, found[0])) if len(found) == 1 else None
 
 
-_SAME_DAY, _LOOKALIKE = 1, 2  # which half of the look-up a row came from
+_SAME_DAY, _LOOKALIKE, _WAITING = 1, 2, 3  # which part of the look-up a row came from
+_WAITING_KEY = "einvoice.waiting_credit_notes"  # session.info: (transaction, invoice id, credit note ids)
 
 
 @lru_cache(maxsize=4)
@@ -78,7 +79,10 @@ def _prior_statement(by_supplier: bool, dialect: str) -> Any:
                  .where(*common, or_(t.c.number_key == bindparam("k1"), t.c.number_key_runs == bindparam("k2")),
                         t.c.issue_date.between(bindparam("since"), bindparam("until")))
                  .order_by(t.c.issue_date.desc(), t.c.id).limit(LOOKALIKE_LIMIT)).subquery("lookalike")
-    return union_all(select(same_day), select(lookalike))
+    # the seller's credit notes waiting under review (one may name this invoice: rematch.py), ids only
+    waiting = select(*cols, literal_column(str(_WAITING), Integer).label("kind")).where(
+        seller, t.c.status == InvoiceStatus.needs_review.value, t.c.document_type == DocumentType.credit_note.value)
+    return union_all(select(same_day), select(lookalike), waiting)
 
 
 
@@ -96,16 +100,29 @@ def prior_invoices(session: Session, invoice: Invoice, facts: InvoiceFacts) -> t
               "k1": k1, "k2": k2, "since": facts.issue_date - window, "until": facts.issue_date + window,
               "amount": facts.tax_inclusive, "amount_approx": float(facts.tax_inclusive)}
     rows: dict[Any, Any] = {}
+    waiting = []
     for r in session.execute(statement, params).all():
-        if r.kind == _LOOKALIKE or (r.tax_inclusive_amount is not None
-                                    and r.tax_inclusive_amount == facts.tax_inclusive):
+        if r.kind == _WAITING:
+            waiting.append(r.id)
+        elif r.kind == _LOOKALIKE or (r.tax_inclusive_amount is not None
+                                      and r.tax_inclusive_amount == facts.tax_inclusive):
             rows[r.id] = r
+    session.info[_WAITING_KEY] = (session.get_transaction(), invoice.id, waiting)
     return tuple(
         PriorInvoice(invoice_id=str(r.id), number=r.invoice_number or "", issue_date=r.issue_date,
                      amount=r.tax_inclusive_amount, order_number=r.purchase_order,
                      supplier_id=str(r.supplier_id) if r.supplier_id else None,
                      credit_note=getattr(r.document_type, "value", r.document_type) == DocumentType.credit_note.value)
         for r in sorted(rows.values(), key=lambda r: (r.invoice_number or "", str(r.id))))
+
+
+def waiting_credit_notes(session: Session, invoice: Invoice) -> list[Any] | None:
+    """The ids of the seller's credit notes under review that ``prior_invoices`` read for this
+    invoice in this transaction (nothing has changed their status since), or None when it did not."""
+    kept = session.info.pop(_WAITING_KEY, None)
+    if kept is None or kept[0] is not session.get_transaction() or kept[1] != invoice.id:
+        return None
+    return list(kept[2])
 
 
 def set_keys(invoice: Invoice, facts: InvoiceFacts) -> None:

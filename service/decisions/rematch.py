@@ -116,10 +116,15 @@ def rematch_credit_notes_for(session: Session, invoice: Invoice) -> None:
     CREDIT_NOTE_UNMATCHED: evaluate the seller's waiting credit notes that name this invoice again."""
     # Only the id and the EN 16931 model of each waiting credit note (this runs for every invoice of
     # the seller): whole rows, original documents included, are read for the few that name this one.
+    # The decision's duplicate look-up listed their ids in this transaction (none: the common case,
+    # nothing more to read); read on their own otherwise.
+    known = lookups.waiting_credit_notes(session, invoice)
+    if known is not None and not known:
+        return
+    where = [Invoice.id.in_(known)] if known is not None else [
+        same_seller(invoice), Invoice.status == InvoiceStatus.needs_review, Invoice.document_type == DocumentType.credit_note]
     waiting = session.execute(
-        select(Invoice.id, Invoice.data).where(same_seller(invoice), Invoice.status == InvoiceStatus.needs_review,
-                                               Invoice.document_type == DocumentType.credit_note)
-        .order_by(Invoice.created_at, Invoice.id)
+        select(Invoice.id, Invoice.data).where(*where).order_by(Invoice.created_at, Invoice.id)
     ).all()
     naming = [found for cn_id, data in waiting
               if invoice.invoice_number in facts_from_document(InvoiceDocument.from_json(data or {})).preceding_invoices
