@@ -23,6 +23,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, insert, inspect, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import InstanceState, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session
@@ -66,8 +68,14 @@ def transition(
     reason_codes: Iterable[str] = (),
     comment: str | None = None,
     approval: dict[str, Any] | None = None,
+    if_absent: bool = False,
 ) -> AuditEvent:
-    """Move ``invoice`` to ``to`` and record who did it and why; raise IllegalTransition otherwise."""
+    """Move ``invoice`` to ``to`` and record who did it and why; raise IllegalTransition otherwise.
+
+    ``if_absent`` (a new invoice): when a stored invoice already holds one of its unique values
+    (same bytes, same seller and number, same Peppol message), raise ``AlreadyStored`` with nothing
+    written and the transaction still usable (INSERT ... ON CONFLICT DO NOTHING: no savepoint, which
+    costs two round trips on PostgreSQL)."""
     state = inspect(invoice)
     current = invoice.status if invoice.id is not None and (state.persistent or state.detached) else None
     if current is not None and session.get_bind().dialect.name != "sqlite" \
@@ -85,7 +93,7 @@ def transition(
             allowed=allowed_from(current),
         )
     now = utcnow()
-    _write_status(session, invoice, state, current, to, now)  # the row first: the audit event's FK needs it
+    _write_status(session, invoice, state, current, to, now, if_absent)  # the row first: the audit event's FK needs it
     event = AuditEvent(
         invoice_id=invoice.id,
         from_status=current,
@@ -121,8 +129,12 @@ def _count_committed_change() -> None:
     _committed_changes += 1
 
 
+class AlreadyStored(Exception):
+    """A new invoice's row was not inserted: a stored one holds one of its unique values."""
+
+
 def _write_status(session: Session, invoice: Invoice, state: InstanceState, current: InvoiceStatus | None,
-                  to: InvoiceStatus, now: datetime) -> None:
+                  to: InvoiceStatus, now: datetime, if_absent: bool = False) -> None:
     """Store the new status now, so the audit event and the consequences can refer to the row.
 
     Every status change of the service comes through here, intake twice per invoice. A unit-of-work
@@ -134,7 +146,11 @@ def _write_status(session: Session, invoice: Invoice, state: InstanceState, curr
     version = (invoice.version or 0) + 1
     if current is None and state.transient:
         invoice.status, invoice.updated_at, invoice.version = to, now, version
-        session.execute(_INSERT_INVOICE, {c.key: getattr(invoice, c.key) for c in _INVOICE_COLUMNS})
+        values = {c.key: getattr(invoice, c.key) for c in _INVOICE_COLUMNS}
+        if not if_absent:
+            session.execute(_INSERT_INVOICE, values)
+        elif session.execute(_INSERT_UNLESS_TAKEN[session.get_bind().dialect.name], values).first() is None:
+            raise AlreadyStored(f"an invoice with the same bytes, number or message as {invoice.id} is stored")
         _mark_inserted(session, invoice)
         make_transient_to_detached(invoice)  # the row exists: attach as persistent, nothing pending
         session.add(invoice)
@@ -171,6 +187,9 @@ def _inserted_in_this_transaction(session: Session, invoice: Invoice) -> bool:
 _INVOICES = Invoice.__table__
 _INVOICE_COLUMNS = tuple(_INVOICES.columns)
 _INSERT_INVOICE = insert(_INVOICES)
+# the row's id back when it was inserted, nothing when a unique value was taken (rowcount is -1 on psycopg)
+_INSERT_UNLESS_TAKEN = {"postgresql": postgresql_insert(_INVOICES).on_conflict_do_nothing().returning(_INVOICES.c.id),
+                        "sqlite": sqlite_insert(_INVOICES).on_conflict_do_nothing().returning(_INVOICES.c.id)}
 _UPDATE_STATUS = (
     update(_INVOICES)
     .where(_INVOICES.c.id == bindparam("invoice_id"))

@@ -19,7 +19,6 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, or_
 from sqlalchemy import select as sa_select
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from service.db import reading
@@ -32,7 +31,7 @@ from service.intake.attachments import allowed_mime_codes, content_matches
 from service.intake.limits import DocumentLimits
 from service.intake.receivers import ReceiverCheck, check_receiver
 from service.intake.unwrap import Unwrapped, unwrap
-from service.lifecycle import transition
+from service.lifecycle import AlreadyStored, transition
 from service.masterdata.identifiers import seller_key
 from service.masterdata.suppliers import resolve_supplier
 from service.organisations.directory import BuyerMatch, buyer_organisation
@@ -223,14 +222,10 @@ def receive(session: Session, xml: bytes, principal: Any, *, validation: Any, me
         else:
             reasons = _validation_reasons(report, parse_problem)
         invoice.reasons = stored(reasons)
-        if session.get_bind().dialect.name == "sqlite":
-            _store(session, invoice, principal)
-        else:
-            try:
-                with session.begin_nested():
-                    _store(session, invoice, principal)
-            except IntegrityError as exc:  # the same bytes stored by another process a moment ago
-                return _after_race(session, invoice, exc, principal, report, None)
+        try:
+            _store(session, invoice, principal, if_absent=True)
+        except AlreadyStored as exc:  # the same bytes stored by another process a moment ago
+            return _after_race(session, invoice, exc, principal, report, None)
         transition(session, invoice, InvoiceStatus.rejected, actor="system",
                    reason_codes=_distinct_codes(reasons))
         return Receipt(ReceiptOutcome.rejected, invoice, report)
@@ -239,17 +234,12 @@ def receive(session: Session, xml: bytes, principal: Any, *, validation: Any, me
         return _store_duplicate(session, invoice, first, principal, report, model)
     invoice.dedup_key = _dedup_key(invoice)
     facts = prepare(invoice, model)  # the look-up keys go into the INSERT (no UPDATE after it)
-    if session.get_bind().dialect.name == "sqlite":
-        # writers are serialised (BEGIN IMMEDIATE): no other process can insert between our check
-        # and our insert, so no savepoint is needed
-        _store(session, invoice, principal)
-    else:
-        try:
-            with session.begin_nested():
-                _store(session, invoice, principal)
-        except IntegrityError as exc:
-            # another process stored the same bytes or the same number a moment ago
-            return _after_race(session, invoice, exc, principal, report, model)
+    try:
+        # SQLite serialises writers (BEGIN IMMEDIATE), so only PostgreSQL meets this: another process
+        # stored the same bytes or the same number between our check and our insert
+        _store(session, invoice, principal, if_absent=True)
+    except AlreadyStored as exc:
+        return _after_race(session, invoice, exc, principal, report, model)
 
     attachments = _store_attachments(session, invoice, model, validation)
     decide_invoice(session, invoice, model, facts)
@@ -389,8 +379,8 @@ def _fields_from_header(h: Header | None) -> dict[str, Any]:
     }
 
 
-def _store(session: Session, invoice: Invoice, principal: Any) -> None:
-    transition(session, invoice, InvoiceStatus.received, actor=principal.actor)
+def _store(session: Session, invoice: Invoice, principal: Any, *, if_absent: bool = False) -> None:
+    transition(session, invoice, InvoiceStatus.received, actor=principal.actor, if_absent=if_absent)
 
 
 def _dedup_key(invoice: Invoice) -> str | None:
