@@ -3,7 +3,7 @@
 Intake reads the buyer directory (organisation identifiers), the matching policy and the webhook
 subscriptions for every new invoice; they change a few times a year. Every write to their tables,
 by any process or tool, gives the ``config`` row of ``cache_generations`` a new random token
-(database triggers, migration 0032, in the writing transaction). A transaction reads that token
+(database triggers, migration 0035, in the writing transaction). A transaction reads that token
 once (one statement instead of one per table) and uses a process's copy only when it was loaded
 under the same token; otherwise it loads afresh and keeps the copy under the token it read first
 (so a copy is never newer-labelled than its data: at worst it is loaded again). A change committed

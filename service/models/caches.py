@@ -1,5 +1,5 @@
 """Generations of what processes cache: one row per cached kind of data, with a token that every
-write to the data's tables replaces (database triggers, migration 0032), so a process learns with
+write to the data's tables replaces (database triggers, migration 0035), so a process learns with
 one cheap read whether its copy still holds, whichever process or tool wrote."""
 
 from __future__ import annotations

@@ -6,16 +6,16 @@ the row ``config`` of ``cache_generations`` a new random token on every insert, 
 (on PostgreSQL truncate too), in the writing transaction, whoever writes: a process keeps its copy
 while the token it reads (one statement) is the one it loaded the copy under.
 
-Revision ID: 0032_cache_generations
-Revises: 0031_search_trigram_indexes
+Revision ID: 0035_cache_generations
+Revises: 0034_dashboard_event_indexes
 Create Date: 2026-12-06
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0032_cache_generations"
-down_revision = "0031_search_trigram_indexes"
+revision = "0035_cache_generations"
+down_revision = "0034_dashboard_event_indexes"
 branch_labels = None
 depends_on = None
 
