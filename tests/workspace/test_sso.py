@@ -199,3 +199,22 @@ def test_each_sign_in_brings_the_address_up_to_date(engine):
     assert sign_in(email="anna.smit@gemeente.example") == "anna.smit@gemeente.example"
     assert sign_in() == "anna.smit@gemeente.example"  # a token without one keeps the address known
     assert sign_in(email="anna@gemeente.example", email_verified=False) == "anna.smit@gemeente.example"
+
+
+def test_on_an_instance_with_one_organisation_a_sign_in_makes_the_user_its_member(engine):
+    from sqlmodel import Session
+
+    from service.organisations.staff import memberships
+    from service.organisations.store import only_organisation
+    from service.ui.sso.provisioning import provision, sync_organisations
+
+    identity = identity_from({"sub": "s-olga", "preferred_username": "olga", "groups": ["reviewer"]}, issuer=ISSUER,
+                             username_claim="preferred_username", groups_claim="groups", group_roles={})
+    with Session(engine) as s:
+        only = only_organisation(s)
+        assert only is not None
+        for _ in range(2):  # the first sign-in and a later one: one membership
+            user = provision(s, identity, language=Language.nl)
+            sync_organisations(s, user.id, ())
+        s.commit()
+        assert memberships(s, user.id) == [only]

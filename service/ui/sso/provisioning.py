@@ -52,13 +52,15 @@ def provision(session: Session, identity: Identity, *, language: Language) -> St
 def sync_organisations(session: Session, user_id: uuid.UUID, organisation_ids: tuple[str, ...]) -> None:
     """At every sign-in the user's organisations follow their groups (``EINVOICE_OIDC_GROUP_ORGANISATIONS``).
 
-    No group naming an organisation is fine on an instance with one (everyone works for it); on an
+    No group naming an organisation is fine on an instance with one (everyone works for it: the user
+    is made its member, as `einvoice users create` does, so the user administration lists them); on an
     instance with several it is ``SignInRefused("no_organisation")`` and nothing is kept."""
     known = [org for org in (uuid.UUID(o) for o in organisation_ids) if session.get(Organisation, org) is not None]
     if not known:
-        if only_organisation(session) is None:
+        only = only_organisation(session)
+        if only is None:
             raise SignInRefused("no_organisation", ", ".join(organisation_ids) or "-")
-        return
+        known = [only]
     current = session.exec(select(StaffMembership).where(StaffMembership.user_id == user_id)).all()
     for row in current:
         if row.organisation_id not in known:
