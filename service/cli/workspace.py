@@ -45,7 +45,7 @@ def create(
         with session_scope() as session:
             user = create_user(session, username=username, password=password, role=role,
                                display_name=name, language=language)
-            user.email = email or None
+            user.email, user.email_source = (email, "command") if email else (None, None)
             joined = join_organisations(session, user.id, organisation)
             typer.echo(f"created {user.role.value} {user.username} ({len(joined)} organisation(s))")
     except (AccountError, MembershipError) as exc:

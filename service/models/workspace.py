@@ -34,6 +34,9 @@ class StaffUser(SQLModel, table=True):
     username: str = Field(max_length=100, unique=True, index=True)  # stored lower-case
     display_name: str = Field(default="", max_length=200)
     email: str | None = Field(default=None, max_length=320)  # where notifications are mailed; None: in-app only
+    # where ``email`` came from: "sign_in" (the provider's token, at every sign-in), "admin" (user
+    # administration), "command" (`einvoice users create`); None: not known (before migration 0036)
+    email_source: str | None = Field(default=None, max_length=16)
     password_hash: str | None = Field(default=None, max_length=255)  # argon2id, never the password; None: no password
     oidc_issuer: str | None = Field(default=None, max_length=500)  # the identity provider that signs this user in
     oidc_subject: str | None = Field(default=None, max_length=255)  # the provider's stable id of the user ("sub")

@@ -140,6 +140,19 @@ HANDOVER_TEXTS.update({
     "create_user_button": ("Toevoegen", "Add"),
     "password_new": ("Wachtwoord (minstens 12 tekens)", "Password (at least 12 characters)"),
     "limit_hint": ("Leeg: geen persoonlijke limiet.", "Empty: no personal limit."),
+    # a single-sign-on user's e-mail address (users.html): taken from the token at every sign-in
+    "email_sso_note": ("Bij elke aanmelding via {provider} vervangen door het adres uit het token (claim {claim}); "
+                       "een wijziging hier geldt tot de volgende aanmelding.",
+                       "Replaced at every sign-in through {provider} by the address in the token (claim {claim}); "
+                       "a change made here lasts until the next sign-in."),
+    "email_from_sign_in": ("Herkomst: het token van {provider}, bij de aanmelding van {when}.",
+                           "Source: the token from {provider}, at the sign-in of {when}."),
+    "email_from_admin": ("Herkomst: ingevuld in het gebruikersbeheer.", "Source: entered in the user administration."),
+    "email_from_command": ("Herkomst: opgegeven bij het aanmaken op de opdrachtregel (einvoice users create).",
+                           "Source: given when the account was created on the command line (einvoice users create)."),
+    "email_via_sign_in": ("uit {provider}", "from {provider}"),
+    "email_via_admin": ("door een beheerder", "by an admin"),
+    "email_via_command": ("via de opdrachtregel", "from the command line"),
     "answer_yes": ("ja", "yes"),
     "answer_no": ("nee", "no"),
     "msg_user_created": ("Gebruiker {ref} is toegevoegd.", "User {ref} was added."),

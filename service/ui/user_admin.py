@@ -77,7 +77,7 @@ def create(session: Session, *, organisation_id: uuid.UUID | None, actor: str, u
                            display_name=display_name, language=Language(language if language in ("nl", "en") else "nl"))
     except AccountError as exc:
         raise _invalid("password" if "password" in str(exc) else "username", str(exc)) from None
-    user.email = address
+    user.email, user.email_source = address, "admin" if address else None
     join_organisations(session, user.id, [str(organisation_id)] if organisation_id else [])
     session.add(StaffChange(user_id=user.id, organisation_id=organisation_id, actor=actor, change="created",
                             before={}, after=snapshot(user)))
@@ -96,7 +96,8 @@ def update(session: Session, *, organisation_id: uuid.UUID | None, actor: str, u
     limit, address = _limit(approval_limit), _email(email)
     user.role = StaffRole(role)
     grant_user(session, user.username, [r for r in rights if r in RIGHTS], limit)
-    user.email = address
+    if address != user.email:
+        user.email, user.email_source = address, "admin" if address else None
     if user.active and not active:
         user.session_epoch += 1  # signed out everywhere at once
     user.active = active

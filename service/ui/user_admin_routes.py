@@ -40,7 +40,9 @@ def users_page(request: Request, session: SessionDep, current: Staff, msg: str =
     _admin(current)
     t = Translator(current.user.language.value)
     users = user_admin.staff_of(session, current.organisation_id)
+    settings = request.app.state.settings
     return render(request, "users.html", t, users=users, rights=user_admin.RIGHTS,
+                  sso_provider=settings.oidc_provider_name, sso_email_claim=settings.oidc_email_claim,
                   effective={u.id: user_admin.snapshot(u)["rights"] for u in users},
                   changes=user_admin.changes_of(session, current.organisation_id), change_keys=CHANGE_KEYS,
                   flash=t(MESSAGES[msg], ref=ref) if msg in MESSAGES else "",

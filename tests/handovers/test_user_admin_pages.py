@@ -59,3 +59,32 @@ def test_an_admin_manages_the_organisations_staff(bare_client, staff, engine):
                                                           ("deactivated", "user:anna")]
         assert changes[1].before["rights"] == ["review", "second_approval"] and changes[1].after["rights"] == []
     assert "gedeactiveerd" in admin.get("/ui/admin/users").text
+
+
+def test_a_single_sign_on_users_address_is_said_to_come_from_the_token_in_english_too(bare_client, staff, engine):
+    from service.models.workspace import Language
+    from service.ui.sso.claims import identity_from
+    from service.ui.sso.provisioning import provision, sync_organisations
+
+    identity = identity_from({"sub": "s-erik", "preferred_username": "erik", "name": "Erik Eén", "groups": ["reviewer"],
+                              "email": "erik@gemeente.example"}, issuer="https://idp.gemeente.example",
+                             username_claim="preferred_username", groups_claim="groups", group_roles={})
+    with Session(engine) as s:
+        sync_organisations(s, provision(s, identity, language=Language.nl).id, ())
+        anna = s.exec(select(StaffUser).where(StaffUser.username == "anna")).one()
+        anna.role, anna.language = StaffRole.admin, Language.en
+        s.add(anna)
+        s.commit()
+    admin = _as(bare_client.app, "anna")
+    page = admin.get("/ui/admin/users").text
+    erik = page.split('id="edit-erik"', 1)[1].split("</details>", 1)[0]
+    assert ("Replaced at every sign-in through single sign-on by the address in the token (claim email); "
+            "a change made here lasts until the next sign-in.") in erik
+    assert "Source: the token from single sign-on, at the sign-in of " in erik and "Herkomst" not in erik
+    assert 'aria-describedby="email-hint-' in erik
+    # an address typed here by an admin, for a local user: its source, and no word of a token
+    r = admin.post("/ui/admin/users/bert", data={"csrf_token": csrf_of(page), "role": "reviewer",
+                                                 "rights": ["review"], "email": "b.budget@gemeente.example",
+                                                 "active": "yes"})
+    bert = r.text.split('id="edit-bert"', 1)[1].split("</details>", 1)[0]
+    assert "Source: entered in the user administration." in bert and "Replaced at every sign-in" not in bert

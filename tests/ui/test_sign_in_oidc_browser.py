@@ -233,3 +233,50 @@ def test_a_refused_sign_in_shows_why_in_dutch_and_english_and_creates_nothing(
     assert "einvoice_session" not in cookies and "einvoice_oidc_flow" not in cookies
     page.goto(f"{sso_server}/ui/queue")
     assert "/ui/login" in page.url
+
+
+def sign_out(page) -> None:
+    page.locator("#logout").click()
+    page.wait_for_url(re.compile(r"/oauth2/end_session"))
+    page.get_by_role("button", name="End session").click()
+    page.wait_for_url(re.compile(r"/ui/login\?signed_out=1"))
+
+
+def test_user_administration_says_a_single_sign_on_address_comes_from_the_token(
+        sso_page, sso_server, provider, sso_db, axe_source):
+    page = sso_page
+    set_user(provider, "4b8e-bram", preferred_username="bram", name="Bram Beheer", email="bram@gemeente.example",
+             groups=["fin-admins"])
+    go_to_provider(page, sso_server)
+    authorize_as(page, "4b8e-bram")
+    page.wait_for_url(re.compile(r"/ui/queue"))
+    page.goto(f"{sso_server}/ui/admin/users")
+    row = page.locator("#user-bram")
+    assert "bram@gemeente.example" in row.inner_text() and "uit Test IdP" in row.inner_text()
+    page.locator("#edit-bram summary").click()
+    field = page.locator("#edit-bram input[name=email]")
+    note = page.locator("#" + field.get_attribute("aria-describedby"))  # read out with the field
+    assert note.is_visible()
+    assert ("Bij elke aanmelding via Test IdP vervangen door het adres uit het token (claim email); "
+            "een wijziging hier geldt tot de volgende aanmelding.") in note.inner_text()
+    assert "Herkomst: het token van Test IdP, bij de aanmelding van " in note.inner_text()
+    assert_accessible(page, axe_source, "user administration with a single-sign-on user")
+
+    # an admin's change is said to be one, until the next sign-in takes the token's address again
+    field.fill("b.beheer@gemeente.example")
+    page.locator("#edit-bram button[type=submit]").click()
+    page.wait_for_url(re.compile(r"msg=saved"))
+    assert "door een beheerder" in page.locator("#user-bram").inner_text()
+    page.locator("#edit-bram summary").click()
+    note = page.locator("#" + page.locator("#edit-bram input[name=email]").get_attribute("aria-describedby"))
+    assert "Herkomst: ingevuld in het gebruikersbeheer." in note.inner_text()
+    assert "Bij elke aanmelding via Test IdP vervangen" in note.inner_text()
+    sign_out(page)
+    go_to_provider(page, sso_server)
+    authorize_as(page, "4b8e-bram")
+    page.wait_for_url(re.compile(r"/ui/queue"))
+    page.goto(f"{sso_server}/ui/admin/users")
+    row = page.locator("#user-bram").inner_text()
+    assert "bram@gemeente.example" in row and "b.beheer" not in row and "uit Test IdP" in row
+    [bram] = [u for u in staff_users(sso_db) if u.username == "bram"]
+    assert (bram.email, bram.email_source) == ("bram@gemeente.example", "sign_in")

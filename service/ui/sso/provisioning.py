@@ -34,7 +34,8 @@ def provision(session: Session, identity: Identity, *, language: Language) -> St
             raise SignInRefused("account_conflict", identity.username)
         user = StaffUser(username=identity.username, display_name=identity.display_name or identity.username,
                          password_hash=None, oidc_issuer=identity.issuer, oidc_subject=identity.subject,
-                         role=identity.role, language=identity.language or language, email=identity.email)
+                         role=identity.role, language=identity.language or language, email=identity.email,
+                         email_source="sign_in" if identity.email else None)
     else:
         if not user.active:
             raise SignInRefused("account_inactive", user.username)
@@ -42,7 +43,7 @@ def provision(session: Session, identity: Identity, *, language: Language) -> St
         if identity.display_name:
             user.display_name = identity.display_name
         if identity.email:  # the provider's address wins; without one, the address kept here stays
-            user.email = identity.email
+            user.email, user.email_source = identity.email, "sign_in"
     user.last_login_at = utcnow()
     session.add(user)
     session.flush()
