@@ -11,7 +11,7 @@ from decimal import ROUND_FLOOR, Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, LargeBinary, UniqueConstraint, event
 from sqlalchemy import false as sa_false
 from sqlmodel import Field, SQLModel
 
@@ -53,8 +53,9 @@ def cents(amount: Decimal | None) -> int | None:
 
 
 def _payable_cents(context) -> int | None:
-    # an INSERT's default (ORM and Core, one row or many): the row's own payable_amount. Amounts are
-    # written once, at intake; nothing updates them.
+    # an INSERT's default for rows written without the model (bulk loads: a Core INSERT of dicts); the
+    # model sets the key itself whenever its amount is set (below), which also covers a prepared
+    # INSERT of every attribute (service.lifecycle), where a default would not run
     return cents(context.get_current_parameters().get("payable_amount"))
 
 
@@ -156,6 +157,11 @@ class Invoice(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
+    def __init__(self, **data: Any) -> None:
+        super().__init__(**data)
+        if self.payable_cents is None:  # (the constructor fills fields without attribute events)
+            self.payable_cents = cents(self.payable_amount)
+
 
 # A status transition: who, when, from, to, why. Written in the same transaction as the change.
 class AuditEvent(SQLModel, table=True):
@@ -197,3 +203,8 @@ class InvoiceAttachment(SQLModel, table=True):
     sha256: str = Field(max_length=64)
     content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+@event.listens_for(Invoice.payable_amount, "set")  # an amount set after construction
+def _keep_payable_cents(target: Invoice, value: Any, oldvalue: Any, initiator: Any) -> None:
+    target.payable_cents = cents(value)

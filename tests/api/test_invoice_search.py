@@ -126,3 +126,13 @@ def test_a_supplier_key_finds_only_its_own(client, invoices, make_key, session):
     key = make_key("supplier", supplier_id=other.id)
     assert client.get("/v1/invoices", params={"q": "2026"}, headers=key).json()["data"] == []
 
+
+
+def test_a_received_invoice_has_its_amount_sort_key(client, invoices, session):
+    # intake writes the row with one prepared INSERT of every attribute: the model sets the key
+    from sqlmodel import select
+
+    from service.models.invoices import Invoice, cents
+
+    stored = session.exec(select(Invoice.payable_amount, Invoice.payable_cents)).all()
+    assert stored and all(key == cents(amount) and key is not None for amount, key in stored), stored

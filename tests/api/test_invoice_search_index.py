@@ -153,3 +153,19 @@ def test_the_queue_supplier_filter_finds_what_a_part_of_match_finds(session):
         condition = invoice_search.seller_name_contains(session, "jansen")
         sql = str(select(Invoice.id).where(condition).compile(session.get_bind(), compile_kwargs={"literal_binds": True}))
         assert "invoice_search MATCH" in sql
+
+
+def test_the_refill_migration_gives_every_invoice_its_amount_sort_key(tmp_path):
+    url = f"sqlite:///{tmp_path}/keys.db"
+    upgrade(url, "0036_staff_email_source")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO invoices (id, status, sha256, media_type, size_bytes, document, payable_amount, reasons,"
+            " received_by, version, created_at, updated_at, invoice_response_required) VALUES"
+            " ('00000000000000000000000000000002', 'received', 'y', 'application/xml', 1, x'00', '-12.345', '[]',"
+            " 'test', 1, '2026-01-01 00:00:00', '2026-01-01 00:00:00', 0)")
+    upgrade(url)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT payable_cents FROM invoices").scalar_one() == -1235
+    engine.dispose()
