@@ -87,3 +87,27 @@ def test_a_revoked_key_is_refused_by_the_process_that_revoked_it(client, engine,
     before = _stored(engine)
     assert client.post("/v1/invoices", content=with_number(BASE, "REV-5"), headers=gateway).status_code == 401
     assert _stored(engine) == before
+
+
+def test_reading_an_invoice_with_a_recently_seen_key_takes_one_trip(client, make_key, trips):
+    gateway = {**make_key("gateway"), **XML}
+    created = client.post("/v1/invoices", content=with_number(BASE, "HOP-GET"), headers=gateway)
+    assert created.status_code == 201, created.text
+    trips.clear()
+    read = client.get(f"/v1/invoices/{created.json()['id']}", headers=gateway)
+    assert read.status_code == 200 and read.json()["invoice_number"] == "HOP-GET"
+    assert len(trips) == 1, trips
+    etag = read.headers["ETag"]
+    assert client.get(f"/v1/invoices/{created.json()['id']}", headers={**gateway, "If-None-Match": etag}).status_code == 304
+
+
+def test_a_revoked_key_reads_nothing_from_a_process_that_saw_it_lately(client, engine, make_key):
+    gateway = {**make_key("gateway", name="revoked-reader"), **XML}
+    created = client.post("/v1/invoices", content=with_number(BASE, "REV-GET"), headers=gateway)
+    assert client.get(f"/v1/invoices/{created.json()['id']}", headers=gateway).status_code == 200
+    with Session(engine) as s:
+        revoke_key(s, gateway["Authorization"].split("_")[1])
+        s.commit()
+    refused = client.get(f"/v1/invoices/{created.json()['id']}", headers=gateway)
+    assert refused.status_code == 401, refused.text
+    assert "REV-GET" not in refused.text
