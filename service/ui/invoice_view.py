@@ -59,6 +59,7 @@ class TrailEntry:
     trigger_key: str | None = None  # a system approval after a person's step: the step, in the reader's language
     trigger_by: str = ""  # the person whose step it was (actor; named below)
     matched: dict[str, str] | None = None  # the intake's decision: version, decision (its id), in the reader's language
+    erp: dict[str, str] | None = None  # the ERP's booking or payment note: kind, document | amount, date, reference
 
 
 @dataclass
@@ -235,6 +236,9 @@ _LINK_NOTE = re.compile(r"order: (.*) → (.*)", re.DOTALL)  # the comment link_
 _STEP_NOTE = re.compile(r"(.+?)(?: \(((?:user|key):.+)\))?")  # "order linked (user:anna)": rematch._rematch
 # "matching matching-2.1.0, decision <uuid>": the intake's decision (service/decisions/decide.py)
 _MATCHED_NOTE = re.compile(r"matching matching-(\d+(?:\.\d+)*), decision ([0-9a-f-]{36})")
+# the notes service/booking.py writes when the ERP gives none of its own
+_BOOKED_NOTE = re.compile(r"booked in the ERP as (.+)", re.DOTALL)
+_PAID_NOTE = re.compile(r"paid (-?\d+(?:\.\d+)?) on (\d{4}-\d{2}-\d{2})(?: \((.+)\))?", re.DOTALL)
 
 
 def _trigger_key(trigger: str) -> str | None:
@@ -251,6 +255,10 @@ def _transition(e: AuditEvent) -> TrailEntry:
         entry.text, entry.trigger_key, entry.trigger_by = None, key, m[2] or ""
     elif e.actor == SYSTEM and e.comment and (m := _MATCHED_NOTE.fullmatch(e.comment)):
         entry.text, entry.matched = None, {"version": m[1], "decision": m[2]}
+    elif entry.to_status == "booked" and e.comment and (m := _BOOKED_NOTE.fullmatch(e.comment)):
+        entry.text, entry.erp = None, {"kind": "booked", "document": m[1]}
+    elif entry.to_status == "paid" and e.comment and (m := _PAID_NOTE.fullmatch(e.comment)):
+        entry.text, entry.erp = None, {"kind": "paid", "amount": m[1], "date": m[2], "reference": m[3] or ""}
     return entry
 
 

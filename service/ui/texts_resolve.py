@@ -45,6 +45,9 @@ RESOLVE_TEXTS: dict[str, tuple[str, str]] = {
     "trigger_order_linked": ("Order gekoppeld", "Order linked"),
     "trail_matched": ("Automatisch gematcht (matching {version})", "Matched automatically (matching {version})"),
     "trail_matched_decision": ("beslissing", "decision"),
+    "trail_booked": ("Geboekt in het ERP als {document}", "Booked in the ERP as {document}"),
+    "trail_paid": ("Betaald: {amount} op {date}", "Paid: {amount} on {date}"),
+    "trail_paid_reference": ("kenmerk {reference}", "reference {reference}"),
     "actor_system": ("Systeem", "System"),  # the actor "system" in the trail and the matching history
     "trail_order_linked": ("Order gekoppeld: {before} → {after}", "Order linked: {before} → {after}"),
     "trigger_line_paired": ("Regel gekoppeld", "Line paired"),

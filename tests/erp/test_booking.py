@@ -14,6 +14,7 @@ from service.booking import payment_days, share_paid_within
 from service.models.erp import ErpInvoiceState
 from service.models.invoices import AuditEvent, Invoice
 from tests.erp.helpers import S, committed_invoice
+from tests.workspace.test_pages import user  # noqa: F401  (fixture)
 
 
 def book(client, inv, key, number="ERP-2026-0001", **extra):
@@ -153,3 +154,32 @@ def test_paid_dates_feed_the_30_day_payment_term_figures(engine):
     with Session(engine) as s:
         assert sorted(d for _, d in payment_days(s)) == [10, 30, 45]
         assert share_paid_within(s, 30) == (2, 3)
+
+
+def test_the_trail_tells_the_booking_and_the_payment_in_the_readers_language(bare_client, engine, make_key, user):  # noqa: F811
+    from fastapi.testclient import TestClient
+
+    from service.models.workspace import Language, StaffUser
+    from tests.matching.test_rematch_by_hand import _trail_rows
+    from tests.workspace.test_pages import login
+
+    key = make_key("erp")
+    inv = committed_invoice(engine)
+    assert book(bare_client, inv, key, number="ERP-2026-0042").status_code == 200
+    assert pay(bare_client, inv, key, day="2026-11-20", amount="1210.50", reference="BANK-77").status_code == 200
+    login(bare_client)
+    rows = _trail_rows(bare_client.get(f"/ui/invoices/{inv}").text)
+    [booked] = [r for r in rows if "ERP-2026-0042" in r]
+    [paid] = [r for r in rows if "BANK-77" in r]
+    assert "Geboekt in het ERP als ERP-2026-0042" in booked and "booked in" not in booked
+    assert "Betaald: € 1.210,50 op 20 nov 2026 (kenmerk BANK-77)" in paid and "paid " not in paid
+    with Session(engine) as s:
+        anna = s.exec(select(StaffUser).where(StaffUser.username == "anna")).one()
+        anna.language = Language.en
+        s.add(anna)
+        s.commit()
+    english = TestClient(bare_client.app, base_url="https://testserver")
+    login(english)
+    rows = _trail_rows(english.get(f"/ui/invoices/{inv}").text)
+    assert any("Booked in the ERP as ERP-2026-0042" in r for r in rows)
+    assert any("Paid: €1,210.50 on " in r and "(reference BANK-77)" in r for r in rows)
