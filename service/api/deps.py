@@ -95,7 +95,9 @@ _CONFIRMING: set[Callable[..., Any]] = set()
 def confirms_key(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     """Mark an endpoint that calls ``confirm_key`` when ``key_unconfirmed(request)``: its requests
     with a recently seen key skip the separate look-up (a trip through the thread pool and a
-    database session of their own)."""
+    database session of their own). Only for endpoints that rely on no more of the key than what
+    ``confirm_key`` compares (active, role, supplier, organisation): a cached caller's name,
+    rights and approval limit may be up to ``RecentKeys.ttl`` old."""
     _CONFIRMING.add(endpoint)
     return endpoint
 
@@ -163,6 +165,7 @@ def authenticate(request: Request, credentials: HTTPAuthorizationCredentials | N
         organisation_id=key.organisation_id,
     )
     request.state.principal = principal
+    request.state.key_unconfirmed = False  # just looked up (also on a retried attempt of the request)
     if (recent := _recent_keys(request)) is not None:
         recent.remember(secret, principal)
     return principal
