@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -31,6 +31,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
     from service.ui.bank_account_routes import router as bank_account_router
     from service.ui.find_routes import router as find_router
     from service.ui.handover_routes import router as handover_router
+    from service.ui.nul_guard import NulRefused, refuse_nul
     from service.ui.user_admin_routes import router as user_admin_router
     from service.ui.rendering_routes import router as rendering_router
     from service.ui.resolve_routes import router as resolve_router
@@ -44,16 +45,11 @@ def mount(app: FastAPI, settings: Settings) -> None:
     templates.env.globals["static_version"] = _static_version()
     app.state.ui_templates = templates
     app.mount("/ui/static", StaticFiles(directory=str(HERE / "static")), name="ui-static")
-    app.include_router(router)
-    app.include_router(find_router)
-    app.include_router(rendering_router)
-    app.include_router(resolve_router)
-    app.include_router(saved_views_router)
-    app.include_router(bank_account_router)
-    app.include_router(handover_router)
-    app.include_router(user_admin_router)
-    app.include_router(approvals_report_router)
-    app.include_router(sso_router)
+    # every page refuses U+0000 in its query and path values (PostgreSQL cannot compare with it)
+    for page_router in (router, find_router, rendering_router, resolve_router, saved_views_router,
+                        bank_account_router, handover_router, user_admin_router, approvals_report_router,
+                        sso_router):
+        app.include_router(page_router, dependencies=[Depends(refuse_nul)])
     app.state.oidc = OidcProvider(settings) if settings.oidc_enabled else None
     csp = content_security_policy(settings)
 
@@ -68,6 +64,10 @@ def mount(app: FastAPI, settings: Settings) -> None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         nxt = {"next": target} if request.method == "GET" else _back_to_form(request)
         return RedirectResponse(f"/ui/login?{urlencode(nxt)}" if nxt else "/ui/login", status_code=303)
+
+    @app.exception_handler(NulRefused)
+    async def _nul_refused(request: Request, exc: NulRefused):
+        return _html_error(request, 422, "nul_character")
 
     @app.exception_handler(CsrfFailed)
     async def _csrf_failed(request: Request, exc: CsrfFailed):

@@ -110,6 +110,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "sso_account_inactive": ("Uw account is uitgeschakeld.", "Your account has been disabled."),
     "session_expired": ("Uw sessie is verlopen; meld u opnieuw aan.", "Your session has expired; please sign in again."),
+    "nul_character": ("Het adres van deze pagina bevat een ongeldig teken (NUL, U+0000). Haal het weg en probeer "
+                      "het opnieuw.", "The address of this page contains an invalid character (NUL, U+0000). "
+                      "Remove it and try again."),
     "csrf_failed": ("Het formulier is verlopen. Probeer het opnieuw.", "The form has expired. Please try again."),
     "queue_title": ("Facturen ter beoordeling", "Invoices under review"),
     "queue_count": ("{n} facturen", "{n} invoices"),
