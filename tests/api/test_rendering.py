@@ -112,6 +112,19 @@ def test_workspace_shows_the_rendering_and_previews_only_the_real_pdf(bare_clien
     assert download.headers["content-disposition"].startswith("attachment")
 
 
+def _units(html: str) -> list[str]:
+    page = lxml_html.fromstring(html)
+    return [" ".join(td.text_content().split()) for td in page.xpath("//table[@class='r-lines']/tbody/tr/td[4]")]
+
+
+def test_units_are_named_as_on_the_invoice_page(bare_client, client, posted, user):  # noqa: F811
+    headers, invoice_id = posted  # both lines in days (UN/ECE Rec 20 code DAY)
+    assert _units(client.get(f"/v1/invoices/{invoice_id}/rendering?lang=nl", headers=headers).text) == ["dag (DAY)"] * 2
+    assert _units(client.get(f"/v1/invoices/{invoice_id}/rendering?lang=en", headers=headers).text) == ["day (DAY)"] * 2
+    login(bare_client)
+    assert _units(bare_client.get(f"/ui/invoices/{invoice_id}/rendering").text) == ["dag (DAY)"] * 2
+
+
 def test_a_cii_invoice_is_rendered_too(client, make_key):
     from decimal import Decimal
 
