@@ -1,0 +1,55 @@
+"""The top menu at 1280 px: brand, menu and "Aangemeld als ..." with its buttons on one row, in
+Dutch and in English (#17: the Dutch header wrapped onto a second row); axe-core clean."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.ui.test_workspace_browser import assert_accessible, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
+
+MEASURE = """() => {
+    const box = el => { const r = el.getBoundingClientRect(); return {top: r.top, bottom: r.bottom, height: r.height, width: r.width}; };
+    const header = document.querySelector('header.site-header');
+    const parts = [...header.children].filter(el => el.getBoundingClientRect().height > 0).map(box);
+    const who = document.querySelector('.who');
+    return {header: box(header).height, parts, who: box(who).height,
+            line: parseFloat(getComputedStyle(who).lineHeight) || 1.5 * parseFloat(getComputedStyle(who).fontSize)};
+}"""
+
+
+def _one_row(page, name: str) -> float:
+    m = page.evaluate(MEASURE)
+    assert len(m["parts"]) == 3, m  # brand, menu, user tools
+    # one row: every part of the header shares its vertical band with every other part
+    top, bottom = max(p["top"] for p in m["parts"]), min(p["bottom"] for p in m["parts"])
+    assert top < bottom, f"{name}: the header wraps onto a second row: {m}"
+    assert m["who"] <= 1.5 * m["line"], f"{name}: 'signed in as' wraps within itself: {m}"
+    return m["header"]
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_the_header_fits_one_row_at_1280_px(browser, server, seeded, axe_source, language):
+    context = browser.new_context(viewport={"width": 1920, "height": 900}, locale="nl-NL")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    try:
+        sign_in(page, server)
+        if language == "en":
+            page.locator("#switch-language").click()
+            page.wait_for_load_state("load")
+            assert page.locator("html").get_attribute("lang") == "en"
+        wide = _one_row(page, f"{language} at 1920 px")
+        page.set_viewport_size({"width": 1280, "height": 900})
+        for path in ("/ui/queue", "/ui/search", "/ui/dashboard"):
+            page.goto(f"{server}{path}")
+            page.wait_for_load_state("load")
+            height = _one_row(page, f"{language} {path} at 1280 px")
+            assert height <= wide + 1, f"{language} {path}: header {height} px high at 1280 px, {wide} px at 1920 px"
+        assert_accessible(page, axe_source, f"header in {language} at 1280 px")
+    finally:
+        if language == "en":  # the seeded user's language is shared by the module's other tests
+            page.locator("#switch-language").click()
+            page.wait_for_load_state("load")
+        context.close()
