@@ -98,3 +98,45 @@ def test_the_figures_read_the_audit_trail_from_its_indexes_alone(session):
         plan = [row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)]
         reads = [step for step in plan if "audit_events" in step]
         assert reads and all("COVERING INDEX ix_audit_events_" in step for step in reads), (statement, plan)
+
+
+def test_stale_figures_are_served_at_once_and_refreshed_in_a_thread_of_their_own(session, monkeypatch):
+    key = f"{session.get_bind().url}|None"
+    dashboard._cache.clear()
+    first = dashboard.cached(session)  # none yet: computed in the request
+    assert sum(k for _, k in first.volume) == 0
+    make_invoice(session, number="LATER")
+    assert dashboard.cached(session) is first  # within the minute: the same figures
+
+    started = []
+    real = dashboard._refresh_in_background
+    monkeypatch.setattr(dashboard, "_refresh_in_background",
+                        lambda *a: started.append(real(*a)))
+    stamp, figures = dashboard._cache[key]
+    dashboard._cache[key] = (stamp - dashboard.CACHE_SECONDS, figures)  # a minute has passed
+    assert dashboard.cached(session) is first  # the page does not wait for the computation
+    assert dashboard.cached(session) is first and started[1] is None  # one refresh at a time
+    started[0].join(timeout=30)
+    assert not started[0].is_alive()
+    refreshed = dashboard.cached(session)
+    assert refreshed is not first and sum(k for _, k in refreshed.volume) == 1
+
+
+def test_a_failed_refresh_keeps_the_figures_it_had(session, monkeypatch, caplog):
+    key = f"{session.get_bind().url}|None"
+    dashboard._cache.clear()
+    first = dashboard.cached(session)
+    stamp, figures = dashboard._cache[key]
+    dashboard._cache[key] = (stamp - dashboard.CACHE_SECONDS, figures)
+
+    def broken(*_a, **_k):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(dashboard, "compute", broken)
+    thread = dashboard._refresh_in_background(session.get_bind(), key, None)
+    assert thread is not None
+    thread.join(timeout=30)
+    assert dashboard._cache[key][1] is first and "not refreshed" in caplog.text
+    again = dashboard._refresh_in_background(session.get_bind(), key, None)
+    assert again is not None  # the key is free again
+    again.join(timeout=30)
