@@ -302,6 +302,10 @@ class Reason:
         return self.message_nl if language == "nl" else self.message_en
 
     def get(self, name: str) -> str | None:
+        """A structured field (None when the reason has none of that name). The code and the messages
+        are attributes, not fields: asking for them here is a mistake, so it raises."""
+        if name in _RESERVED:
+            raise KeyError(f"{name!r} is not a field of a Reason; read reason.{name if name != 'message' else 'message(language)'}")
         return self.fields.get(name)
 
     @property
@@ -338,6 +342,11 @@ class Reason:
 def reasons_from_stored(rows: Iterable[Any] | None) -> list[Reason]:
     """The reasons of an ``invoices.reasons`` value (entries that are not objects are skipped)."""
     return [Reason.from_stored(r) for r in rows or () if isinstance(r, Mapping) and r.get("code")]
+
+
+def distinct_codes(reasons: Iterable[Reason]) -> list[str]:
+    """The reasons' codes, each once, in order of first appearance."""
+    return list(dict.fromkeys(r.code.value for r in reasons))
 
 
 def stored(reasons: Iterable[Reason]) -> list[dict[str, str | None]]:

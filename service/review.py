@@ -27,6 +27,7 @@ from service.reasons import (
     VALIDATION_CODES,
     ReasonCode,
     clarification_codes,
+    distinct_codes,
 )
 
 __all__ = ["CLARIFICATION", "REJECTION_CODES", "StaleInvoice", "add_comment", "approve", "clarification_codes",
@@ -69,12 +70,7 @@ def _clean_text(value: str | None, field: str, *, required: bool = False) -> str
 
 def current_codes(invoice: Invoice) -> list[str]:
     """The distinct reason codes of the invoice's failed checks, in order."""
-    seen: list[str] = []
-    for reason in invoice.reasons or []:
-        code = reason.get("code") if isinstance(reason, dict) else None
-        if code and code not in seen:
-            seen.append(code)
-    return seen
+    return distinct_codes(invoice.reasons)
 
 
 def approve(session: Session, invoice_id: uuid.UUID, *, actor: str, comment: str | None = None,

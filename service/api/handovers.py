@@ -22,6 +22,7 @@ from service.models.handovers import Handover, HandoverKind, HandoverStatus
 from service.models.keys import Role
 from service.models.invoices import Invoice
 from service.models.workspace import StaffUser
+from service.reasons import distinct_codes
 
 router = APIRouter(tags=["hand-overs"])
 
@@ -144,7 +145,7 @@ def confirm(invoice_id: uuid.UUID, request: Request, session: SessionDep, princi
     handover = store.confirm(session, invoice, actor=principal.actor, note=(body or ConfirmRequest()).note,
                              notifier=store.notifier_of(request.app.state))
     return ConfirmOutcome(handover=_out(session, handover), invoice_status=invoice.status.value,
-                          reason_codes=list(dict.fromkeys(r.get("code", "") for r in invoice.reasons or [])),
+                          reason_codes=distinct_codes(invoice.reasons),
                           links={"invoice": f"/v1/invoices/{invoice.id}", "decision": f"/v1/invoices/{invoice.id}/decision"})
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.models.invoices import Invoice, InvoiceAttachment
-from service.reasons import Reason, ReasonCode, reasons_from_stored
+from service.reasons import Reason, ReasonCode
 
 
 class SellerOut(BaseModel):
@@ -239,7 +239,7 @@ def invoice_out(invoice: Invoice, attachments: list[InvoiceAttachment] | None,
             instance_identifier=invoice.envelope_instance_id, country_c1=invoice.envelope_country,
         ) if invoice.envelope_sender or invoice.envelope_instance_id else None,
         totals=TotalsOut(**totals),
-        reasons=_awaiting(invoice) + [ReasonOut(**r.to_api()) for r in reasons_from_stored(invoice.reasons)],
+        reasons=_awaiting(invoice) + [ReasonOut(**r.to_api()) for r in invoice.reasons],
         validation=validation_summary(invoice.validation_report),
         duplicate_of=invoice.duplicate_of,
         attachments=None if attachments is None else [

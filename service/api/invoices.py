@@ -239,10 +239,10 @@ def _receive(request: Request, session: Session, principal: Principal, xml: byte
     summary = validation_summary(invoice.validation_report)
     rules = ", ".join(summary.failed_rules[:10]) if summary else ""
     code = (summary.reason_code if summary else None) or next(
-        (r.get("code") for r in invoice.reasons or []), "invalid")
+        (r.code.value for r in invoice.reasons), "invalid")
     if code == "BUYER_UNKNOWN":
         err = BuyerUnknown(f"the buyer of this document is none of this instance's organisations "
-                           f"({invoice.reasons[0].get('actual')}); it is stored as rejected", invoice=resource,
+                           f"({invoice.reasons[0].get('actual') if invoice.reasons else None}); it is stored as rejected", invoice=resource,
                            validation=report.model_dump(mode="json") if report is not None else None)
         return problem_response(422, err.to_problem(instance), headers)
     err = InvoiceRejected(

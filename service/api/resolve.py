@@ -20,6 +20,7 @@ from service.decisions.resolve import accept_variance, pair_line
 from service.masterdata.common import OrderNotFound
 from service.errors import IllegalTransition, InvalidInput, InvoiceNotFound, problem_responses
 from service.models.invoices import Invoice
+from service.reasons import distinct_codes
 
 router = APIRouter(tags=["review"])
 
@@ -146,6 +147,6 @@ def accept(invoice_id: uuid.UUID, line_id: LineId, body: VarianceAcceptance, ses
 
 def _outcome(invoice: Invoice) -> RematchOutcome:
     return RematchOutcome(invoice_id=invoice.id, status=invoice.status.value, order_number=invoice.purchase_order,
-                          reason_codes=list(dict.fromkeys(r.get("code", "") for r in invoice.reasons or [])),
+                          reason_codes=distinct_codes(invoice.reasons),
                           version=invoice.version,
                           links={"invoice": f"/v1/invoices/{invoice.id}", "decision": f"/v1/invoices/{invoice.id}/decision"})

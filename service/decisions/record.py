@@ -4,7 +4,6 @@ reasons on the invoice; and reading decisions back."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from sqlalchemy import insert, select
 from sqlmodel import Session
@@ -17,7 +16,7 @@ from service.matching.types import CheckOutcome
 from service.models.base import new_id, utcnow
 from service.models.invoices import Invoice
 from service.models.matching import MatchDecision
-from service.reasons import stored
+from service.reasons import Reason
 
 SYSTEM = "system"
 
@@ -41,10 +40,9 @@ def record_decision(session: Session, invoice: Invoice, inputs: MatchInputs, dec
     return decision_id
 
 
-def reasons_of(decision: Decision) -> list[dict[str, Any]]:
-    """The failed checks as the invoice's reasons (stored form)."""
-    return stored(c.reason() for c in decision.checks
-                  if c.outcome is CheckOutcome.failed and c.code is not None)
+def reasons_of(decision: Decision) -> list[Reason]:
+    """The failed checks as the invoice's reasons."""
+    return [c.reason() for c in decision.checks if c.outcome is CheckOutcome.failed and c.code is not None]
 
 
 def latest_decision(session: Session, invoice_id: uuid.UUID) -> MatchDecision | None:

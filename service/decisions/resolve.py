@@ -93,7 +93,7 @@ def accept_variance(session: Session, invoice: Invoice, line_id: str, code: str,
                            errors=[{"loc": ["body", "code"], "msg": "not an acceptable variance", "type": "enum"}])
     _under_review(session, invoice, "a variance accepted")
     line_id = _line(invoice, line_id)
-    open_here = [r for r in invoice.reasons or [] if r.get("code") == code
+    open_here = [r for r in invoice.reasons if r.code == code
                  and line_id in {p.strip() for p in str(r.get("line_id") or "").split(",")}]
     if not open_here:
         raise InvalidInput(f"line {line_id} has no open {code}",

@@ -239,7 +239,7 @@ class _Run:
         for invoice in self.session.exec(select(Invoice)):
             self.loaded.statuses[invoice.status.value] += 1
             if invoice.status in (InvoiceStatus.needs_review, InvoiceStatus.on_hold):
-                for code in {r.get("code") for r in (invoice.reasons or []) if isinstance(r, dict)}:
+                for code in {r.code.value for r in invoice.reasons}:
                     self.loaded.reasons[code] += 1
         return self.loaded
 

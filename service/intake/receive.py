@@ -43,7 +43,7 @@ from service.models.invoices import (
     InvoiceAttachment,
     InvoiceStatus,
 )
-from service.reasons import Reason, ReasonCode, stored
+from service.reasons import Reason, ReasonCode, distinct_codes
 from service.validation.scenarios import CII_INVOICE
 
 # Peppol profile 02: the buyer answers every invoice with an Invoice Response
@@ -221,13 +221,13 @@ def receive(session: Session, xml: bytes, principal: Any, *, validation: Any, me
             reasons = _buyer_reasons(buyer_problem)
         else:
             reasons = _validation_reasons(report, parse_problem)
-        invoice.reasons = stored(reasons)
+        invoice.reasons = reasons
         try:
             _store(session, invoice, principal, if_absent=True)
         except AlreadyStored as exc:  # the same bytes stored by another process a moment ago
             return _after_race(session, invoice, exc, principal, report, None)
         transition(session, invoice, InvoiceStatus.rejected, actor="system",
-                   reason_codes=_distinct_codes(reasons))
+                   reason_codes=distinct_codes(reasons))
         return Receipt(ReceiptOutcome.rejected, invoice, report)
 
     if first is not None:
@@ -439,9 +439,9 @@ def _store_duplicate(session, invoice, first, principal, report, model) -> Recei
     invoice.dedup_key = None
     invoice.duplicate_of = first.id
     code = ReasonCode.DUPLICATE_INVOICE
-    invoice.reasons = stored([Reason.of(code, en=f"First received as invoice {first.id}.",
+    invoice.reasons = [Reason.of(code, en=f"First received as invoice {first.id}.",
                                         nl=f"Eerder ontvangen als factuur {first.id}.",
-                                        actual=invoice.invoice_number, first_invoice=str(first.id))])
+                                        actual=invoice.invoice_number, first_invoice=str(first.id))]
     _store(session, invoice, principal)
     transition(session, invoice, InvoiceStatus.rejected, actor="system", reason_codes=[code.value])
     return Receipt(ReceiptOutcome.duplicate, invoice, report, first=first, model=model)
@@ -529,9 +529,6 @@ def _layer_code(layer: str, default: ReasonCode) -> ReasonCode:
     }
     return by_layer.get(layer, ReasonCode.RULE_VIOLATION if default is ReasonCode.ENVELOPE_INVALID else default)
 
-
-def _distinct_codes(reasons: list[Reason]) -> list[str]:
-    return list(dict.fromkeys(r.code.value for r in reasons))
 
 
 # keep the model's enum and the table's enum in step (same values)

@@ -18,7 +18,7 @@ from service.en16931.response import (
 from service.intake.guard import parse_untrusted
 from service.intake.limits import UNBOUNDED
 from service.models.invoices import AuditEvent, Invoice, InvoiceStatus
-from service.reasons import ReasonCode, clarification_codes, in_english, reasons_from_stored
+from service.reasons import ReasonCode, clarification_codes, in_english
 
 _VALIDATION_CODES = {"SCHEMA_INVALID", "RULE_VIOLATION", "NOT_WELL_FORMED", "UNSUPPORTED_DOCUMENT",
                      "ENVELOPE_INVALID", "PROFILE_NOT_EN16931"}
@@ -72,7 +72,7 @@ def _short(text: str) -> str:
 def clarifications_for(invoice: Invoice, event: AuditEvent | None) -> tuple[Clarification, ...]:
     """Clarification codes (OPStatusReason + OPStatusAction) for RE and UQ responses."""
     status = invoice.status
-    reasons = reasons_from_stored(invoice.reasons)
+    reasons = invoice.reasons
     if status is InvoiceStatus.rejected:
         codes = list(event.reason_codes) if event and event.reason_codes else [r.code.value for r in reasons]
         if "DUPLICATE_INVOICE" in codes:

@@ -6,6 +6,7 @@ Owned by the intake area; the lifecycle (service/lifecycle.py) is the only write
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import ROUND_FLOOR, Decimal
 from enum import StrEnum
@@ -13,10 +14,12 @@ from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, Index, LargeBinary, UniqueConstraint, event
 from sqlalchemy import false as sa_false
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 from service.models.base import DecimalType, UTCDateTime, enum_type, new_id, utcnow
 from service.models.organisations import DEFAULT_ORGANISATION_ID
+from service.reasons import Reason, reasons_from_stored
 
 
 class InvoiceStatus(StrEnum):
@@ -57,6 +60,24 @@ def _payable_cents(context) -> int | None:
     # model sets the key itself whenever its amount is set (below), which also covers a prepared
     # INSERT of every attribute (service.lifecycle), where a default would not run
     return cents(context.get_current_parameters().get("payable_amount"))
+
+
+class ReasonsJSON(TypeDecorator):
+    """``invoices.reasons``, the storage boundary of reasons: the JSON list of ``Reason.to_stored()``
+    objects in the database, ``Reason`` objects in Python (read once, here). A mapping given instead of
+    a ``Reason`` (bulk loaders, rows as older versions wrote them) is stored as it is."""
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        return [r.to_stored() if isinstance(r, Reason) else dict(r) for r in value
+                if isinstance(r, Reason | Mapping)]
+
+    def process_result_value(self, value, dialect) -> list[Reason]:
+        return reasons_from_stored(value)
 
 
 # One submitted document (accepted or rejected), with its original bytes and current status.
@@ -128,7 +149,8 @@ class Invoice(SQLModel, table=True):
     # keeps amounts as text, and a CAST per row read and sorted every invoice
     payable_cents: int | None = Field(default=None, sa_column=Column(BigInteger, default=_payable_cents))
 
-    reasons: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # what validation, duplicate detection and matching found (service.reasons.Reason; see ReasonsJSON)
+    reasons: list[Reason] = Field(default_factory=list, sa_column=Column(ReasonsJSON, nullable=False))
     validation_report: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     data: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))  # EN 16931 model as JSON
     # "<seller_key>|<document_type>|<BT-1>" for accepted documents only (NULL for rejected ones): the

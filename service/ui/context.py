@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +17,7 @@ from service.models.keys import ApiKey
 from service.models.masterdata import Supplier
 from service.models.matching import LedgerEntry, LedgerState
 from service.models.workspace import StaffUser
+from service.reasons import Reason
 
 CONSUMERS_SHOWN = 10  # earlier invoices listed per order line; the rest are counted
 
@@ -29,7 +31,7 @@ def _uuids(values: Iterable[Any]) -> set[uuid.UUID]:
     return out
 
 
-def supplier_names(session: Session, checks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def supplier_names(session: Session, checks: list[Reason]) -> list[Reason]:
     """The checks with supplier ids (SUPPLIER_MISMATCH: the order's and the invoice's supplier) shown as
     names, also inside their messages; copies, the stored reasons stay as they are."""
     ids = _uuids(c.get(k) for c in checks for k in ("expected", "actual") if c.get(k))
@@ -39,15 +41,16 @@ def supplier_names(session: Session, checks: list[dict[str, Any]]) -> list[dict[
     if not names:
         return checks
 
-    def named(value: Any) -> Any:
-        if not isinstance(value, str):
+    def named(value: str | None) -> str | None:
+        if not value:
             return value
         for supplier_id, name in names.items():
             value = value.replace(supplier_id, name)
         return value
 
-    fields = ("expected", "actual", "message", "message_nl", "message_en")
-    return [{**c, **{k: named(c[k]) for k in fields if c.get(k)}} for c in checks]
+    return [replace(c, message_en=named(c.message_en) or "", message_nl=named(c.message_nl) or "",
+                    fields={**c.fields, "expected": named(c.get("expected")), "actual": named(c.get("actual"))})
+            for c in checks]
 
 
 def actor_names(session: Session, actors: Iterable[str]) -> dict[str, str]:

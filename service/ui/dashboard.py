@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 from service.models.base import utcnow
 from service.models.erp import ErpInvoiceState
 from service.models.invoices import AuditEvent, Invoice, InvoiceStatus
-from service.reasons import VALIDATION_CODES, reasons_from_stored
+from service.reasons import VALIDATION_CODES, Reason
 from service.ui.queue import _reason_elements
 
 S = InvoiceStatus
@@ -232,14 +232,14 @@ def _as_date(value) -> date:
     return date.fromisoformat(str(value)[:10])
 
 
-def _failed_rules(report, reasons) -> set[str]:
+def _failed_rules(report, reasons: list[Reason]) -> set[str]:
     found: set[str] = set()
     if isinstance(report, dict):
         for layer in report.get("layers") or []:
             for f in (layer or {}).get("findings") or []:
                 if str(f.get("severity", "")).lower() in ("fatal", "error") and f.get("rule_id"):
                     found.add(str(f["rule_id"]))
-    for r in reasons_from_stored(reasons):
+    for r in reasons:
         if r.get("rule_id"):
             found.add(str(r.get("rule_id")))
     return found

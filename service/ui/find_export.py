@@ -29,7 +29,7 @@ def values(t: Translator, inv: Invoice) -> list[Any]:
     """One row: typed values (dates, Decimal) for XLSX; ``text_row`` makes CSV text of them."""
     return [inv.invoice_number, inv.seller_name, inv.issue_date, inv.due_date, inv.purchase_order,
             inv.payable_amount, inv.currency, t.status(inv.status.value),
-            ", ".join(dict.fromkeys(t.reason_label(r.get("code", "")) for r in inv.reasons or [])),
+            ", ".join(dict.fromkeys(t.reason_label(r.code.value) for r in inv.reasons)),
             inv.created_at, str(inv.id)]
 
 

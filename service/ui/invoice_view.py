@@ -26,6 +26,7 @@ from service.models.invoices import AuditEvent, Invoice, InvoiceAttachment
 from service.models.handovers import Handover, HandoverStatus
 from service.models.matching import MatchDecision
 from service.models.workspace import InvoiceComment, StaffUser
+from service.reasons import Reason
 from service.ui import context
 from service.ui.i18n import TEXTS
 
@@ -35,7 +36,7 @@ class LineRow:
     invoice_line: dict[str, Any]
     order_line: dict[str, Any] | None
     received: Decimal | None
-    checks: list[dict[str, Any]] = field(default_factory=list)
+    checks: list[Reason] = field(default_factory=list)
     pairable: bool = False  # matching could not pair it: a person may (service/decisions/resolve.py)
     acceptable: list[str] = field(default_factory=list)  # open variances a person may accept with a reason
     # the other invoices that count against this order line (service/ui/context.consumers)
@@ -76,8 +77,8 @@ class Attachment:
 class InvoiceView:
     invoice: Invoice
     doc: dict[str, Any]
-    checks: list[dict[str, Any]]
-    document_checks: list[dict[str, Any]]
+    checks: list[Reason]
+    document_checks: list[Reason]
     lines: list[LineRow]
     warnings: list[dict[str, Any]]
     attachments: list[Attachment]
@@ -104,7 +105,7 @@ DIFFERENCES = {"price": {"PRICE_VARIANCE"}, "unit": {"UNIT_MISMATCH"},
 def build(session: Session, invoice: Invoice) -> InvoiceView:
     doc = invoice.data if isinstance(invoice.data, dict) else {}
     # supplier ids in the checks (SUPPLIER_MISMATCH) shown as names
-    checks = context.supplier_names(session, [r for r in (invoice.reasons or []) if isinstance(r, dict)])
+    checks = context.supplier_names(session, invoice.reasons)
     order_lines, received, order_status = _order_lines(session, invoice)
     decision = _decision(session, invoice)
     pairing = {str(k): str(v) for k, v in (getattr(decision, "pairing", None) or {}).items()}
@@ -119,13 +120,13 @@ def build(session: Session, invoice: Invoice) -> InvoiceView:
         ref = pairing.get(lid) or ln.get("order_line_reference") or next(
             (c.get("order_line_id") for c in line_checks if c.get("order_line_id")), None)
         ol = order_lines.get(str(ref)) if ref else None
-        codes = {c.get("code") for c in line_checks}
+        codes = {c.code.value for c in line_checks}
         lines.append(LineRow(invoice_line=ln, order_line=ol, received=received.get(str(ref)) if ref else None,
                              checks=line_checks, differs={k for k, v in DIFFERENCES.items() if codes & v},
-                             pairable=any(c.get("code") in PAIRING_CODES for c in line_checks),
+                             pairable=any(c.code.value in PAIRING_CODES for c in line_checks),
                              acceptable=list(dict.fromkeys(
-                                 c["code"] for c in line_checks
-                                 if c.get("code") in ACCEPTABLE_VARIANCES and not c.get("accepted")))))
+                                 c.code.value for c in line_checks
+                                 if c.code.value in ACCEPTABLE_VARIANCES and not c.get("accepted")))))
     document_checks = [c for c in checks if not (_line_ids(c) & line_ids)]
     used = context.consumers(session, invoice, {str(r.order_line["line_id"]) for r in lines if r.order_line})
     for row in lines:
@@ -151,7 +152,7 @@ def _decisions(session: Session, invoice: Invoice) -> list[dict[str, Any]]:
              "outcome": r.outcome, "codes": list(r.reason_codes or [])} for r in rows]
 
 
-def _line_ids(check: dict[str, Any]) -> set[str]:
+def _line_ids(check: Reason) -> set[str]:
     return {part.strip() for part in str(check.get("line_id") or "").split(",") if part.strip()}
 
 

@@ -227,10 +227,8 @@ def invoice_page(request: Request, invoice_id: str, session: SessionDep, current
 
 def _invoice_iban(inv: Invoice) -> str | None:
     """BT-84 as the bank check saw it (the failed check's actual value), to propose it as it is."""
-    for reason in inv.reasons or []:
-        if isinstance(reason, dict) and reason.get("code") == "BANK_ACCOUNT_UNVERIFIED" and reason.get("actual"):
-            return str(reason["actual"])
-    return None
+    return next((r.get("actual") for r in inv.reasons
+                 if r.code is ReasonCode.BANK_ACCOUNT_UNVERIFIED and r.get("actual")), None)
 
 
 def _confirm_note(session: Session, t: Translator, inv: Invoice, current: StaffSession, codes: list[str]) -> str:

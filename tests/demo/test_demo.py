@@ -88,11 +88,11 @@ def test_loading_gives_every_outcome_through_the_real_paths(engine, plan, valida
     credit_notes = [i for i in invoices if i.document_type is DocumentType.credit_note]
     assert any(i.status in (InvoiceStatus.approved, InvoiceStatus.booked) for i in credit_notes)
 
-    waiting = Counter(r["code"] for i in invoices if i.status is InvoiceStatus.needs_review for r in i.reasons)
+    waiting = Counter(r.code.value for i in invoices if i.status is InvoiceStatus.needs_review for r in i.reasons)
     for code in ("PRICE_VARIANCE", "SUPPLIER_UNKNOWN", "PO_REFERENCE_MISSING"):
         assert waiting[code] >= 1, waiting
     # every reason the machine gave at some point (a re-match may have cleared it since)
-    everything = Counter(decided) + Counter(r["code"] for i in invoices for r in i.reasons)
+    everything = Counter(decided) + Counter(r.code.value for i in invoices for r in i.reasons)
     for code in ("PRICE_VARIANCE", "QUANTITY_EXCEEDS_ORDERED", "NOT_RECEIVED", "QUANTITY_EXCEEDS_RECEIVED",
                  "BANK_ACCOUNT_UNVERIFIED", "LINE_NOT_MATCHED", "PO_CLOSED", "DUPLICATE_SUSPECTED",
                  "PO_REFERENCE_MISSING", "SUPPLIER_UNKNOWN", "DUPLICATE_INVOICE", "RULE_VIOLATION"):

@@ -15,6 +15,7 @@ from service.en16931.parser import parse_document
 from service.en16931.response import Clarification, ResponseParty, build_invoice_response
 from service.lifecycle import transition
 from service.models.invoices import DocumentType, Invoice, InvoiceStatus
+from service.reasons import Reason, ReasonCode
 from service.validation.schematron import SchematronRuleSet
 from tests.conftest import MIRROR
 
@@ -120,8 +121,8 @@ def test_lifecycle_responses(session, xsd, t111):
     assert root.findtext(".//cac:DocumentReference/cbc:ID", namespaces=NS) == "Snippet1"
     assert root.findtext(".//cac:DocumentReference/cbc:IssueDate", namespaces=NS) == "2017-11-13"
 
-    inv.reasons = [{"code": "PRICE_VARIANCE", "line_id": "1", "expected": "400", "actual": "410",
-                    "message": "Unit price 2.5 % above the order"}]
+    inv.reasons = [Reason.of(ReasonCode.PRICE_VARIANCE, en="Unit price 2.5 % above the order", line_id="1",
+                             expected="400", actual="410")]
     transition(session, inv, InvoiceStatus.needs_review, actor="system", reason_codes=["PRICE_VARIANCE"])
     root = _response(session, inv, xsd, t111)
     assert root.findtext(".//cbc:ResponseCode", namespaces=NS) == "UQ"

@@ -40,6 +40,38 @@ def test_a_field_may_not_take_the_name_of_the_code_or_a_message() -> None:
         Reason("NOT_A_CODE", "en", "nl")  # type: ignore[arg-type]
 
 
+def test_the_code_and_the_messages_are_attributes_not_fields() -> None:
+    reason = Reason.of(ReasonCode.PO_CLOSED, actual="PO-1")
+    assert reason.get("actual") == "PO-1" and reason.get("tolerance") is None
+    for name in ("code", "message", "message_en", "message_nl"):
+        with pytest.raises(KeyError, match="not a field"):
+            reason.get(name)
+
+
+def test_invoice_reasons_are_reason_objects_stored_in_the_one_form(engine) -> None:
+    """The storage boundary (service.models.invoices.ReasonsJSON): the row holds ``to_stored()``
+    exactly; the model reads ``Reason`` objects back. A mapping (a bulk loader's row) is kept as it is."""
+    from sqlmodel import Session
+
+    from service.models.invoices import Invoice
+
+    price = Reason.of(ReasonCode.PRICE_VARIANCE, en="410 > 400", nl="410 > 400", line_id="1", tolerance="2")
+    legacy = {"code": "RULE_VIOLATION", "rule_id": "BR-CO-15", "message": "totals"}
+    with Session(engine) as s:
+        inv = Invoice(sha256="r" * 64, document=b"<x/>", reasons=[price, legacy])
+        s.add(inv)
+        s.commit()
+        invoice_id = inv.id
+    with engine.connect() as conn:
+        raw = conn.execute(text("SELECT reasons FROM invoices WHERE id = :id"),
+                           {"id": invoice_id.hex if engine.dialect.name == "sqlite" else invoice_id}).scalar_one()
+    assert (json.loads(raw) if isinstance(raw, str) else raw) == [price.to_stored(), legacy]
+    with Session(engine) as s:
+        got = s.get(Invoice, invoice_id).reasons
+    assert got == [price, Reason.from_stored(legacy)] and all(isinstance(r, Reason) for r in got)
+    assert got[1].message_en == "totals" and got[1].get("rule_id") == "BR-CO-15"
+
+
 def test_stored_form_round_trips_and_the_api_form_adds_message_in_the_asked_language() -> None:
     reason = Reason.of(ReasonCode.DUPLICATE_INVOICE, en="First received as invoice X.",
                        nl="Eerder ontvangen als factuur X.", actual="INV-1", first_invoice="X")

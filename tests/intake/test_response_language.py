@@ -8,7 +8,7 @@ from lxml import etree
 from sqlmodel import Session
 
 from service.models.invoices import Invoice
-from service.reasons import ReasonCode, in_english
+from service.reasons import Reason, ReasonCode, in_english
 from tests.api.test_invoices import BASE, XML
 
 CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
@@ -28,10 +28,11 @@ def test_the_invoice_response_of_an_invoice_under_review_is_english(client, make
     assert created["status"] == "needs_review"
     with Session(engine) as s:  # a producer that stored its own, Dutch, wording
         invoice = s.get(Invoice, uuid.UUID(created["id"]))
-        invoice.reasons = [{**r, "message": "Dit is Nederlandse tekst."} for r in invoice.reasons]
+        codes = [r.code.value for r in invoice.reasons]
+        invoice.reasons = [Reason(r.code, "Dit is Nederlandse tekst.", "Dit is Nederlandse tekst.", r.fields)
+                           for r in invoice.reasons]
         s.add(invoice)
         s.commit()
-        codes = [r["code"] for r in invoice.reasons]
     r = client.get(f"/v1/invoices/{created['id']}/response", headers=headers)
     reason = etree.fromstring(r.content).findtext(f".//{{{CBC}}}StatusReason")
     assert "Nederlandse" not in reason

@@ -18,6 +18,7 @@ from sqlmodel import Session
 from service.lifecycle import transition
 from service.models.base import utcnow
 from service.models.invoices import DocumentType, Invoice, InvoiceStatus
+from service.reasons import Reason, distinct_codes
 
 REPO = Path(__file__).resolve().parents[2]
 MIRROR = Path(os.environ.get("EINVOICE_ARTIFACTS_MIRROR") or REPO.parent / "shared" / "artifacts")
@@ -44,6 +45,12 @@ def not_received(line_id: str = "2") -> dict:
     return {"code": "NOT_RECEIVED", "line_id": line_id, "expected": "3", "actual": "0", "tolerance": None,
             "message": "Nothing received on order line 2",
             "message_nl": "Op orderregel 2 is nog niets ontvangen", "message_en": "Nothing received on order line 2"}
+
+
+def as_reasons(reasons: list[Reason | dict]) -> list[Reason]:
+    """The invoice's reasons as the model holds them; a dict is read as a stored row is (a bare
+    ``message`` is a row from before migration 0025)."""
+    return [r if isinstance(r, Reason) else Reason.from_stored(r) for r in reasons]
 
 
 def sample_data(number: str, seller: str, due: date, amount: Decimal, purchase_order: str | None) -> dict:
@@ -95,19 +102,20 @@ def make_invoice(
         issue_date=at.date(), due_date=due, currency="EUR", seller_name=seller,
         seller_key=f"0106:{abs(hash(seller)) % 10**8:08d}", supplier_id=supplier_id,
         purchase_order=purchase_order, payable_amount=amount, tax_inclusive_amount=amount,
-        reasons=reasons if reasons is not None else [price_variance()],
+        reasons=as_reasons(reasons if reasons is not None else [price_variance()]),
         validation_report=validation_report, data=sample_data(number, seller, due, amount, purchase_order),
         received_by="key:test", created_at=at, updated_at=at,
     )
     session.add(invoice)
     session.flush()
-    if status is InvoiceStatus.rejected and reasons and all(r.get("code") in ("RULE_VIOLATION", "SCHEMA_INVALID") for r in reasons):
-        transition(session, invoice, InvoiceStatus.rejected, actor="system", reason_codes=[r["code"] for r in reasons])
+    if status is InvoiceStatus.rejected and reasons and all(
+            r.code.value in ("RULE_VIOLATION", "SCHEMA_INVALID") for r in invoice.reasons):
+        transition(session, invoice, InvoiceStatus.rejected, actor="system", reason_codes=distinct_codes(invoice.reasons))
     elif status is InvoiceStatus.approved and not reasons and reasons is not None:
         transition(session, invoice, InvoiceStatus.approved, actor="system")
     elif status is not InvoiceStatus.received:
         transition(session, invoice, InvoiceStatus.needs_review, actor="system",
-                   reason_codes=[r["code"] for r in invoice.reasons])
+                   reason_codes=distinct_codes(invoice.reasons))
         if status is not InvoiceStatus.needs_review:
             transition(session, invoice, status, actor="user:seed")
     if commit:
