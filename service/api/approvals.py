@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field
@@ -20,15 +20,17 @@ from service.approvals.rules import DEFAULT_AMOUNT_AT_LEAST, DEFAULT_CURRENCY, D
 from service.db import SessionDep
 from service.errors import InvalidCursor, InvalidInput, NotFound, problem_responses
 from service.models.approvals import GLOBAL_RULES_SCOPE, ApprovalRuleVersion, organisation_rules_scope
-from service.models.keys import ApiKey
-from service.models.keys import Role
+from service.models.keys import ApiKey, Role
+from service.models.workspace import StaffUser
 from service.reasons import LIFECYCLE_CODES, VALIDATION_CODES, ReasonCode
 
 KeyIdOrPrefix = Annotated[str, Path(max_length=64, description="The key's id or its prefix.")]
 
 router = APIRouter(tags=["approvals"])
 
-RulesReader = Annotated[Principal, Depends(require(Role.reviewer, Role.erp))]
+# Who reads the rules, their versions and the report of manual approvals: reviewers and the ERP
+# (an organisation's key: its organisation's, and the global rules)
+Reader = Annotated[Principal, Depends(require(Role.reviewer, Role.erp))]
 
 # Reason codes a rule may name: those an invoice under review can carry (matching's codes).
 _RULE_CODES = frozenset(c.value for c in ReasonCode) - {c.value for c in VALIDATION_CODES | LIFECYCLE_CODES}
@@ -86,7 +88,7 @@ def _out(row: ApprovalRuleVersion | None) -> FourEyesRulesOut:
 
 @router.get("/approvals/rules", operation_id="approvals-rules-get", summary="Read the four-eyes rules in force",
             response_model=FourEyesRulesOut)
-def get_rules(session: SessionDep, principal: RulesReader) -> FourEyesRulesOut:
+def get_rules(session: SessionDep, principal: Reader) -> FourEyesRulesOut:
     """Read the four-eyes rules in force (for an organisation's key: its own, else the global ones)."""
     own = rule_versions.latest(session, _own_scope(principal)) if principal.organisation_id else None
     return _out(own or rule_versions.latest(session))
@@ -109,7 +111,7 @@ def put_rules(body: FourEyesSettings, session: SessionDep, principal: Admin) -> 
 
 @router.get("/approvals/rules/versions", operation_id="approvals-rules-versions",
             summary="List the versions of the four-eyes rules", response_model=FourEyesRulesList)
-def list_versions(session: SessionDep, principal: RulesReader,
+def list_versions(session: SessionDep, principal: Reader,
                   scope: Annotated[str | None, Query(max_length=100, description="global or organisation:<id>")] = None
                   ) -> FourEyesRulesList:
     """List the versions of the four-eyes rules, newest first (an organisation's key: its own and the global ones)."""
@@ -123,10 +125,15 @@ def _own_scope(principal: Principal) -> str:
     return organisation_rules_scope(principal.organisation_id)
 
 
+def _held(holder: ApiKey | StaffUser) -> dict[str, Any]:
+    """What a key and a staff user show alike: role, rights held now, whether those are the role's
+    defaults, and the approval limit."""
+    return {"role": holder.role.value, "rights": sorted(effective_rights(holder.role.value, holder.rights)),
+            "role_defaults": holder.rights is None, "approval_limit": holder.approval_limit}
+
+
 def _rights_out(key: ApiKey) -> RightsOut:
-    held = effective_rights(key.role.value, key.rights)
-    return RightsOut(key_id=key.id, prefix=key.prefix, role=key.role.value, rights=sorted(held),
-                     role_defaults=key.rights is None, approval_limit=key.approval_limit)
+    return RightsOut(key_id=key.id, prefix=key.prefix, **_held(key))
 
 
 @router.get("/keys/{key_id}/rights", operation_id="keys-rights-get", summary="Read a key's approval rights",
@@ -167,7 +174,7 @@ class StaffRightsOut(BaseModel):
     approval_limit: Decimal | None
 
 
-def _staff(session, principal: Principal, user_id: str):
+def _staff(session: SessionDep, principal: Principal, user_id: str) -> StaffUser:
     """The staff user, if the admin may see them: an organisation's admin only its own members (404)."""
     from service.organisations.staff import memberships
 
@@ -177,10 +184,8 @@ def _staff(session, principal: Principal, user_id: str):
     return user
 
 
-def _staff_out(user) -> StaffRightsOut:
-    held = effective_rights(user.role.value, user.rights)
-    return StaffRightsOut(user_id=user.id, username=user.username, role=user.role.value, rights=sorted(held),
-                          role_defaults=user.rights is None, approval_limit=user.approval_limit)
+def _staff_out(user: StaffUser) -> StaffRightsOut:
+    return StaffRightsOut(user_id=user.id, username=user.username, **_held(user))
 
 
 @router.get("/staff/{user_id}/rights", operation_id="staff-rights-get", summary="Read a staff user's approval rights",
@@ -204,9 +209,6 @@ def put_staff_rights(user_id: StaffIdOrName, body: StaffRightsIn, session: Sessi
 
 
 # --- the auditor's report ------------------------------------------------------------------------
-
-ReportReader = Annotated[Principal, Depends(require(Role.reviewer, Role.erp))]
-
 
 class ManualApprovalOut(BaseModel):
     approval_id: uuid.UUID
@@ -234,7 +236,7 @@ class ManualApprovalList(BaseModel):
 @router.get("/approvals/report", operation_id="approvals-report", response_model=ManualApprovalList,
             summary="Manual approvals in a period (for auditors)", responses=problem_responses(InvalidCursor, InvalidInput))
 def approvals_report(
-    session: SessionDep, principal: ReportReader,
+    session: SessionDep, principal: Reader,
     start: Annotated[datetime, Query(alias="from", description="From this moment (inclusive, with time zone)")],
     end: Annotated[datetime, Query(alias="to", description="Until this moment (exclusive, with time zone)")],
     cursor: Annotated[str | None, Query(max_length=500)] = None,
