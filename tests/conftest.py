@@ -14,6 +14,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 os.environ["EINVOICE_ENVIRONMENT"] = "test"
 os.environ.setdefault("EINVOICE_LOG_LEVEL", "WARNING")
@@ -98,8 +99,11 @@ def _databases(tmp_path_factory) -> Iterator[dict[str, str]]:
     urls["sqlite"] = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
     if "postgresql" in BACKENDS:
         urls["postgresql"], pg_name = _create_pg_database()
-    for url in urls.values():
+    for backend, url in urls.items():
         upgrade(url)
+        eng = make_engine(url)
+        _seeded[backend] = _rows_of_every_table(eng)
+        eng.dispose()
     yield urls
     if pg_name:
         _drop_pg_database(pg_name)
@@ -136,13 +140,31 @@ def engine(db_url: str) -> Iterator[Engine]:
     eng.dispose()
 
 
+# What the migrations themselves write into a new database (the default organisation, 0014), per
+# backend (one database each per test session): every test starts from that, as a freshly migrated
+# installation does.
+_seeded: dict[str, list[tuple[Any, list[dict[str, Any]]]]] = {}
+
+
+def _rows_of_every_table(eng: Engine) -> list[tuple[Any, list[dict[str, Any]]]]:
+    from service.models.base import metadata
+
+    with eng.connect() as conn:
+        return [(table, [dict(r) for r in conn.execute(table.select()).mappings()])
+                for table in metadata.sorted_tables]
+
+
 def _empty_all_tables(eng: Engine) -> None:
+    """Back to the freshly migrated state: every row deleted, then what the migrations wrote put back."""
     from service.models.base import metadata
 
     with eng.begin() as conn:
         for table in reversed(metadata.sorted_tables):
             if table.name != "cache_generations":  # kept like the schema (its token changed with the tables)
                 conn.execute(table.delete())
+        for table, rows in _seeded.get(eng.dialect.name, []):
+            if rows and table.name != "cache_generations":
+                conn.execute(table.insert(), rows)
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ from service.models.keys import ApiKey
 from service.models.invoices import Invoice
 from service.models.masterdata import GoodsReceipt, PurchaseOrder, Supplier
 from service.models.matching import StandingOrderRule
-from service.models.organisations import DEFAULT_ORGANISATION_ID, Organisation, StaffMembership
+from service.models.organisations import Organisation, StaffMembership
 
 __all__ = ["ActingOrganisation", "acting_organisation", "organisation_guard", "sees"]
 
@@ -162,8 +162,6 @@ def acting_organisation(
         ids = session.execute(select(Organisation.id).limit(2)).scalars().all()
     if len(ids) == 1:
         return ids[0]
-    if not ids:  # a database emptied since the migration created the default organisation
-        return DEFAULT_ORGANISATION_ID
     raise InvalidInput("this instance has several organisations: name one with ?organisation=ID", errors=[
         {"loc": ["query", "organisation"], "msg": "required on an instance with several organisations",
          "type": "missing"}])

@@ -28,8 +28,8 @@ class OrganisationIdentifierTaken(Conflict):
 
 
 def ensure_default(session: Session) -> uuid.UUID:
-    """The default organisation's id. The migration creates it; this recreates it in a database
-    emptied since (tests do that), so every caller can rely on it."""
+    """The default organisation's id. Migration 0014 creates it; this creates it in a database whose
+    row is gone (an operator's repair), so that ``einvoice organisations create`` can rely on it."""
     if session.get(Organisation, DEFAULT_ORGANISATION_ID) is not None:
         return DEFAULT_ORGANISATION_ID
     row = Organisation(id=DEFAULT_ORGANISATION_ID, name=DEFAULT_NAME, is_default=True)
@@ -63,8 +63,6 @@ def _load_directory(session: Session) -> Directory:
 def only_organisation(session: Session) -> uuid.UUID | None:
     """The instance's organisation when it has exactly one (so that nothing needs naming it)."""
     ids = session.exec(select(Organisation.id).limit(2)).all()
-    if not ids:
-        return ensure_default(session)
     return ids[0] if len(ids) == 1 else None
 
 
@@ -76,7 +74,6 @@ def get_organisation(session: Session, organisation_id: uuid.UUID) -> Organisati
 
 
 def list_organisations(session: Session) -> list[Organisation]:
-    ensure_default(session)
     return list(session.exec(select(Organisation).order_by(Organisation.created_at, Organisation.id)))
 
 

@@ -14,7 +14,7 @@ from fastapi import Request
 from fastapi.responses import Response
 from sqlmodel import Session, select
 
-from service.models.organisations import DEFAULT_ORGANISATION_ID, Organisation, StaffMembership
+from service.models.organisations import Organisation, StaffMembership
 
 ORGANISATION_COOKIE = "einvoice_organisation"
 NO_ORGANISATION = uuid.UUID(int=0)  # a person who works for no organisation sees no invoice
@@ -30,8 +30,6 @@ def working_organisation(request: Request, session: Session,
         every = session.exec(select(Organisation.id, Organisation.name).limit(2)).all()
         if len(every) == 1:
             rows = every
-        elif not every:  # a database emptied since the migration created the default organisation
-            rows = [(DEFAULT_ORGANISATION_ID, "")]
     mine = tuple((org_id, name) for org_id, name in rows)
     chosen = request.cookies.get(ORGANISATION_COOKIE, "")
     for org_id, _ in mine:
