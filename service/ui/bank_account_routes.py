@@ -15,7 +15,7 @@ from service.approvals.rights import RightMissing, approver
 from service.db import SessionDep
 from service.decisions import rematch
 from service.errors import InvalidInput, NotFound, ServiceError
-from service.models.approvals import BankAccountAction, VerificationMethod
+from service.models.approvals import BankAccountAction, BankAccountChange, VerificationMethod
 from service.models.masterdata import Supplier, SupplierBankAccount
 from service.ui.i18n import Translator
 from service.ui.routes import FormDep, Staff, _load, render
@@ -68,7 +68,7 @@ def propose_from_invoice(request: Request, session: SessionDep, current: Staff, 
 def supplier_page(request: Request, supplier_id: str, session: SessionDep, current: Staff, msg: str = "",
                   ref: str = "", error: str = "") -> Response:
     t = Translator(current.user.language.value)
-    supplier = _supplier(session, supplier_id)
+    supplier = _supplier(session, supplier_id, current)
     accounts = session.exec(select(SupplierBankAccount).where(SupplierBankAccount.supplier_id == supplier.id)
                             .order_by(SupplierBankAccount.iban)).all()
     return render(request, "supplier.html", t, supplier=supplier, accounts=accounts,
@@ -89,6 +89,11 @@ def decide(request: Request, change_id: str, decision: str, session: SessionDep,
     supplier_id = str(form.get("supplier_id", "") or "")
     back = f"/ui/suppliers/{supplier_id}" if _is_uuid(supplier_id) else "/ui/queue"
     check_form(request, current, form, back=back)
+    # another organisation's change does not exist for this person (not even to be refused)
+    owner = session.exec(select(Supplier.organisation_id).join(
+        BankAccountChange, BankAccountChange.supplier_id == Supplier.id).where(BankAccountChange.id == cid)).first()
+    if owner != current.organisation_id:
+        raise NotFound("no such change")
     raw_method = str(form.get("method", "") or "")
     method = VerificationMethod(raw_method) if raw_method in VerificationMethod.__members__ else None
     try:
@@ -114,8 +119,8 @@ def _is_uuid(value: str) -> bool:
     return True
 
 
-def _supplier(session: Session, supplier_id: str) -> Supplier:
+def _supplier(session: Session, supplier_id: str, current: StaffSession) -> Supplier:
     found = session.get(Supplier, uuid.UUID(supplier_id)) if _is_uuid(supplier_id) else None
-    if found is None:
+    if found is None or found.organisation_id != current.organisation_id:  # another organisation's: none
         raise NotFound("no such supplier")
     return found

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from service import review
 from service.approvals import four_eyes
@@ -22,6 +22,7 @@ from service.decisions.rematch import link_order, rematch_by_hand
 from service.masterdata.common import OrderNotFound
 from service.errors import IllegalTransition, InvalidInput, NotFound, ServiceError
 from service.models.invoices import Invoice
+from service.models.organisations import Organisation
 from service.models.workspace import Language
 from service.reasons import ReasonCode
 from service.ui import dashboard as dash
@@ -393,8 +394,10 @@ def switch_organisation(request: Request, current: Staff, organisation: Annotate
 @router.get("/dashboard")
 def dashboard_page(request: Request, session: SessionDep, current: Staff, scope: str = "") -> Response:
     t = Translator(current.user.language.value)
-    # the centre's management (admins) may see every organisation together; everyone else their current one
-    across = scope == "all" and current.user.role.value == "admin"
+    # the centre's management (admins who work for every organisation) may see all of them together;
+    # everyone else their current one: a person never sees another organisation's data
+    may_see_all = current.user.role.value == "admin" and _works_for_all(session, current)
+    across = scope == "all" and may_see_all
     d = dash.cached(session, None if across else current.organisation_id)
     pct = lambda v: t.percent(v)  # noqa: E731
     charts = {
@@ -414,7 +417,12 @@ def dashboard_page(request: Request, session: SessionDep, current: Staff, scope:
         "rules": dash.hbar_chart("chart-rules", t("top_rules"), list(d.rules)),
     }
     return render(request, "dashboard.html", t, d=d, charts=charts, weeks=dash.WEEKS, bucket_label=_bucket_label,
-                  across=across, may_see_all=current.user.role.value == "admin")
+                  across=across, may_see_all=may_see_all)
+
+
+def _works_for_all(session: Session, current: StaffSession) -> bool:
+    every = set(session.exec(select(Organisation.id)).all())
+    return every <= {org_id for org_id, _ in current.organisations}
 
 
 def _bucket_label(t: Translator, bucket: str) -> str:

@@ -348,3 +348,161 @@ def test_the_matching_policy_is_changed_by_admins_only_each_at_its_own_level(cli
     assert r.status_code == 200 and r.json()["scope"] == f"organisation:{DEFAULT_ORGANISATION_ID}", r.text
     for role in ("erp", "reviewer", "gateway"):  # (supplier keys: the matrix)
         assert client.put("/v1/matching/policy", headers=make_key(role), json=policy).status_code == 403
+
+
+# --- the workspace: staff users per role x their own and another organisation's data -------------
+#
+# The same rule as for keys (DESIGN.md "Organisations"): a person sees only the organisation they work
+# on, and another organisation's invoice, supplier, bank-account change, saved view or colleague does
+# not exist for them (404, nothing changed); user administration is for admins (404 for reviewers).
+
+STAFF_ROLES = ("reviewer", "admin")
+ADMIN_PAGES = {("GET", "/ui/admin/users"), ("POST", "/ui/admin/users"), ("POST", "/ui/admin/users/{username}")}
+# path parameters that name an organisation's data (the others name an action or a position)
+OWNED = {"invoice_id", "supplier_id", "change_id", "view_id", "username"}
+STAFF_MADE_UP = {"position", "line_id"}  # positions nobody has: 404 is a right answer
+STAFF_ACTIONS = {"/delivery/{action}", "/handover/{action}"}  # "hold" is none of theirs: 404 is right
+
+
+@pytest.fixture
+def staff_world(client, make_key, engine) -> dict:
+    """Two organisations (tests/organisations/test_isolation.py), each with an invoice under review (so
+    that an action on it would show) and a saved view of its staff member; a reviewer and an admin who
+    work for Noord."""
+    from sqlmodel import Session
+
+    from service.models.workspace import StaffRole
+    from service.organisations.staff import join_organisations
+    from service.ui import accounts, find, saved_views
+    from tests.api.test_cii_intake import SELLER
+    from tests.organisations.test_isolation import OINS, _build
+
+    admin = make_key("admin")  # instance-wide: creates the organisations
+    sides = {name: _build(client, make_key, engine, name, admin) for name in ("noord", "zuid")}
+    for name, side in sides.items():  # 180.00 against the order's 150.00: PRICE_VARIANCE
+        xml = cii_invoice(f"F-{name.upper()}-2", [CiiLine("1", "Bureaustoel", Decimal(1), Decimal("180.00"), "10",
+                                                          seller_item_id="BS-1")],
+                          po=side.ids["number"], buyer_endpoint=("0190", OINS[name]), **SELLER)
+        r = client.post("/v1/invoices", content=xml, headers={**side.keys["gateway"], "Content-Type": "application/xml"})
+        assert r.status_code == 201 and r.json()["status"] == "needs_review", r.text
+        side.ids["invoice_id"] = r.json()["id"]
+    people = {}
+    with Session(engine) as s:
+        for name, side in sides.items():
+            colleague = accounts.find_user(s, f"staff-{name}")
+            view = saved_views.save(s, colleague.id, "Alles", find.FindFilter())
+            side.ids.update(view_id=str(view.id), username=colleague.username, position="1", action="hold",
+                            decision="verify")
+        for role in STAFF_ROLES:
+            person = accounts.create_user(s, username=f"{role}.noord", password="correct horse battery staple",
+                                          role=StaffRole(role))
+            join_organisations(s, person.id, [sides["noord"].organisation_id])
+            people[role] = person.username
+        s.commit()
+    return {"own": sides["noord"], "other": sides["zuid"], "people": people}
+
+
+def _sign_in(client, username: str) -> str:
+    """Sign ``username`` in on ``client``; the session's CSRF token."""
+    page = client.get("/ui/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    r = client.post("/ui/login", data={"username": username, "password": "correct horse battery staple",
+                                       "csrf_token": token, "next": "/ui/queue"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/ui/queue", r.headers.get("location")
+    queue = client.get("/ui/queue")
+    return re.search(r'name="csrf_token" value="([^"]+)"', queue.text).group(1)
+
+
+def _other_state(engine, other) -> dict:
+    """What a person of another organisation could change of Zuid's data."""
+    from sqlmodel import Session
+
+    from service.models.approvals import BankAccountChange
+    from service.models.invoices import Invoice
+    from service.models.workspace import SavedView, StaffUser
+    from service.ui.accounts import find_user
+
+    with Session(engine) as s:
+        invoice = s.get(Invoice, uuid.UUID(other.ids["invoice_id"]))
+        change = s.get(BankAccountChange, uuid.UUID(other.ids["change_id"]))
+        user: StaffUser = find_user(s, other.ids["username"])
+        return {"invoice": (invoice.status, invoice.version), "change": change.status,
+                "view": s.get(SavedView, uuid.UUID(other.ids["view_id"])) is not None,
+                "colleague": (user.role, user.active, user.rights, user.approval_limit)}
+
+
+def _staff_routes(app) -> list[tuple[str, str]]:
+    routes = [(m, p) for m, p in app_routes(app) if MATRIX[_key(m, p)].scope == "staff"]
+    assert len(routes) > 25, routes
+    return routes
+
+
+@pytest.mark.parametrize("role", STAFF_ROLES)
+def test_every_workspace_route_answers_each_staff_role_as_designed(client, staff_world, engine, role) -> None:
+    own, other = staff_world["own"], staff_world["other"]
+    csrf = _sign_in(client, staff_world["people"][role])
+    before = _other_state(engine, other)
+    wrong = []
+    for method, path in _staff_routes(client.app):
+        params = set(_PARAM.findall(path))
+        for side in (("other", "own") if params & OWNED else ("own",)):
+            ids = (other if side == "other" else own).ids
+            # forms name the other organisation's data wherever a form field can name data
+            form = {"csrf_token": csrf, "invoice_id": other.ids["invoice_id"], "invoice": other.ids["invoice_id"],
+                    "organisation": other.organisation_id, "supplier_id": other.ids["supplier_id"],
+                    "action": "hold", "iban": "NL39RABO0300065264", "note": "x", "reason": "x",
+                    "method": "callback", "view_name": "x", "username": "new.person", "password": "x" * 16}
+            r = client.request(method, _url(path, ids), follow_redirects=False,
+                               data=form if method == "POST" else None)
+            to_login = r.status_code in (303, 307) and "/ui/login" in r.headers.get("location", "")
+            if role != "admin" and (method, path) in ADMIN_PAGES:
+                bad = r.status_code not in (403, 404)
+            elif side == "other":
+                # not there for them; deleting another person's saved view answers as a deletion of nothing
+                bad = r.status_code != 404 and not (path.endswith("/delete") and r.status_code == 303)
+            elif not params and method == "POST":
+                # the form names the other organisation's data: refused as unknown, or done on none of
+                # it (its state is compared below); never the sign-in page
+                bad = to_login or r.status_code in (401, 403)
+            else:
+                made_up = bool(STAFF_MADE_UP & params) or any(path.endswith(a) for a in STAFF_ACTIONS)
+                bad = to_login or r.status_code in (401, 403) or (r.status_code == 404 and not made_up)
+            # (a form that named the other's invoice may echo its id as "no invoice ..."; never its number)
+            shown = "F-ZUID-" in r.text or (method == "GET" and other.ids["invoice_id"] in r.text)
+            if bad:
+                wrong.append(f"{method} {path} ({side}'s data): {r.status_code} {r.headers.get('location', '')}")
+            elif r.status_code == 200 and shown:
+                wrong.append(f"{method} {path} ({side}'s data): shows the other organisation's invoice")
+    assert _other_state(engine, other) == before, "another organisation's data was changed"
+    assert not wrong, f"{role}:\n" + "\n".join(wrong)
+
+
+@pytest.mark.parametrize("role", STAFF_ROLES)
+def test_workspace_lists_and_searches_hold_only_the_own_organisations_invoices(client, staff_world, role) -> None:
+    own, other = staff_world["own"], staff_world["other"]
+    _sign_in(client, staff_world["people"][role])
+    for url in ("/ui/queue", "/ui/work", "/ui/dashboard", "/ui/dashboard?scope=all", "/ui/search",
+                "/ui/search?q=F-ZUID-1", "/ui/search?q=F-", "/ui/search/export.csv?q=F-",
+                f"/ui/invoices/{own.ids['invoice_id']}"):
+        r = client.get(url)
+        assert r.status_code == 200, (url, r.status_code)
+        assert other.ids["invoice_id"] not in r.text, url
+        assert "F-ZUID-" not in r.text.replace("q=F-ZUID-1", "").replace('value="F-ZUID-1"', ""), url
+    assert "F-NOORD-2" in client.get("/ui/search?q=F-").text  # the own organisation's are found
+    assert "F-NOORD-2" in client.get("/ui/queue").text
+    # "all organisations" on the dashboard is for those who work for all of them: here it is Noord's
+    assert client.get("/ui/dashboard?scope=all").text.replace("?scope=all", "") == client.get("/ui/dashboard").text
+
+
+def test_an_admin_who_works_for_every_organisation_sees_the_dashboard_of_all(client, staff_world, engine) -> None:
+    from sqlmodel import Session, select
+
+    from service.models.organisations import Organisation
+    from service.organisations.staff import join_organisations
+    from service.ui.accounts import find_user
+
+    with Session(engine) as s:  # Noord, Zuid and the default organisation the migration made
+        join_organisations(s, find_user(s, "admin.noord").id, [str(i) for i in s.exec(select(Organisation.id))])
+        s.commit()
+    _sign_in(client, "admin.noord")
+    assert client.get("/ui/dashboard?scope=all").text.replace("?scope=all", "") != client.get("/ui/dashboard").text
