@@ -14,7 +14,6 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 os.environ["EINVOICE_ENVIRONMENT"] = "test"
 os.environ.setdefault("EINVOICE_LOG_LEVEL", "WARNING")
@@ -28,6 +27,7 @@ from sqlmodel import Session
 from service.config import Settings, get_settings
 from service.db import make_engine, normalise_url
 from service.migrations import upgrade
+from tests import seed
 
 REPO = Path(__file__).resolve().parent.parent
 MIRROR = Path(os.environ.get("EINVOICE_ARTIFACTS_MIRROR") or REPO.parent / "shared" / "artifacts")
@@ -102,7 +102,7 @@ def _databases(tmp_path_factory) -> Iterator[dict[str, str]]:
     for backend, url in urls.items():
         upgrade(url)
         eng = make_engine(url)
-        _seeded[backend] = _rows_of_every_table(eng)
+        seed.remember(backend, eng)
         eng.dispose()
     yield urls
     if pg_name:
@@ -140,31 +140,8 @@ def engine(db_url: str) -> Iterator[Engine]:
     eng.dispose()
 
 
-# What the migrations themselves write into a new database (the default organisation, 0014), per
-# backend (one database each per test session): every test starts from that, as a freshly migrated
-# installation does.
-_seeded: dict[str, list[tuple[Any, list[dict[str, Any]]]]] = {}
-
-
-def _rows_of_every_table(eng: Engine) -> list[tuple[Any, list[dict[str, Any]]]]:
-    from service.models.base import metadata
-
-    with eng.connect() as conn:
-        return [(table, [dict(r) for r in conn.execute(table.select()).mappings()])
-                for table in metadata.sorted_tables]
-
-
-def _empty_all_tables(eng: Engine) -> None:
-    """Back to the freshly migrated state: every row deleted, then what the migrations wrote put back."""
-    from service.models.base import metadata
-
-    with eng.begin() as conn:
-        for table in reversed(metadata.sorted_tables):
-            if table.name != "cache_generations":  # kept like the schema (its token changed with the tables)
-                conn.execute(table.delete())
-        for table, rows in _seeded.get(eng.dialect.name, []):
-            if rows and table.name != "cache_generations":
-                conn.execute(table.insert(), rows)
+# (tests/seed.py: every test starts from what the migrations wrote, the default organisation included)
+_empty_all_tables = seed.empty_all_tables
 
 
 @pytest.fixture
