@@ -45,7 +45,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
     templates.env.globals["static_version"] = _static_version()
     app.state.ui_templates = templates
     app.mount("/ui/static", StaticFiles(directory=str(HERE / "static")), name="ui-static")
-    # every page refuses U+0000 in its query and path values (PostgreSQL cannot compare with it)
+    # every page refuses U+0000 in its query, path and form values (PostgreSQL text cannot hold it)
     for page_router in (router, find_router, rendering_router, resolve_router, saved_views_router,
                         bank_account_router, handover_router, user_admin_router, approvals_report_router,
                         sso_router):
@@ -67,7 +67,7 @@ def mount(app: FastAPI, settings: Settings) -> None:
 
     @app.exception_handler(NulRefused)
     async def _nul_refused(request: Request, exc: NulRefused):
-        return _html_error(request, 422, "nul_character")
+        return _html_error(request, 422, "nul_character" if exc.where == "address" else "nul_character_form")
 
     @app.exception_handler(CsrfFailed)
     async def _csrf_failed(request: Request, exc: CsrfFailed):

@@ -113,6 +113,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "nul_character": ("Het adres van deze pagina bevat een ongeldig teken (NUL, U+0000). Haal het weg en probeer "
                       "het opnieuw.", "The address of this page contains an invalid character (NUL, U+0000). "
                       "Remove it and try again."),
+    "nul_character_form": ("Het formulier bevat een ongeldig teken (NUL, U+0000). Haal het weg en probeer het "
+                           "opnieuw.", "The form contains an invalid character (NUL, U+0000). Remove it and try again."),
     "csrf_failed": ("Het formulier is verlopen. Probeer het opnieuw.", "The form has expired. Please try again."),
     "queue_title": ("Facturen ter beoordeling", "Invoices under review"),
     "queue_count": ("{n} facturen", "{n} invoices"),
