@@ -13,7 +13,7 @@ from service.ui.texts_bank_accounts import BANK_ACCOUNT_TEXTS
 from service.ui.texts_find import FIND_TEXTS
 from service.ui.texts_handover import HANDOVER_TEXTS
 from service.ui.texts_rendering import RENDERING_TEXTS
-from service.ui.texts_resolve import RESOLVE_TEXTS, UNIT_NAMES
+from service.ui.texts_resolve import RESOLVE_TEXTS, UNIT_NAMES, UNIT_PLURALS
 
 LANGUAGES = ("nl", "en")
 LOCALES = {"nl": "nl_NL", "en": "en_GB"}
@@ -381,10 +381,21 @@ class Translator:
         except ValueError:
             return code
 
-    def unit(self, code: str | None) -> str:
-        """A UN/ECE Rec 20 unit code by its name ("pak", "uur"); an unknown code as it is."""
-        names = UNIT_NAMES.get((code or "").strip().upper())
-        return names[self._i] if names else (code or "")
+    def unit(self, code: str | None, quantity=None) -> str:
+        """A UN/ECE Rec 20 unit code by its name ("pak", "uur"), in the plural after a ``quantity``
+        other than one ("3 pakken", "2 uur", "3 hours"); an unknown code as it is."""
+        key = (code or "").strip().upper()
+        names = UNIT_NAMES.get(key)
+        if names is None:
+            return code or ""
+        if quantity is not None and key in UNIT_PLURALS:
+            try:
+                one = Decimal(str(quantity)) in (Decimal(1), Decimal(-1))
+            except InvalidOperation:
+                one = True
+            if not one:
+                return UNIT_PLURALS[key][self._i]
+        return names[self._i]
 
     def money(self, amount, currency: str | None = "EUR") -> str:
         if amount is None or amount == "":

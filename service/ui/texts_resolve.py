@@ -69,7 +69,7 @@ RESOLVE_TEXTS: dict[str, tuple[str, str]] = {
 
 # UN/ECE Rec 20 (and Rec 21 packaging) codes by name: (Dutch, English). Codes not listed show as they are.
 UNIT_NAMES: dict[str, tuple[str, str]] = {
-    "C62": ("stuk", "one"), "H87": ("stuk", "piece"), "EA": ("stuk", "each"), "NAR": ("artikel", "article"),
+    "C62": ("stuk", "unit"), "H87": ("stuk", "piece"), "EA": ("stuk", "each"), "NAR": ("artikel", "article"),
     "PR": ("paar", "pair"), "DZN": ("dozijn", "dozen"), "DPC": ("dozijn stuks", "dozen pieces"),
     "CEN": ("honderd", "hundred"), "MIL": ("duizend", "thousand"), "GRO": ("gros", "gross"),
     "SEC": ("seconde", "second"), "MIN": ("minuut", "minute"), "HUR": ("uur", "hour"), "DAY": ("dag", "day"),
@@ -83,4 +83,22 @@ UNIT_NAMES: dict[str, tuple[str, str]] = {
     "XPK": ("pak", "package"), "XBX": ("doos", "box"), "XCT": ("karton", "carton"), "XPA": ("pakje", "packet"),
     "XRO": ("rol", "roll"), "XPX": ("pallet", "pallet"), "SET": ("set", "set"), "LS": ("post", "lump sum"),
     "E48": ("dienst", "service unit"), "ZZ": ("eenheid", "unit"),
+}
+
+# The same units after a quantity other than one: (Dutch, English). Dutch keeps measures singular
+# ("3 kilogram", "2 uur", "5 paar"); English counts them ("3 kilograms"). Units missing here read
+# the same in both numbers.
+UNIT_PLURALS: dict[str, tuple[str, str]] = {
+    "C62": ("stuks", "units"), "H87": ("stuks", "pieces"), "EA": ("stuks", "each"), "NAR": ("artikelen", "articles"),
+    "PR": ("paar", "pairs"), "SEC": ("seconden", "seconds"), "MIN": ("minuten", "minutes"), "HUR": ("uur", "hours"),
+    "DAY": ("dagen", "days"), "WEE": ("weken", "weeks"), "MON": ("maanden", "months"), "QAN": ("kwartalen", "quarters"),
+    "ANN": ("jaar", "years"), "MGM": ("milligram", "milligrams"), "GRM": ("gram", "grams"),
+    "KGM": ("kilogram", "kilograms"), "TNE": ("ton", "tonnes"), "MMT": ("millimeter", "millimetres"),
+    "CMT": ("centimeter", "centimetres"), "MTR": ("meter", "metres"), "KMT": ("kilometer", "kilometres"),
+    "MTK": ("vierkante meter", "square metres"), "MTQ": ("kubieke meter", "cubic metres"), "LTR": ("liter", "litres"),
+    "MLT": ("milliliter", "millilitres"), "CLT": ("centiliter", "centilitres"), "HLT": ("hectoliter", "hectolitres"),
+    "KWH": ("kilowattuur", "kilowatt hours"), "MWH": ("megawattuur", "megawatt hours"), "WHR": ("wattuur", "watt hours"),
+    "JOU": ("joule", "joules"), "XPK": ("pakken", "packages"), "XBX": ("dozen", "boxes"), "XCT": ("kartons", "cartons"),
+    "XPA": ("pakjes", "packets"), "XRO": ("rollen", "rolls"), "XPX": ("pallets", "pallets"), "SET": ("sets", "sets"),
+    "LS": ("posten", "lump sums"), "E48": ("diensten", "service units"), "ZZ": ("eenheden", "units"),
 }

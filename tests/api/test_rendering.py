@@ -118,11 +118,11 @@ def _units(html: str) -> list[str]:
 
 
 def test_units_are_named_as_on_the_invoice_page(bare_client, client, posted, user):  # noqa: F811
-    headers, invoice_id = posted  # both lines in days (UN/ECE Rec 20 code DAY)
-    assert _units(client.get(f"/v1/invoices/{invoice_id}/rendering?lang=nl", headers=headers).text) == ["dag (DAY)"] * 2
-    assert _units(client.get(f"/v1/invoices/{invoice_id}/rendering?lang=en", headers=headers).text) == ["day (DAY)"] * 2
+    headers, invoice_id = posted  # both lines several days (UN/ECE Rec 20 code DAY): the plural
+    assert _units(client.get(f"/v1/invoices/{invoice_id}/rendering?lang=nl", headers=headers).text) == ["dagen (DAY)"] * 2
+    assert _units(client.get(f"/v1/invoices/{invoice_id}/rendering?lang=en", headers=headers).text) == ["days (DAY)"] * 2
     login(bare_client)
-    assert _units(bare_client.get(f"/ui/invoices/{invoice_id}/rendering").text) == ["dag (DAY)"] * 2
+    assert _units(bare_client.get(f"/ui/invoices/{invoice_id}/rendering").text) == ["dagen (DAY)"] * 2
 
 
 def test_a_cii_invoice_is_rendered_too(client, make_key):

@@ -38,9 +38,10 @@ def test_forward_confirm_and_the_invoice_passes_in_the_workspace(world, staff, s
     assert 'id="unread-count">1 unread<' in work.text and "Assigned to me (1)" in work.text
     answer = bert.get(f"/ui/invoices/{inv['id']}/delivery/answer")
     assert "Anna de Vries asks you to confirm" in answer.text and "Stoelen?" in answer.text
-    # the lines' units by their name (UN/ECE code C62: "one"), as on the invoice page
+    # the lines' units by their name (UN/ECE code C62: "unit"), in the plural after more than one
     quantities = re.findall(r'<td class="num">([^<]*)</td><td class="num">', answer.text)
-    assert quantities and all(q.split()[-1] == "one" for q in quantities), quantities
+    assert quantities and all(q.split()[-1] == ("unit" if q.split()[0] == "1" else "units") for q in quantities), \
+        quantities
     # Anna may not answer for him: she sees the page, without the buttons
     assert 'id="confirm-delivery"' not in anna.get(f"/ui/invoices/{inv['id']}/delivery/answer").text
     denied = anna.post(f"/ui/invoices/{inv['id']}/delivery/confirm", data={"csrf_token": csrf_of(page.text)})

@@ -30,7 +30,7 @@ def test_the_order_line_lists_the_invoices_that_consumed_it(world, bare_client, 
     assert f'<a href="/ui/invoices/{first["id"]}">F-CTX-1</a> (8, Goedgekeurd)' in consumed
     # quantity and price differ from the order: highlighted; the unit by its name
     assert len(re.findall(r'class="num differs"', page)) == 2 and 'class="num order differs"' in page
-    assert "5 pak <span class=\"muted\">(XPK)</span>" in page
+    assert "5 pakken <span class=\"muted\">(XPK)</span>" in page
     assert "Koppeling Inkoop" in page  # the key's name in the trail, not only its prefix
     decisions = page.split('id="decisions"', 1)[1].split("</section>", 1)[0]
     assert "Ontvangst" in decisions and "Ter beoordeling" in decisions and "Meer dan besteld" in decisions

@@ -70,3 +70,18 @@ def test_the_check_catches_a_leftover():
     assert _literal_words("<p>{{ t('x') }} Save changes</p>") == ["Save", "changes"]
     assert _literal_words('<button aria-label="Close">{{ t(\'close\') }}</button>') == ["Close"]
     assert _literal_words("<p>{{ t('x') }}</p>{% block page_id %}queue{% endblock %}") == []
+
+
+def test_units_are_named_in_the_number_their_quantity_asks_for():
+    from decimal import Decimal
+
+    from service.ui.i18n import Translator
+    from service.ui.texts_resolve import UNIT_NAMES, UNIT_PLURALS
+
+    nl, en = Translator("nl"), Translator("en")
+    assert [nl.unit("XPK", q) for q in ("1", Decimal("1.00"), "3", "0.5")] == ["pak", "pak", "pakken", "pakken"]
+    assert [en.unit("HUR", q) for q in ("1", "2")] == ["hour", "hours"]
+    assert nl.unit("HUR", "2") == "uur" and nl.unit("KGM", "3") == "kilogram"  # Dutch keeps measures singular
+    assert en.unit("C62", "5") == "units" and nl.unit("C62", "5") == "stuks"
+    assert nl.unit("DAY") == "dag" and nl.unit("ZZZ", "4") == "ZZZ"  # no quantity; an unknown code as it is
+    assert set(UNIT_PLURALS) <= set(UNIT_NAMES) and all(nl_ and en_ for nl_, en_ in UNIT_PLURALS.values())
