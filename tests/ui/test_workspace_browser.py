@@ -115,7 +115,7 @@ def test_work_the_queue(page, server, seeded, axe_source):
     lines = page.locator("table.lines")
     assert "Inhuur ontwerper" in lines.inner_text()
     first_line = lines.locator("tbody tr").nth(0).inner_text()
-    assert "10 dag" in first_line and "7" in first_line  # ordered 10 days (unit DAY by its Dutch name), received 7
+    assert "10 dagen" in first_line and "7" in first_line  # ordered 10 days (unit DAY by its Dutch name, plural), received 7
     assert page.locator("tr.deviates").count() == 2
     assert page.get_by_role("link", name="Origineel document (XML)").is_visible()
     screenshot(page, "invoice")
