@@ -182,9 +182,10 @@ class Server:
                 sys.exit(f"the server did not become ready within 300 s: {answer}\n"
                          + (workdir / "server.log").read_text(errors="replace")[-2000:])
             time.sleep(0.5)
-        # the worker processes (not multiprocessing's resource tracker), or the server itself
+        # the worker processes (not multiprocessing's resource tracker); with one worker the server
+        # is the worker, and its children are its validation processes
         self.workers = [p for p in children(self.proc.pid)
-                        if b"resource_tracker" not in _cmdline(p)] or [self.proc.pid]
+                        if b"resource_tracker" not in _cmdline(p)] if workers > 1 else [self.proc.pid]
 
     def cpu_seconds(self) -> float:
         """The whole process tree: master, workers and each worker's validation process (a
