@@ -38,9 +38,10 @@ def _unreachable(exc: BaseException) -> Diagnosis:
                                     "and that the database server is up", True)
 
 
-def diagnose(exc: BaseException, engine: Engine) -> Diagnosis:
+def diagnose(exc: BaseException, engine: Engine, *, in_force: str | None = None) -> Diagnosis:
     """Why a round failed: the database away, its schema not this version's (asked of the database
-    once more), a transaction to try again, or something unexpected."""
+    once more), a transaction to try again, or something unexpected. ``in_force``: the trouble of
+    the rounds before."""
     trouble = classify(exc)
     if trouble is Trouble.unavailable:
         return _unreachable(exc)
@@ -57,6 +58,11 @@ def diagnose(exc: BaseException, engine: Engine) -> Diagnosis:
             problem = None
         if problem:
             return Diagnosis("schema", problem, True)
+        if in_force == "schema":
+            # the round read a schema a migration was still building, which has finished since:
+            # the same trouble ending, not a bug (the next round says "resumed")
+            return Diagnosis("schema", "the database schema changed while the round ran (a migration): "
+                                       "the next round tries again", True)
     return Diagnosis(f"unexpected:{type(exc).__name__}: {_first_line(exc)}", _first_line(exc), False)
 
 
@@ -77,7 +83,7 @@ class RoundTrouble:
         self.rounds = 0  # failed rounds since it began
 
     def failed(self, exc: BaseException) -> None:
-        diagnosis = diagnose(exc, self.engine)
+        diagnosis = diagnose(exc, self.engine, in_force=self.kind)
         now = self.clock()
         if diagnosis.kind != self.kind:
             self.kind, self.since, self.rounds = diagnosis.kind, now, 0
