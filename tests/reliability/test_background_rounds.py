@@ -110,6 +110,18 @@ def test_an_unreachable_database_says_where_to_look(tmp_path, caplog):
     assert "check DATABASE_URL and that the database server is up" in line.getMessage()
 
 
+def _failure_reading(engine, table: str) -> Exception:
+    """The error a round gets when it reads ``table`` and the table is missing."""
+    from sqlalchemy import text
+
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(f"SELECT * FROM {table}"))
+    except Exception as exc:  # noqa: BLE001 - the caller hands it to RoundTrouble
+        return exc
+    raise AssertionError(f"the table {table} exists")
+
+
 class _Clock:
     def __init__(self) -> None:
         self.now = 1000.0
@@ -119,7 +131,6 @@ class _Clock:
 
 
 def test_a_lasting_trouble_is_said_again_once_per_interval_and_a_bug_with_its_traceback(tmp_path, caplog):
-    from sqlalchemy import text
 
     url = f"sqlite:///{tmp_path / 'einvoice.db'}"
     engine = make_engine(url)
@@ -128,12 +139,7 @@ def test_a_lasting_trouble_is_said_again_once_per_interval_and_a_bug_with_its_tr
     caplog.set_level(logging.INFO, logger="test.rounds")
 
     def no_table() -> Exception:
-        try:
-            with engine.connect() as conn:
-                conn.execute(text("SELECT * FROM handovers"))
-        except Exception as exc:  # noqa: BLE001
-            return exc
-        raise AssertionError("the table exists")
+        return _failure_reading(engine, "handovers")
 
     for _ in range(5):  # five rounds in 5 s: said once
         trouble.failed(no_table())
@@ -163,7 +169,6 @@ def test_a_round_that_read_a_schema_still_being_migrated_is_the_same_trouble_end
     """CI saw it: the dispatcher's round ran while `upgrade()` was half way, failed on a table not
     yet made, and by the time it asked, the schema was complete: that is no bug (no traceback, no
     second 'paused' line), the next round resumes."""
-    from sqlalchemy import text
 
     url = f"sqlite:///{tmp_path / 'einvoice.db'}"
     engine = make_engine(url)
@@ -172,12 +177,7 @@ def test_a_round_that_read_a_schema_still_being_migrated_is_the_same_trouble_end
     caplog.set_level(logging.INFO, logger="test.rounds")
 
     def failing_round() -> Exception:
-        try:
-            with engine.connect() as conn:
-                conn.execute(text("SELECT * FROM a_table_no_migration_makes"))
-        except Exception as exc:  # noqa: BLE001
-            return exc
-        raise AssertionError("the table exists")
+        return _failure_reading(engine, "a_table_no_migration_makes")
 
     trouble.failed(failing_round())  # no schema yet
     upgrade(url)  # the migration finishes between a round's failure and its diagnosis
