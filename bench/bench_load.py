@@ -140,12 +140,15 @@ def measured(server: Server, db: Database, label: str, work) -> dict:
     run = Run(label)
     pids = db.backend_pids()
     cpu0, db0, val0 = server.cpu_seconds(), sum(proc_cpu_seconds(p) for p in pids), server.validation_cpu_seconds()
+    client0 = time.process_time()  # this process: the load generator's threads share the server's cores
     elapsed = work(run)
+    client = time.process_time() - client0
     cpu = server.cpu_seconds() - cpu0
     validation = server.validation_cpu_seconds() - val0
     db_cpu = sum(proc_cpu_seconds(p) for p in set(pids) | set(db.backend_pids())) - db0 if pids else None
     out = run.summary(elapsed, cpu, db_cpu)
     out["validation_cpu_ms_per_invoice"] = round(validation * 1000 / out["ok"], 2) if out["ok"] else None
+    out["client_cpu_ms_per_invoice"] = round(client * 1000 / out["ok"], 2) if out["ok"] else None
     return out
 
 
@@ -284,13 +287,13 @@ def report(results: dict) -> None:
           f"{results['stored_before']} invoices stored before; load average {results['load_average_before']} "
           f"-> {results['load_average_after']}")
     print(f"{'run':<34} {'n':>6} {'2xx/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} "
-          f"{'CPU ms/inv':>10} {'of it val.':>10} {'DB ms/inv':>9}  statuses")
+          f"{'CPU ms/inv':>10} {'of it val.':>10} {'DB ms/inv':>9} {'client':>7}  statuses")
     for r in results["runs"]:
         print(f"{r['label']:<34} {r['requests']:>6} {r['per_second']:>7} {r['p50_ms']:>8} {r['p95_ms']:>8} "
               f"{r['p99_ms']:>8} {r['server_cpu_ms_per_invoice']!s:>10} {r.get('validation_cpu_ms_per_invoice')!s:>10} "
-              f"{r['db_cpu_ms_per_invoice']!s:>9}  {r['statuses']} errors={r['errors']}")
+              f"{r['db_cpu_ms_per_invoice']!s:>9} {r.get('client_cpu_ms_per_invoice')!s:>7}  {r['statuses']} errors={r['errors']}")
     print("CPU ms/inv: the server's whole process tree (master, workers, their validation processes); "
-          "'of it val.': the validation processes' share")
+          "'of it val.': the validation processes' share; 'client': the load generator's own CPU (same cores)")
     rss = results["rss_mb_per_worker"]
     print(f"memory per worker (RSS MB) over {rss['seconds']} s: first {[round(x) for x in rss['first']]}, "
           f"last {[round(x) for x in rss['last']]}, max {rss['max']}")
