@@ -185,6 +185,25 @@ class Invoice(SQLModel, table=True):
             self.payable_cents = cents(self.payable_amount)
 
 
+
+# Each reason code of an invoice (once, however many of its reasons carry it) with the invoice's status and
+# organisation: the review queue counts invoices per code from one index range instead of reading every
+# queued invoice's ``reasons`` JSON (247 ms at 60,000 under review, SQLite). Written only by the database's
+# triggers on ``invoices`` (migration 0038), whoever writes an invoice, bulk loads included; never by the
+# service (``info["filled_by_triggers"]``: a copy of the rows an INSERT wrote must leave it out).
+class InvoiceReasonCode(SQLModel, table=True):
+    __tablename__ = "invoice_reason_codes"
+    __table_args__ = (
+        # status first: a queue of every organisation (no organisation chosen) is a range of it too
+        Index("ix_invoice_reason_codes_status_organisation_code", "status", "organisation_id", "code"),
+        {"info": {"filled_by_triggers": True}},
+    )
+
+    invoice_id: uuid.UUID = Field(primary_key=True)
+    code: str = Field(primary_key=True)
+    status: InvoiceStatus = Field(sa_type=enum_type(InvoiceStatus, 32))
+    organisation_id: uuid.UUID | None = Field(default=None)
+
 # A status transition: who, when, from, to, why. Written in the same transaction as the change.
 class AuditEvent(SQLModel, table=True):
     __tablename__ = "audit_events"
