@@ -79,10 +79,6 @@ class QueuePage:
     reason_counts: list[tuple[str, int]] = field(default_factory=list)
 
 
-def _dialect(session: Session) -> str:
-    return session.get_bind().dialect.name
-
-
 def _reason_exists(code: str):
     # one look-up of the code table's key (invoice_id, code) per invoice walked
     return exists(select(literal(1)).select_from(InvoiceReasonCode).where(
