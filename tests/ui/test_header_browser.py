@@ -1,10 +1,14 @@
 """The top menu at 1280 px: brand, menu and "Aangemeld als ..." with its buttons on one row, in
-Dutch and in English (#17: the Dutch header wrapped onto a second row); axe-core clean."""
+Dutch and in English (#17: the Dutch header wrapped onto a second row), for an admin too (one menu
+item more, "Gebruikers"); axe-core clean."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from tests.ui.conftest import PASSWORD
 from tests.ui.test_workspace_browser import assert_accessible, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
@@ -52,4 +56,39 @@ def test_the_header_fits_one_row_at_1280_px(browser, server, seeded, axe_source,
         if language == "en":  # the seeded user's language is shared by the module's other tests
             page.locator("#switch-language").click()
             page.wait_for_load_state("load")
+        context.close()
+
+
+def test_an_admins_header_fits_one_row_at_1280_px_in_dutch(browser, server, server_db, axe_source):
+    from sqlmodel import Session
+
+    from service.db import make_engine
+    from service.models.workspace import Language, StaffRole
+    from service.ui.accounts import create_user
+
+    engine = make_engine(server_db)
+    with Session(engine) as s:  # an admin with a name of ordinary length
+        create_user(s, username="willemijn", password=PASSWORD, role=StaffRole.admin,
+                    display_name="Willemijn van den Heuvel", language=Language.nl)
+        s.commit()
+    engine.dispose()
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    try:
+        page.goto(f"{server}/ui/login")
+        page.get_by_label("Gebruikersnaam").fill("willemijn")
+        page.get_by_label("Wachtwoord").fill(PASSWORD)
+        page.get_by_role("button", name="Aanmelden").click()
+        page.wait_for_url(re.compile(r"/ui/queue"))
+        assert page.locator("html").get_attribute("lang") == "nl"
+        assert page.get_by_role("link", name="Gebruikers").count() == 1  # the admin's menu
+        for path in ("/ui/queue", "/ui/search", "/ui/dashboard", "/ui/admin/users"):
+            page.goto(f"{server}{path}")
+            page.wait_for_load_state("load")
+            _one_row(page, f"admin {path} at 1280 px")
+        name = page.locator(".who strong")  # all of the name, however much of it is shown
+        assert name.get_attribute("title") == name.inner_text() == "Willemijn van den Heuvel"
+        assert_accessible(page, axe_source, "an admin's header in Dutch at 1280 px")
+    finally:
         context.close()
