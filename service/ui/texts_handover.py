@@ -9,7 +9,9 @@ from service.notifications.texts import NOTIFICATION_TEXTS
 HANDOVER_TEXTS: dict[str, tuple[str, str]] = {
     "nav_my_work": ("Mijn werk", "My work"),
     "nav_notifications": ("Meldingen", "Notifications"),
-    "unread_count": ("{n} ongelezen", "{n} unread"),
+    # the header's unread badge shows the count; this is its text for screen readers
+    "unread_count": ("{n} ongelezen meldingen", "{n} unread notifications"),
+    "unread_count_one": ("1 ongelezen melding", "1 unread notification"),
     "handover_title": ("Overdragen", "Hand over"),
     "assign_label": ("Toewijzen aan collega", "Assign to a colleague"),
     "assign_button": ("Toewijzen", "Assign"),

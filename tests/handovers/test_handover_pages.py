@@ -14,6 +14,10 @@ from tests.handovers.test_handover_api import _not_received
 from tests.matching.test_api import world  # noqa: F401  (fixture)
 from tests.workspace.test_pages import csrf_of, login
 
+# the header's unread count: the number in a pill, the full text for screen readers
+UNREAD = ('<span class="badge" id="unread-count"><span aria-hidden="true">{n}</span>'
+          '<span class="visually-hidden">{text}</span></span>')
+
 
 def _person(app, username: str) -> TestClient:
     c = TestClient(app, base_url="https://testserver")  # the base URL is https: Secure cookies
@@ -35,7 +39,7 @@ def test_forward_confirm_and_the_invoice_passes_in_the_workspace(world, staff, s
     assert "Wacht op anderen (1)" in anna.get("/ui/work").text
     # Bert (English): the count in the header, the request in "my work", his page to answer
     work = bert.get("/ui/work")
-    assert 'id="unread-count">1 unread<' in work.text and "Assigned to me (1)" in work.text
+    assert UNREAD.format(n=1, text="1 unread notification") in work.text and "Assigned to me (1)" in work.text
     answer = bert.get(f"/ui/invoices/{inv['id']}/delivery/answer")
     assert "Anna de Vries asks you to confirm" in answer.text and "Stoelen?" in answer.text
     # the lines' units by their name (UN/ECE code C62: "unit"), in the plural after more than one
@@ -59,7 +63,7 @@ def test_forward_confirm_and_the_invoice_passes_in_the_workspace(world, staff, s
     # Anna hears of it: the notification, read and marked read
     notes = anna.get("/ui/notifications")
     assert "Bert Budget heeft bevestigd dat factuur F-UI-1 van Kantoor B.V. geleverd is." in notes.text
-    assert 'id="unread-count">1 ongelezen<' in notes.text
+    assert UNREAD.format(n=1, text="1 ongelezen melding") in notes.text
     after = anna.post("/ui/notifications/read", data={"csrf_token": csrf_of(notes.text)})
     assert after.status_code == 200 and 'id="unread-count"' not in after.text
     assert "Alles gelezen" not in after.text
