@@ -13,9 +13,7 @@ import math
 import time
 import uuid
 
-from sqlalchemy import case
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Engine
 
 from service.errors import ServiceError
@@ -29,20 +27,25 @@ class RateLimited(ServiceError):
 _TABLE = ApiKeyRateWindow.__table__
 
 
+# INSERT ... ON CONFLICT DO UPDATE ... RETURNING: the SQL both dialects' on_conflict_do_update
+# compiles to (SET expressions read the row as it was), as text with the columns' types. The
+# dialects' constructs have no cache key, so SQLAlchemy built and compiled the upsert anew for
+# every request of every key while a limit was set; a text statement is compiled once per process.
+_UPSERT = text(
+    f"INSERT INTO {_TABLE.name} (key_id, window_start, count) VALUES (:key_id, :window_start, 1) "
+    f"ON CONFLICT (key_id) DO UPDATE SET window_start = excluded.window_start, "
+    f"count = CASE WHEN ({_TABLE.name}.window_start = excluded.window_start) THEN {_TABLE.name}.count + 1 ELSE 1 END "
+    f"RETURNING {_TABLE.name}.count"
+).bindparams(bindparam("key_id", type_=_TABLE.c.key_id.type),
+             bindparam("window_start", type_=_TABLE.c.window_start.type)).columns(_TABLE.c.count)
+
+
 def count_request(engine: Engine, key_id: uuid.UUID, *, window_seconds: int, now: float | None = None) -> tuple[int, float]:
     """Add this request to ``key_id``'s window; (requests in the window so far, when it ends)."""
     now = time.time() if now is None else now
     start = int(now // window_seconds) * window_seconds
-    insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(_TABLE).values(key_id=key_id, window_start=start, count=1)
-    same_window = _TABLE.c.window_start == stmt.excluded.window_start
-    upsert = stmt.on_conflict_do_update(
-        index_elements=[_TABLE.c.key_id],
-        set_={"count": case((same_window, _TABLE.c.count + 1), else_=1),
-              "window_start": stmt.excluded.window_start},
-    ).returning(_TABLE.c.count)
     with engine.begin() as conn:  # its own short transaction: the request's may run for seconds
-        count = conn.execute(upsert).scalar_one()
+        count = conn.execute(_UPSERT, {"key_id": key_id, "window_start": start}).scalar_one()
     return count, start + window_seconds
 
 

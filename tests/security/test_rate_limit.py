@@ -62,3 +62,27 @@ def test_the_count_starts_again_in_a_new_window(engine):
 def test_no_limit_by_default(client, make_key, limit):
     key = make_key("erp")
     assert all(client.get("/v1/events?limit=1", headers=key).status_code == 200 for _ in range(20))
+
+
+def test_the_count_is_one_statement_compiled_once_per_process(engine):
+    """The upsert runs for every request of every key while a limit is set: a compiled-cache hit
+    after its first use (the dialects' on_conflict_do_update has no cache key: compiled every time)."""
+    from sqlalchemy import event
+    from sqlalchemy.engine.interfaces import CacheStats
+
+    import uuid
+
+    key = uuid.uuid4()
+    count_request(engine, key, window_seconds=60, now=2_000_000.0)
+    seen = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):
+        if context is not None and context.compiled is not None:
+            seen.append(context.cache_hit)
+
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        assert count_request(engine, key, window_seconds=60, now=2_000_001.0) == (2, 2_000_040)
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    assert seen == [CacheStats.CACHE_HIT], seen
