@@ -160,6 +160,15 @@ def _write_status(session: Session, invoice: Invoice, state: InstanceState, curr
         for name, value in (("status", to), ("updated_at", now), ("version", version)):
             set_committed_value(invoice, name, value)
         session.add(invoice)  # a detached copy becomes persistent again
+    elif current is not None and (changed := _changed_columns(state)) is not None:
+        # other columns changed too (intake: the decision's reasons): the same one UPDATE with them
+        invoice.status, invoice.updated_at, invoice.version = to, now, version
+        keys = frozenset(changed) | _STATUS_KEYS
+        params = {f"new_{key}": state.dict[key] for key in keys}
+        params["invoice_id"] = invoice.id
+        session.execute(_update_of(keys), params)
+        state._commit_all(state.dict, session.identity_map)  # what a flush does after its UPDATE
+        session.add(invoice)
     else:
         invoice.status, invoice.updated_at, invoice.version = to, now, version
         session.add(invoice)
@@ -214,3 +223,25 @@ _UPDATE_STATUS = (
     .values(status=bindparam("new_status"), updated_at=bindparam("new_updated_at"), version=bindparam("new_version"))
 )
 _INSERT_EVENT = insert(AuditEvent.__table__)
+_STATUS_KEYS = frozenset({"status", "updated_at", "version"})
+_PLAIN_COLUMNS = frozenset(c.key for c in _INVOICE_COLUMNS) - {"id"}
+_UPDATES: dict[frozenset[str], Any] = {}  # changed columns -> UPDATE (a few shapes per process)
+
+
+def _changed_columns(state: InstanceState) -> list[str] | None:
+    """The invoice's changed columns when they can go into one UPDATE by id (plain column values,
+    all loaded); None when a unit-of-work flush is needed."""
+    changed = list(state.committed_state)
+    if any(key not in _PLAIN_COLUMNS or key not in state.dict for key in changed) \
+            or state.__dict__.get("_pending_mutations"):
+        return None
+    return changed
+
+
+def _update_of(keys: frozenset[str]) -> Any:
+    stmt = _UPDATES.get(keys)
+    if stmt is None:
+        stmt = _UPDATES[keys] = (
+            update(_INVOICES).where(_INVOICES.c.id == bindparam("invoice_id"))
+            .values({_INVOICES.c[key]: bindparam(f"new_{key}") for key in sorted(keys)}))
+    return stmt

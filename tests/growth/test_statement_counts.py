@@ -11,6 +11,7 @@ from sqlmodel import Session
 from bench.load_documents import base_example, distinct
 from service.erp import webhooks
 from service.models.erp import WebhookDelivery
+from service.models.invoices import Invoice
 
 
 def test_a_new_invoice_reads_the_webhook_subscriptions_once_and_still_queues_each_event(
@@ -93,3 +94,29 @@ def test_every_statement_of_a_new_invoice_is_compiled_once_per_process(client, m
         event.remove(engine, "before_cursor_execute", keep)
     assert r.status_code == 201, r.text
     assert not uncached, "\n".join(uncached)
+
+
+def test_a_new_invoice_is_written_without_a_unit_of_work_flush(client, make_key, engine, validation):
+    """Intake writes its rows with prepared Core statements: a unit-of-work flush (the decision's
+    reasons with the status UPDATE, formerly) costs several times the statement it emits."""
+    from sqlalchemy.orm import Session as OrmSession
+
+    base = base_example(validation[0].artifacts_dir)
+    headers = {**make_key("gateway"), "Content-Type": "application/xml"}
+    assert client.post("/v1/invoices", content=distinct(base, "WARM", 1), headers=headers).status_code == 201
+    flushed: list[list[str]] = []
+
+    def keep(session, flush_context, instances):
+        flushed.append([type(o).__name__ for o in [*session.new, *session.dirty]])
+
+    event.listen(OrmSession, "before_flush", keep)
+    try:
+        r = client.post("/v1/invoices", content=distinct(base, "FLUSH", 2), headers=headers)
+    finally:
+        event.remove(OrmSession, "before_flush", keep)
+    assert r.status_code == 201 and r.json()["status"] in ("approved", "needs_review"), r.text
+    assert flushed == [], flushed
+    with Session(engine) as s:
+        stored = s.get(Invoice, uuid.UUID(r.json()["id"]))
+        assert stored.status.value == r.json()["status"]
+        assert [x.code for x in stored.reasons] == [x["code"] for x in r.json()["reasons"]]
