@@ -7,7 +7,8 @@ consequences of a status change by name, in this order, in the same transaction 
 1. ``ledger.follow_transition``: the quantity ledger follows people's decisions (an approval makes
    pending quantities count as approved, a rejection releases them), so the books are right before
    anyone is told;
-2. ``feed.record``: the change-feed entry ERP systems poll (``GET /v1/events``);
+2. ``feed.record``: the audit event's row and the change-feed entry ERP systems poll
+   (``GET /v1/events``), on PostgreSQL in one statement;
 3. ``webhooks.enqueue``: the webhook outbox rows (they carry the audit event's id, like the feed).
 
 After the transaction commits (never for one that rolls back), the process's count of committed
@@ -104,13 +105,9 @@ def transition(
         approval=approval,
         at=now,
     )
-    session.execute(_INSERT_EVENT, {
-        "id": event.id, "invoice_id": event.invoice_id, "from_status": event.from_status,
-        "to_status": event.to_status, "actor": event.actor, "reason_codes": event.reason_codes,
-        "comment": event.comment, "approval": event.approval, "at": event.at,
-    })
-    ledger.follow_transition(session, invoice, event)
-    feed.record(session, invoice, event)
+    ledger.follow_transition(session, invoice, event)  # reads the event, not its row
+    # the audit event and its feed entry: one statement on PostgreSQL (service/erp/feed.py)
+    feed.record(session, invoice, event, with_event=True)
     webhooks.enqueue(session, invoice, event)
     after_commit(session, _count_committed_change)
     return event
@@ -222,7 +219,6 @@ _UPDATE_STATUS = (
     .where(_INVOICES.c.id == bindparam("invoice_id"))
     .values(status=bindparam("new_status"), updated_at=bindparam("new_updated_at"), version=bindparam("new_version"))
 )
-_INSERT_EVENT = insert(AuditEvent.__table__)
 _STATUS_KEYS = frozenset({"status", "updated_at", "version"})
 _PLAIN_COLUMNS = frozenset(c.key for c in _INVOICE_COLUMNS) - {"id"}
 _UPDATES: dict[frozenset[str], Any] = {}  # changed columns -> UPDATE (a few shapes per process)
