@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import event, func, select
 from sqlalchemy.engine.interfaces import CacheStats
@@ -12,6 +14,16 @@ from bench.load_documents import base_example, distinct
 from service.erp import webhooks
 from service.models.erp import WebhookDelivery
 from service.models.invoices import Invoice
+
+
+@contextmanager
+def listening(target, name: str, listener) -> Iterator[None]:
+    """``listener`` receives the ``name`` events of ``target`` inside the block, and no others."""
+    event.listen(target, name, listener)
+    try:
+        yield
+    finally:
+        event.remove(target, name, listener)
 
 
 def test_a_new_invoice_reads_the_webhook_subscriptions_once_and_still_queues_each_event(
@@ -28,11 +40,8 @@ def test_a_new_invoice_reads_the_webhook_subscriptions_once_and_still_queues_eac
         if statement.lstrip().upper().startswith("SELECT") and "FROM webhook_subscriptions" in statement:
             reads.append(statement)
 
-    event.listen(engine, "before_cursor_execute", keep)
-    try:
+    with listening(engine, "before_cursor_execute", keep):
         r = client.post("/v1/invoices", content=distinct(base, "COUNT", 1), headers=headers)
-    finally:
-        event.remove(engine, "before_cursor_execute", keep)
     assert r.status_code == 201, r.text
     with Session(engine) as s:
         queued = s.execute(select(func.count()).select_from(WebhookDelivery)
@@ -62,11 +71,8 @@ def test_a_new_invoice_runs_at_most_its_counted_statements_and_reads_no_unchange
     def keep(conn, cursor, statement, parameters, context, executemany):
         statements.append(" ".join(statement.split()))
 
-    event.listen(engine, "before_cursor_execute", keep)
-    try:
+    with listening(engine, "before_cursor_execute", keep):
         r = client.post("/v1/invoices", content=distinct(base, "COUNT", 2), headers=headers)
-    finally:
-        event.remove(engine, "before_cursor_execute", keep)
     assert r.status_code == 201 and r.json()["status"] in ("approved", "needs_review"), r.text
     assert len(statements) <= STATEMENTS_PER_NEW_INVOICE[engine.dialect.name], "\n".join(statements)
     events = [s for s in statements if "INTO audit_events" in s]
@@ -92,11 +98,8 @@ def test_every_statement_of_a_new_invoice_is_compiled_once_per_process(client, m
         if context is not None and context.compiled is not None and context.cache_hit is not CacheStats.CACHE_HIT:
             uncached.append(f"{context.cache_hit.name}: {' '.join(statement.split())[:160]}")
 
-    event.listen(engine, "before_cursor_execute", keep)
-    try:
+    with listening(engine, "before_cursor_execute", keep):
         r = client.post("/v1/invoices", content=distinct(base, "CACHED", 3), headers=headers)
-    finally:
-        event.remove(engine, "before_cursor_execute", keep)
     assert r.status_code == 201, r.text
     assert not uncached, "\n".join(uncached)
 
@@ -114,11 +117,8 @@ def test_a_new_invoice_is_written_without_a_unit_of_work_flush(client, make_key,
     def keep(session, flush_context, instances):
         flushed.append([type(o).__name__ for o in [*session.new, *session.dirty]])
 
-    event.listen(OrmSession, "before_flush", keep)
-    try:
+    with listening(OrmSession, "before_flush", keep):
         r = client.post("/v1/invoices", content=distinct(base, "FLUSH", 2), headers=headers)
-    finally:
-        event.remove(OrmSession, "before_flush", keep)
     assert r.status_code == 201 and r.json()["status"] in ("approved", "needs_review"), r.text
     assert flushed == [], flushed
     with Session(engine) as s:

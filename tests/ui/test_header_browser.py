@@ -34,6 +34,12 @@ def _one_row(page, name: str) -> float:
     return m["header"]
 
 
+def _switch_language(page) -> None:
+    """The header's language button (Dutch <-> English), and the page it reloads."""
+    page.locator("#switch-language").click()
+    page.wait_for_load_state("load")
+
+
 @pytest.mark.parametrize("language", ["nl", "en"])
 def test_the_header_fits_one_row_at_1280_px(browser, server, seeded, axe_source, language):
     context = browser.new_context(viewport={"width": 1920, "height": 900}, locale="nl-NL")
@@ -42,8 +48,7 @@ def test_the_header_fits_one_row_at_1280_px(browser, server, seeded, axe_source,
     try:
         sign_in(page, server)
         if language == "en":
-            page.locator("#switch-language").click()
-            page.wait_for_load_state("load")
+            _switch_language(page)
             assert page.locator("html").get_attribute("lang") == "en"
         wide = _one_row(page, f"{language} at 1920 px")
         page.set_viewport_size({"width": 1280, "height": 900})
@@ -55,8 +60,7 @@ def test_the_header_fits_one_row_at_1280_px(browser, server, seeded, axe_source,
         assert_accessible(page, axe_source, f"header in {language} at 1280 px")
     finally:
         if language == "en":  # the seeded user's language is shared by the module's other tests
-            page.locator("#switch-language").click()
-            page.wait_for_load_state("load")
+            _switch_language(page)
         context.close()
 
 
@@ -142,8 +146,7 @@ def test_unread_count_and_organisation_switch_fit_one_row_at_1280_px(browser, bu
     try:
         _sign_in_busy(page, busy_server)
         if language == "en":
-            page.locator("#switch-language").click()
-            page.wait_for_load_state("load")
+            _switch_language(page)
         assert page.locator("html").get_attribute("lang") == language
         assert page.get_by_label({"nl": "Organisatie", "en": "Organisation"}[language]).is_visible()
         for path in ("/ui/queue", "/ui/search", "/ui/dashboard", "/ui/admin/users", "/ui/notifications"):
@@ -166,8 +169,7 @@ def test_unread_count_and_organisation_switch_fit_one_row_at_1280_px(browser, bu
         assert_accessible(page, axe_source, f"unread count and organisation switch in {language} at 1280 px")
     finally:
         if language == "en":
-            page.locator("#switch-language").click()
-            page.wait_for_load_state("load")
+            _switch_language(page)
         context.close()
 
 
