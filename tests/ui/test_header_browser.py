@@ -34,6 +34,14 @@ def _one_row(page, name: str) -> float:
     return m["header"]
 
 
+def _desktop_page(browser, width: int):
+    """A Dutch desktop browser context ``width`` px wide, and its page."""
+    context = browser.new_context(viewport={"width": width, "height": 900}, locale="nl-NL")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    return context, page
+
+
 def _switch_language(page) -> None:
     """The header's language button (Dutch <-> English), and the page it reloads."""
     page.locator("#switch-language").click()
@@ -42,9 +50,7 @@ def _switch_language(page) -> None:
 
 @pytest.mark.parametrize("language", ["nl", "en"])
 def test_the_header_fits_one_row_at_1280_px(browser, server, seeded, axe_source, language):
-    context = browser.new_context(viewport={"width": 1920, "height": 900}, locale="nl-NL")
-    page = context.new_page()
-    page.set_default_timeout(15000)
+    context, page = _desktop_page(browser, 1920)
     try:
         sign_in(page, server)
         if language == "en":
@@ -75,9 +81,7 @@ def test_an_admins_header_fits_one_row_at_1280_px_in_dutch(browser, server, serv
                     display_name="Willemijn van den Heuvel", language=Language.nl)
         s.commit()
     engine.dispose()
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL")
-    page = context.new_page()
-    page.set_default_timeout(15000)
+    context, page = _desktop_page(browser, 1280)
     try:
         page.goto(f"{server}/ui/login")
         page.get_by_label("Gebruikersnaam").fill("willemijn")
@@ -140,9 +144,7 @@ def _sign_in_busy(page, server: str) -> None:
 
 @pytest.mark.parametrize("language", ["nl", "en"])
 def test_unread_count_and_organisation_switch_fit_one_row_at_1280_px(browser, busy_server, axe_source, language):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL")
-    page = context.new_page()
-    page.set_default_timeout(15000)
+    context, page = _desktop_page(browser, 1280)
     try:
         _sign_in_busy(page, busy_server)
         if language == "en":
