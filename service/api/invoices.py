@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from service import cursors, invoice_search
 from service.api.deps import InvoiceReader, InvoiceSubmitter, Principal, confirm_key, confirms_key, key_unconfirmed
+from service.api.planned import PlannedRoute, planned
 from service.api.visibility import may_read, readable
 from service.api.invoice_payloads import (
     InvoiceList,
@@ -58,7 +59,8 @@ from service.models.invoices import Invoice, InvoiceAttachment, InvoiceStatus
 from service.validation.report import ValidationReport
 from service.validation_process import ValidationTimeExceeded
 
-router = APIRouter(tags=["invoices"])
+# PlannedRoute: the intake and the read by id (``@planned``) call their dependencies from a plan
+router = APIRouter(tags=["invoices"], route_class=PlannedRoute)
 
 XML_MEDIA_TYPES = ("application/xml", "text/xml")
 DOCUMENT_MEDIA_TYPES = (*XML_MEDIA_TYPES, *PDF_MEDIA_TYPES)
@@ -183,6 +185,7 @@ def _resource(session: Session, invoice: Invoice, *, attachments: bool | None = 
     openapi_extra=_REQUEST_BODY,
 )
 @confirms_key
+@planned
 async def create_invoice(request: Request, principal: InvoiceSubmitter, body: DocumentBody) -> Any:
     """Submit an Invoice or CreditNote.
 
@@ -281,6 +284,7 @@ _NOT_FOUND = problem_responses(InvoiceNotFound)
     responses={304: {"description": "Not modified (If-None-Match matched the ETag)."}, **_NOT_FOUND},
 )
 @confirms_key
+@planned
 async def get_invoice(invoice_id: uuid.UUID, request: Request, principal: InvoiceReader) -> Any:
     """Read an invoice.
 
