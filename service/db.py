@@ -7,6 +7,7 @@ its audit event, its ledger update and its outbox entry in one transaction.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -15,6 +16,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import event, text
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
@@ -41,10 +43,46 @@ def make_engine(url: str) -> Engine:
     # Every process of the service connects under one application_name (the operator's, when the
     # URL sets one): commit_horizon() looks at the transactions of this application only.
     connect_args = {} if "application_name" in parsed.query else {"application_name": APPLICATION_NAME}
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, connect_args=connect_args)
+    engine = create_engine(url, pool_size=10, max_overflow=10, connect_args=connect_args)
+    event.listen(engine.pool, "connect", _fresh)
+    event.listen(engine.pool, "checkin", _idle_from_now)
+    event.listen(engine.pool, "checkout", _ping_after_idle)
+    return engine
 
 
 APPLICATION_NAME = "einvoice"
+
+# Pooled PostgreSQL connections are checked (SELECT 1) before use only when they lay idle this long.
+# pool_pre_ping checked every one, a round trip of each request (~0.1 ms of the worker's CPU and
+# some of the database's); under load a connection comes back within milliseconds. A connection
+# that died within the last second passes unchecked: its request fails with a disconnect, which
+# invalidates every pooled connection (SQLAlchemy), and is a 503 with Retry-After (resilience.py),
+# as the requests running when the database went away are; the next request connects afresh.
+PING_AFTER_IDLE_SECONDS = 1.0
+_IDLE_SINCE = "einvoice.idle_since"
+
+
+def _fresh(_dbapi_connection, record) -> None:
+    record.info[_IDLE_SINCE] = None  # just connected: nothing to check
+
+
+def _idle_from_now(_dbapi_connection, record) -> None:
+    if record is not None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+
+def _ping_after_idle(dbapi_connection, record, _proxy) -> None:
+    since = record.info.get(_IDLE_SINCE)
+    if since is None or time.monotonic() - since < PING_AFTER_IDLE_SECONDS:
+        return
+    try:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("SELECT 1")
+        finally:
+            cursor.close()
+    except Exception as exc:  # the pool invalidates every connection as old as this one and reconnects
+        raise sa_exc.InvalidatePoolError(f"pooled connection failed its check: {exc}") from exc
 
 # The start of the oldest transaction of this application still running in this database (other
 # than ours), or the current time when there is none.

@@ -5,7 +5,8 @@
   its body as received (a request is one unit of work: nothing of the failed attempt is kept).
 - The database cannot be reached (connection refused or lost, server shutting down, too many
   connections, pool exhausted, SQLite busy): a 503 problem with ``Retry-After``. Nothing needs a
-  restart when it is back: pooled connections are checked before use (``pool_pre_ping``).
+  restart when it is back: a disconnect invalidates every pooled connection, and a connection
+  that lay idle is checked before use (``service.db.PING_AFTER_IDLE_SECONDS``).
 
 An ASGI middleware inside the request-context one, so one request id and one access-log line
 cover all attempts; a response that has started is never retried.

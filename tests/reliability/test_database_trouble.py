@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from tests.reliability.tcp_proxy import TcpProxy
 from tests.security.documents import BASE, numbered
 
+from service import db
 from service.config import Settings
 from service.db import make_engine, normalise_url
 from service.keys import create_key
@@ -97,6 +98,34 @@ def test_database_away_is_a_503_with_retry_after_and_recovers_without_restart(cl
     with Session(direct) as s:
         assert len(s.exec(select(Invoice)).all()) == 1
 
+
+
+def test_connections_idle_through_an_outage_are_checked_and_replaced_before_use(client, proxy, direct, monkeypatch):
+    headers = key(direct)
+    assert client.get("/v1/invoices", headers=headers).status_code == 200
+    proxy.cut()  # the database goes away and comes back while no request runs
+    proxy.start()
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 0.0)  # the pooled connection lay idle long enough
+    assert client.get("/v1/invoices", headers=headers).status_code == 200
+    r = client.post("/v1/invoices", content=numbered(BASE, "IDLE-1"),
+                    headers={**headers, "Content-Type": "application/xml"})
+    assert r.status_code == 201, r.text
+
+
+def test_a_connection_lost_moments_after_its_use_costs_one_503_then_the_pool_is_fresh(client, proxy, direct,
+                                                                                      monkeypatch):
+    """A connection used less than PING_AFTER_IDLE_SECONDS ago is not checked (a round trip per
+    request saved): when it died in that second, its request is answered as the database being away
+    and every pooled connection is dropped, so the next request works."""
+    headers = key(direct)
+    assert client.get("/v1/invoices", headers=headers).status_code == 200
+    proxy.cut()
+    proxy.start()
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 3600.0)
+    r = client.get("/v1/invoices", headers=headers)
+    assert r.status_code == 503 and int(r.headers["retry-after"]) > 0, r.text
+    assert client.get("/v1/invoices", headers=headers).status_code == 200
+    assert client.get("/readyz").status_code == 200
 
 def raising(sqlstate: str, times: int):
     """A stand-in for the decision step that makes PostgreSQL itself abort the transaction with
