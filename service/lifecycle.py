@@ -34,7 +34,7 @@ from service import ledger
 from service.db import after_commit
 from service.erp import feed, webhooks
 from service.errors import IllegalTransition
-from service.models.base import utcnow
+from service.models.base import new_row, utcnow
 from service.models.invoices import AuditEvent, Invoice, InvoiceStatus
 
 S = InvoiceStatus
@@ -95,7 +95,8 @@ def transition(
         )
     now = utcnow()
     _write_status(session, invoice, state, current, to, now, if_absent)  # the row first: the audit event's FK needs it
-    event = AuditEvent(
+    event = new_row(  # AuditEvent(...) without an attribute event per column: it is never flushed
+        AuditEvent,
         invoice_id=invoice.id,
         from_status=current,
         to_status=to,

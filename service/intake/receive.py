@@ -185,9 +185,9 @@ def receive(session: Session, xml: bytes, principal: Any, *, validation: Any, me
     seller = _seller_of(model, header)
     resolved = _resolve(session, seller, match.organisation_id)
     now = utcnow()
-    # one constructor call with every field: each later attribute assignment on a table model
-    # costs a few microseconds of SQLModel/SQLAlchemy bookkeeping
-    invoice = Invoice(
+    # every field at once, without the constructor's attribute event per column (Invoice.new); each
+    # later attribute assignment on a table model costs a few microseconds of bookkeeping
+    invoice = Invoice.new(
         id=new_id(),
         status=InvoiceStatus.received,
         reasons=[],

@@ -8,17 +8,21 @@
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import cache
+from typing import Any, TypeVar
 
 from enum import Enum
 
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy import MetaData, Numeric, String
+from sqlalchemy.orm import configure_mappers
 from sqlalchemy.types import DateTime, TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -54,6 +58,61 @@ def clock_set_to(moment: datetime) -> Iterator[None]:
 
 def new_id() -> uuid.UUID:
     return uuid.uuid4()
+
+
+_Row = TypeVar("_Row", bound=SQLModel)
+
+
+def new_row(cls: type[_Row], **values: Any) -> _Row:
+    """``cls(**values)`` for a table model without relationships, made several times faster.
+
+    SQLModel's constructor sets every field through SQLAlchemy's instrumented ``setattr`` and then
+    pydantic's, about 3 us a column: 130 us for an invoice's 44 columns, 38 us for an audit event,
+    on every new invoice. Here the values and the other fields' defaults go straight into the
+    instance's ``__dict__``, as SQLAlchemy fills an object it loads; the object is transient as after
+    the constructor, and a flush (or the service's own INSERT) reads the same ``__dict__``. Neither
+    way validates (SQLModel does not validate table models). Attribute listeners ("set" events) do
+    not run: the caller does what they would have done.
+    """
+    fields, defaults = _row_fields(cls)
+    unknown = values.keys() - fields
+    if unknown:  # the constructor would drop them silently; here they are a mistake
+        raise TypeError(f"{cls.__name__} has no field(s) {sorted(unknown)}")
+    instance = cls._sa_class_manager.new_instance()  # cls.__new__ and the SQLAlchemy state
+    state = instance.__dict__
+    for name, factory, default in defaults:
+        if name not in values:
+            state[name] = factory() if factory is not None else _fresh(default)
+    state.update(values)
+    object.__setattr__(instance, "__pydantic_fields_set__", set(values))
+    return instance
+
+
+# a default of one of these types is shared, not copied (pydantic copies any other, as here)
+_IMMUTABLE = (type(None), bool, int, float, str, bytes, Decimal, uuid.UUID, datetime, Enum)
+
+
+def _fresh(default: Any) -> Any:
+    return default if isinstance(default, _IMMUTABLE) else copy.deepcopy(default)
+
+
+@cache
+def _row_fields(cls: type[SQLModel]) -> tuple[frozenset[str], tuple[tuple[str, Any, Any], ...]]:
+    """The model's field names and (name, default factory or None, default) of the optional ones,
+    read once per class: pydantic's ``get_default`` inspects a factory's signature at every call
+    (85 us for ``list``)."""
+    if cls.__sqlmodel_relationships__:
+        raise TypeError(f"{cls.__name__} has relationships: use its constructor")
+    if not cls.__mapper__.configured:  # the constructor configures the mappers on first use; so do we
+        configure_mappers()
+    defaults = []
+    for name, field in cls.model_fields.items():
+        if field.is_required():
+            continue
+        if field.default_factory is not None and field.default_factory_takes_validated_data:
+            raise TypeError(f"{cls.__name__}.{name}'s default needs the other fields: use the constructor")
+        defaults.append((name, field.default_factory, field.default))
+    return frozenset(cls.model_fields), tuple(defaults)
 
 
 class UTCDateTime(TypeDecorator):

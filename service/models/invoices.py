@@ -17,7 +17,7 @@ from sqlalchemy import false as sa_false
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-from service.models.base import DecimalType, UTCDateTime, enum_type, new_id, utcnow
+from service.models.base import DecimalType, UTCDateTime, enum_type, new_id, new_row, utcnow
 from service.models.organisations import DEFAULT_ORGANISATION_ID
 from service.reasons import Reason, reasons_from_stored
 
@@ -183,6 +183,13 @@ class Invoice(SQLModel, table=True):
         super().__init__(**data)
         if self.payable_cents is None:  # (the constructor fills fields without attribute events)
             self.payable_cents = cents(self.payable_amount)
+
+    @classmethod
+    def new(cls, **values: Any) -> Invoice:
+        """``Invoice(**values)`` without an attribute event per column (``new_row``: ~110 us less)."""
+        if values.get("payable_cents") is None:
+            values["payable_cents"] = cents(values.get("payable_amount"))
+        return new_row(cls, **values)
 
 
 
