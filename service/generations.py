@@ -34,14 +34,37 @@ _copies: dict[tuple[str, str], tuple[int, Any]] = {}  # (database, what) -> (tok
 V = TypeVar("V")
 
 
+# the token as a column of another SELECT (``read_with_token``)
+TOKEN = _READ.scalar_subquery().label("token")
+_RIDER = "einvoice.cache_generation_rider"  # session.info: (statement, parameters, deliver)
+
+
 def token(session: Session) -> int | None:
     """The configuration's generation as this transaction sees it (read once per transaction)."""
     kept = session.info.get(_KEY)
     if kept is not None and kept[0] is not None and kept[0] is session.get_transaction():
         return kept[1]
-    value = session.execute(_READ).scalar()
+    rider = session.info.pop(_RIDER, None)
+    row = session.execute(rider[0], rider[1]).first() if rider is not None else None
+    if rider is not None:
+        rider[2](row)
+    value = row.token if row is not None else session.execute(_READ).scalar()
     session.info[_KEY] = (session.get_transaction(), value)
     return value
+
+
+def read_with_token(session: Session, statement: Any, parameters: dict[str, Any],
+                    deliver: Callable[[Any], None]) -> None:
+    """Have the session's next read of the token run ``statement`` instead, one round trip for both:
+    a SELECT of ``TOKEN`` and what the caller needs from one row. ``deliver`` receives that row (None
+    when there is none; the token is then read on its own). Until then the caller may take its
+    request back with ``unread`` (no read of the token came) and read on its own."""
+    session.info[_RIDER] = (statement, parameters, deliver)
+
+
+def unread(session: Session) -> bool:
+    """Withdraw the statement ``read_with_token`` left; False when it ran already."""
+    return session.info.pop(_RIDER, None) is not None
 
 
 def cached(session: Session, what: str, load: Callable[[Session], V]) -> V:

@@ -17,7 +17,15 @@ from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 
 from service import cursors, invoice_search
-from service.api.deps import InvoiceReader, InvoiceSubmitter, Principal, confirm_key, confirms_key, key_unconfirmed
+from service.api.deps import (
+    InvoiceReader,
+    InvoiceSubmitter,
+    Principal,
+    confirm_key,
+    confirms_key,
+    key_unconfirmed,
+    read_key_with_configuration,
+)
 from service.api.planned import PlannedRoute, planned
 from service.api.visibility import may_read, readable
 from service.api.invoice_payloads import (
@@ -212,6 +220,8 @@ def _create(request: Request, principal: Principal, xml: bytes, media_type: str)
 
 def _receive(request: Request, session: Session, principal: Principal, xml: bytes, media_type: str) -> Response:
     unconfirmed = key_unconfirmed(request)
+    if unconfirmed:
+        read_key_with_configuration(session, principal)
     try:
         receipt = receive(session, xml, principal, validation=request.app.state.validation, media_type=media_type,
                           limits=DocumentLimits.from_settings(request.app.state.settings))
