@@ -5,9 +5,12 @@ a fresh child for the next document)."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 import uuid
+from datetime import datetime, timedelta, timezone
+from select import POLLIN, poll
 
 import httpx
 import pytest
@@ -17,7 +20,7 @@ from tests.servers import serving
 
 from service.config import Settings
 from service.models.invoices import Invoice
-from service.validation_process import ValidationProcess, ValidationTimeExceeded
+from service.validation_process import _FRAME, ValidationProcess, ValidationTimeExceeded, _ChildGone, _receive, _send
 
 pytestmark = pytest.mark.slow
 
@@ -115,3 +118,40 @@ def test_a_validation_past_its_budget_is_stopped_and_refused(child, client, make
     with pytest.raises(ValidationTimeExceeded):
         monkeypatch.setattr(child, "budget_seconds", 0.001)
         child.validate(lines(200))
+
+
+def test_the_time_of_receipt_reaches_the_child_as_given(child):
+    received = datetime(2026, 3, 1, 23, 30, 0, 123456, tzinfo=timezone(timedelta(hours=1)))
+    report = child.validate(numbered(BASE, "RECEIVED-AT"), received_at=received)
+    assert report.received_at == received and report.received_at.utcoffset() == timedelta(hours=1)
+
+
+def test_a_frame_larger_than_a_pipe_arrives_whole():
+    """The parent reads the child's answer in pieces as the pipe fills (one read gets 64 KB at most)."""
+    read_end, write_end = os.pipe()
+    payload = bytes(range(256)) * 4096  # 1 MB
+    writer = threading.Thread(target=_send, args=(write_end, payload))
+    writer.start()
+    poller = poll()
+    poller.register(read_end, POLLIN)
+    try:
+        assert _receive(read_end, poller, time.monotonic() + 60) == payload
+    finally:  # the read end first: a writer still blocked on a full pipe then fails and ends
+        os.close(read_end)
+        writer.join()
+        os.close(write_end)
+
+
+def test_no_answer_within_the_deadline_and_an_answer_cut_short():
+    read_end, write_end = os.pipe()
+    poller = poll()
+    poller.register(read_end, POLLIN)
+    started = time.monotonic()
+    assert _receive(read_end, poller, started + 0.05) is None
+    assert time.monotonic() - started >= 0.05
+    os.write(write_end, _FRAME.pack(10) + b"12345")  # half a frame: the rest never comes in time
+    assert _receive(read_end, poller, time.monotonic() + 0.05) is None
+    os.close(write_end)  # the child ends mid-frame
+    with pytest.raises(_ChildGone):
+        _receive(read_end, poller, time.monotonic() + 5)
+    os.close(read_end)
