@@ -17,8 +17,8 @@ joining a thread cost the worker 0.13 ms of CPU per invoice (measured), a fifth 
 from __future__ import annotations
 
 import logging
-import os
 import json
+import os
 import select
 import struct
 import subprocess
@@ -33,9 +33,9 @@ from service.config import Settings
 from service.errors import ServiceError
 from service.validation.artefacts import load_manifest, release_states
 from service.validation.releases import classify, release_warnings
-from service.validation.report import ValidationReport
+from service.validation.report import DocumentIdentity, ValidationReport
 
-__all__ = ["ValidationProcess", "ValidationTimeExceeded", "start_validation"]
+__all__ = ["ChildReport", "ValidationProcess", "ValidationTimeExceeded", "start_validation"]
 
 log = logging.getLogger("einvoice.validation")
 _FRAME = struct.Struct(">Q")
@@ -91,6 +91,42 @@ def _receive(fd: int, poller: select.poll, deadline: float | None) -> bytes | No
     return bytes(data[_FRAME.size:])
 
 
+class ChildReport:
+    """The child's report as the intake uses it: what a new invoice needs (``valid``, ``document``,
+    ``release``, the stored form ``model_dump(mode="json")``) straight from the report's JSON; the
+    ``ValidationReport`` itself is built only when anything else is asked for (a rejection's
+    reasons). The model and its dump cost the worker 0.14 ms per invoice, the JSON alone 0.07 ms
+    (measured in the flow: just after the child's answer, with the caches cold)."""
+
+    __slots__ = ("_answer", "_model", "_stored", "document", "release", "valid")
+
+    def __init__(self, answer: bytes) -> None:
+        self._answer = answer
+        self._stored: dict[str, Any] | None = json.loads(answer)
+        self._model: ValidationReport | None = None
+        assert self._stored is not None
+        self.valid: bool = self._stored["outcome"] == "valid"
+        self.document = DocumentIdentity.model_validate(self._stored["document"])
+        self.release: str | None = self._stored["release"]
+
+    @property
+    def report(self) -> ValidationReport:
+        if self._model is None:
+            self._model = ValidationReport.model_validate_json(self._answer)
+        return self._model
+
+    def model_dump(self, *, mode: str = "python", **options: Any) -> dict[str, Any]:
+        """As ``ValidationReport.model_dump``; the first JSON-mode dump is the dict already parsed
+        (each caller still gets a dict of its own)."""
+        if mode == "json" and not options:
+            stored, self._stored = self._stored, None
+            return stored if stored is not None else json.loads(self._answer)
+        return self.report.model_dump(mode=mode, **options)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.report, name)
+
+
 class ValidationProcess:
     """Looks like the engine to the intake (``validate``, ``artifacts_dir``, ``release_warnings``)."""
 
@@ -141,7 +177,7 @@ class ValidationProcess:
             child.wait()
 
     # the engine's face -----------------------------------------------------------------------
-    def validate(self, xml: bytes, *, tree: Any = None, received_at: datetime | None = None) -> ValidationReport:
+    def validate(self, xml: bytes, *, tree: Any = None, received_at: datetime | None = None) -> ChildReport:
         """The report of ``xml`` (``tree`` is ignored: the child parses for itself). Raises
         ``ValidationTimeExceeded`` when the budget runs out: the child is killed and a fresh one
         started (the next document waits for it to warm up)."""
@@ -153,7 +189,7 @@ class ValidationProcess:
                 if self.problems:
                     raise RuntimeError("validation process unavailable: " + "; ".join(self.problems))
             answer = self._ask(xml, received_at or datetime.now(UTC))
-        return ValidationReport.model_validate_json(answer)
+        return ChildReport(answer)
 
     def _ask(self, xml: bytes, received_at: datetime) -> bytes:
         """The child's report of ``xml`` as JSON, within the budget (the caller holds the lock)."""

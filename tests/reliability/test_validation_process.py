@@ -155,3 +155,35 @@ def test_no_answer_within_the_deadline_and_an_answer_cut_short():
     with pytest.raises(_ChildGone):
         _receive(read_end, poller, time.monotonic() + 5)
     os.close(read_end)
+
+
+def test_the_childs_report_answers_as_the_model_would(child):
+    """The intake reads a new invoice's fields and stored form from the child's JSON, the rest from
+    the model built on demand: both must say the same, and each dump must be a dict of its own."""
+    broken = BASE.replace(b'<cbc:TaxInclusiveAmount currencyID="EUR">', b'<cbc:TaxInclusiveAmount currencyID="EUR">1', 1)
+    for doc in (numbered(BASE, "CHILD-REPORT"), broken):
+        answer = child.validate(doc)
+        model = answer.report
+        assert (answer.valid, answer.document, answer.release) == (model.valid, model.document, model.release)
+        first, second = answer.model_dump(mode="json"), answer.model_dump(mode="json")
+        assert first == second == model.model_dump(mode="json") and first is not second
+        assert answer.model_dump() == model.model_dump()
+        assert (answer.reason_code, answer.fatal_findings) == (model.reason_code, model.fatal_findings)
+    assert not answer.valid and answer.reason_code == "RULE_VIOLATION"
+
+
+def test_a_rejection_through_the_child_keeps_its_reasons_and_report(child, client, make_key, session, app, validation):
+    app.state.validation = child
+    broken = numbered(BASE, "REJECTED-IN-CHILD").replace(
+        b'<cbc:TaxInclusiveAmount currencyID="EUR">', b'<cbc:TaxInclusiveAmount currencyID="EUR">1', 1)
+    expected = validation[0].validate(broken)
+    r = client.post("/v1/invoices", content=broken, headers={**make_key("gateway"), "Content-Type": "application/xml"})
+    assert r.status_code == 422, r.text
+    answered = r.json()["validation"]
+    assert answered["outcome"] == "invalid"
+    assert [f["rule_id"] for layer in answered["layers"] for f in layer["findings"] if f["severity"] == "fatal"] \
+        == [f.rule_id for f in expected.fatal_findings] != []
+    stored = session.exec(select(Invoice)).one()
+    assert stored.validation_report["outcome"] == "invalid"
+    assert {reason.code.value for reason in stored.reasons} == {expected.reason_code}
+    assert [reason.fields["rule_id"] for reason in stored.reasons] == [f.rule_id for f in expected.fatal_findings]
