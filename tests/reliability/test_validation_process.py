@@ -81,17 +81,19 @@ def test_health_is_answered_while_a_large_invoice_is_validated(server, child, va
         return lines(5000, number=f"HEALTH-{uuid.uuid4().hex[:8]}")
 
     in_process, _ = validation
-    reports = []
-    stalled = slowest_health_answer_while(server, lambda: reports.append(in_process.validate(large())))
-    # other processes on a loaded machine can delay a single answer by as much as the stall; the child
-    # must keep the server answering in at least one of three tries (in-process never does)
-    tries = []
+    reports, rounds = [], []
+    # a loaded machine can delay one answer by as much as the stall, or let the in-process validation
+    # slip between two polls; the child must keep the server answering in at least one of three rounds
+    # (in-process never does: it holds the interpreter lock)
     for _ in range(3):
-        tries.append(slowest_health_answer_while(server, lambda: reports.append(child.validate(large()))))
-        if tries[-1] < stalled / 3:
+        stalled = slowest_health_answer_while(server, lambda: reports.append(in_process.validate(large())))
+        isolated = slowest_health_answer_while(server, lambda: reports.append(child.validate(large())))
+        rounds.append((round(isolated, 3), round(stalled, 3)))
+        if isolated < stalled / 3:
             break
     assert {r.outcome.value for r in reports} == {"valid"}
-    assert min(tries) < stalled / 3, f"/healthz: {tries} s with the child, {stalled:.2f} s in-process"
+    assert any(isolated < stalled / 3 for isolated, stalled in rounds), \
+        f"/healthz (with the child, in-process) in seconds: {rounds}"
 
 
 def test_a_large_invoice_goes_through_the_child(server, make_key):
