@@ -15,6 +15,7 @@ from service.en16931.parser import DocumentError, parse_document, parse_header
 from service.validation.xmlsafe import XmlSyntaxError, parse_bytes
 
 from tests.conftest import MIRROR
+from tests.en16931.examples import example_documents
 
 PEPPOL = MIRROR / "peppol-bis-billing-3" / "rules" / "examples"
 CEN = MIRROR / "en16931" / "ubl" / "examples"
@@ -23,19 +24,7 @@ CEN = MIRROR / "en16931" / "ubl" / "examples"
 NOT_EN16931 = {"UBL-CreditNote-2.1-Example.xml", "UBL-Invoice-2.1-Example-Trivial.xml"}
 
 
-def _examples() -> list[Path]:
-    out = []
-    for path in sorted(MIRROR.rglob("*.xml")):
-        try:
-            root = etree.parse(str(path)).getroot()
-        except etree.XMLSyntaxError:
-            continue
-        if etree.QName(root).localname in ("Invoice", "CreditNote"):
-            out.append(path)
-    return out
-
-
-EXAMPLES = _examples()
+EXAMPLES = example_documents(("Invoice", "CreditNote"))
 
 
 def test_the_artefacts_hold_enough_examples():

@@ -17,27 +17,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from lxml import etree
 
 from service.en16931.parser import DocumentError, parse_document, parse_header
 from service.validation.xmlsafe import parse_bytes
 
 from tests.conftest import MIRROR
+from tests.en16931.examples import example_documents
 
 SNAPSHOT = Path(__file__).with_name("parser_snapshot.json")
 _ROOTS = ("Invoice", "CreditNote", "CrossIndustryInvoice")
-
-
-def _documents() -> list[Path]:
-    out = []
-    for path in sorted(MIRROR.rglob("*.xml")):
-        try:
-            root = etree.parse(str(path)).getroot()
-        except etree.XMLSyntaxError:
-            continue
-        if etree.QName(root).localname in _ROOTS:
-            out.append(path)
-    return out
 
 
 def _digest(text: str) -> str:
@@ -58,7 +46,7 @@ def _key(path: Path) -> str:
     return path.relative_to(MIRROR).as_posix()
 
 
-DOCUMENTS = _documents()
+DOCUMENTS = example_documents(_ROOTS)
 
 
 def test_the_snapshot_covers_every_example_of_both_syntaxes():
