@@ -23,6 +23,7 @@ from service.api.health import router as health_router
 from service.config import Settings, get_settings
 from service.db import make_engine
 from service.api.problems import document_validation_problems, install_problem_handlers
+from service.api.route_versions import freeze as freeze_route_versions
 from service.errors import Problem
 from service.logging import configure_logging, request_id_var
 from service.metrics import Metrics
@@ -118,6 +119,7 @@ def create_app(
     app.add_middleware(CsvListMiddleware)  # inside the request context: one log line per export
     app.add_middleware(RequestContextMiddleware)
     _register_problem_schema(app)
+    freeze_route_versions(app.router)  # assembled: FastAPI need not recount its routes per request
     return app
 
 
