@@ -18,11 +18,11 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import bindparam, select
-from starlette.concurrency import run_in_threadpool
 
 from sqlmodel import Session
 
 from service import generations
+from service.api import offload
 from service.db import reading
 from service.errors import Forbidden, Unauthorized
 from service import ratelimit
@@ -164,7 +164,7 @@ async def get_principal(
             request.state.principal = principal
             request.state.key_unconfirmed = True
             return principal
-    return await run_in_threadpool(authenticate, request, credentials)
+    return await offload.in_thread(authenticate, request, credentials)
 
 
 def authenticate(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Principal:

@@ -11,12 +11,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 from sqlalchemy import literal, tuple_
 from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 
 from service import cursors, invoice_search
+from service.api import offload
 from service.api.deps import (
     InvoiceReader,
     InvoiceSubmitter,
@@ -201,7 +201,7 @@ async def create_invoice(request: Request, principal: InvoiceSubmitter, body: Do
     (``_create``): authentication with a recently seen key (``deps.RecentKeys``), the role check
     and the streamed body run on the event loop, so a submission costs one trip instead of five."""
     xml, media_type = body
-    return await run_in_threadpool(_create, request, principal, xml, media_type)
+    return await offload.in_thread(_create, request, principal, xml, media_type)
 
 
 def _create(request: Request, principal: Principal, xml: bytes, media_type: str) -> Response:
@@ -300,7 +300,7 @@ async def get_invoice(invoice_id: uuid.UUID, request: Request, principal: Invoic
 
     async with its database work in one trip through the thread pool (``_read_invoice``), like
     ``create_invoice``: the most frequent read costs one trip instead of four."""
-    return await run_in_threadpool(_read_invoice, request, principal, invoice_id)
+    return await offload.in_thread(_read_invoice, request, principal, invoice_id)
 
 
 def _read_invoice(request: Request, principal: Principal, invoice_id: uuid.UUID) -> Response:

@@ -15,10 +15,10 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
-from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 from sqlmodel import Session
 
+from service.api import offload
 from service.api.deps import Principal, get_principal
 from service.db import reading
 from service.errors import InvalidInput, InvoiceNotFound, NotFound
@@ -74,7 +74,7 @@ async def organisation_guard(request: Request, principal: Annotated[Principal, D
     POST /v1/invoices) costs no trip through the thread pool; the look-ups run in the pool."""
     if principal.organisation_id is None or not request.path_params:
         return
-    await run_in_threadpool(_check_organisation, request, principal)
+    await offload.in_thread(_check_organisation, request, principal)
 
 
 def _check_organisation(request: Request, principal: Principal) -> None:

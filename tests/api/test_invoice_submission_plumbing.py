@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from service.api import offload
 from service.keys import revoke_key
 from service.main import create_app
 from service.models.invoices import Invoice
@@ -19,16 +20,21 @@ from tests.servers import serving
 
 @pytest.fixture
 def trips(monkeypatch) -> list[str]:
-    """The names of the callables sent through the thread pool (anyio's, which FastAPI and
-    Starlette use for plain `def` endpoints and dependencies)."""
+    """The names of the callables sent to a worker thread: through anyio's pool, which FastAPI and
+    Starlette use for plain `def` endpoints and dependencies, or ``offload.in_thread`` (hot routes)."""
     seen: list[str] = []
-    real = anyio.to_thread.run_sync
+    real, real_offload = anyio.to_thread.run_sync, offload.in_thread
 
     async def counting(func, *args, **kwargs):
         seen.append(getattr(func, "__qualname__", repr(func)))
         return await real(func, *args, **kwargs)
 
+    async def counting_offload(func, *args):
+        seen.append(getattr(func, "__qualname__", repr(func)))
+        return await real_offload(func, *args)
+
     monkeypatch.setattr(anyio.to_thread, "run_sync", counting)
+    monkeypatch.setattr(offload, "in_thread", counting_offload)
     return seen
 
 
