@@ -20,10 +20,13 @@ handed whole to FastAPI's handler, which answers it exactly as before.
 from __future__ import annotations
 
 import inspect
+import re
+import uuid
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
+from fastapi import params
 from fastapi.dependencies.models import Dependant
 from fastapi.dependencies.utils import request_params_to_args
 from fastapi.routing import APIRoute
@@ -92,6 +95,24 @@ def _plan(dependant: Dependant, steps: list[_Step], planned_calls: set[Any]) -> 
     return True
 
 
+# the canonical form of a UUID: pydantic and uuid.UUID read it alike (other forms go to pydantic)
+_CANONICAL_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
+def _plain_uuids(path_params: list[Any]) -> tuple[str, ...] | None:
+    """The names of ``path_params`` when every one is a bare ``uuid.UUID`` path parameter (no alias,
+    no constraints), else None. FastAPI's validation of such a value costs about 15 us a request,
+    a canonical UUID read directly 4 us (issue #21, measured 2026-12-07)."""
+    names = []
+    for field in path_params:
+        info = field.field_info
+        if not (isinstance(info, params.Path) and info.annotation is uuid.UUID and not info.metadata
+                and info.validation_alias is None and field.alias == field.name):
+            return None
+        names.append(field.name)
+    return tuple(names)
+
+
 def plan_handler(dependant: Dependant, generic: Handler) -> Handler | None:
     """A handler that runs ``dependant``'s plan, or None when the tree cannot be planned."""
     if dependant.call not in _PLANNED or not _plain(dependant) or not _awaitable(dependant.call):
@@ -101,13 +122,27 @@ def plan_handler(dependant: Dependant, generic: Handler) -> Handler | None:
         return None
     endpoint = _step(dependant)
     path_params = dependant.path_params
+    uuids = _plain_uuids(path_params)
+
+    def read_uuids(received: dict[str, Any]) -> dict[str, Any] | None:
+        values = {}
+        for name in uuids or ():
+            value = received.get(name)
+            if not (isinstance(value, str) and _CANONICAL_UUID.fullmatch(value)):
+                return None
+            values[name] = uuid.UUID(value)
+        return values
 
     async def handler(request: Request) -> Response:
         path_values: dict[str, Any] = {}
         if path_params:
-            path_values, errors = request_params_to_args(path_params, request.path_params)
-            if errors:  # FastAPI's handler runs the dependencies, then answers 422
-                return await generic(request)
+            read = read_uuids(request.path_params) if uuids else None
+            if read is not None:
+                path_values = read
+            else:
+                path_values, errors = request_params_to_args(path_params, request.path_params)
+                if errors:  # FastAPI's handler runs the dependencies, then answers 422
+                    return await generic(request)
         solved: dict[Any, Any] = {}
         for step in (*steps, endpoint):
             arguments = {name: solved[call] for name, call in step.arguments}

@@ -71,6 +71,10 @@ def test_every_refusal_is_answered_as_fastapis_solver_answers_it(app, client, ma
         ("GET", f"/v1/invoices/{uuid.uuid4()}", gateway, None),
         ("GET", f"/v1/invoices/{stored}", erp, None),
         ("GET", f"/v1/invoices/{stored}", {**gateway, "If-None-Match": "*"}, None),
+        ("GET", f"/v1/invoices/{stored.upper()}", gateway, None),  # canonical, read directly
+        ("GET", f"/v1/invoices/{stored.replace('-', '')}", gateway, None),  # other forms: pydantic
+        ("GET", f"/v1/invoices/{stored[:8]}-{stored[9:]}", gateway, None),
+        ("GET", f"/v1/invoices/urn:uuid:{stored}", gateway, None),
     ]
 
     def answers() -> list[tuple[int, object]]:
@@ -83,9 +87,25 @@ def test_every_refusal_is_answered_as_fastapis_solver_answers_it(app, client, ma
         solver_answers = answers()
     finally:
         app.dependency_overrides.clear()
-    assert [status for status, _ in planned_answers] == [401, 401, 401, 403, 415, 400, 422, 200,
-                                                          401, 401, 422, 404, 200, 304]
+    assert [status for status, _ in planned_answers][:14] == [401, 401, 401, 403, 415, 400, 422, 200,
+                                                               401, 401, 422, 404, 200, 304]
+    assert planned_answers[14][0] == 200
     assert planned_answers == solver_answers
+
+
+def test_a_canonical_uuid_in_the_path_is_read_without_fastapis_validation(client, make_key, monkeypatch):
+    import service.api.planned
+
+    gateway = make_key("gateway")
+    stored = client.post("/v1/invoices", content=BASE, headers={**gateway, **XML}).json()["id"]
+    validated = []
+    real = service.api.planned.request_params_to_args
+    monkeypatch.setattr(service.api.planned, "request_params_to_args",
+                        lambda *args: validated.append(args) or real(*args))
+    assert client.get(f"/v1/invoices/{stored}", headers=gateway).json()["id"] == stored
+    assert validated == []
+    assert client.get(f"/v1/invoices/{stored.replace('-', '')}", headers=gateway).json()["id"] == stored
+    assert len(validated) == 1
 
 
 def test_only_plain_async_trees_of_marked_endpoints_are_planned():
