@@ -21,6 +21,8 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, create_engine
 
+from service import jsontext
+
 
 def normalise_url(url: str) -> str:
     """Use psycopg 3 for PostgreSQL URLs that name no driver."""
@@ -37,14 +39,18 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        # JSON columns in orjson's text (service/jsontext.py); read back by the standard library
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                               json_serializer=jsontext.dumps)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     # Every process of the service connects under one application_name (the operator's, when the
     # URL sets one): commit_horizon() looks at the transactions of this application only.
     connect_args = {} if "application_name" in parsed.query else {"application_name": APPLICATION_NAME}
-    engine = create_engine(url, pool_size=10, max_overflow=10, connect_args=connect_args)
+    # JSON columns in orjson's text, as on SQLite; psycopg takes the encoder's bytes as they are
+    engine = create_engine(url, pool_size=10, max_overflow=10, connect_args=connect_args,
+                           json_serializer=jsontext.dumps_bytes)
     event.listen(engine.pool, "connect", _fresh)
     event.listen(engine.pool, "checkin", _idle_from_now)
     event.listen(engine.pool, "checkout", _ping_after_idle)

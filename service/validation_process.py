@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, cast
 
+from service import jsontext
 from service.config import Settings
 from service.errors import ServiceError
 from service.validation.artefacts import load_manifest, release_states
@@ -96,13 +97,14 @@ class ChildReport:
     ``release``, the stored form ``model_dump(mode="json")``) straight from the report's JSON; the
     ``ValidationReport`` itself is built only when anything else is asked for (a rejection's
     reasons). The model and its dump cost the worker 0.14 ms per invoice, the JSON alone 0.07 ms
-    (measured in the flow: just after the child's answer, with the caches cold)."""
+    (measured in the flow: just after the child's answer, with the caches cold). The JSON is read by
+    orjson (``jsontext.loads``; its numbers are lines, columns, counts and durations): 0.10 -> 0.06 ms."""
 
     __slots__ = ("_answer", "_model", "_stored", "document", "release", "valid")
 
     def __init__(self, answer: bytes) -> None:
         self._answer = answer
-        self._stored: dict[str, Any] | None = json.loads(answer)
+        self._stored: dict[str, Any] | None = jsontext.loads(answer)
         self._model: ValidationReport | None = None
         assert self._stored is not None
         self.valid: bool = self._stored["outcome"] == "valid"
@@ -120,7 +122,7 @@ class ChildReport:
         (each caller still gets a dict of its own)."""
         if mode == "json" and not options:
             stored, self._stored = self._stored, None
-            return stored if stored is not None else json.loads(self._answer)
+            return stored if stored is not None else jsontext.loads(self._answer)
         return self.report.model_dump(mode=mode, **options)
 
     def __getattr__(self, name: str) -> Any:

@@ -26,6 +26,7 @@ from service.api.deps import (
     key_unconfirmed,
     read_key_with_configuration,
 )
+from service.api.json_body import JSONBody
 from service.api.planned import PlannedRoute, planned
 from service.api.visibility import may_read, readable
 from service.api.invoice_payloads import (
@@ -235,9 +236,9 @@ def _receive(request: Request, session: Session, principal: Principal, xml: byte
     resource = _resource(session, invoice, attachments=receipt.attachments_stored)
     headers = {"Location": _location(request, invoice), "ETag": _etag(invoice)}
     if receipt.outcome is ReceiptOutcome.created:
-        return JSONResponse(resource, status_code=201, headers=headers)
+        return JSONBody(resource, status_code=201, headers=headers)
     if receipt.outcome is ReceiptOutcome.replayed:
-        return JSONResponse(resource, status_code=200, headers=headers)
+        return JSONBody(resource, status_code=200, headers=headers)
     instance = request.url.path
     if receipt.outcome is ReceiptOutcome.duplicate:
         first = receipt.first
@@ -314,7 +315,7 @@ def _read_invoice(request: Request, principal: Principal, invoice_id: uuid.UUID)
             if _etag_matches(request.headers.get("if-none-match"), etag):
                 response: Response = Response(status_code=304, headers={"ETag": etag})
             else:
-                response = JSONResponse(_resource(session, invoice), headers={"ETag": etag})
+                response = JSONBody(_resource(session, invoice), headers={"ETag": etag})
             session.commit()
         except BaseException:
             session.rollback()
