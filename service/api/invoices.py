@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from fastapi.responses import JSONResponse
 from sqlalchemy import literal, tuple_
 from sqlalchemy.orm import defer
 from sqlmodel import Session, select
@@ -345,7 +344,7 @@ def _etag_matches(header: str | None, etag: str) -> bool:
 def get_validation(invoice_id: uuid.UUID, session: SessionDep, principal: InvoiceReader) -> Any:
     """Read the validation report."""
     invoice = _get_visible(session, invoice_id, principal)
-    return JSONResponse(invoice.validation_report or {})
+    return JSONBody(invoice.validation_report or {})
 
 
 class NoDocumentData(NotFound):
@@ -370,7 +369,7 @@ def get_data(invoice_id: uuid.UUID, request: Request, session: SessionDep, princ
     etag = f'"{invoice.sha256}"'
     if _etag_matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers={"ETag": etag})
-    return JSONResponse(invoice.data, headers={"ETag": etag})
+    return JSONBody(invoice.data, headers={"ETag": etag})
 
 
 @router.get(
@@ -556,7 +555,7 @@ def list_invoices(
     if _etag_matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers={"ETag": etag})
     data = [invoice_out(inv, None).model_dump(mode="json") for inv in rows]
-    return JSONResponse({"data": data, "next_cursor": next_cursor}, headers={"ETag": etag})
+    return JSONBody({"data": data, "next_cursor": next_cursor}, headers={"ETag": etag})
 
 
 def _position(col, at: datetime, last: uuid.UUID):
