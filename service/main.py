@@ -25,7 +25,7 @@ from service.db import make_engine
 from service.api.problems import document_validation_problems, install_problem_handlers
 from service.api.route_versions import freeze as freeze_route_versions
 from service.errors import Problem
-from service.logging import configure_logging, request_id_var
+from service.logging import configure_logging, log_access, request_id_var
 from service.metrics import Metrics
 from service.resilience import DatabaseTroubleMiddleware
 from service.validation_process import start_validation
@@ -173,11 +173,7 @@ class RequestContextMiddleware:
             app = scope.get("app")
             if app is not None and hasattr(app.state, "metrics"):
                 app.state.metrics.observe(scope["method"], template, status, elapsed)
-            log.info(
-                "%s %s %s %.1fms", scope["method"], scope["path"], status, elapsed * 1000,
-                extra={"method": scope["method"], "path": scope["path"], "status": status,
-                       "duration_ms": round(elapsed * 1000, 2)},
-            )
+            log_access(scope["method"], scope["path"], status, elapsed * 1000)
             request_id_var.reset(token)
 
 
