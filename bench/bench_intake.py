@@ -36,7 +36,7 @@ from service.api.deps import Principal
 from service.db import make_engine
 from service.en16931.parser import parse_document
 from service.intake import parse_untrusted, receive
-from service.lifecycle import transition
+from service.lifecycle import Step, store_new
 from service.migrations import upgrade
 from service.models.invoices import InvoiceStatus
 from service.models.keys import Role
@@ -86,8 +86,8 @@ def baseline_decide():
     receive_module = sys.modules["service.intake.receive"]
     original = receive_module.decide_invoice
 
-    def to_review(session, invoice, document, facts=None):
-        transition(session, invoice, InvoiceStatus.needs_review, actor="system")
+    def to_review(session, invoice, document, facts=None, *, received):
+        store_new(session, invoice, [received, Step(InvoiceStatus.needs_review, "system")], if_absent=True)
 
     receive_module.decide_invoice = to_review
     try:

@@ -11,6 +11,9 @@ consequences of a status change by name, in this order, in the same transaction 
    (``GET /v1/events``), on PostgreSQL in one statement;
 3. ``webhooks.enqueue``: the webhook outbox rows (they carry the audit event's id, like the feed).
 
+``store_new`` writes a new invoice's row once, in the status its steps end in (intake: ``received``
+and the decision), and then each step's audit event and consequences as ``transition`` would.
+
 After the transaction commits (never for one that rolls back), the process's count of committed
 status changes goes up: caches of statuses in this process (the review queue's reason counts) key
 on ``committed_status_changes()``. Nothing registers itself anywhere: whoever changes a status
@@ -19,8 +22,9 @@ on ``committed_status_changes()``. Nothing registers itself anywhere: whoever ch
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, insert, inspect, select, text, update
@@ -106,12 +110,77 @@ def transition(
         approval=approval,
         at=now,
     )
+    _consequences(session, invoice, event)
+    return event
+
+
+def _consequences(session: Session, invoice: Invoice, event: AuditEvent) -> None:
+    """What every status change brings, in the order of the module's docstring."""
     ledger.follow_transition(session, invoice, event)  # reads the event, not its row
     # the audit event and its feed entry: one statement on PostgreSQL (service/erp/feed.py)
     feed.record(session, invoice, event, with_event=True)
     webhooks.enqueue(session, invoice, event)
     after_commit(session, _count_committed_change)
-    return event
+
+
+@dataclass(frozen=True)
+class Step:
+    """One status change of a new invoice for ``store_new``: what ``transition`` takes."""
+
+    to: InvoiceStatus
+    actor: str
+    reason_codes: Sequence[str] = ()
+    comment: str | None = None
+
+
+def store_new(session: Session, invoice: Invoice, steps: Sequence[Step], *, if_absent: bool = False
+              ) -> list[AuditEvent]:
+    """Store a new invoice's row once, already in the status its last step leaves it in, then record
+    each step as ``transition`` would have, in order: its audit event, ledger, feed entry, webhooks.
+
+    Intake decides a new invoice before storing it (matching reads no row of the invoice itself), so
+    its row is written once. As an INSERT in ``received`` and then an UPDATE to the decision, PostgreSQL
+    wrote a second version of the ~15 KB row into each of the table's ~28 indexes (status and
+    updated_at are indexed: never a HOT update) and both databases ran the reason-code triggers twice.
+    What the outside sees is what the transitions one by one left: ``version`` counts every step,
+    ``updated_at`` is the last step's time, one audit event (with its feed entry and webhook rows) per
+    step, each ``at`` later than the one before (the trail sorts by it). ``if_absent`` as in
+    ``transition``: ``AlreadyStored`` with nothing written."""
+    if not inspect(invoice).transient or not steps:
+        raise ValueError("store_new stores a new invoice (transient) and at least one status change")
+    current: InvoiceStatus | None = None
+    for step in steps:
+        if step.to not in ALLOWED.get(current, frozenset()):
+            raise IllegalTransition(
+                f"cannot move invoice from {current.value if current else 'new'} to {step.to.value}",
+                current_status=current.value if current else None, allowed=allowed_from(current))
+        current = step.to
+    moments = _later_and_later(len(steps))
+    invoice.status, invoice.updated_at = steps[-1].to, moments[-1]
+    invoice.version = (invoice.version or 0) + len(steps)
+    _insert_new(session, invoice, if_absent)  # the row first: the audit events' FK needs it
+    events, current = [], None
+    for step, at in zip(steps, moments, strict=True):
+        event = new_row(AuditEvent, invoice_id=invoice.id, from_status=current, to_status=step.to,
+                        actor=step.actor, reason_codes=list(step.reason_codes), comment=step.comment,
+                        approval=None, at=at)
+        _consequences(session, invoice, event)
+        events.append(event)
+        current = step.to
+    return events
+
+
+def _later_and_later(count: int) -> list[datetime]:
+    """``count`` moments from now on, each at least a microsecond after the one before (two calls of
+    the clock can read the same microsecond)."""
+    moments: list[datetime] = []
+    for _ in range(count):
+        now = utcnow()
+        moments.append(now if not moments or now > moments[-1] else moments[-1] + _MICROSECOND)
+    return moments
+
+
+_MICROSECOND = timedelta(microseconds=1)
 
 
 _committed_changes = 0
@@ -135,7 +204,7 @@ def _write_status(session: Session, invoice: Invoice, state: InstanceState, curr
                   to: InvoiceStatus, now: datetime, if_absent: bool = False) -> None:
     """Store the new status now, so the audit event and the consequences can refer to the row.
 
-    Every status change of the service comes through here, intake twice per invoice. A unit-of-work
+    Every status change of the service but a new invoice's (``store_new``) comes through here. A unit-of-work
     flush costs several times the statement it emits, so when the invoice has no other unsaved change
     the row is written with one prepared INSERT (a new invoice) or UPDATE (status, updated_at,
     version) and the ORM object is told the values are stored. Anything else (an invoice the
@@ -144,14 +213,7 @@ def _write_status(session: Session, invoice: Invoice, state: InstanceState, curr
     version = (invoice.version or 0) + 1
     if current is None and state.transient:
         invoice.status, invoice.updated_at, invoice.version = to, now, version
-        values = {c.key: getattr(invoice, c.key) for c in _INVOICE_COLUMNS}
-        if not if_absent:
-            session.execute(_INSERT_INVOICE, values)
-        elif session.execute(_insert_unless_taken(session.get_bind().dialect), values).first() is None:
-            raise AlreadyStored(f"an invoice with the same bytes, number or message as {invoice.id} is stored")
-        _mark_inserted(session, invoice)
-        make_transient_to_detached(invoice)  # the row exists: attach as persistent, nothing pending
-        session.add(invoice)
+        _insert_new(session, invoice, if_absent)
     elif current is not None and not state.modified:
         session.execute(_UPDATE_STATUS, {"invoice_id": invoice.id, "new_status": to, "new_updated_at": now,
                                          "new_version": version})
@@ -173,12 +235,24 @@ def _write_status(session: Session, invoice: Invoice, state: InstanceState, curr
         session.flush()
 
 
+def _insert_new(session: Session, invoice: Invoice, if_absent: bool) -> None:
+    """The new invoice's row as it is now, with one prepared INSERT; the object becomes persistent."""
+    values = {c.key: getattr(invoice, c.key) for c in _INVOICE_COLUMNS}
+    if not if_absent:
+        session.execute(_INSERT_INVOICE, values)
+    elif session.execute(_insert_unless_taken(session.get_bind().dialect), values).first() is None:
+        raise AlreadyStored(f"an invoice with the same bytes, number or message as {invoice.id} is stored")
+    _mark_inserted(session, invoice)
+    make_transient_to_detached(invoice)  # the row exists: attach as persistent, nothing pending
+    session.add(invoice)
+
+
 _INSERTED = "einvoice.inserted_invoices"
 
 
 def _mark_inserted(session: Session, invoice: Invoice) -> None:
-    """Remember that the current transaction inserted this invoice (intake's second status change
-    then needs no SELECT ... FOR UPDATE: one round trip less per new invoice)."""
+    """Remember that the current transaction inserted this invoice (a later status change of it in the
+    same transaction then needs no SELECT ... FOR UPDATE: one round trip less)."""
     root = session.get_transaction()
     mark = session.info.get(_INSERTED)
     if mark is None or mark[0] is not root:

@@ -26,6 +26,14 @@ def record_decision(session: Session, invoice: Invoice, inputs: MatchInputs, dec
     """Store the decision and its ledger entries, and put its failed checks on the invoice."""
     decision_id = new_id()
     session.flush()  # the invoice row exists before rows that refer to it
+    write_decision(session, invoice, inputs, decision, ctx, decision_id=decision_id, trigger=trigger, actor=actor)
+    invoice.reasons = reasons_of(decision)
+    return decision_id
+
+
+def write_decision(session: Session, invoice: Invoice, inputs: MatchInputs, decision: Decision, ctx: Context,
+                   *, decision_id: uuid.UUID, trigger: str, actor: str = SYSTEM) -> None:
+    """The decision row and its ledger entries, for an invoice whose row is stored (their FK)."""
     session.execute(insert(MatchDecision.__table__), [{
         "id": decision_id, "invoice_id": invoice.id, "outcome": decision.outcome.value,
         "reason_codes": list(decision.reason_codes), "decision": decision_to_json(decision),
@@ -36,8 +44,6 @@ def record_decision(session: Session, invoice: Invoice, inputs: MatchInputs, dec
                          order_number=ctx.order_number, credit=inputs.invoice.is_credit_note,
                          corrected_invoice_id=ctx.corrected_invoice_id, approved=decision.approved,
                          known=ctx.balances)
-    invoice.reasons = reasons_of(decision)
-    return decision_id
 
 
 def reasons_of(decision: Decision) -> list[Reason]:

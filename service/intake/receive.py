@@ -3,9 +3,10 @@
 Order of work (pure steps first, so the database transaction, on SQLite a write lock, is short):
 hash the exact bytes -> refuse hostile XML -> validate (process-wide engine) -> parse to the
 EN 16931 model -> [database] same-bytes replay -> resolve the seller in master data and authorise a
-supplier key -> DUPLICATE_INVOICE -> store the original bytes + audit ``received`` -> rejected
-(validation, duplicate) or attachments + ``decide_invoice`` (the matching service). Everything is flushed in the
-caller's unit of work; nothing here commits.
+supplier key -> DUPLICATE_INVOICE -> rejected (validation, duplicate), or ``decide_invoice`` (the
+matching service) + attachments. Either way the invoice's row is written once, with its original
+bytes, in its final status, and then its audit events ``received`` and the decision
+(``lifecycle.store_new``). Everything is flushed in the caller's unit of work; nothing here commits.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from service.intake.attachments import allowed_mime_codes, content_matches
 from service.intake.limits import DocumentLimits
 from service.intake.receivers import ReceiverCheck, check_receiver
 from service.intake.unwrap import Unwrapped, unwrap
-from service.lifecycle import AlreadyStored, transition
+from service.lifecycle import AlreadyStored, Step, store_new
 from service.masterdata.identifiers import seller_key
 from service.masterdata.suppliers import resolve_supplier
 from service.organisations.directory import BuyerMatch, buyer_organisation
@@ -223,11 +224,10 @@ def receive(session: Session, xml: bytes, principal: Any, *, validation: Any, me
             reasons = _validation_reasons(report, parse_problem)
         invoice.reasons = reasons
         try:
-            _store(session, invoice, principal, if_absent=True)
+            store_new(session, invoice, _received_then(principal, InvoiceStatus.rejected, distinct_codes(reasons)),
+                      if_absent=True)
         except AlreadyStored as exc:  # the same bytes stored by another process a moment ago
             return _after_race(session, invoice, exc, principal, report, None)
-        transition(session, invoice, InvoiceStatus.rejected, actor="system",
-                   reason_codes=distinct_codes(reasons))
         return Receipt(ReceiptOutcome.rejected, invoice, report)
 
     if first is not None:
@@ -235,14 +235,13 @@ def receive(session: Session, xml: bytes, principal: Any, *, validation: Any, me
     invoice.dedup_key = _dedup_key(invoice)
     facts = prepare(invoice, model)  # the look-up keys go into the INSERT (no UPDATE after it)
     try:
+        # matched first, then stored once in its decided status (service/decisions/decide.py)
+        decide_invoice(session, invoice, model, facts, received=Step(InvoiceStatus.received, principal.actor))
+    except AlreadyStored as exc:
         # SQLite serialises writers (BEGIN IMMEDIATE), so only PostgreSQL meets this: another process
         # stored the same bytes or the same number between our check and our insert
-        _store(session, invoice, principal, if_absent=True)
-    except AlreadyStored as exc:
         return _after_race(session, invoice, exc, principal, report, model)
-
     attachments = _store_attachments(session, invoice, model, validation)
-    decide_invoice(session, invoice, model, facts)
     return Receipt(ReceiptOutcome.created, invoice, report, model=model, attachments_stored=attachments > 0)
 
 
@@ -379,8 +378,9 @@ def _fields_from_header(h: Header | None) -> dict[str, Any]:
     }
 
 
-def _store(session: Session, invoice: Invoice, principal: Any, *, if_absent: bool = False) -> None:
-    transition(session, invoice, InvoiceStatus.received, actor=principal.actor, if_absent=if_absent)
+def _received_then(principal: Any, to: InvoiceStatus, codes: list[str]) -> list[Step]:
+    """A rejected invoice's two status changes: received by the principal, rejected by the system."""
+    return [Step(InvoiceStatus.received, principal.actor), Step(to, "system", codes)]
 
 
 def _dedup_key(invoice: Invoice) -> str | None:
@@ -442,8 +442,7 @@ def _store_duplicate(session, invoice, first, principal, report, model) -> Recei
     invoice.reasons = [Reason.of(code, en=f"First received as invoice {first.id}.",
                                         nl=f"Eerder ontvangen als factuur {first.id}.",
                                         actual=invoice.invoice_number, first_invoice=str(first.id))]
-    _store(session, invoice, principal)
-    transition(session, invoice, InvoiceStatus.rejected, actor="system", reason_codes=[code.value])
+    store_new(session, invoice, _received_then(principal, InvoiceStatus.rejected, [code.value]))
     return Receipt(ReceiptOutcome.duplicate, invoice, report, first=first, model=model)
 
 

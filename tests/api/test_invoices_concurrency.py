@@ -14,7 +14,7 @@ import pytest
 from sqlmodel import Session, select
 
 from service.api.deps import Principal
-from service.lifecycle import transition
+from service.lifecycle import Step, store_new
 from service.models.invoices import Invoice, InvoiceStatus
 from service.models.keys import Role
 from tests.conftest import MIRROR
@@ -26,8 +26,8 @@ BASE = (MIRROR / "peppol-bis-billing-3" / "rules" / "examples" / "base-example.x
 def receive_module(monkeypatch):
     import service.intake  # noqa: F401
 
-    def to_review(session, invoice, document, facts=None):
-        transition(session, invoice, InvoiceStatus.needs_review, actor="system")
+    def to_review(session, invoice, document, facts=None, *, received):
+        store_new(session, invoice, [received, Step(InvoiceStatus.needs_review, "system")], if_absent=True)
 
     module = sys.modules["service.intake.receive"]
     monkeypatch.setattr(module, "decide_invoice", to_review)

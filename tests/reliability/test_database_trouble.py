@@ -133,12 +133,12 @@ def raising(sqlstate: str, times: int):
     real = RECEIVE.decide_invoice
     calls = {"n": 0}
 
-    def decide(session, invoice, model, facts=None):
+    def decide(session, invoice, model, facts=None, **stored_as):
         calls["n"] += 1
         if calls["n"] <= times:
             session.execute(text(
                 f"DO $$ BEGIN RAISE EXCEPTION USING ERRCODE = '{sqlstate}', MESSAGE = 'conflict (test)'; END $$"))
-        return real(session, invoice, model, facts)
+        return real(session, invoice, model, facts, **stored_as)
 
     return decide, calls
 
