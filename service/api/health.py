@@ -27,7 +27,9 @@ router = APIRouter(tags=["operations"])
 
 
 @router.get("/healthz", operation_id="health-liveness", summary="The process is up")
-def healthz() -> dict[str, str]:
+async def healthz() -> dict[str, str]:
+    # on the event loop, not in the thread pool: a liveness probe must not queue behind requests
+    # that wait for the database in every thread of it (then the process would look hung)
     return {"status": "ok"}
 
 

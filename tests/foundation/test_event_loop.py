@@ -84,18 +84,21 @@ def sqlite_server(tmp_path: Path, engine: Engine, bare_app: FastAPI, make_key) -
         yield url, make_key("admin"), Path(make_url(str(engine.url)).database or "")
 
 
-def _healthz_while_locked(base: str, admin: dict[str, str], db_file: Path, path: str) -> tuple[float, int]:
-    """Hold SQLite's write lock for HOLD seconds; meanwhile POST ``path`` (which must wait for it) and
-    time /healthz. The lock is released on time whatever /healthz does, so a blocked loop shows as
-    a /healthz that answers only after the release."""
+def _healthz_while_locked(base: str, admin: dict[str, str], db_file: Path, path: str,
+                          writers: int = 1) -> tuple[float, int]:
+    """Hold SQLite's write lock for HOLD seconds; meanwhile POST ``path`` ``writers`` times at once
+    (each must wait for it) and time /healthz. The lock is released on time whatever /healthz does,
+    so a blocked loop shows as a /healthz that answers only after the release. The status returned
+    is the writes' when they all agree, else 0."""
     locker = sqlite3.connect(db_file, timeout=5, isolation_level=None)
     locker.execute("BEGIN EXCLUSIVE")  # what a long write by another process looks like
     locked_at = time.perf_counter()
     outcome: dict[str, float] = {}
+    statuses: list[int] = []
 
     def write() -> None:
         with httpx.Client(base_url=base, timeout=60) as c:
-            outcome["status"] = c.post(path, json={"role": "erp", "name": "waits"}, headers=admin).status_code
+            statuses.append(c.post(path, json={"role": "erp", "name": "waits"}, headers=admin).status_code)
 
     def healthz() -> None:
         started = time.perf_counter()
@@ -103,18 +106,22 @@ def _healthz_while_locked(base: str, admin: dict[str, str], db_file: Path, path:
             assert c.get("/healthz").status_code == 200
         outcome["took"] = time.perf_counter() - started
 
-    writer, prober = threading.Thread(target=write), threading.Thread(target=healthz)
+    pending = [threading.Thread(target=write) for _ in range(writers)]
+    prober = threading.Thread(target=healthz)
     try:
-        writer.start()
-        time.sleep(0.5)  # the write is now waiting for the lock
+        for writer in pending:
+            writer.start()
+        time.sleep(0.5)  # the writes are now waiting for the lock
         prober.start()
         time.sleep(max(0.0, HOLD - (time.perf_counter() - locked_at)))
     finally:
         locker.execute("ROLLBACK")
         locker.close()
         prober.join(timeout=60)
-        writer.join(timeout=60)
-    return outcome.get("took", float("inf")), int(outcome.get("status", 0))
+        for writer in pending:
+            writer.join(timeout=60)
+    agreed = statuses[0] if len(statuses) == writers and len(set(statuses)) == 1 else 0
+    return outcome.get("took", float("inf")), agreed
 
 
 @pytest.mark.on_backend("sqlite")  # the lock under test is SQLite's
@@ -123,6 +130,20 @@ def test_healthz_answers_while_a_request_waits_for_a_sqlite_lock(sqlite_server) 
     took, status = _healthz_while_locked(base, admin, db_file, "/v1/keys")
     assert status == 201  # the waiting write went through once the lock was released
     assert took < QUICK, f"/healthz took {took:.2f} s while another request waited for the database"
+
+
+# more than the thread pool's 40 threads (anyio's default, which plain `def` routes share)
+THREAD_POOL_AND_THEN_SOME = 45
+
+
+@pytest.mark.on_backend("sqlite")  # the lock under test is SQLite's
+def test_healthz_answers_while_every_thread_of_the_pool_waits_for_a_sqlite_lock(sqlite_server) -> None:
+    """A liveness check must not queue behind the requests it is meant to tell apart from a hung
+    process: /healthz runs on the event loop, not in the thread pool the waiting writes fill."""
+    base, admin, db_file = sqlite_server
+    took, status = _healthz_while_locked(base, admin, db_file, "/v1/keys", writers=THREAD_POOL_AND_THEN_SOME)
+    assert status == 201  # every waiting write went through once the lock was released
+    assert took < QUICK, f"/healthz took {took:.2f} s while the thread pool waited for the database"
 
 
 @pytest.mark.on_backend("sqlite")  # the lock under test is SQLite's
