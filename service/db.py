@@ -15,14 +15,13 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import Uuid, event, text
+from sqlalchemy import event, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, create_engine
 
 from service import jsontext
-from service.models.base import SQLiteUuid
 
 
 def normalise_url(url: str) -> str:
@@ -43,8 +42,6 @@ def make_engine(url: str) -> Engine:
         # JSON columns in orjson's text (service/jsontext.py); read back by the standard library
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
                                json_serializer=jsontext.dumps)
-        # UUID columns read through SQLiteUuid (service/models/base.py), same values, less parsing
-        engine.dialect.colspecs = {**engine.dialect.colspecs, Uuid: SQLiteUuid}
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine

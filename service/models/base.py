@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from enum import Enum
 
 from sqlalchemy import Enum as SAEnum
-from sqlalchemy import MetaData, Numeric, String, Uuid
+from sqlalchemy import MetaData, Numeric, String
 from sqlalchemy.orm import configure_mappers
 from sqlalchemy.types import DateTime, TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -115,34 +115,9 @@ def _row_fields(cls: type[SQLModel]) -> tuple[frozenset[str], tuple[tuple[str, A
     return frozenset(cls.model_fields), tuple(defaults)
 
 
-# SQLAlchemy's SQLite DATETIME text (naive, microseconds always written)
-_SQLITE_DATETIME = "%04d-%02d-%02d %02d:%02d:%02d.%06d"
-
-
 class UTCDateTime(TypeDecorator):
     impl = DateTime(timezone=True)
     cache_ok = True
-
-    # On SQLite, SQLAlchemy's DATETIME writes the text through a %-format of a dict of seven fields,
-    # after the UTC step below. One step instead, the same text ("YYYY-MM-DD HH:MM:SS.ffffff", naive
-    # UTC; test_sqlite_processors): 2.5 -> 1.4 us a value (process_time, medians of 15 interleaved
-    # rounds of 20,000), ~9 values per new invoice. (Reading: SQLAlchemy's parser is C already.)
-    def bind_processor(self, dialect):
-        if dialect.name != "sqlite":
-            return super().bind_processor(dialect)
-
-        def process(value):
-            if value is None:
-                return None
-            zone = value.tzinfo
-            if zone is not UTC:
-                if zone is None:
-                    raise ValueError("naive datetime given; use timezone-aware UTC")
-                value = value.astimezone(UTC)
-            return _SQLITE_DATETIME % (value.year, value.month, value.day, value.hour, value.minute,
-                                       value.second, value.microsecond)
-
-        return process
 
     def process_bind_param(self, value, dialect):
         if value is None:
@@ -189,41 +164,6 @@ class DecimalType(TypeDecorator):
         if value is None:
             return None
         return plain_decimal(Decimal(value))
-
-
-class SQLiteUuid(Uuid):
-    """``Uuid`` as SQLite reads it (``service.db`` puts it in the SQLite dialect's type map): the stored
-    32 hex digits straight into a ``uuid.UUID`` without ``UUID.__init__``'s parsing of other forms
-    (braces, dashes, "urn:"), which keeps only those 32 digits and reads them with the same ``int(, 16)``.
-    Any other text goes through ``UUID()`` as before. 1.9 -> 1.1 us a value (process_time, medians of
-    15 interleaved rounds of 20,000); an invoice row has four. Binding, and PostgreSQL (native UUIDs
-    read by psycopg), are unchanged."""
-
-    cache_ok = True
-
-    def result_processor(self, dialect, coltype):
-        stock = super().result_processor(dialect, coltype)
-        if not self.as_uuid or (dialect.supports_native_uuid and self.native_uuid) or stock is None:
-            return stock
-        make, put, unknown = object.__new__, object.__setattr__, uuid.SafeUUID.unknown
-        parse = uuid.UUID
-
-        def process(value):
-            if value is None:
-                return None
-            if value.__class__ is str and len(value) == 32:
-                try:
-                    number = int(value, 16)
-                except ValueError:  # UUID() below raises its own error
-                    number = -1
-                if number >= 0:  # (a sign "-" is no hex digit: UUID() refuses it)
-                    made = make(parse)
-                    put(made, "int", number)
-                    put(made, "is_safe", unknown)
-                    return made
-            return parse(value)
-
-        return process
 
 
 def plain_decimal(value: Decimal) -> Decimal:
