@@ -6,10 +6,13 @@ eight walks per request for `/v1/...` (one per router on the way, in matching an
 handling), 44 calls over the /v1 router's 19 sub-routers, about 30 us of the event loop's CPU per
 request (issue #21, measured 2026-12-07).
 
-Once the app is assembled its routes no longer change, so ``freeze`` stores each included router's
-version on the router itself. A router whose routes change afterwards (FastAPI marks every change
-through ``_mark_routes_changed``) thaws all of them first, so FastAPI then sees the new version as
-it would have. On a FastAPI without these two methods nothing is frozen.
+Once an app is assembled its routes no longer change, so ``freeze`` stores each router the app
+includes with its version, on the router itself, and remembers on the app's router which routers
+that app froze. A router stays frozen while any app holds it (tests build many apps from the same
+module routers). A router whose routes change afterwards (FastAPI marks every change through
+``_mark_routes_changed``) thaws every app holding it first: each of its includers is in those apps
+too, and their counts include its count. FastAPI then sees the new version as it would have. On a
+FastAPI without these two methods nothing is frozen.
 """
 
 from __future__ import annotations
@@ -25,30 +28,43 @@ except ImportError:  # pragma: no cover - another FastAPI: nothing to freeze
 
 _VERSION = "_get_routes_version"
 _CHANGED = "_mark_routes_changed"
-# every router frozen now, by id (routers compare by value), across apps: tests build many apps
-# from the same module routers
-_frozen: dict[int, APIRouter] = {}
+_HOLDERS = "_frozen_by"  # on a frozen router: the freezes (one per app) holding it
+_FREEZE = "_route_versions_frozen"  # on an app's router: its freeze
+
+
+class _Freeze:
+    """The routers one app froze."""
+
+    def __init__(self, routers: list[APIRouter]) -> None:
+        self.routers = routers
 
 
 def freeze(router: APIRouter) -> int:
     """Freeze the versions of every router ``router`` includes, at any depth; returns how many."""
     if _IncludedRouter is None or not (hasattr(APIRouter, _VERSION) and hasattr(APIRouter, _CHANGED)):
         return 0  # pragma: no cover - another FastAPI
+    thaw(router)
     found: list[APIRouter] = []
     _collect(router, found, set())
-    thaw()  # each version from the real, unfrozen count
+    # each version from FastAPI's own count: what another app froze is set aside while counting
+    # (a frozen router answers its whole count, where FastAPI's walk counts a router seen twice once)
+    held_elsewhere = [(r, r.__dict__.pop(_VERSION, None)) for r in found]
     versions = [(r, r._get_routes_version()) for r in found]
+    for r, frozen_version in held_elsewhere:
+        if frozen_version is not None:
+            r.__dict__[_VERSION] = frozen_version
+    this_app = _Freeze(found)
     for r, version in versions:
-        _freeze_one(r, version)
+        _hold(r, version, this_app)
+    setattr(router, _FREEZE, this_app)
     return len(versions)
 
 
-def thaw() -> None:
-    """Back to FastAPI's own count on every frozen router."""
-    while _frozen:
-        _, r = _frozen.popitem()
-        for name in (_VERSION, _CHANGED):
-            r.__dict__.pop(name, None)
+def thaw(router: APIRouter) -> None:
+    """Back to FastAPI's own count on every router the app of ``router`` froze that no other app holds."""
+    this_app: _Freeze | None = router.__dict__.pop(_FREEZE, None)
+    if this_app is not None:
+        _release(this_app)
 
 
 def _collect(router: APIRouter, found: list[APIRouter], seen: set[int]) -> None:
@@ -59,16 +75,32 @@ def _collect(router: APIRouter, found: list[APIRouter], seen: set[int]) -> None:
             _collect(route.original_router, found, seen)
 
 
-def _freeze_one(router: APIRouter, version: int) -> None:
+def _hold(router: APIRouter, version: int, this_app: _Freeze) -> None:
+    holders: list[_Freeze] | None = router.__dict__.get(_HOLDERS)
+    if holders:  # frozen by another app already, with this same version
+        holders.append(this_app)
+        return
     changed = getattr(type(router), _CHANGED)
 
     def frozen_version(seen: set[int] | None = None) -> int:
         return version
 
     def mark_changed(*args: Any, **kwargs: Any) -> None:
-        thaw()  # a parent's count includes this router's: every frozen count is stale now
+        for holder in list(router.__dict__.get(_HOLDERS, ())):
+            _release(holder)  # an includer's count includes this router's: every app holding it is stale
         changed(router, *args, **kwargs)
 
     setattr(router, _VERSION, frozen_version)
     setattr(router, _CHANGED, mark_changed)
-    _frozen[id(router)] = router
+    setattr(router, _HOLDERS, [this_app])
+
+
+def _release(this_app: _Freeze) -> None:
+    for router in this_app.routers:
+        holders: list[_Freeze] = router.__dict__.get(_HOLDERS, [])
+        if this_app in holders:
+            holders.remove(this_app)
+        if not holders:
+            for name in (_VERSION, _CHANGED, _HOLDERS):
+                router.__dict__.pop(name, None)
+    this_app.routers = []

@@ -1,5 +1,6 @@
 """The included routers' route versions are counted once per assembled app, not per request
-(service/api/route_versions.py), and a router changed afterwards is still seen by FastAPI."""
+(service/api/route_versions.py), a router changed afterwards is still seen by FastAPI, and one app's
+freeze or thaw leaves another app's frozen."""
 
 from __future__ import annotations
 
@@ -54,4 +55,54 @@ def test_a_route_added_after_freezing_is_served():
 
             assert client.get("/p/c/two").json() == {"n": 2}
     finally:
-        route_versions.thaw()
+        route_versions.thaw(app.router)
+
+
+def _app_with(*routers: APIRouter) -> FastAPI:
+    app = FastAPI()
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+def _counting_router(prefix: str) -> APIRouter:
+    router = APIRouter(prefix=prefix)
+
+    @router.get("/n")
+    async def n() -> dict[str, str]:
+        return {"at": prefix}
+
+    return router
+
+
+def test_each_app_has_its_own_freeze(version_counts):
+    shared, own_a, own_b = _counting_router("/shared"), _counting_router("/a"), _counting_router("/b")
+    app_a, app_b = _app_with(own_a, shared), _app_with(own_b, shared)
+    assert route_versions.freeze(app_a.router) == 2
+    assert route_versions.freeze(app_b.router) == 2  # does not thaw app a's own router
+    try:
+        with TestClient(app_a) as client_a, TestClient(app_b) as client_b:
+
+            @own_b.get("/later")  # changes app b only
+            async def later() -> dict[str, str]:
+                return {"at": "later"}
+
+            assert client_b.get("/b/later").json() == {"at": "later"}
+            version_counts.clear()
+            assert client_a.get("/a/n").json() == {"at": "/a"}
+            assert client_a.get("/shared/n").json() == {"at": "/shared"}
+            assert version_counts == []  # app a still frozen
+
+            route_versions.thaw(app_b.router)
+            assert client_a.get("/a/n").json() == {"at": "/a"}
+            assert version_counts == []
+
+            @shared.get("/later")  # both apps see a change of the router they share
+            async def shared_later() -> dict[str, str]:
+                return {"at": "shared later"}
+
+            assert client_a.get("/shared/later").json() == client_b.get("/shared/later").json() == {
+                "at": "shared later"}
+    finally:
+        route_versions.thaw(app_a.router)
+        route_versions.thaw(app_b.router)
