@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from service.api import route_versions
@@ -106,3 +107,72 @@ def test_each_app_has_its_own_freeze(version_counts):
     finally:
         route_versions.thaw(app_a.router)
         route_versions.thaw(app_b.router)
+
+
+@pytest.fixture
+def tried_routes(monkeypatch):
+    """The FastAPI routes whose pattern a request was tried against."""
+    tried: list[APIRoute] = []
+    original = APIRoute.matches
+
+    def recording(self, scope):
+        tried.append(self)
+        return original(self, scope)
+
+    monkeypatch.setattr(APIRoute, "matches", recording)
+    return tried
+
+
+def test_a_path_under_no_routers_beginning_tries_none_of_its_routes(bare_client, tried_routes):
+    answer = bare_client.get("/nowhere")
+    assert answer.status_code == 404
+    assert tried_routes and not [r.path for r in tried_routes if r.path.startswith(("/v1", "/ui"))]
+    tried_routes.clear()
+    assert bare_client.get("/v1/nowhere").status_code == 404
+    assert not [r.path for r in tried_routes if r.path.startswith(("/v1/invoices", "/v1/suppliers", "/ui"))]
+
+
+PATHS = ("/nowhere", "/v1/nowhere", "/v1", "/v1/", "/v1/suppliers/", "/v1/suppliers", "/healthz", "/healthz/",
+         "/ui", "/ui/nowhere", "/docs", "/", "/v1/invoices/not-a-uuid", f"/v1/invoices/{uuid.uuid4()}")
+
+
+def _answers(client: TestClient) -> list[tuple[str, int, dict[str, str], bytes]]:
+    answers = []
+    for method in ("GET", "DELETE"):
+        for path in PATHS:
+            r = client.request(method, path, follow_redirects=False)
+            headers = {k: v for k, v in r.headers.items() if k not in ("x-request-id", "date", "set-cookie")}
+            answers.append((f"{method} {path}", r.status_code, headers, r.content))
+    return answers
+
+
+def test_skipping_changes_no_answer(bare_app):
+    with TestClient(bare_app) as client:
+        skipping = _answers(client)
+        route_versions.thaw(bare_app.router)
+        try:
+            assert _answers(client) == skipping
+        finally:
+            route_versions.freeze(bare_app.router)
+    assert {status for _, status, _, _ in skipping} >= {200, 307, 401, 404, 405}
+
+
+def test_routers_under_a_path_parameter_or_with_a_mount_are_matched_as_before():
+    by_org, mounted = APIRouter(prefix="/org"), APIRouter(prefix="/files")
+
+    @by_org.get("/one")
+    async def one(org: str) -> dict[str, str]:
+        return {"org": org}
+
+    mounted.mount("/static", FastAPI())
+    app = FastAPI()
+    app.include_router(by_org, prefix="/{org}")
+    app.include_router(mounted)
+    route_versions.freeze(app.router)
+    try:
+        assert "matches" in vars(by_org) and "matches" not in vars(mounted)
+        with TestClient(app) as client:
+            assert client.get("/acme/org/one").json() == {"org": "acme"}
+            assert client.get("/acme/org/two").status_code == 404
+    finally:
+        route_versions.thaw(app.router)
