@@ -65,3 +65,13 @@ def test_unknown_route_is_a_problem_document(bare_client):
     r = bare_client.get("/nowhere")
     assert r.status_code == 404
     assert r.headers["content-type"].startswith("application/problem+json")
+
+
+def test_fastapis_own_telemetry_stays_off_even_with_providers_set(bare_app, monkeypatch):
+    # off: it cost 9-11 us per request asking for providers only an OpenTelemetry SDK would set
+    from fastapi import FastAPI
+    from fastapi.telemetry import _asgi
+
+    monkeypatch.setattr(_asgi, "_unconfigured", lambda provider: False)  # as if an SDK had set them
+    assert FastAPI()._native_telemetry.enabled()
+    assert not bare_app._native_telemetry.enabled()
