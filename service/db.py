@@ -8,17 +8,20 @@ its audit event, its ledger update and its outbox entry in one transaction.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
+from weakref import WeakKeyDictionary
 
 from fastapi import Depends, Request
 from sqlalchemy import event, text
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import CursorResult, Dialect, Engine, make_url
 from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.sql.base import Executable
 from sqlmodel import Session, create_engine
 
 from service import jsontext
@@ -212,3 +215,75 @@ def _drop_after_commit(session: OrmSession) -> None:
     callbacks = session.info.get(_AFTER_COMMIT)
     if callbacks:
         callbacks.clear()
+
+
+class Prepared:
+    """A statement whose SQL never changes (a new invoice's INSERTs), compiled once per dialect and
+    sent with ``exec_driver_sql`` on the session's connection, in its transaction.
+
+    ``session.execute`` spends ~30 us per statement on SQLAlchemy's machinery (ORM execute, the
+    compiled cache's look-up, ``construct_params``, the execution context) before the driver sees
+    it. Here the SQL text and each parameter's bind processor (the columns' types: UUIDs, UTC
+    times, JSON text, enums, Decimals) come from SQLAlchemy's own compilation, once, so the driver
+    receives the same values; the engine's events (statement counts) and error wrapping stay.
+
+    The statement's columns are those of the first call's parameters (like ``insert(table)``
+    compiled for its parameters); every later call gives the same keys. Statements that need
+    SQLAlchemy at execution (Python-side defaults of columns not given, expanding ``IN``) are
+    refused when compiled.
+    """
+
+    __slots__ = ("_forms", "_statement")
+
+    def __init__(self, statement: Executable) -> None:
+        self._statement = statement
+        # per engine's dialect, as SQLAlchemy's compiled cache: the bind processors carry the
+        # engine's own settings (its JSON serializer)
+        self._forms: WeakKeyDictionary[Dialect, _DriverForm] = WeakKeyDictionary()
+
+    def execute(self, session: Session, params: Mapping[str, Any]) -> CursorResult[Any]:
+        connection = session.connection()
+        form = self._forms.get(connection.dialect)
+        if form is None:
+            form = self._forms[connection.dialect] = _DriverForm.compile(self._statement, connection.dialect, params)
+        return connection.exec_driver_sql(form.sql, form.parameters(params))
+
+
+@dataclass(frozen=True, slots=True)
+class _DriverForm:
+    """A statement as one dialect's driver takes it: its SQL and how to turn parameters into the
+    driver's (in order for a positional paramstyle, by name otherwise)."""
+
+    sql: str
+    # each bind: its name, its type's bind processor (None: the value as it is), and its value when
+    # the statement holds it (a literal: ``coalesce(max(position), 0) + 1``) rather than the caller
+    binds: tuple[tuple[str, Callable[[Any], Any] | None, bool, Any], ...]
+    given: int  # how many names the caller gives
+    positional: bool
+
+    @classmethod
+    def compile(cls, statement: Executable, dialect: Dialect, params: Mapping[str, Any]) -> _DriverForm:
+        compiled = statement.compile(dialect=dialect, column_keys=list(params))
+        if compiled.insert_prefetch or compiled.update_prefetch or compiled.post_compile_params \
+                or compiled.literal_execute_params or compiled.escaped_bind_names:
+            raise ValueError(f"not a constant statement for its driver: {compiled.string[:120]}")
+        names = compiled.positiontup if compiled.positional else list(compiled.bind_names.values())
+        if unknown := set(params) - set(names):
+            raise ValueError(f"parameters the statement does not take: {sorted(unknown)}")
+        processors = compiled._bind_processors
+        binds = tuple((name, processors.get(name), name in params,
+                       None if name in params else compiled.binds[name].effective_value) for name in names)
+        return cls(compiled.string, binds, len(params), compiled.positional)
+
+    def parameters(self, params: Mapping[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
+        """The driver's parameters: each value through its processor, as SQLAlchemy's execution
+        context does (None too: a JSON column's None is the text ``null``)."""
+        if len(params) != self.given:
+            raise ValueError(f"{sorted(params)}: not the parameters the statement was compiled for")
+        values = []
+        for name, process, taken, fixed in self.binds:
+            value = params[name] if taken else fixed
+            values.append(value if process is None else process(value))
+        if self.positional:
+            return tuple(values)
+        return dict(zip([bind[0] for bind in self.binds], values, strict=True))

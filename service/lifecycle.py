@@ -31,11 +31,10 @@ from sqlalchemy import bindparam, insert, inspect, select, text, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import InstanceState, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.sql.selectable import TextualSelect
 from sqlmodel import Session
 
 from service import ledger
-from service.db import after_commit
+from service.db import Prepared, after_commit
 from service.erp import feed, webhooks
 from service.errors import IllegalTransition
 from service.models.base import new_row, utcnow
@@ -239,8 +238,8 @@ def _insert_new(session: Session, invoice: Invoice, if_absent: bool) -> None:
     """The new invoice's row as it is now, with one prepared INSERT; the object becomes persistent."""
     values = {c.key: getattr(invoice, c.key) for c in _INVOICE_COLUMNS}
     if not if_absent:
-        session.execute(_INSERT_INVOICE, values)
-    elif session.execute(_insert_unless_taken(session.get_bind().dialect), values).first() is None:
+        _INSERT_INVOICE.execute(session, values)
+    elif _insert_unless_taken(session.get_bind().dialect).execute(session, values).first() is None:
         raise AlreadyStored(f"an invoice with the same bytes, number or message as {invoice.id} is stored")
     _mark_inserted(session, invoice)
     make_transient_to_detached(invoice)  # the row exists: attach as persistent, nothing pending
@@ -267,11 +266,11 @@ def _inserted_in_this_transaction(session: Session, invoice: Invoice) -> bool:
 
 _INVOICES = Invoice.__table__
 _INVOICE_COLUMNS = tuple(_INVOICES.columns)
-_INSERT_INVOICE = insert(_INVOICES)
-_INSERT_UNLESS_TAKEN: dict[str, TextualSelect] = {}
+_INSERT_INVOICE = Prepared(insert(_INVOICES))
+_INSERT_UNLESS_TAKEN: dict[str, Prepared] = {}
 
 
-def _insert_unless_taken(dialect: Dialect) -> TextualSelect:
+def _insert_unless_taken(dialect: Dialect) -> Prepared:
     """INSERT ... ON CONFLICT DO NOTHING RETURNING id: the row's id back when it was inserted, nothing
     when a unique value was taken (rowcount is -1 on psycopg). The same SQL PostgreSQL's and SQLite's
     ``insert().on_conflict_do_nothing()`` compile to, written as text with the columns' types: their
@@ -282,10 +281,10 @@ def _insert_unless_taken(dialect: Dialect) -> TextualSelect:
         quote = dialect.identifier_preparer
         columns = ", ".join(quote.format_column(c) for c in _INVOICE_COLUMNS)
         values = ", ".join(f":{c.key}" for c in _INVOICE_COLUMNS)
-        statement = _INSERT_UNLESS_TAKEN[dialect.name] = text(
+        statement = _INSERT_UNLESS_TAKEN[dialect.name] = Prepared(text(
             f"INSERT INTO {quote.format_table(_INVOICES)} ({columns}) VALUES ({values}) "
             f"ON CONFLICT DO NOTHING RETURNING {quote.format_column(_INVOICES.c.id)}"
-        ).bindparams(*(bindparam(c.key, type_=c.type) for c in _INVOICE_COLUMNS)).columns(_INVOICES.c.id)
+        ).bindparams(*(bindparam(c.key, type_=c.type) for c in _INVOICE_COLUMNS)).columns(_INVOICES.c.id))
     return statement
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import insert, select
 from sqlmodel import Session
 
 from service import ledger
+from service.db import Prepared
 from service.decisions.inputs import Context
 from service.matching import Decision, MatchInputs
 from service.matching.codec import decision_from_json, decision_to_json, inputs_to_json
@@ -34,16 +35,19 @@ def record_decision(session: Session, invoice: Invoice, inputs: MatchInputs, dec
 def write_decision(session: Session, invoice: Invoice, inputs: MatchInputs, decision: Decision, ctx: Context,
                    *, decision_id: uuid.UUID, trigger: str, actor: str = SYSTEM) -> None:
     """The decision row and its ledger entries, for an invoice whose row is stored (their FK)."""
-    session.execute(insert(MatchDecision.__table__), [{
+    _INSERT_DECISION.execute(session, {
         "id": decision_id, "invoice_id": invoice.id, "outcome": decision.outcome.value,
         "reason_codes": list(decision.reason_codes), "decision": decision_to_json(decision),
         "inputs": inputs_to_json(inputs), "order_number": ctx.order_number, "order_version": ctx.order_version,
         "policy_version": inputs.policy.version, "engine_version": decision.engine_version, "trigger": trigger,
-        "actor": actor, "created_at": utcnow()}])
+        "actor": actor, "created_at": utcnow()})
     ledger.record_deltas(session, invoice=invoice, decision_id=decision_id, deltas=decision.ledger_delta,
                          order_number=ctx.order_number, credit=inputs.invoice.is_credit_note,
                          corrected_invoice_id=ctx.corrected_invoice_id, approved=decision.approved,
                          known=ctx.balances)
+
+
+_INSERT_DECISION = Prepared(insert(MatchDecision.__table__))
 
 
 def reasons_of(decision: Decision) -> list[Reason]:

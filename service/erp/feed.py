@@ -31,7 +31,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from service.db import unit_of_work
+from service.db import Prepared, unit_of_work
 from service.models.erp import FeedEntry
 from service.models.invoices import AuditEvent, Invoice
 
@@ -41,28 +41,28 @@ PUBLISH_BATCH = 5000
 
 
 _FEED = FeedEntry.__table__
-_INSERT = insert(_FEED)
+_INSERT = Prepared(insert(_FEED))
 # SQLite: writers are serialised (BEGIN IMMEDIATE), nobody can commit between this insert and our
 # commit, so the next position is final already.
-_INSERT_WITH_POSITION = insert(_FEED).values(
+_INSERT_WITH_POSITION = Prepared(insert(_FEED).values(
     position=select(func.coalesce(func.max(_FEED.c.position), 0) + 1).scalar_subquery()
-)
+))
 
 
 _EVENTS = AuditEvent.__table__
-_INSERT_EVENT = insert(_EVENTS)
+_INSERT_EVENT = Prepared(insert(_EVENTS))
 # PostgreSQL: the audit event's INSERT as a data-modifying CTE and the feed entry made of what it
 # returns, one statement (one round trip, one parse) instead of two. SQLite has no INSERT in a CTE.
 _NEW_EVENT = (insert(_EVENTS).values({c: bindparam(f"event_{c.key}", type_=c.type) for c in _EVENTS.columns})
               .returning(*_EVENTS.columns).cte("new_event"))
-_INSERT_EVENT_AND_ENTRY = insert(_FEED).from_select(
+_INSERT_EVENT_AND_ENTRY = Prepared(insert(_FEED).from_select(
     ["event_id", "invoice_id", "organisation_id", "from_status", "to_status", "reason_codes", "actor", "at",
      "invoice_response_required", "approval"],
     sa_select(_NEW_EVENT.c.id, _NEW_EVENT.c.invoice_id, bindparam("organisation_id", type_=_FEED.c.organisation_id.type),
            _NEW_EVENT.c.from_status, _NEW_EVENT.c.to_status, _NEW_EVENT.c.reason_codes, _NEW_EVENT.c.actor,
            _NEW_EVENT.c.at, bindparam("invoice_response_required", type_=_FEED.c.invoice_response_required.type),
            _NEW_EVENT.c.approval),
-).add_cte(_NEW_EVENT)
+).add_cte(_NEW_EVENT))
 
 
 def record(session: Session, invoice: Invoice, event: AuditEvent, *, with_event: bool = False) -> None:
@@ -71,7 +71,7 @@ def record(session: Session, invoice: Invoice, event: AuditEvent, *, with_event:
     statement."""
     sqlite = session.get_bind().dialect.name == "sqlite"
     if with_event and not sqlite:
-        session.execute(_INSERT_EVENT_AND_ENTRY, {
+        _INSERT_EVENT_AND_ENTRY.execute(session, {
             "event_id": event.id, "event_invoice_id": event.invoice_id, "event_from_status": event.from_status,
             "event_to_status": event.to_status, "event_actor": event.actor,
             "event_reason_codes": list(event.reason_codes or []), "event_comment": event.comment,
@@ -81,12 +81,12 @@ def record(session: Session, invoice: Invoice, event: AuditEvent, *, with_event:
         })
         return
     if with_event:
-        session.execute(_INSERT_EVENT, {
+        _INSERT_EVENT.execute(session, {
             "id": event.id, "invoice_id": event.invoice_id, "from_status": event.from_status,
             "to_status": event.to_status, "actor": event.actor, "reason_codes": event.reason_codes,
             "comment": event.comment, "approval": event.approval, "at": event.at,
         })
-    session.execute(_INSERT_WITH_POSITION if sqlite else _INSERT, {
+    (_INSERT_WITH_POSITION if sqlite else _INSERT).execute(session, {
         "event_id": event.id, "invoice_id": invoice.id, "organisation_id": invoice.organisation_id,
         "from_status": event.from_status,
         "to_status": event.to_status, "reason_codes": list(event.reason_codes or []), "actor": event.actor,
