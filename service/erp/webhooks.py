@@ -15,6 +15,7 @@ from sqlalchemy import delete, insert
 from sqlmodel import Session, select
 
 from service import generations
+from service.db import Prepared
 from service.errors import Conflict, NotFound
 from service.erp.signing import new_secret
 from service.models.base import new_id, utcnow
@@ -68,6 +69,7 @@ _ACTIVE = select(WebhookSubscription.id, WebhookSubscription.event_types,
     WebhookSubscription.active == True  # noqa: E712
 )
 _INSERT_DELIVERY = insert(WebhookDelivery.__table__)
+_INSERT_ONE_DELIVERY = Prepared(_INSERT_DELIVERY)
 
 
 def _active(session: Session) -> list[Any]:
@@ -90,11 +92,13 @@ def enqueue(session: Session, invoice: Invoice, event: AuditEvent) -> int:
               and (org is None or org == invoice.organisation_id)]
     if wanted:
         payload, now = event_payload(event, etype, invoice), utcnow()
-        session.execute(_INSERT_DELIVERY, [
-            dict(id=new_id(), subscription_id=sub_id, event_id=event.id, event_type=etype, invoice_id=invoice.id,
-                 payload=payload, status=DeliveryStatus.pending, attempts=0, next_attempt_at=now, created_at=now)
-            for sub_id in wanted
-        ])
+        rows = [dict(id=new_id(), subscription_id=sub_id, event_id=event.id, event_type=etype, invoice_id=invoice.id,
+                     payload=payload, status=DeliveryStatus.pending, attempts=0, next_attempt_at=now, created_at=now)
+                for sub_id in wanted]
+        if len(rows) == 1:  # the usual case: one INSERT straight to the driver (service/db.py)
+            _INSERT_ONE_DELIVERY.execute(session, rows[0])
+        else:  # several rows in one INSERT, as SQLAlchemy writes them
+            session.execute(_INSERT_DELIVERY, rows)
     return len(wanted)
 
 

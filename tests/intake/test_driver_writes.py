@@ -17,6 +17,7 @@ from sqlmodel import Session, SQLModel
 
 from bench.load_documents import base_example, distinct
 from service.db import Prepared
+from service.erp import webhooks
 from service.lifecycle import transition
 from service.models.invoices import Invoice, InvoiceStatus
 
@@ -62,7 +63,16 @@ def compared(monkeypatch) -> Iterator[list[str]]:
     yield seen
 
 
-def test_intake_writes_the_same_rows_through_the_driver(client, make_key, validation, compared):
+def _subscribe(engine) -> None:
+    """A webhook subscription to every event: each status change queues its delivery row."""
+    with Session(engine) as session:
+        webhooks.create_subscription(session, url="https://erp.example.nl/hook", event_types=[webhooks.ALL_EVENTS],
+                                     secret=None, description="", active=True, actor="test")
+        session.commit()
+
+
+def test_intake_writes_the_same_rows_through_the_driver(client, make_key, engine, validation, compared):
+    _subscribe(engine)
     base = base_example(validation[0].artifacts_dir)
     headers = {**make_key("gateway"), "Content-Type": "application/xml"}
     first = client.post("/v1/invoices", content=distinct(base, "DRIVER", 1), headers=headers)
@@ -76,11 +86,13 @@ def test_intake_writes_the_same_rows_through_the_driver(client, make_key, valida
     assert any(s.startswith("INSERT INTO match_decisions") for s in compared)
     assert sum("INTO audit_events" in s for s in compared) == 4  # received, then the decision, twice
     assert sum("INTO change_feed" in s for s in compared) == 4
+    assert sum(s.startswith("INSERT INTO webhook_deliveries") for s in compared) == 4
 
 
 def test_status_changes_write_the_same_rows_through_the_driver(engine, compared):
     """A new invoice by ``transition`` (the plain INSERT), reason codes, a comment in other scripts,
-    and a manual approval's JSON on the audit event and its feed entry."""
+    and a manual approval's JSON on the audit event, its feed entry and its webhook delivery."""
+    _subscribe(engine)
     with Session(engine, expire_on_commit=False) as session:
         invoice = Invoice(sha256=uuid.uuid4().hex * 2, document=b"<Invoice/>", invoice_number="DRIVER-1",
                           currency="EUR", payable_amount=Decimal("121.50"), seller_name="Bäckerei Ørsted",
@@ -93,3 +105,4 @@ def test_status_changes_write_the_same_rows_through_the_driver(engine, compared)
         session.commit()
     assert sum(s.startswith("INSERT INTO invoices") for s in compared) == 1
     assert sum("INTO audit_events" in s for s in compared) == 3
+    assert sum(s.startswith("INSERT INTO webhook_deliveries") for s in compared) == 3
