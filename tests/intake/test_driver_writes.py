@@ -13,13 +13,14 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from sqlalchemy import insert
 from sqlmodel import Session, SQLModel
 
 from bench.load_documents import base_example, distinct
 from service.db import Prepared
 from service.erp import webhooks
 from service.lifecycle import transition
-from service.models.invoices import Invoice, InvoiceStatus
+from service.models.invoices import AuditEvent, Invoice, InvoiceStatus
 
 S = InvoiceStatus
 
@@ -106,3 +107,12 @@ def test_status_changes_write_the_same_rows_through_the_driver(engine, compared)
     assert sum(s.startswith("INSERT INTO invoices") for s in compared) == 1
     assert sum("INTO audit_events" in s for s in compared) == 3
     assert sum(s.startswith("INSERT INTO webhook_deliveries") for s in compared) == 3
+
+
+def test_a_statement_that_needs_sqlalchemy_at_execution_is_refused(engine):
+    """A column's Python default (the audit event's ``at``) is computed by SQLAlchemy's execution
+    context, which the driver's form skips: such a statement is refused, never sent half-filled."""
+    without_at = {"id": uuid.uuid4(), "invoice_id": uuid.uuid4(), "from_status": None, "to_status": S.received,
+                  "actor": "system", "reason_codes": [], "comment": None, "approval": None}
+    with Session(engine) as session, pytest.raises(ValueError, match="not a constant statement"):
+        Prepared(insert(AuditEvent.__table__)).execute(session, without_at)
