@@ -26,7 +26,7 @@ from service.db import reading
 from service.decisions import decide_invoice, prepare
 from service.en16931.model import DocumentType as ModelDocumentType
 from service.en16931.model import Identifier, InvoiceDocument
-from service.en16931.parser import DocumentError, Header, parse_document, parse_header
+from service.en16931.parser import DocumentError, Header, parse_header
 from service.errors import Forbidden, NotReady, ServiceError
 from service.intake.attachments import allowed_mime_codes, content_matches
 from service.intake.limits import DocumentLimits
@@ -46,6 +46,7 @@ from service.models.invoices import (
 )
 from service.reasons import Reason, ReasonCode, distinct_codes
 from service.validation.scenarios import CII_INVOICE
+from service.validation_process import parse_invoice
 
 # Peppol profile 02: the buyer answers every invoice with an Invoice Response
 BILLING_WITH_RESPONSE = "urn:peppol:bis:billing_with_response"
@@ -160,7 +161,7 @@ def receive(session: Session, xml: bytes, principal: Any, *, validation: Any, me
     parse_problem: str | None = None
     if report.valid and unwrapped.invoice is not None:
         try:
-            model = parse_document(unwrapped.invoice)
+            model = parse_invoice(report, unwrapped.invoice)  # the validation child's parse, if any
         except DocumentError as exc:  # valid per the rules, yet not mappable: reject, never crash
             parse_problem = str(exc)
     receiver_problem = None

@@ -10,7 +10,6 @@ import threading
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
-from select import POLLIN, poll
 
 import httpx
 import pytest
@@ -20,7 +19,7 @@ from tests.servers import serving
 
 from service.config import Settings
 from service.models.invoices import Invoice
-from service.validation_process import _FRAME, ValidationProcess, ValidationTimeExceeded, _ChildGone, _receive, _send
+from service.validation_process import _FRAME, ValidationProcess, ValidationTimeExceeded, _ChildGone, _Frames, _send
 
 pytestmark = pytest.mark.slow
 
@@ -134,10 +133,8 @@ def test_a_frame_larger_than_a_pipe_arrives_whole():
     payload = bytes(range(256)) * 4096  # 1 MB
     writer = threading.Thread(target=_send, args=(write_end, payload))
     writer.start()
-    poller = poll()
-    poller.register(read_end, POLLIN)
     try:
-        assert _receive(read_end, poller, time.monotonic() + 60) == payload
+        assert _Frames(read_end).receive(time.monotonic() + 60) == payload
     finally:  # the read end first: a writer still blocked on a full pipe then fails and ends
         os.close(read_end)
         writer.join()
@@ -146,17 +143,29 @@ def test_a_frame_larger_than_a_pipe_arrives_whole():
 
 def test_no_answer_within_the_deadline_and_an_answer_cut_short():
     read_end, write_end = os.pipe()
-    poller = poll()
-    poller.register(read_end, POLLIN)
+    frames = _Frames(read_end)
     started = time.monotonic()
-    assert _receive(read_end, poller, started + 0.05) is None
+    assert frames.receive(started + 0.05) is None
     assert time.monotonic() - started >= 0.05
     os.write(write_end, _FRAME.pack(10) + b"12345")  # half a frame: the rest never comes in time
-    assert _receive(read_end, poller, time.monotonic() + 0.05) is None
+    assert frames.receive(time.monotonic() + 0.05) is None
     os.close(write_end)  # the child ends mid-frame
     with pytest.raises(_ChildGone):
-        _receive(read_end, poller, time.monotonic() + 5)
+        frames.receive(time.monotonic() + 5)
     os.close(read_end)
+
+
+def test_two_frames_in_one_read_are_two_answers():
+    """The child writes the report and the model frame back to back: one read may take both."""
+    read_end, write_end = os.pipe()
+    os.write(write_end, _FRAME.pack(6) + b"report" + _FRAME.pack(0) + _FRAME.pack(5) + b"model")
+    frames = _Frames(read_end)
+    try:
+        assert [frames.receive(time.monotonic() + 5) for _ in range(3)] == [b"report", b"", b"model"]
+        assert frames.receive(time.monotonic() + 0.01) is None
+    finally:
+        os.close(read_end)
+        os.close(write_end)
 
 
 def test_the_childs_report_answers_as_the_model_would(child):
