@@ -117,7 +117,7 @@ def _consequences(session: Session, invoice: Invoice, event: AuditEvent) -> None
     """What every status change brings, in the order of the module's docstring."""
     ledger.follow_transition(session, invoice, event)  # reads the event, not its row
     # the audit event and its feed entry: one statement on PostgreSQL (service/erp/feed.py)
-    feed.record(session, invoice, event, with_event=True)
+    feed.record(session, invoice, event)
     webhooks.enqueue(session, invoice, event)
     after_commit(session, _count_committed_change)
 

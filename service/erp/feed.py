@@ -41,7 +41,6 @@ PUBLISH_BATCH = 5000
 
 
 _FEED = FeedEntry.__table__
-_INSERT = Prepared(insert(_FEED))
 # SQLite: writers are serialised (BEGIN IMMEDIATE), nobody can commit between this insert and our
 # commit, so the next position is final already.
 _INSERT_WITH_POSITION = Prepared(insert(_FEED).values(
@@ -65,12 +64,10 @@ _INSERT_EVENT_AND_ENTRY = Prepared(insert(_FEED).from_select(
 ).add_cte(_NEW_EVENT))
 
 
-def record(session: Session, invoice: Invoice, event: AuditEvent, *, with_event: bool = False) -> None:
-    """Add the transition to the feed, in the caller's transaction (one INSERT). ``with_event``:
-    write the audit event's row too (``service.lifecycle.transition``), on PostgreSQL in the same
-    statement."""
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    if with_event and not sqlite:
+def record(session: Session, invoice: Invoice, event: AuditEvent) -> None:
+    """Write the transition's audit event and its feed entry, in the caller's transaction: one
+    statement on PostgreSQL, two on SQLite (``service.lifecycle.transition``)."""
+    if session.get_bind().dialect.name != "sqlite":
         _INSERT_EVENT_AND_ENTRY.execute(session, {
             "event_id": event.id, "event_invoice_id": event.invoice_id, "event_from_status": event.from_status,
             "event_to_status": event.to_status, "event_actor": event.actor,
@@ -80,13 +77,12 @@ def record(session: Session, invoice: Invoice, event: AuditEvent, *, with_event:
             "invoice_response_required": bool(invoice.invoice_response_required),
         })
         return
-    if with_event:
-        _INSERT_EVENT.execute(session, {
-            "id": event.id, "invoice_id": event.invoice_id, "from_status": event.from_status,
-            "to_status": event.to_status, "actor": event.actor, "reason_codes": event.reason_codes,
-            "comment": event.comment, "approval": event.approval, "at": event.at,
-        })
-    (_INSERT_WITH_POSITION if sqlite else _INSERT).execute(session, {
+    _INSERT_EVENT.execute(session, {
+        "id": event.id, "invoice_id": event.invoice_id, "from_status": event.from_status,
+        "to_status": event.to_status, "actor": event.actor, "reason_codes": event.reason_codes,
+        "comment": event.comment, "approval": event.approval, "at": event.at,
+    })
+    _INSERT_WITH_POSITION.execute(session, {
         "event_id": event.id, "invoice_id": invoice.id, "organisation_id": invoice.organisation_id,
         "from_status": event.from_status,
         "to_status": event.to_status, "reason_codes": list(event.reason_codes or []), "actor": event.actor,
