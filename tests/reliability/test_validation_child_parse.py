@@ -15,26 +15,15 @@ from tests.pdfs import hybrid_pdf
 from tests.sbdh import wrap
 from tests.security.documents import BASE, numbered
 
-from service.config import Settings
 from service.en16931 import parser as en16931_parser
 from service.en16931.parser import DocumentError, parse_document
 from service.intake.unwrap import unwrap
 from service.validation.memory import LARGE_DOCUMENT_BYTES
-from service.validation_process import ChildReport, ValidationProcess, _Frames, _ModelUnpickler, parse_invoice
+from service.validation_process import ChildReport, _Frames, _ModelUnpickler, parse_invoice
 
 pytestmark = pytest.mark.slow
 
 EXAMPLES = example_documents(("Invoice", "CreditNote", "CrossIndustryInvoice"))
-
-
-@pytest.fixture(scope="module")
-def child(artifacts_dir, tmp_path_factory):
-    settings = Settings(artifacts_dir=artifacts_dir, validation_cache_dir=tmp_path_factory.mktemp("cache"),
-                        environment="test")
-    process = ValidationProcess(settings, budget_seconds=600)
-    assert process.problems == [], process.problems
-    yield process
-    process.close()
 
 
 def outcome(parse, invoice):

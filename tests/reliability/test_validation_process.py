@@ -17,21 +17,10 @@ from sqlmodel import select
 from tests.security.documents import BASE, lines, numbered
 from tests.servers import serving
 
-from service.config import Settings
 from service.models.invoices import Invoice
-from service.validation_process import _FRAME, ValidationProcess, ValidationTimeExceeded, _ChildGone, _Frames, _send
+from service.validation_process import _FRAME, ValidationTimeExceeded, _ChildGone, _Frames, _send
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def child(artifacts_dir, tmp_path_factory):
-    settings = Settings(artifacts_dir=artifacts_dir, validation_cache_dir=tmp_path_factory.mktemp("cache"),
-                        environment="test")
-    process = ValidationProcess(settings, budget_seconds=600)
-    assert process.problems == [], process.problems
-    yield process
-    process.close()
 
 
 @pytest.fixture
