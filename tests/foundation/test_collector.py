@@ -31,6 +31,7 @@ def test_tune_collector_keeps_the_young_generations_and_raises_the_oldest(thresh
     assert gc.get_threshold() == (700, 10, FULL_COLLECTION_EVERY)
 
 
+@pytest.mark.process
 def test_the_worker_entry_point_tunes_its_collector(tmp_path) -> None:
     code = "import gc; from service.main import build_app; build_app(); print(gc.get_threshold()[2])"
     env = {"PATH": "/usr/bin:/bin", "EINVOICE_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
@@ -76,6 +77,7 @@ def test_mapping_a_5000_line_invoice_stalls_other_threads_less(thresholds) -> No
     assert min(pauses["tuned"]) < min(pauses["default"]) / 2, pauses
 
 
+@pytest.mark.process
 def test_a_started_worker_leaves_its_start_up_objects_out_of_full_collections(tmp_path) -> None:
     # build_app() and the app's start-up, as `einvoice serve` runs them in each worker: what start-up
     # made is frozen, so a full collection walks only what came after (at 1,000,000 invoices a list

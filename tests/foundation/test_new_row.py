@@ -69,6 +69,7 @@ def test_a_new_row_is_transient_and_flushes_like_a_constructed_one(session):
     assert session.get(Invoice, values["id"]).currency == "USD"
 
 
+@pytest.mark.process
 def test_a_new_row_is_usable_as_the_first_thing_a_process_does():
     # the constructor configures SQLAlchemy's mappers on first use (until then an attribute has no
     # implementation to read through); new_row must too

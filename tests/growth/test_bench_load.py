@@ -22,6 +22,7 @@ def test_a_small_load_run_on_sqlite_reports_every_figure(artifacts_dir, monkeypa
     assert out.read_text().startswith("{") and "invoices/s" not in capsys.readouterr().err
 
 
+@pytest.mark.process
 def test_the_raw_load_client_reads_each_answer_whole_on_one_connection_and_reconnects_after_close():
     from bench.raw_http import RawClient
     from tests.servers import serving
