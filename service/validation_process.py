@@ -43,6 +43,7 @@ import sys
 import threading
 import time
 from datetime import UTC, datetime
+from enum import Enum, EnumMeta
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -141,9 +142,19 @@ class _ModelUnpickler(pickle.Unpickler):
                          | {("service.en16931.model", name) for name in en16931_model.__all__})
 
     def find_class(self, module: str, name: str) -> Any:
+        if (module, name) == ("builtins", "getattr"):
+            return _enum_member  # how some Pythons pickle an enum member (3.11.2's StrEnum: by name)
         if (module, name) not in self._ALLOWED:
             raise pickle.UnpicklingError(f"not part of a parsed model: {module}.{name}")
         return super().find_class(module, name)
+
+
+def _enum_member(owner: Any, name: str) -> Enum:
+    """``getattr(owner, name)`` as a pickle of an enum member asks for it, and nothing else: a
+    general ``getattr`` would reach any attribute of an allowed class (``__class__`` and on)."""
+    if not (isinstance(owner, EnumMeta) and isinstance(name, str) and name in owner.__members__):
+        raise pickle.UnpicklingError(f"not part of a parsed model: getattr({owner!r}, {name!r})")
+    return cast(Enum, owner.__members__[name])
 
 
 class ChildReport:

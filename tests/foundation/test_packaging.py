@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -259,8 +260,11 @@ def test_the_image_builds_and_starts_as_a_non_root_user_on_a_fresh_volume(scratc
         request = urllib.request.Request(f"http://127.0.0.1:{port}/v1/invoices", data=example.read_bytes(),
                                          method="POST", headers={"Content-Type": "application/xml",
                                                                  "Authorization": f"Bearer {key.stdout.strip()}"})
-        with urllib.request.urlopen(request, timeout=60) as r:
-            assert r.status == 201
+        try:
+            with urllib.request.urlopen(request, timeout=60) as r:
+                assert r.status == 201
+        except urllib.error.HTTPError as exc:  # the server's log says why
+            raise AssertionError(f"POST /v1/invoices answered {exc.code}:\n{_output(server)}") from None
     finally:
         server.terminate()
         try:

@@ -5,9 +5,11 @@ Factur-X PDF too; whenever the child sends none, the worker parses as before."""
 
 from __future__ import annotations
 
+import copyreg
 import io
 import os
 import pickle
+from decimal import Decimal
 
 import pytest
 from tests.en16931.examples import example_documents
@@ -16,6 +18,7 @@ from tests.sbdh import wrap
 from tests.security.documents import BASE, numbered
 
 from service.en16931 import parser as en16931_parser
+from service.en16931.model import DocumentType
 from service.en16931.parser import DocumentError, parse_document
 from service.intake.unwrap import unwrap
 from service.validation.memory import LARGE_DOCUMENT_BYTES
@@ -104,6 +107,31 @@ def test_the_worker_unpickles_nothing_but_a_model():
         _ModelUnpickler(io.BytesIO(pickle.dumps(os.system))).load()
     model = parse_document(BASE)
     assert _ModelUnpickler(io.BytesIO(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))).load() == model
+
+
+def test_the_worker_unpickles_enum_members_pickled_by_name_and_no_other_getattr():
+    """Python 3.11.2 (Debian's, the Docker image's) pickles a StrEnum member as getattr(class, name),
+    3.11.7 by value: the worker takes both forms, and getattr for nothing but an enum's member."""
+    model = parse_document(BASE)
+    by_name = io.BytesIO()
+    pickler = pickle.Pickler(by_name, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = {**copyreg.dispatch_table, DocumentType: lambda member: (getattr, (DocumentType, member.name))}
+    pickler.dump(model)
+    assert b"getattr" in by_name.getvalue()
+    assert _ModelUnpickler(io.BytesIO(by_name.getvalue())).load() == model
+    for reach in ((Decimal, "__class__"), (DocumentType, "__class__"), (DocumentType, "mro"), (DocumentType, "nothing")):
+        with pytest.raises(pickle.UnpicklingError, match="not part of a parsed model"):
+            _ModelUnpickler(io.BytesIO(pickle.dumps(_Getattr(*reach)))).load()
+
+
+class _Getattr:
+    """Pickles as the call ``getattr(owner, name)``."""
+
+    def __init__(self, owner, name):
+        self.call = (getattr, (owner, name))
+
+    def __reduce__(self):
+        return self.call
 
 
 def test_a_child_that_ends_before_its_model_is_replaced_and_the_worker_parses(child, monkeypatch):
