@@ -56,7 +56,7 @@ from service.en16931.model import InvoiceDocument
 from service.en16931.parser import DocumentError, parse_document
 from service.errors import ServiceError
 from service.validation.artefacts import load_manifest, release_states
-from service.validation.envelope import EnvelopeError, is_envelope, open_envelope
+from service.validation.envelope import invoice_of
 from service.validation.memory import LARGE_DOCUMENT_BYTES
 from service.validation.xmlsafe import UnsafeXmlError, XmlSyntaxError, parse_bytes
 from service.validation.releases import classify, release_warnings
@@ -355,7 +355,7 @@ def _serve() -> None:
         tree = _tree_of(xml)
         report = engine.validate(xml, tree=tree, received_at=datetime.fromisoformat(stamp.decode()))
         answer = report.model_dump_json().encode()
-        invoice = _invoice_in(tree) if report.valid and tree is not None else None
+        invoice = invoice_of(tree)[1] if report.valid and tree is not None else None
         if invoice is None:
             _write(stdout, answer, b"")
             continue
@@ -372,18 +372,6 @@ def _tree_of(xml: bytes) -> etree._ElementTree | None:
     try:
         return parse_bytes(xml)
     except (UnsafeXmlError, XmlSyntaxError):  # the engine parses again and reports what is wrong
-        return None
-
-
-def _invoice_in(tree: etree._ElementTree) -> etree._ElementTree | None:
-    """The invoice the intake parses (``service.intake.unwrap``): the document, or the payload of
-    its Peppol envelope (None: the envelope holds none)."""
-    root = tree.getroot()
-    if not is_envelope(root):
-        return tree
-    try:
-        return etree.ElementTree(open_envelope(root).payload_root)
-    except EnvelopeError:
         return None
 
 

@@ -15,7 +15,7 @@ from lxml import etree
 from service.errors import PayloadTooLarge, ServiceError
 from service.intake.guard import parse_untrusted
 from service.intake.limits import DocumentLimits
-from service.validation.envelope import Envelope, EnvelopeError, is_envelope, open_envelope
+from service.validation.envelope import Envelope, invoice_of
 from service.validation.pdf import EmbeddedInvoice, PdfInvoiceError, extract_invoice
 
 __all__ = ["PDF_MEDIA_TYPES", "NoInvoiceInPdf", "Unwrapped", "unwrap"]
@@ -54,12 +54,8 @@ def unwrap(body: bytes, media_type: str, *, max_xml_bytes: int | None = None,
             raise NoInvoiceInPdf(str(exc), reason=exc.kind) from None
         xml = pdf.xml
     tree = parse_untrusted(xml, limits)
-    root = tree.getroot()
-    if not is_envelope(root):
-        return Unwrapped(xml=xml, tree=tree, invoice=tree, invoice_xml=xml if pdf else None, pdf=pdf)
-    try:
-        envelope = open_envelope(root)
-    except EnvelopeError:  # the engine reports the same findings; there is no invoice to parse
-        return Unwrapped(xml=xml, tree=tree, invoice=None, invoice_xml=None, pdf=pdf)
-    payload = etree.ElementTree(envelope.payload_root)
-    return Unwrapped(xml=xml, tree=tree, invoice=payload, invoice_xml=envelope.payload, envelope=envelope, pdf=pdf)
+    envelope, invoice = invoice_of(tree)
+    if envelope is not None:
+        return Unwrapped(xml=xml, tree=tree, invoice=invoice, invoice_xml=envelope.payload, envelope=envelope, pdf=pdf)
+    invoice_xml = xml if pdf is not None and invoice is not None else None
+    return Unwrapped(xml=xml, tree=tree, invoice=invoice, invoice_xml=invoice_xml, pdf=pdf)

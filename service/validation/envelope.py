@@ -61,6 +61,20 @@ def is_envelope(root: etree._Element) -> bool:
     return root.tag == SBD
 
 
+def invoice_of(tree: etree._ElementTree) -> tuple[Envelope | None, etree._ElementTree | None]:
+    """The invoice a document carries, as the intake parses it: the document itself (no envelope),
+    or the payload of its Peppol envelope with the envelope; no invoice when the envelope cannot be
+    opened (the engine reports the same findings)."""
+    root = tree.getroot()
+    if not is_envelope(root):
+        return None, tree
+    try:
+        envelope = open_envelope(root)
+    except EnvelopeError:
+        return None, None
+    return envelope, etree.ElementTree(envelope.payload_root)
+
+
 def participant(identifier: str | None) -> tuple[str, str] | None:
     """("0190", "000...") from "0190:000..." (a Peppol participant identifier value)."""
     if not identifier or ":" not in identifier:
